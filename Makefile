@@ -1,0 +1,53 @@
+# socialroi — every target documents itself: `make help`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+OUT ?= reports/demo
+
+.DEFAULT_GOAL := help
+.PHONY: help install dev demo test lint format bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.run: requirements/run.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/run.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.run requirements/dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.lock
+	@touch $@
+
+install: $(VENV)/.run ## Install socialroi and its pinned runtime dependencies into .venv
+
+dev: $(VENV)/.dev ## Install runtime plus test and lint tools
+
+demo: install ## Build the demo company and its report (no credentials, no network)
+	$(BIN)/socialroi demo --out $(OUT)
+
+test: dev ## Install and run the whole test suite
+	$(BIN)/pytest -n 2
+
+lint: dev ## ruff and mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: dev ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+bench: dev ## Run the benchmarks and write benchmarks/results.md
+	$(PY) benchmarks/run.py
+
+lock: ## Re-pin every dependency (uv pip compile, with hashes)
+	@test -x $(BIN)/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv; }
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes pyproject.toml requirements/build.in -o requirements/run.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev pyproject.toml requirements/build.in -o requirements/dev.lock
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from socialroi.cli import run
+
+run()

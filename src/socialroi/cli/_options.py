@@ -1,0 +1,49 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from socialroi.store import STORE_ENV
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_option(func: F) -> F:
+    """--store PATH; default $SOCIALROI_STORE, the config's [store] path, data/socialroi.duckdb."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=STORE_ENV,
+        default=None,
+        help="Store file [default: $SOCIALROI_STORE, config [store] path, data/socialroi.duckdb].",
+    )(func)
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Config file (default: $SOCIALROI_CONFIG or config/socialroi.toml when present).",
+    )(func)
+
+
+def format_option(*choices: str, default: str) -> Callable[[F], F]:
+    def deco(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(choices)),
+            default=default,
+            show_default=True,
+            help="Output format on stdout.",
+        )(func)
+
+    return deco

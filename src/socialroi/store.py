@@ -1,0 +1,293 @@
+"""The embedded store: one DuckDB file with the canonical tables, sync state and a run log.
+
+Every write is one transaction. Loads upsert by primary key, so loading the same rows twice changes
+nothing. DuckDB lets one process hold a file for writing; a second writer waits up to
+`wait_seconds` for the first to finish and then fails with StoreLocked, never touching the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from socialroi import clock, schema
+from socialroi.errors import DataError, StoreError, StoreLocked
+
+DEFAULT_STORE = Path("data/socialroi.duckdb")
+STORE_ENV = "SOCIALROI_STORE"
+
+_DUCK_TYPES: dict[type[pl.DataType], str] = {
+    pl.String: "VARCHAR",
+    pl.Float64: "DOUBLE",
+    pl.Int64: "BIGINT",
+    pl.Boolean: "BOOLEAN",
+    pl.Date: "DATE",
+    pl.Datetime: "TIMESTAMPTZ",
+}
+
+_INTERNAL_DDL = (
+    """CREATE TABLE IF NOT EXISTS run_log (
+        run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, target VARCHAR,
+        started_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ, status VARCHAR NOT NULL,
+        rows BIGINT, error VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS sync_state (
+        adapter VARCHAR NOT NULL, stream VARCHAR NOT NULL, state VARCHAR NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (adapter, stream))""",
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
+)
+
+
+def default_path() -> Path:
+    """The store path from SOCIALROI_STORE, else data/socialroi.duckdb."""
+    env = os.environ.get(STORE_ENV)
+    return Path(env) if env else DEFAULT_STORE
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_ddl(t: schema.Table) -> str:
+    cols = []
+    for c in t.columns:
+        null = " NOT NULL" if (not c.nullable or c.name in t.key) else ""
+        cols.append(f"{_quote(c.name)} {_DUCK_TYPES[type(c.dtype)]}{null}")
+    key = ", ".join(_quote(k) for k in t.key)
+    return f"CREATE TABLE IF NOT EXISTS {_quote(t.name)} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+
+
+class Store:
+    """An open store. Use `Store.open(path)` as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+        self._in_tx = False
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    @contextmanager
+    def open(
+        cls, path: str | Path | None = None, *, read_only: bool = False, wait_seconds: float = 30.0
+    ) -> Iterator[Store]:
+        """Open (creating when writable and missing) the store at `path`.
+
+        Waits up to `wait_seconds` while another process holds the file, then raises StoreLocked.
+        """
+        p = Path(path) if path is not None else default_path()
+        if read_only and not p.exists():
+            raise StoreError(f"no store at {p}: run `socialroi demo`, `import` or `pull` first")
+        if not read_only:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        con = cls._connect(p, read_only=read_only, wait_seconds=wait_seconds)
+        store = cls(con, p, read_only=read_only)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            if not read_only:
+                store._create_tables()
+            yield store
+        finally:
+            con.close()
+
+    @staticmethod
+    def _connect(p: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + wait_seconds
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(p), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise StoreError(f"cannot open store {p}: {exc}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(
+                        f"store {p} is in use by another socialroi process; waited "
+                        f"{wait_seconds:g}s. Try again when it has finished."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open store {p}: {exc}") from None
+
+    def _create_tables(self) -> None:
+        with self.transaction():
+            for t in schema.TABLES.values():
+                self._con.execute(table_ddl(t))
+            for ddl in _INTERNAL_DDL:
+                self._con.execute(ddl)
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested calls join the outer one. Rolls back on any exception."""
+        if self._in_tx:
+            yield
+            return
+        self._con.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        else:
+            self._con.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    # -- canonical tables --------------------------------------------------------------------
+    def upsert(self, table: str, df: pl.DataFrame, *, source: str | None = None) -> int:
+        """Insert or replace rows by primary key in one transaction; returns rows written.
+
+        Exact repeats collapse to one row. Two rows with the same key and different content in one
+        batch are a DataError naming the second row.
+        """
+        return self.upsert_many({table: df}, source=source)
+
+    def upsert_many(self, frames: Mapping[str, pl.DataFrame], *, source: str | None = None) -> int:
+        """Upsert several tables in one transaction: all land or none do."""
+        self._check_writable()
+        prepared: list[tuple[schema.Table, pl.DataFrame]] = []
+        for name, df in frames.items():
+            t = schema.table(name)
+            conformed = schema.conform(name, df, source=source)
+            dups = schema.duplicate_keys(name, conformed)
+            if dups.height:
+                second = dups.sort("_row").filter(pl.int_range(pl.len()).over(list(t.key)) == 1)
+                row = int(second["_row"][0]) + 1
+                raise DataError(
+                    f"duplicate key {', '.join(t.key)} with different content in table '{name}'",
+                    file=source,
+                    row=row,
+                    column=t.key[0],
+                )
+            prepared.append((t, conformed.unique(maintain_order=True)))
+        written = 0
+        with self.transaction():
+            for t, df in prepared:
+                if df.height == 0:
+                    continue
+                cols = ", ".join(_quote(c) for c in t.names)
+                self._con.register("_incoming", df)
+                try:
+                    target = _quote(t.name)
+                    sql = f"INSERT OR REPLACE INTO {target} ({cols}) SELECT {cols} FROM _incoming"
+                    self._con.execute(sql)
+                finally:
+                    self._con.unregister("_incoming")
+                written += df.height
+        return written
+
+    def read(self, table: str) -> pl.DataFrame:
+        """The whole table with its canonical schema, in key order."""
+        t = schema.table(table)
+        cols = ", ".join(_quote(c) for c in t.names)
+        order = ", ".join(_quote(k) for k in t.key)
+        df = self._con.execute(f"SELECT {cols} FROM {_quote(t.name)} ORDER BY {order}").pl()
+        if df.height == 0:
+            return schema.empty(table)
+        return df.cast(t.polars_schema)  # type: ignore[arg-type]
+
+    def read_all(self) -> dict[str, pl.DataFrame]:
+        """Every canonical table, by name."""
+        return {name: self.read(name) for name in schema.TABLES}
+
+    def count(self, table: str) -> int:
+        t = schema.table(table)
+        row = self._con.execute(f"SELECT count(*) FROM {_quote(t.name)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        """Run read-only SQL against the store and return a polars frame."""
+        return self._con.execute(sql, params or []).pl()
+
+    def clear(self, table: str) -> None:
+        """Delete every row of a canonical table (used before regenerating demo data)."""
+        self._check_writable()
+        with self.transaction():
+            self._con.execute(f"DELETE FROM {_quote(schema.table(table).name)}")
+
+    # -- sync state and run log --------------------------------------------------------------
+    def get_state(self, adapter: str, stream: str) -> dict[str, Any] | None:
+        row = self._con.execute(
+            "SELECT state FROM sync_state WHERE adapter = ? AND stream = ?", [adapter, stream]
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_state(self, adapter: str, stream: str, state: Mapping[str, Any]) -> None:
+        """Record a stream's cursor. Call inside the transaction that commits its rows."""
+        self._check_writable()
+        with self.transaction():
+            self._con.execute(
+                "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
+                [
+                    adapter,
+                    stream,
+                    json.dumps(dict(state), sort_keys=True, default=str),
+                    clock.now(),
+                ],
+            )
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._check_writable()
+        with self.transaction():
+            self._con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    @contextmanager
+    def run(self, kind: str, target: str | None = None) -> Iterator[RunRecord]:
+        """Log one import or pull: start, end, rows and status ('ok' or 'error' with the message).
+
+        The log row is written outside the data transaction so a failed load is still recorded.
+        """
+        self._check_writable()
+        rec = RunRecord(run_id=uuid.uuid4().hex, kind=kind, target=target, started_at=clock.now())
+        self._con.execute(
+            "INSERT INTO run_log VALUES (?, ?, ?, ?, NULL, 'running', NULL, NULL)",
+            [rec.run_id, kind, target, rec.started_at],
+        )
+        try:
+            yield rec
+        except BaseException as exc:
+            self._finish(rec, "error", str(exc) or type(exc).__name__)
+            raise
+        else:
+            self._finish(rec, "ok", None)
+
+    def _finish(self, rec: RunRecord, status: str, error: str | None) -> None:
+        self._con.execute(
+            "UPDATE run_log SET ended_at = ?, status = ?, rows = ?, error = ? WHERE run_id = ?",
+            [clock.now(), status, rec.rows, error, rec.run_id],
+        )
+
+    def runs(self) -> pl.DataFrame:
+        return self._con.execute("SELECT * FROM run_log ORDER BY started_at").pl()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"store {self.path} was opened read-only")
+
+
+class RunRecord:
+    """What a run reports back to the log. Set `rows` as work is committed."""
+
+    def __init__(self, *, run_id: str, kind: str, target: str | None, started_at: datetime) -> None:
+        self.run_id = run_id
+        self.kind = kind
+        self.target = target
+        self.started_at = started_at
+        self.rows = 0
