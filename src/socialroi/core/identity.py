@@ -1,0 +1,182 @@
+"""Identity: tie web sessions to contacts and turn them into touches (design §3).
+
+A session belongs to a contact through the first of these that applies:
+
+1. its own ``contact_id`` (the analytics tool already knew the person);
+2. its ``visitor_id`` equals a contact's ``visitor_id`` (a form fill or login linked them);
+3. its ``visitor_id`` is shared with another session that rules 1–2 tied to a contact — the one
+   nearest in time when several contacts used the device;
+4. its ``click_id`` is shared with a session that rules 1–3 tied to a contact (nearest in time).
+
+Matched sessions become touches (``ref`` = session id) next to the stored touchpoints; unmatched
+ones stay visible as anonymous reach. A touch's employee is the one in its tracked-link code, else
+the owner of the post's account when an employee owns it; its campaign is the session's, else the
+post's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from socialroi.core.channels import SOCIAL_OTHER, classify_sessions
+from socialroi.schema import conform, table
+
+ALL_SOCIAL = "(all social)"
+ANONYMOUS_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "started_at",
+    "channel",
+    "platform",
+    "post_id",
+    "employee_id",
+    "campaign",
+)
+#: Analytics placeholders that mean "no campaign": (not set), (organic), (referral), (direct)…
+_PLACEHOLDER = r"^\(.*\)$"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What :func:`resolve` found."""
+
+    touchpoints: pl.DataFrame
+    """Canonical touchpoints: the stored ones and one per matched session, deduplicated by key."""
+    anonymous: pl.DataFrame
+    """Sessions tied to no contact (ANONYMOUS_COLUMNS)."""
+    match_rate: pl.DataFrame
+    """platform, sessions, matched, match_rate: one row per platform of the social sessions, and
+    ``(all social)``. Organic social sessions naming no platform count as ``social_other``."""
+
+
+def _borrow(df: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Fill `_contact` from the nearest-in-time session with the same `key` that has one."""
+    known = (
+        df.filter(pl.col("_contact").is_not_null() & pl.col(key).is_not_null())
+        .select(key, pl.col("started_at").alias("_at"), pl.col("_contact").alias("_borrowed"))
+        .sort(key, "_at")
+    )
+    joined = (
+        df.with_row_index("_row")
+        .sort(key, "started_at", nulls_last=True)
+        .join_asof(
+            known,
+            left_on="started_at",
+            right_on="_at",
+            by=key,
+            strategy="nearest",
+            check_sortedness=False,
+        )
+        .sort("_row")
+    )
+    borrowed = pl.when(pl.col(key).is_not_null()).then(pl.col("_borrowed"))
+    return joined.with_columns(pl.coalesce("_contact", borrowed).alias("_contact")).drop(
+        "_row", "_at", "_borrowed", strict=False
+    )
+
+
+def match_sessions(sessions: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
+    """`sessions` plus `_contact`: the contact each belongs to by the four rules (null if none)."""
+    by_visitor = (
+        contacts.filter(pl.col("visitor_id").is_not_null())
+        .group_by("visitor_id")
+        .agg(pl.col("contact_id").min().alias("_visitor_contact"))
+    )
+    df = sessions.join(by_visitor, on="visitor_id", how="left", maintain_order="left")
+    df = df.with_columns(pl.coalesce("contact_id", "_visitor_contact").alias("_contact")).drop(
+        "_visitor_contact"
+    )
+    return _borrow(_borrow(df, "visitor_id"), "click_id")
+
+
+def _post_lookup(posts: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """platform, post_id → the owning employee (null for brand accounts) and the post's campaign."""
+    owners = accounts.select(
+        pl.col("platform").str.to_lowercase(),
+        "account_id",
+        pl.when(pl.col("owner") != "brand").then(pl.col("owner")).alias("_owner"),
+    ).unique(subset=["platform", "account_id"], keep="first", maintain_order=True)
+    return (
+        posts.select(
+            pl.col("platform").str.to_lowercase(),
+            "post_id",
+            "account_id",
+            pl.col("campaign").alias("_post_campaign"),
+        )
+        .unique(subset=["platform", "post_id"], keep="first", maintain_order=True)
+        .join(owners, on=["platform", "account_id"], how="left")
+        .drop("account_id")
+    )
+
+
+def _enrich(df: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
+    """Fill employee_id from the post's account owner and campaign from the post."""
+    raw = pl.col("campaign").str.strip_chars()
+    placeholder = (raw == "") | raw.str.contains(_PLACEHOLDER)
+    session_campaign = pl.when(placeholder).then(None).otherwise(pl.col("campaign"))
+    joined = df.join(lookup, on=["platform", "post_id"], how="left", maintain_order="left")
+    return joined.with_columns(
+        pl.coalesce("employee_id", "_owner").alias("employee_id"),
+        pl.coalesce(session_campaign, "_post_campaign").alias("campaign"),
+    ).drop("_owner", "_post_campaign")
+
+
+def _match_rate(sessions: pl.DataFrame) -> pl.DataFrame:
+    social = sessions.filter(
+        pl.col("platform").is_not_null() | (pl.col("channel") == SOCIAL_OTHER)
+    ).select(
+        pl.col("platform").fill_null(SOCIAL_OTHER),
+        pl.col("_contact").is_not_null().alias("_matched"),
+    )
+    per = social.group_by("platform").agg(
+        pl.len().cast(pl.Int64).alias("sessions"),
+        pl.col("_matched").sum().cast(pl.Int64).alias("matched"),
+    )
+    total = social.select(
+        pl.lit(ALL_SOCIAL).alias("platform"),
+        pl.len().cast(pl.Int64).alias("sessions"),
+        pl.col("_matched").sum().cast(pl.Int64).alias("matched"),
+    )
+    out = pl.concat([per.sort("platform"), total])
+    rate = pl.when(pl.col("sessions") > 0).then(pl.col("matched") / pl.col("sessions"))
+    return out.with_columns(rate.cast(pl.Float64).alias("match_rate"))
+
+
+def resolve(
+    *,
+    sessions: pl.DataFrame,
+    contacts: pl.DataFrame,
+    touchpoints: pl.DataFrame,
+    posts: pl.DataFrame,
+    accounts: pl.DataFrame,
+) -> Identity:
+    """Tie sessions to contacts and merge them with the stored touchpoints (see the module doc)."""
+    lookup = _post_lookup(conform("posts", posts), conform("accounts", accounts))
+    classified = classify_sessions(conform("sessions", sessions))
+    matched = _enrich(match_sessions(classified, conform("contacts", contacts)), lookup)
+
+    session_touches = matched.filter(pl.col("_contact").is_not_null()).select(
+        pl.col("_contact").alias("contact_id"),
+        pl.col("started_at").alias("ts"),
+        "channel",
+        pl.col("session_id").alias("ref"),
+        "platform",
+        "kind",
+        "post_id",
+        "employee_id",
+        "campaign",
+    )
+    stored = _enrich(conform("touchpoints", touchpoints), lookup)
+    key = list(table("touchpoints").key)
+    merged = (
+        pl.concat([stored, conform("touchpoints", session_touches)])
+        .unique(subset=key, keep="first", maintain_order=True)
+        .sort("contact_id", "ts", maintain_order=True)
+    )
+    anonymous = matched.filter(pl.col("_contact").is_null()).select(ANONYMOUS_COLUMNS)
+    return Identity(
+        touchpoints=conform("touchpoints", merged),
+        anonymous=anonymous,
+        match_rate=_match_rate(matched),
+    )

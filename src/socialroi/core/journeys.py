@@ -1,0 +1,80 @@
+"""Journeys: which conversion each touch belongs to (design §4).
+
+A touch belongs to the first conversion of the same contact at or after it (touch ts ≤ conversion
+ts), provided that conversion lies within the lookback window (conversion ts − touch ts ≤
+lookback). So each touch credits at most one conversion. Touches after a contact's last
+conversion, or too long before the next one, belong to none: they are the non-converting part of
+the journeys that data-driven models compare against.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from socialroi.core.conversions import conform_conversions
+from socialroi.errors import DataError
+from socialroi.schema import UTC_TS
+
+#: Columns every touch frame needs.
+TOUCH_REQUIRED: tuple[str, ...] = ("contact_id", "ts", "channel")
+
+
+def conform_touches(touchpoints: pl.DataFrame, *, source: str | None = None) -> pl.DataFrame:
+    """`touchpoints` with every column kept, ts as UTC microseconds (naive taken as UTC).
+
+    Raises DataError for a missing contact_id/ts/channel column or an empty ts.
+    """
+    for col in TOUCH_REQUIRED:
+        if col not in touchpoints.columns:
+            raise DataError("missing required column", file=source, column=col)
+    dtype = touchpoints.schema["ts"]
+    ts = pl.col("ts")
+    if isinstance(dtype, pl.Date):
+        ts, dtype = ts.cast(pl.Datetime("us")), pl.Datetime("us")
+    if isinstance(dtype, pl.Datetime):
+        ts = ts.dt.replace_time_zone("UTC") if dtype.time_zone is None else ts
+        ts = ts.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    else:
+        ts = ts.cast(UTC_TS)
+    out = touchpoints.with_columns(ts.alias("ts"), pl.col("channel").cast(pl.String))
+    nulls = out.get_column("ts").is_null()
+    if nulls.any():
+        raise DataError(
+            "touch has no time", file=source, row=int(nulls.arg_true()[0]) + 1, column="ts"
+        )
+    return out
+
+
+def assign_touches(
+    touchpoints: pl.DataFrame, conversions: pl.DataFrame, *, lookback_days: int = 90
+) -> pl.DataFrame:
+    """Every touch plus `conversion_id` and `conv_ts` of the conversion it belongs to (else null).
+
+    The result is sorted by contact_id then ts; touches at the same time keep their input order,
+    so each conversion's touches are contiguous and in journey order.
+    """
+    if lookback_days < 0:
+        raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
+    touches = conform_touches(touchpoints).drop(["conversion_id", "conv_ts"], strict=False)
+    convs = (
+        conform_conversions(conversions)
+        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"))
+        .sort("contact_id", "conv_ts", "conversion_id")
+    )
+    ordered = touches.sort("contact_id", "ts", maintain_order=True, nulls_last=True)
+    joined = ordered.join_asof(
+        convs,
+        left_on="ts",
+        right_on="conv_ts",
+        by="contact_id",
+        strategy="forward",
+        check_sortedness=False,
+        coalesce=False,
+    )
+    inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
+    return joined.with_columns(
+        pl.when(inside).then(pl.col("conversion_id")).alias("conversion_id"),
+        pl.when(inside).then(pl.col("conv_ts")).alias("conv_ts"),
+    )
