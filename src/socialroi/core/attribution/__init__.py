@@ -1,0 +1,192 @@
+"""Attribution: how much of each conversion each touch earns, and totals by any grouping.
+
+:func:`credit_touches` assigns touches to conversions (:mod:`socialroi.core.journeys`), asks a model
+for each converting touch's share, and adds one ``(unattributed)`` row for every conversion no touch
+reached, so totals always reconcile with the number (and value) of conversions.
+:func:`summarize` totals credits by channel, platform, post, employee, campaign or month.
+
+Models live in a registry (:data:`MODELS`): a name and a function that takes every touch (with its
+conversion_id, null for non-converting touches, and the conversion's kind, conv_ts, value and
+milestones) and returns the converting rows with a ``credit`` column summing to 1 per conversion.
+The rule models are registered here; data-driven models register the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import polars as pl
+
+from socialroi.core.attribution.rules import RULE_MODELS, rule_credits
+from socialroi.core.conversions import conform_conversions
+from socialroi.core.journeys import assign_touches, conform_touches
+from socialroi.errors import DataError
+
+UNATTRIBUTED = "(unattributed)"
+
+#: Columns credit_touches adds after the touch's own columns.
+CREDIT_COLUMNS: tuple[str, ...] = (
+    "conversion_id",
+    "kind",
+    "conv_ts",
+    "value",
+    "credit",
+    "value_credit",
+)
+#: Conversion columns joined onto touches for the models (dropped from the result when not asked).
+_JOURNEY_COLUMNS: tuple[str, ...] = ("kind", "value", "lead_created_at", "deal_created_at")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Options a model may read; each model ignores the ones it does not use."""
+
+    lookback_days: int = 90
+    half_life_days: float = 7.0
+
+
+CreditFn = Callable[[pl.DataFrame, ModelParams], pl.DataFrame]
+
+
+def _rule(model: str, journeys: pl.DataFrame, params: ModelParams) -> pl.DataFrame:
+    return rule_credits(journeys, model, half_life_days=params.half_life_days)
+
+
+#: Every model by name. Add one with :func:`register_model`.
+MODELS: dict[str, CreditFn] = {name: partial(_rule, name) for name in RULE_MODELS}
+
+
+def register_model(name: str, fn: CreditFn) -> None:
+    """Make `fn` available as model `name` (to credit_touches, attribute and the CLI)."""
+    MODELS[name] = fn
+
+
+def model_names() -> tuple[str, ...]:
+    """The names of every registered model, rule models first."""
+    return tuple(MODELS)
+
+
+def _touch_names(touchpoints: pl.DataFrame) -> dict[str, str]:
+    """Renames for touch columns named like an added one (kind → touch_kind)."""
+    taken = set(CREDIT_COLUMNS) | set(_JOURNEY_COLUMNS)
+    return {c: f"touch_{c}" for c in touchpoints.columns if c in taken}
+
+
+def credit_touches(
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    model: str,
+    *,
+    lookback_days: int = 90,
+    half_life_days: float = 7.0,
+) -> pl.DataFrame:
+    """One row per (conversion, touch that belongs to it) with its share of the conversion.
+
+    Columns: every touch column (one named like an added column gets a ``touch_`` prefix, so the
+    touch's `kind` becomes `touch_kind`), then conversion_id, kind, conv_ts, value, credit and
+    value_credit. Credits sum to 1 per conversion, value_credit to its value. A conversion without
+    a touch in its window is one row with channel ``(unattributed)``, its contact_id, other touch
+    columns null and credit 1. Raises DataError for an unknown model.
+    """
+    if model not in MODELS:
+        raise DataError(f"unknown model '{model}'; models are: {', '.join(MODELS)}")
+    params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days)
+    renames = _touch_names(touchpoints)
+    touches = conform_touches(touchpoints).rename(renames)
+    convs = conform_conversions(conversions)
+    journeys = assign_touches(touches, convs, lookback_days=lookback_days).join(
+        convs.select("conversion_id", *_JOURNEY_COLUMNS),
+        on="conversion_id",
+        how="left",
+        maintain_order="left",
+    )
+    credited = MODELS[model](journeys, params)
+    missing = convs.join(credited.select("conversion_id"), on="conversion_id", how="anti")
+    unattributed = missing.select(
+        "contact_id",
+        pl.lit(UNATTRIBUTED).alias("channel"),
+        "conversion_id",
+        "kind",
+        pl.col("ts").alias("conv_ts"),
+        "value",
+        pl.lit(1.0).alias("credit"),
+    )
+    columns = [*touches.columns, *CREDIT_COLUMNS]
+    out = pl.concat(
+        [credited.select(columns[:-1]), unattributed], how="diagonal_relaxed"
+    ).with_columns((pl.col("credit") * pl.col("value")).alias("value_credit"))
+    return out.select(columns)
+
+
+def _keys(by: Sequence[str] | str) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def summarize(credits: pl.DataFrame, by: Sequence[str] = ("channel",)) -> pl.DataFrame:
+    """Credits totalled by `by`: columns [*by, conversions, value].
+
+    Sorted by conversions (descending), then by the keys. ``month`` is the first day of the
+    conversion's month (a date). For ``(unattributed)`` rows an empty text key (platform, post…)
+    reads ``(unattributed)`` too, so those conversions stay labelled under any grouping.
+    """
+    keys = _keys(by)
+    if not keys:
+        raise DataError("summarize needs at least one column to group by")
+    df = credits
+    if "month" in keys and "month" not in df.columns:
+        df = df.with_columns(pl.col("conv_ts").dt.month_start().dt.date().alias("month"))
+    unknown = [k for k in keys if k not in df.columns]
+    if unknown:
+        have = ", ".join(c for c in [*df.columns, "month"] if c not in CREDIT_COLUMNS[-2:])
+        raise DataError(f"cannot group by {', '.join(unknown)}; columns are: {have}")
+    unattributed = pl.col("channel") == UNATTRIBUTED
+    df = df.with_columns(
+        pl.when(unattributed & pl.col(k).is_null()).then(pl.lit(UNATTRIBUTED)).otherwise(pl.col(k))
+        for k in keys
+        if k != "channel" and df.schema[k] == pl.String
+    )
+    out = df.group_by(keys).agg(
+        pl.col("credit").sum().alias("conversions"),
+        pl.col("value_credit").sum().alias("value"),
+    )
+    return out.sort(
+        ["conversions", *keys],
+        descending=[True] + [False] * len(keys),
+        nulls_last=True,
+    )
+
+
+def attribute(
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    model: str = "linear",
+    *,
+    lookback_days: int = 90,
+    half_life_days: float = 7.0,
+    by: Sequence[str] = ("channel",),
+) -> pl.DataFrame:
+    """Credit touches under `model` and total the credits by `by` (credit_touches, summarize)."""
+    credits = credit_touches(
+        touchpoints,
+        conversions,
+        model,
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
+    )
+    return summarize(credits, by)
+
+
+__all__ = [
+    "MODELS",
+    "RULE_MODELS",
+    "UNATTRIBUTED",
+    "CreditFn",
+    "ModelParams",
+    "attribute",
+    "credit_touches",
+    "model_names",
+    "register_model",
+    "summarize",
+]
