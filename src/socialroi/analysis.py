@@ -1,0 +1,68 @@
+"""From a store to results: read the tables, resolve names and dates, run the core.
+
+The company name and currency come from the user's config when it sets them in [company], else
+from the store's meta ('company', 'currency'), else the defaults. ``as_of`` defaults to the store's
+meta 'as_of' (the demo company sets it) and then to now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from socialroi import clock
+from socialroi.config import Settings
+from socialroi.core.kpis import Analysis, compute
+from socialroi.errors import DataError
+from socialroi.store import Store
+
+DEFAULT_COMPANY = Settings().company
+DEFAULT_CURRENCY = Settings().currency
+
+
+def company_and_currency(store: Store, settings: Settings) -> tuple[str, str]:
+    """The name and currency to show: config [company], then store meta, then defaults."""
+    section = settings.raw.get("company")
+    given = section if isinstance(section, dict) else {}
+    company = settings.company if "name" in given else store.get_meta("company")
+    currency = settings.currency if "currency" in given else store.get_meta("currency")
+    return company or DEFAULT_COMPANY, currency or DEFAULT_CURRENCY
+
+
+def resolve_as_of(store: Store, as_of: datetime | None) -> datetime:
+    """`as_of` (naive taken as UTC), else the store's meta 'as_of', else now."""
+    if as_of is None:
+        meta = store.get_meta("as_of")
+        if meta is None:
+            return clock.now()
+        try:
+            as_of = datetime.fromisoformat(meta)
+        except ValueError:
+            raise DataError(f"store meta 'as_of' is not an ISO date-time: {meta!r}") from None
+    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
+
+
+def analyze(
+    store: Store,
+    *,
+    settings: Settings,
+    as_of: datetime | None = None,
+    compare: Sequence[str] | None = None,
+) -> Analysis:
+    """Everything the report shows, for the data in `store` as it stood at `as_of`.
+
+    The model, lookback and half-life come from ``settings.attribution``; `compare` limits the rule
+    models set side by side (default: all).
+    """
+    company, currency = company_and_currency(store, settings)
+    att = settings.attribution
+    return compute(
+        store.read_all(),
+        as_of=resolve_as_of(store, as_of),
+        model=att.model,
+        lookback_days=att.lookback_days,
+        half_life_days=att.half_life_days,
+        company=company,
+        currency=currency,
+        compare=compare,
+    )

@@ -1,0 +1,360 @@
+"""Everything the report, the exports and `socialroi roi` show, computed once from the tables.
+
+`compute` takes the canonical frames, the attribution settings and ``as_of`` and returns an
+`Analysis`: identity outputs, conversions, credits per rule model, the models side by side, the
+summary numbers under the chosen model, ROI by platform, employee and month, the monthly trend with
+policy periods, the deals traced to social contacts and a data-quality block. Pure: no files, no
+clock. Data dated after ``as_of`` is left out; deals closed after it count as open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from socialroi import schema
+from socialroi.core import roi
+from socialroi.core.attribution import RULE_MODELS, UNATTRIBUTED, credit_touches, model_names
+from socialroi.core.conversions import (
+    deal_conversions,
+    lead_conversions,
+    pipeline_conversions,
+)
+from socialroi.core.identity import Identity, resolve
+from socialroi.core.traced import traced_deals
+from socialroi.errors import ConfigError
+
+CONVERSION_KINDS: tuple[str, ...] = ("lead", "deal", "pipeline")
+MODELS_SCHEMA: dict[str, pl.DataType] = {
+    "model": pl.String(),
+    "channel": pl.String(),
+    "leads": pl.Float64(),
+    "deals": pl.Float64(),
+    "deal_value": pl.Float64(),
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Headline numbers under one model. Social figures are credited to social touches."""
+
+    model: str
+    revenue: float
+    cost: float
+    staff_cost: float
+    roi: float | None
+    leads: float
+    deals: float
+    pipeline: float
+    cost_per_lead: float | None
+    cost_per_deal: float | None
+    all_revenue: float
+    all_leads: int
+    all_deals: int
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """match_rate: platform, sessions, matched, match_rate (incl. '(all social)');
+    anonymous: platform, sessions; missing: check, count."""
+
+    match_rate: pl.DataFrame
+    anonymous: pl.DataFrame
+    missing: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of `compute`; frames are described where they are built."""
+
+    as_of: datetime
+    company: str
+    currency: str
+    model: str
+    lookback_days: int
+    half_life_days: float
+    identity: Identity
+    conversions: pl.DataFrame
+    credits: Mapping[str, pl.DataFrame]
+    models: pl.DataFrame
+    summary: Summary
+    roi_platform: pl.DataFrame
+    roi_employee: pl.DataFrame
+    monthly: pl.DataFrame
+    policy_periods: pl.DataFrame
+    traced: pl.DataFrame
+    quality: DataQuality
+
+
+def check_model(model: str) -> str:
+    """`model` if it is a known attribution model, else a ConfigError listing them."""
+    if model not in model_names():
+        raise ConfigError(
+            f"unknown attribution model '{model}'; models are: {', '.join(model_names())}"
+        )
+    return model
+
+
+def _table(tables: Mapping[str, pl.DataFrame], name: str) -> pl.DataFrame:
+    df = tables.get(name)
+    return schema.empty(name) if df is None else schema.conform(name, df, source=name)
+
+
+def as_of_view(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> dict[str, pl.DataFrame]:
+    """Every canonical table as it stood at `as_of` (missing tables are empty)."""
+    t = {name: _table(tables, name) for name in schema.TABLES}
+    month = date(as_of.year, as_of.month, 1)
+    deals = t["deals"].filter(pl.col("created_at") <= as_of)
+    later = pl.col("closed_at") > as_of
+    t["deals"] = deals.with_columns(
+        pl.when(later).then(None).otherwise(pl.col("closed_at")).alias("closed_at"),
+        pl.when(later).then(None).otherwise(pl.col("won")).alias("won"),
+    )
+    t["leads"] = t["leads"].filter(pl.col("created_at") <= as_of)
+    t["sessions"] = t["sessions"].filter(pl.col("started_at") <= as_of)
+    t["touchpoints"] = t["touchpoints"].filter(pl.col("ts") <= as_of)
+    t["posts"] = t["posts"].filter(pl.col("created_at").is_null() | (pl.col("created_at") <= as_of))
+    t["costs"] = t["costs"].filter(pl.col("month") <= month)
+    t["policy_periods"] = t["policy_periods"].filter(pl.col("from") <= as_of.date())
+    return t
+
+
+def _with_post_owner(
+    touchpoints: pl.DataFrame, posts: pl.DataFrame, accounts: pl.DataFrame
+) -> pl.DataFrame:
+    """Fill a touch's employee from the account that published its post, when a person owns it."""
+    owners = (
+        posts.select("platform", "post_id", "account_id", pl.col("campaign").alias("_pc"))
+        .join(accounts.select("platform", "account_id", "owner"), on=["platform", "account_id"])
+        .select(
+            "platform",
+            "post_id",
+            "_pc",
+            pl.when(pl.col("owner") != "brand").then(pl.col("owner")).alias("_owner"),
+        )
+        .unique(["platform", "post_id"])
+    )
+    return (
+        touchpoints.join(owners, on=["platform", "post_id"], how="left")
+        .with_columns(
+            pl.coalesce("employee_id", "_owner").alias("employee_id"),
+            pl.coalesce("campaign", "_pc").alias("campaign"),
+        )
+        .select(touchpoints.columns)
+    )
+
+
+def credit_all(
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    model: str,
+    *,
+    lookback_days: int,
+    half_life_days: float,
+) -> pl.DataFrame:
+    """One model's credits for leads, won deals and open deals, each kind credited on its own
+    (so a lead does not take the touches that led to the deal). ``kind`` is the conversion kind."""
+    parts = []
+    for kind in CONVERSION_KINDS:
+        conv = conversions.filter(pl.col("kind") == kind)
+        if conv.height == 0:
+            continue
+        credits = credit_touches(
+            touchpoints,
+            conv,
+            model,
+            lookback_days=lookback_days,
+            half_life_days=half_life_days,
+        )
+        parts.append(credits.with_columns(pl.lit(kind).alias("kind")))
+    if not parts:
+        empty = credit_touches(touchpoints.clear(), conversions.clear(), model)
+        return empty.with_columns(pl.col("kind").cast(pl.String))
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def models_side_by_side(credits: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """model, channel, leads, deals, deal_value: credited per channel under each model."""
+    cols = ["model", "channel", "kind", "credit", "value_credit"]
+    frames = [c.with_columns(pl.lit(m).alias("model")).select(cols) for m, c in credits.items()]
+    if not frames:
+        return pl.DataFrame(schema=MODELS_SCHEMA)
+    kind = pl.col("kind")
+    out = (
+        pl.concat(frames, how="vertical_relaxed")
+        .group_by("model", "channel")
+        .agg(
+            pl.col("credit").filter(kind == "lead").sum().alias("leads"),
+            pl.col("credit").filter(kind == "deal").sum().alias("deals"),
+            pl.col("value_credit").filter(kind == "deal").sum().alias("deal_value"),
+        )
+    )
+    order = {m: i for i, m in enumerate(credits)}
+    return out.sort(
+        pl.col("model").replace_strict(order, return_dtype=pl.Int64),
+        pl.col("deal_value"),
+        pl.col("channel"),
+        descending=[False, True, False],
+    )
+
+
+def _monthly(conversions: pl.DataFrame, roi_month: pl.DataFrame) -> pl.DataFrame:
+    """month, leads, deals, revenue (all), social_leads, social_deals, social_revenue,
+    pipeline, cost, roi."""
+    kind = pl.col("kind")
+    everything = (
+        conversions.filter(kind.is_in(["lead", "deal"]))
+        .with_columns(pl.col("ts").dt.truncate("1mo").dt.date().alias("month"))
+        .group_by("month")
+        .agg(
+            (kind == "lead").sum().cast(pl.Int64).alias("leads"),
+            (kind == "deal").sum().cast(pl.Int64).alias("deals"),
+            pl.col("value").filter(kind == "deal").sum().alias("revenue"),
+        )
+    )
+    social = roi_month.select(
+        "month",
+        pl.col("leads").alias("social_leads"),
+        pl.col("deals").alias("social_deals"),
+        pl.col("revenue").alias("social_revenue"),
+        "pipeline",
+        "cost",
+        "roi",
+    )
+    filled = [pl.col(c).fill_null(0) for c in ("leads", "deals", "revenue")]
+    filled += [pl.col(c).fill_null(0.0) for c in social.columns if c not in ("month", "roi")]
+    return (
+        everything.join(social, on="month", how="full", coalesce=True)
+        .with_columns(filled)
+        .sort("month")
+    )
+
+
+def _quality(
+    identity: Identity, t: Mapping[str, pl.DataFrame], credits: pl.DataFrame, priced: pl.DataFrame
+) -> DataQuality:
+    anonymous = (
+        identity.anonymous.group_by(pl.col("platform").fill_null("(unknown)"))
+        .agg(pl.len().cast(pl.Int64).alias("sessions"))
+        .sort("sessions", "platform", descending=[True, False])
+    )
+    deals, unattributed = t["deals"], credits.filter(pl.col("channel") == UNATTRIBUTED)
+    won = pl.col("won").fill_null(False)
+    touched = identity.touchpoints.select("contact_id").unique()
+    checks = {
+        "won deals without an amount": deals.filter(won & pl.col("amount").is_null()).height,
+        "won deals without a close date": deals.filter(won & pl.col("closed_at").is_null()).height,
+        "won deals with no touch in their window": unattributed.filter(
+            pl.col("kind") == "deal"
+        ).height,
+        "leads with no touch in their window": unattributed.filter(pl.col("kind") == "lead").height,
+        "contacts with no touch at all": t["contacts"]
+        .join(touched, on="contact_id", how="anti")
+        .height,
+        "sessions without a source": t["sessions"].filter(pl.col("source").is_null()).height,
+        "staff hours without an hourly cost": priced.filter(
+            pl.col("hours").is_not_null() & pl.col("amount").is_null()
+        ).height,
+    }
+    missing = pl.DataFrame(
+        {"check": list(checks), "count": list(checks.values())},
+        schema={"check": pl.String, "count": pl.Int64},
+    )
+    return DataQuality(match_rate=identity.match_rate, anonymous=anonymous, missing=missing)
+
+
+def compute(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    as_of: datetime,
+    model: str = "linear",
+    lookback_days: int = 90,
+    half_life_days: float = 7.0,
+    company: str = "Our company",
+    currency: str = "USD",
+    compare: Sequence[str] | None = None,
+) -> Analysis:
+    """The whole analysis. `compare` names the rule models to set side by side (default: all);
+    the chosen `model` is always computed."""
+    check_model(model)
+    compare = tuple(RULE_MODELS if compare is None else compare)
+    for m in compare:
+        check_model(m)
+    t = as_of_view(tables, as_of)
+    identity = resolve(
+        sessions=t["sessions"],
+        contacts=t["contacts"],
+        touchpoints=t["touchpoints"],
+        posts=t["posts"],
+        accounts=t["accounts"],
+    )
+    touchpoints = _with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
+    conversions = pl.concat(
+        [
+            lead_conversions(t["leads"]),
+            deal_conversions(t["deals"], t["leads"]),
+            pipeline_conversions(t["deals"], t["leads"]),
+        ]
+    )
+    wanted = dict.fromkeys((*compare, model))
+    credits = {
+        m: credit_all(
+            touchpoints,
+            conversions,
+            m,
+            lookback_days=lookback_days,
+            half_life_days=half_life_days,
+        )
+        for m in wanted
+    }
+    chosen = credits[model]
+    priced = roi.price_costs(t["costs"], t["employees"])
+    totals = roi.roi_totals(chosen, priced)
+    deals = conversions.filter(pl.col("kind") == "deal")
+    summary = Summary(
+        model=model,
+        revenue=float(totals["revenue"] or 0.0),
+        cost=float(totals["cost"] or 0.0),
+        staff_cost=float(totals["staff_cost"] or 0.0),
+        roi=totals["roi"],
+        leads=float(totals["leads"] or 0.0),
+        deals=float(totals["deals"] or 0.0),
+        pipeline=float(totals["pipeline"] or 0.0),
+        cost_per_lead=totals["cost_per_lead"],
+        cost_per_deal=totals["cost_per_deal"],
+        all_revenue=float(deals["value"].sum()),
+        all_leads=conversions.filter(pl.col("kind") == "lead").height,
+        all_deals=deals.height,
+    )
+    names = t["employees"].select(pl.col("employee_id").alias("employee"), "name")
+    roi_employee = roi.roi_table(chosen, priced, "employee").join(names, on="employee", how="left")
+    roi_employee = roi_employee.select("employee", "name", *roi.ROI_COLUMNS)
+    return Analysis(
+        as_of=as_of,
+        company=company,
+        currency=currency,
+        model=model,
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
+        identity=identity,
+        conversions=conversions,
+        credits=credits,
+        models=models_side_by_side({m: credits[m] for m in compare}),
+        summary=summary,
+        roi_platform=roi.roi_table(chosen, priced, "platform"),
+        roi_employee=roi_employee,
+        monthly=_monthly(conversions, roi.roi_table(chosen, priced, "month")),
+        policy_periods=t["policy_periods"].sort("from", "team"),
+        traced=traced_deals(
+            chosen.filter(pl.col("kind") == "deal"),
+            deals=t["deals"],
+            contacts=t["contacts"],
+            employees=t["employees"],
+            posts=t["posts"],
+            unattributed=UNATTRIBUTED,
+        ),
+        quality=_quality(identity, t, chosen, priced),
+    )
