@@ -1,0 +1,108 @@
+"""The KPI tables as files: CSV or Parquet, one file per table.
+
+CSV is opened in spreadsheets, which run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
+formula; `neutralise` prefixes such text cells with a single quote (tab and carriage return too,
+as OWASP advises). Parquet keeps typed values and needs no such care. Each file is written to a
+temporary name and renamed, so a failed export never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from socialroi.core.kpis import Analysis
+
+ExportFormat = Literal["csv", "parquet"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "parquet")
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+#: File stem → what it holds.
+TABLES: dict[str, str] = {
+    "summary": "headline numbers under the report's model",
+    "attribution": "credited leads, deals and won-deal value per channel under each rule model",
+    "roi_platform": "ROI by platform",
+    "roi_employee": "ROI by employee",
+    "monthly": "leads, deals, revenue and cost by month",
+    "deals_traced": "won deals with a social touch, with their path of touches",
+}
+
+
+def neutralise(df: pl.DataFrame) -> pl.DataFrame:
+    """Text cells starting with = + - @ (or tab / CR) get a leading ``'`` so no spreadsheet runs
+    them as formulas. Other columns are unchanged."""
+
+    def risky(c: str) -> pl.Expr:
+        return pl.any_horizontal(pl.col(c).str.starts_with(s) for s in FORMULA_STARTS)
+
+    return df.with_columns(
+        pl.when(risky(c)).then(pl.concat_str(pl.lit("'"), pl.col(c))).otherwise(pl.col(c)).alias(c)
+        for c, dtype in df.schema.items()
+        if dtype == pl.String
+    )
+
+
+def export_tables(a: Analysis) -> dict[str, pl.DataFrame]:
+    """The tables `write_exports` writes, by file stem (see TABLES)."""
+    summary = pl.DataFrame(
+        [
+            {
+                "as_of": a.as_of,
+                "company": a.company,
+                "currency": a.currency,
+                "lookback_days": a.lookback_days,
+                **dataclasses.asdict(a.summary),
+            }
+        ],
+        schema_overrides={
+            "roi": pl.Float64,
+            "cost_per_lead": pl.Float64,
+            "cost_per_deal": pl.Float64,
+        },
+    )
+    traced = a.traced.drop("path").rename({"path_text": "path"})
+    return {
+        "summary": summary,
+        "attribution": a.models,
+        "roi_platform": a.roi_platform,
+        "roi_employee": a.roi_employee,
+        "monthly": a.monthly,
+        "deals_traced": traced,
+    }
+
+
+def _atomic(out: Path, write: Callable[[Path], None]) -> None:
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        tmp.chmod(0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_exports(a: Analysis, out_dir: Path, fmt: ExportFormat = "csv") -> list[Path]:
+    """Write every table of `export_tables` to `out_dir` as ``<name>.<fmt>``; returns the paths."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in export_tables(a).items():
+        out = out_dir / f"{name}.{fmt}"
+        if fmt == "csv":
+            _atomic(out, neutralise(df).write_csv)
+        else:
+            _atomic(out, df.write_parquet)
+        written.append(out)
+    return written

@@ -1,0 +1,82 @@
+"""`socialroi report`, `roi` and `export`: exit codes and output."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from socialroi.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_report_on_missing_store_is_one_line_exit_1(runner, tmp_path):
+    res = runner.invoke(
+        main, ["report", "--store", str(tmp_path / "nope.duckdb"), "--out", str(tmp_path / "r")]
+    )
+    assert res.exit_code == 1
+    assert res.stderr.strip().count("\n") == 0
+    assert "no store at" in res.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_writes_the_file(runner, fixture_store, tmp_path):
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["report", "--store", str(fixture_store), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip() == str(out)
+    assert "€2,500" in out.read_text(encoding="utf-8")
+
+
+def test_unknown_model_is_a_usage_error(runner, fixture_store, tmp_path):
+    res = runner.invoke(
+        main, ["report", "--store", str(fixture_store), "--model", "nope", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 2
+    assert "linear" in res.stderr
+
+
+def test_roi_json_parses(runner, fixture_store):
+    res = runner.invoke(main, ["roi", "--store", str(fixture_store), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["platform"]: r for r in json.loads(res.stdout)}
+    assert rows["facebook"]["roi"] == pytest.approx(9.0)
+    assert rows["(shared)"]["cost_per_lead"] is None
+
+
+@pytest.mark.parametrize("by", ["platform", "employee", "month"])
+def test_roi_by(runner, fixture_store, by):
+    res = runner.invoke(main, ["roi", "--store", str(fixture_store), "--by", by, "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0].startswith(by + ",")
+
+
+def test_roi_table_with_model(runner, fixture_store):
+    res = runner.invoke(main, ["roi", "--store", str(fixture_store), "--model", "first_touch"])
+    assert res.exit_code == 0, res.output
+    assert "linkedin" in res.stdout
+    assert "1,000.00" in res.stdout
+
+
+def test_export_csv_and_parquet(runner, fixture_store, tmp_path):
+    for fmt in ("csv", "parquet"):
+        out = tmp_path / fmt
+        res = runner.invoke(
+            main, ["export", "--store", str(fixture_store), "--format", fmt, "--out", str(out)]
+        )
+        assert res.exit_code == 0, res.output
+        assert len(res.stdout.splitlines()) == 6
+    summary = pl.read_parquet(tmp_path / "parquet" / "summary.parquet")
+    assert summary["company"][0] == "Acme Ltd"
+
+
+def test_export_missing_store(runner, tmp_path):
+    res = runner.invoke(main, ["export", "--store", str(tmp_path / "x.duckdb")])
+    assert res.exit_code == 1
+    assert "no store at" in res.stderr

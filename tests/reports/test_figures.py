@@ -1,0 +1,57 @@
+"""Figures are plain go.Figure objects built from frames, with data text escaped for Plotly."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from socialroi.core.kpis import compute
+from socialroi.reports import build_figures
+from socialroi.reports._format import money, number, plotly_text, ratio
+from tests.reports.fixture import AS_OF, tables
+
+
+def test_plotly_text_escapes_markup():
+    assert plotly_text("<b>A & B</b>") == "&lt;b&gt;A &amp; B&lt;/b&gt;"
+    assert plotly_text("\" x '") == "&#34; x &#39;"
+    assert plotly_text(None) == ""
+
+
+def test_formats():
+    assert money(1234.4, "USD") == "$1,234"
+    assert money(-5, "EUR") == "−€5"
+    assert money(10, "CHF") == "CHF 10"
+    assert money(None, "USD") == "–"
+    assert ratio(1.857142) == "185.7%"
+    assert ratio(-1.0) == "−100.0%"
+    assert ratio(None) == "–"
+    assert number(2.5) == "2.5"
+    assert number(3.0) == "3"
+
+
+@pytest.fixture(scope="module")
+def figures():
+    a = compute(tables(employee="<i>Ana</i>", campaign="<b>x</b>"), as_of=AS_OF, compare=None)
+    return build_figures(a)
+
+
+def test_every_figure_is_a_figure(figures):
+    assert set(figures) == {"models", "platforms", "employees", "trend", "quality"}
+    assert all(isinstance(f, go.Figure) for f in figures.values())
+
+
+def test_labels_are_escaped(figures):
+    employees = figures["employees"].to_plotly_json()
+    assert "&lt;i&gt;Ana&lt;/i&gt;" in employees["data"][0]["y"]
+    assert "<i>Ana</i>" not in str(employees)
+
+
+def test_policy_changes_are_marked(figures):
+    trend = figures["trend"].layout
+    assert len(trend.shapes) == 2
+    assert [a.text for a in trend.annotations] == ["acceptable_use", "employee_advocacy"]
+
+
+def test_empty_analysis_still_draws():
+    figs = build_figures(compute({}, as_of=AS_OF, compare=()))
+    assert all(isinstance(f, go.Figure) for f in figs.values())
