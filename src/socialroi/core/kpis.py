@@ -83,6 +83,7 @@ class Analysis:
     summary: Summary
     roi_platform: pl.DataFrame
     roi_employee: pl.DataFrame
+    roi_month: pl.DataFrame
     monthly: pl.DataFrame
     policy_periods: pl.DataFrame
     traced: pl.DataFrame
@@ -332,6 +333,7 @@ def compute(
     names = t["employees"].select(pl.col("employee_id").alias("employee"), "name")
     roi_employee = roi.roi_table(chosen, priced, "employee").join(names, on="employee", how="left")
     roi_employee = roi_employee.select("employee", "name", *roi.ROI_COLUMNS)
+    roi_month = roi.roi_table(chosen, priced, "month")
     return Analysis(
         as_of=as_of,
         company=company,
@@ -346,7 +348,8 @@ def compute(
         summary=summary,
         roi_platform=roi.roi_table(chosen, priced, "platform"),
         roi_employee=roi_employee,
-        monthly=_monthly(conversions, roi.roi_table(chosen, priced, "month")),
+        roi_month=roi_month,
+        monthly=_monthly(conversions, roi_month),
         policy_periods=t["policy_periods"].sort("from", "team"),
         traced=traced_deals(
             chosen.filter(pl.col("kind") == "deal"),
