@@ -68,10 +68,10 @@ def model_names() -> tuple[str, ...]:
     return tuple(MODELS)
 
 
-def _touch_names(touchpoints: pl.DataFrame) -> dict[str, str]:
-    """Renames for touch columns named like an added one (kind → touch_kind)."""
+def touch_renames(columns: Sequence[str]) -> dict[str, str]:
+    """How credit_touches renames touch columns named like one it adds (kind → touch_kind)."""
     taken = set(CREDIT_COLUMNS) | set(_JOURNEY_COLUMNS)
-    return {c: f"touch_{c}" for c in touchpoints.columns if c in taken}
+    return {c: f"touch_{c}" for c in columns if c in taken}
 
 
 def credit_touches(
@@ -93,7 +93,7 @@ def credit_touches(
     if model not in MODELS:
         raise DataError(f"unknown model '{model}'; models are: {', '.join(MODELS)}")
     params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days)
-    renames = _touch_names(touchpoints)
+    renames = touch_renames(touchpoints.columns)
     touches = conform_touches(touchpoints).rename(renames)
     convs = conform_conversions(conversions)
     journeys = assign_touches(touches, convs, lookback_days=lookback_days).join(
@@ -143,7 +143,10 @@ def summarize(credits: pl.DataFrame, by: Sequence[str] = ("channel",)) -> pl.Dat
         raise DataError(f"cannot group by {', '.join(unknown)}; columns are: {have}")
     unattributed = pl.col("channel") == UNATTRIBUTED
     df = df.with_columns(
-        pl.when(unattributed & pl.col(k).is_null()).then(pl.lit(UNATTRIBUTED)).otherwise(pl.col(k))
+        pl.when(unattributed & pl.col(k).is_null())
+        .then(pl.lit(UNATTRIBUTED))
+        .otherwise(pl.col(k))
+        .alias(k)
         for k in keys
         if k != "channel" and df.schema[k] == pl.String
     )
@@ -189,4 +192,5 @@ __all__ = [
     "model_names",
     "register_model",
     "summarize",
+    "touch_renames",
 ]
