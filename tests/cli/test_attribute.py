@@ -1,0 +1,121 @@
+"""`socialroi attribute` on plain files."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from socialroi.cli import main
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "attribute"
+TOUCHPOINTS = FIXTURES / "touchpoints.csv"
+CONVERSIONS = FIXTURES / "conversions.csv"
+
+
+def run(*args: str | Path, touchpoints: Path = TOUCHPOINTS, conversions: Path = CONVERSIONS):
+    argv = ["attribute", "--touchpoints", str(touchpoints), "--conversions", str(conversions)]
+    return CliRunner().invoke(main, [*argv, *map(str, args)])
+
+
+def test_linear_csv():
+    # c1 converts Mar 10 (900) after linkedin, email, direct: 1/3 each, 300 each
+    # c2 converts Mar 3 (300) after x alone; c3 (100) has no touch -> (unattributed)
+    result = run("--model", "linear", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "channel,conversions,value\n"
+        "(unattributed),1.0,100.0\n"
+        "x,1.0,300.0\n"
+        "direct,0.333333,300.0\n"
+        "email,0.333333,300.0\n"
+        "linkedin,0.333333,300.0\n"
+    )
+
+
+def test_json_by_employee():
+    # w_shaped without milestones: first .3 + middle .1 -> c1: linkedin (e1) .75, email and
+    # direct (no employee) .125 each; c2: x (e2) 1; c3 unattributed
+    result = run("--model", "w_shaped", "--by", "employee_id", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"employee_id": "(unattributed)", "conversions": 1.0, "value": 100.0},
+        {"employee_id": "e2", "conversions": 1.0, "value": 300.0},
+        {"employee_id": "e1", "conversions": 0.75, "value": 675.0},
+        {"employee_id": None, "conversions": 0.25, "value": 225.0},
+    ]
+
+
+def test_lookback_option():
+    # a 1-day window: c1's touches (Mar 1, 5, 8) are all more than a day before Mar 10,
+    # c2's x touch (Mar 2 12:00) is within a day of Mar 3
+    result = run("--model", "first_touch", "--lookback-days", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == ["(unattributed),2.0,1000.0", "x,1.0,300.0"]
+
+
+def test_bad_timestamp_names_file_row_and_column():
+    bad = FIXTURES / "touchpoints_bad_ts.csv"
+    result = run("--model", "linear", touchpoints=bad)
+    assert result.exit_code == 1
+    # 2025-02-30 is on the fourth line of the file (the header is row 1)
+    assert result.stderr.strip().splitlines() == [
+        f"error: {bad}, row 4, column 'ts': cannot read '2025-02-30' as a time "
+        "(use ISO 8601, e.g. 2025-03-01T09:30:00Z or 2025-03-01)"
+    ]
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        ("contact_id,ts\nc1,2025-03-01\n", "column 'channel': missing required column"),
+        ("contact_id,ts,channel\nc1,2025-03-01,x\n,2025-03-02,x\n", "row 3, column 'contact_id'"),
+    ],
+)
+def test_bad_touchpoints_file(tmp_path, content, message):
+    path = tmp_path / "t.csv"
+    path.write_text(content)
+    result = run(touchpoints=path)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert str(path) in result.stderr
+
+
+def test_bad_value_in_conversions(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("contact_id,ts,value\nc1,2025-03-10,1 200\n")
+    result = run(conversions=path)
+    assert result.exit_code == 1
+    assert f"{path}, row 2, column 'value': not a number" in result.stderr
+
+
+def test_unknown_model_is_a_usage_error():
+    result = run("--model", "crystal_ball")
+    assert result.exit_code == 2
+    assert "crystal_ball" in result.stderr
+
+
+def test_unknown_group_column():
+    result = run("--by", "region")
+    assert result.exit_code == 1
+    assert "column 'region'" in result.stderr
+
+
+def test_milestones_and_ids_from_the_file(tmp_path):
+    conv = tmp_path / "c.csv"
+    conv.write_text(
+        "conversion_id,contact_id,ts,value,lead_created_at,deal_created_at\n"
+        "deal-1,c1,2025-03-10T00:00:00Z,1000,2025-03-04,2025-03-06T00:00:00+00:00\n"
+    )
+    # c1: linkedin Mar 1 (first), email Mar 5 09:00 UTC (deal: last before Mar 6), direct Mar 8;
+    # lead Mar 4 -> linkedin too. w_shaped: linkedin .3 + .3, email .3, direct .1
+    result = run("--model", "w_shaped", conversions=conv)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "linkedin,0.6,600.0",
+        "email,0.3,300.0",
+        "direct,0.1,100.0",
+    ]
