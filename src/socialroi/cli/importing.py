@@ -1,11 +1,102 @@
-"""Placeholder: filled in by the part of the work that owns `importing`."""
+"""`socialroi import TABLE FILE`: load a CSV or Excel file into one canonical table."""
 
 from __future__ import annotations
 
+import codecs
+from pathlib import Path
+
 import click
 
+from socialroi import schema
+from socialroi.cli._options import config_option, store_option
 
-@click.command("import")
-def command() -> None:
-    """Not built yet."""
-    raise click.ClickException("not built yet")
+_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _mapping(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        source, sep, target = value.rpartition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise click.BadParameter(f"'{value}' is not SOURCE=TARGET", param_hint="--map")
+        out[source.strip()] = target.strip()
+    return out
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    delim = _DELIMITERS.get(value.lower(), value)
+    if len(delim) != 1 or delim in '"\r\n':
+        raise click.BadParameter(
+            f"'{value}' is not one character (or 'tab')", param_hint="--delimiter"
+        )
+    return delim
+
+
+def _encoding(value: str) -> str:
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding '{value}'", param_hint="--encoding") from None
+    return value
+
+
+_HELP = f"""Import FILE (CSV or XLSX) into TABLE: all rows or none.
+
+Rows are upserted by the table's key, so importing the same file twice changes nothing.
+HubSpot and Salesforce export headers are recognised; --map names the others.
+
+\b
+Tables: {", ".join(schema.TABLES)}."""
+
+
+@click.command("import", help=_HELP)
+@click.argument("table")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="SOURCE=TARGET",
+    help="Read the file's column SOURCE into the table's column TARGET (repeatable).",
+)
+@click.option("--sheet", default=None, help="Excel sheet to read [default: the first].")
+@click.option(
+    "--delimiter", default=None, help="CSV delimiter: one character or 'tab' [default: ,]."
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="CSV text encoding.")
+@store_option
+@config_option
+def command(
+    *,
+    table: str,
+    file: Path,
+    maps: tuple[str, ...],
+    sheet: str | None,
+    delimiter: str | None,
+    encoding: str,
+    store_path: Path | None,
+    config_path: Path | None,
+) -> None:
+    from socialroi.adapters.files import import_file
+    from socialroi.config import load as load_config
+    from socialroi.errors import DataError
+    from socialroi.store import Store, default_path
+
+    mapping = _mapping(maps)
+    delim = _delimiter(delimiter)
+    _encoding(encoding)
+    schema.table(table)
+    if not file.exists():
+        raise DataError("no such file", file=str(file))
+    path = store_path or load_config(config_path).store or default_path()
+    with Store.open(path) as store:
+        res = import_file(
+            store, table, file, mapping=mapping, sheet=sheet, delimiter=delim, encoding=encoding
+        )
+    same = "; the store already held the rest" if res.rows_written < res.rows_read else ""
+    click.echo(
+        f"{res.table}: {res.rows_read} rows read from {res.file}, {res.rows_written} written "
+        f"({res.rows_new} new, {res.rows_updated} updated){same}; store {path}"
+    )

@@ -1,0 +1,212 @@
+"""Which column of an imported file feeds which column of a canonical table.
+
+Headers match case- and space-insensitively: "Deal ID", "deal_id", "DealId" and "deal-id" are the
+same header. For each table column the first rule that finds a header wins:
+
+1. ``--map SOURCE=TARGET`` (``mapping=`` in Python);
+2. the canonical column name itself;
+3. the CRM export headers below, in the order listed.
+
+Recognised CRM headers (HubSpot export labels and Salesforce API names / report labels):
+
+=============  ==================  ==========================================================
+table          column              headers
+=============  ==================  ==========================================================
+deals          deal_id             Record ID, Deal ID, Id, Opportunity ID
+deals          contact_id          Associated Contact IDs*, Associated Contact ID*,
+                                   ContactId, Contact ID, Associated Contact*
+deals          name                Deal Name, Opportunity Name
+deals          created_at          Create Date, CreatedDate, Created Date
+deals          closed_at           Close Date, CloseDate
+deals          stage               Deal Stage, StageName, Stage
+deals          won                 IsWon, Is Closed Won, Won
+contacts       contact_id          Record ID, Contact ID, Id, ContactId
+contacts       name                Full Name; else First Name + Last Name (FirstName, LastName)
+contacts       email               Email Address
+contacts       company             Company Name, Company, Account Name
+contacts       created_at          Create Date, CreatedDate, Created Date
+contacts       owner_employee_id   Contact Owner ID, HubSpot Owner ID, OwnerId, Owner ID
+contacts       handle_x            Twitter Username, Twitter Handle
+leads          lead_id             Record ID, Lead ID, Id
+leads          contact_id          Contact ID, ContactId, ConvertedContactId,
+                                   Associated Contact IDs*, Associated Contact ID*,
+                                   Associated Contact*
+leads          created_at          Create Date, CreatedDate, Created Date
+leads          source              Original Source, LeadSource, Lead Source
+employees      employee_id         Employee ID, User ID, Id
+employees      name                Full Name; else First Name + Last Name
+employees      start_date          Hire Date
+employees      end_date            Termination Date
+employees      loaded_hourly_cost  Hourly Cost
+touchpoints    ts                  Timestamp, Time, Occurred At
+costs          amount              Spend, Cost
+=============  ==================  ==========================================================
+
+``*`` HubSpot association columns may list several records ("101;102"); the first one is used.
+"Amount", "Email", "Start Date" and "End Date" match their canonical columns without a rule.
+Not imported, because no canonical column holds them: HubSpot "Lead Status" (a lead is a row of
+``leads``; its status is not modelled) and every other unlisted header. For deals, when the file
+has no won column, the stage decides: HubSpot ``closedwon`` / Salesforce "Closed Won" set won,
+``closedlost`` / "Closed Lost" clear it, any other stage leaves it empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from socialroi import schema
+from socialroi.errors import DataError
+
+_A = tuple[str, ...]
+
+#: table → column → alias headers, best first. Kept in step with the module docstring.
+ALIASES: dict[str, dict[str, _A]] = {
+    "deals": {
+        "deal_id": ("Record ID", "Deal ID", "Id", "Opportunity ID"),
+        "contact_id": (
+            "Associated Contact IDs",
+            "Associated Contact ID",
+            "ContactId",
+            "Contact ID",
+            "Associated Contact",
+        ),
+        "name": ("Deal Name", "Opportunity Name"),
+        "created_at": ("Create Date", "CreatedDate", "Created Date"),
+        "closed_at": ("Close Date", "CloseDate"),
+        "stage": ("Deal Stage", "StageName", "Stage"),
+        "won": ("IsWon", "Is Closed Won", "Won"),
+    },
+    "contacts": {
+        "contact_id": ("Record ID", "Contact ID", "Id", "ContactId"),
+        "name": ("Full Name",),
+        "email": ("Email Address",),
+        "company": ("Company Name", "Company", "Account Name"),
+        "created_at": ("Create Date", "CreatedDate", "Created Date"),
+        "owner_employee_id": ("Contact Owner ID", "HubSpot Owner ID", "OwnerId", "Owner ID"),
+        "handle_x": ("Twitter Username", "Twitter Handle"),
+    },
+    "leads": {
+        "lead_id": ("Record ID", "Lead ID", "Id"),
+        "contact_id": (
+            "Contact ID",
+            "ContactId",
+            "ConvertedContactId",
+            "Associated Contact IDs",
+            "Associated Contact ID",
+            "Associated Contact",
+        ),
+        "created_at": ("Create Date", "CreatedDate", "Created Date"),
+        "source": ("Original Source", "LeadSource", "Lead Source"),
+    },
+    "employees": {
+        "employee_id": ("Employee ID", "User ID", "Id"),
+        "name": ("Full Name",),
+        "start_date": ("Hire Date",),
+        "end_date": ("Termination Date",),
+        "loaded_hourly_cost": ("Hourly Cost",),
+    },
+    "touchpoints": {"ts": ("Timestamp", "Time", "Occurred At")},
+    "costs": {"amount": ("Spend", "Cost")},
+}
+
+#: Alias headers whose cells may hold a ';'-separated list of record ids; the first is used.
+LIST_HEADERS = frozenset({"associatedcontactids", "associatedcontactid", "associatedcontact"})
+_FIRST_NAMES = ("firstname", "givenname")
+_LAST_NAMES = ("lastname", "surname", "familyname")
+#: Tables whose `name` may be built from first and last name columns.
+_NAME_TABLES = frozenset({"contacts", "employees"})
+
+
+def norm(header: str) -> str:
+    """A header reduced for matching: lower case, without spaces, '_', '-' and '.'."""
+    return re.sub(r"[\s_.\-]+", "", header.strip().lower())
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one table column comes from: one file column, or first + last name joined."""
+
+    target: str
+    headers: tuple[str, ...]
+    first_of_list: bool = False
+
+    @property
+    def label(self) -> str:
+        """The file's header as the user wrote it, for messages."""
+        return " + ".join(self.headers)
+
+
+def _find(headers: Sequence[str], wanted: str, file: str) -> str | None:
+    key = norm(wanted)
+    hits = [h for h in headers if norm(h) == key]
+    if len(hits) > 1:
+        raise DataError(
+            f"the header has {len(hits)} columns that all read as '{wanted}': "
+            f"{', '.join(repr(h) for h in hits)}; rename or remove one",
+            file=file,
+            row=1,
+            column=hits[1],
+        )
+    return hits[0] if hits else None
+
+
+def resolve(
+    table: schema.Table,
+    headers: Sequence[str],
+    mapping: Mapping[str, str] | None,
+    file: str,
+) -> dict[str, Source]:
+    """Map each table column that the file provides to its source column(s).
+
+    Raises DataError for a --map naming an unknown header or column, or for a missing required
+    column (with the headers the file has and how to map one).
+    """
+    names = table.names
+    found: dict[str, Source] = {}
+    for src, target in (mapping or {}).items():
+        if target not in names:
+            raise DataError(
+                f"--map {src}={target}: table '{table.name}' has no column '{target}'; "
+                f"its columns are: {', '.join(names)}",
+                file=file,
+            )
+        header = _find(headers, src, file)
+        if header is None:
+            raise DataError(
+                f"--map {src}={target}: the file has no column '{src}'; "
+                f"its columns are: {', '.join(headers)}",
+                file=file,
+                row=1,
+            )
+        found[target] = Source(target, (header,))
+    for col in names:
+        if col not in found and (header := _find(headers, col, file)) is not None:
+            found[col] = Source(col, (header,))
+    for col, aliases in ALIASES.get(table.name, {}).items():
+        for alias in aliases:
+            if col in found:
+                break
+            if (header := _find(headers, alias, file)) is not None:
+                found[col] = Source(col, (header,), first_of_list=norm(alias) in LIST_HEADERS)
+    if table.name in _NAME_TABLES and "name" not in found:
+        parts = [h for key in (_FIRST_NAMES, _LAST_NAMES) for h in headers if norm(h) in key]
+        if parts:
+            found["name"] = Source("name", tuple(parts))
+    needed = [c for c in table.required if c not in DEFAULT_EMPTY.get(table.name, ())]
+    missing = [c for c in needed if c not in found]
+    if missing:
+        raise DataError(
+            f"missing required column '{missing[0]}' for table '{table.name}' "
+            f"(required: {', '.join(needed)}); the file's columns are: {', '.join(headers)}; "
+            f"name one with --map HEADER={missing[0]}",
+            file=file,
+            row=1,
+            column=missing[0],
+        )
+    return found
+
+
+#: Required text columns where '' is a real value ("not tied to one"): empty or absent means ''.
+DEFAULT_EMPTY: dict[str, frozenset[str]] = {"costs": frozenset({"platform", "employee_id"})}
