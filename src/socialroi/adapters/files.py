@@ -246,14 +246,15 @@ def _show(value: object) -> str:
 def _parse(col: schema.Column, s: pl.Series, month: bool) -> tuple[pl.Series, Callable[[str], str]]:
     """Text `s` as the column's type (null where unparseable), and the message for a failure."""
     dtype = col.dtype
-    if isinstance(dtype, pl.Datetime):
-        out = _first_match(s, [_to_utc(f) for f in _DT_FORMATS])
-        return out, lambda v: _date_msg(v, "date-time", "2024-03-05T14:22:00Z, 2024-03-05 14:22")
-    if isinstance(dtype, pl.Date):
-        attempts = [_to_date(f) for f in _DATE_FORMATS] + [_midnight]
-        if month:
-            attempts.append(_to_date("%Y-%m"))
-        return _first_match(s, attempts), lambda v: _date_msg(v, "date", "2024-03-05")
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        if isinstance(dtype, pl.Datetime):
+            attempts, kind = [_to_utc(f) for f in _DT_FORMATS], "date-time"
+        else:
+            attempts, kind = [*(_to_date(f) for f in _DATE_FORMATS), _midnight], "date"
+            attempts += [_to_date("%Y-%m")] if month else []
+        out = _first_match(s, attempts)
+        out = pl.select(pl.when(out.dt.year() >= 1000).then(out)).to_series()  # no 2-digit years
+        return out, lambda v: _date_msg(v, kind)
     if isinstance(dtype, pl.Float64):
         return _to_number(s), lambda v: f"not a number: {_show(v)}; write e.g. 1234.50 or 1,234.50"
     if isinstance(dtype, pl.Int64):
@@ -264,7 +265,8 @@ def _parse(col: schema.Column, s: pl.Series, month: bool) -> tuple[pl.Series, Ca
     return s, lambda v: f"unexpected value {_show(v)}"
 
 
-def _date_msg(value: str, kind: str, example: str) -> str:
+def _date_msg(value: str, kind: str) -> str:
+    example = "2024-03-05T14:22:00Z, 2024-03-05 14:22" if kind == "date-time" else "2024-03-05"
     if re.match(_AMBIGUOUS, value):
         return (
             f"ambiguous date {_show(value)}: day and month order is unknown; "
