@@ -1,0 +1,237 @@
+"""The embedded store: idempotent upserts, all-or-nothing writes, the run log, two writers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from socialroi import DataError, Store, StoreError
+from socialroi.cli import main
+from socialroi.store import STORE_ENV, default_path
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def deals(amounts: dict[str, float]) -> pl.DataFrame:
+    ids = list(amounts)
+    return pl.DataFrame(
+        {
+            "deal_id": ids,
+            "contact_id": [f"c-{i}" for i in ids],
+            "created_at": [T0] * len(ids),
+            "amount": list(amounts.values()),
+        }
+    )
+
+
+def costs(amount: float) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "month": [date(2025, 1, 1)],
+            "category": ["tools"],
+            "platform": [""],
+            "employee_id": [""],
+            "amount": [amount],
+        }
+    )
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    p = tmp_path / "s.duckdb"
+    with Store.open(p) as store:
+        store.upsert_many({"deals": deals({"d1": 100.0, "d2": 250.0}), "costs": costs(5.0)})
+    return p
+
+
+def contents(p: Path) -> dict[str, pl.DataFrame]:
+    with Store.open(p, read_only=True) as store:
+        return store.read_all()
+
+
+def assert_unchanged(before: dict[str, pl.DataFrame], p: Path) -> None:
+    after = contents(p)
+    for name, df in before.items():
+        assert df.equals(after[name]), name
+
+
+def test_loading_the_same_rows_twice_changes_nothing(path: Path) -> None:
+    before = contents(path)
+    with Store.open(path) as store:
+        written = store.upsert_many({"deals": deals({"d1": 100.0, "d2": 250.0}), "costs": costs(5)})
+        assert written == 3
+        assert (store.count("deals"), store.count("costs")) == (2, 1)
+    assert_unchanged(before, path)
+
+
+def test_changed_content_for_a_key_updates_it(path: Path) -> None:
+    with Store.open(path) as store:
+        store.upsert("deals", deals({"d2": 300.0, "d3": 1.0}))
+        got = store.read("deals")
+    assert got.select("deal_id", "amount").rows() == [("d1", 100.0), ("d2", 300.0), ("d3", 1.0)]
+
+
+def test_one_bad_frame_leaves_every_table_unchanged(path: Path) -> None:
+    before = contents(path)
+    with Store.open(path) as store, pytest.raises(DataError, match="must not be negative"):
+        store.upsert_many({"deals": deals({"d9": 9.0}), "costs": costs(-1.0)})
+    assert_unchanged(before, path)
+
+
+def test_a_failure_inside_a_transaction_rolls_back_earlier_writes(path: Path) -> None:
+    def write_then_fail(store: Store) -> None:
+        with store.transaction():
+            store.upsert("deals", deals({"d1": 1.0, "d9": 9.0}))
+            store.set_state("hubspot", "deals", {"after": "d9"})
+            store.upsert("costs", costs(-1.0))
+
+    before = contents(path)
+    with Store.open(path) as store:
+        with pytest.raises(DataError):
+            write_then_fail(store)
+        assert store.get_state("hubspot", "deals") is None
+    assert_unchanged(before, path)
+
+
+def test_duplicate_key_with_different_content_names_the_row(path: Path) -> None:
+    batch = pl.concat([deals({"d5": 1.0, "d6": 2.0}), deals({"d5": 3.0})])
+    before = contents(path)
+    with Store.open(path) as store, pytest.raises(DataError) as err:
+        store.upsert("deals", batch, source="batch.parquet")
+    assert (err.value.file, err.value.row, err.value.column) == ("batch.parquet", 3, "deal_id")
+    assert "duplicate key deal_id with different content" in str(err.value)
+    assert_unchanged(before, path)
+
+
+def test_exact_repeats_in_one_batch_collapse(path: Path) -> None:
+    with Store.open(path) as store:
+        assert store.upsert("deals", pl.concat([deals({"d7": 7.0})] * 3)) == 1
+        assert store.count("deals") == 3
+
+
+def test_run_log_records_ok_and_error_runs(path: Path) -> None:
+    with Store.open(path) as store:
+        with store.run("import", "deals a.csv") as rec:
+            rec.rows = store.upsert("deals", deals({"d8": 8.0}))
+        with pytest.raises(DataError), store.run("pull", "hubspot") as rec:
+            store.upsert("costs", costs(-1.0))
+        runs = store.runs()
+    assert runs.select("kind", "target", "status", "rows").rows() == [
+        ("import", "deals a.csv", "ok", 1),
+        ("pull", "hubspot", "error", 0),
+    ]
+    assert runs["error"][0] is None
+    assert "must not be negative" in runs["error"][1]
+    assert runs["ended_at"].is_not_null().all()
+
+
+def test_sync_state_round_trips(path: Path) -> None:
+    with Store.open(path) as store:
+        assert store.get_state("x", "posts") is None
+        store.set_state("x", "posts", {"since_id": "123", "pages": 2})
+        store.set_state("x", "posts", {"since_id": "456", "pages": 3})
+        store.set_state("x", "metrics", {"as_of": "2025-01-01"})
+    with Store.open(path, read_only=True) as store:
+        assert store.get_state("x", "posts") == {"since_id": "456", "pages": 3}
+        assert store.get_state("x", "metrics") == {"as_of": "2025-01-01"}
+
+
+def test_read_only_refuses_a_missing_store_and_writes(tmp_path: Path, path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    with pytest.raises(StoreError, match="no store at"), Store.open(missing, read_only=True):
+        pass
+    assert not missing.exists()
+    with Store.open(path, read_only=True) as store, pytest.raises(StoreError, match="read-only"):
+        store.upsert("deals", deals({"d9": 9.0}))
+
+
+def test_not_a_store_file_is_a_store_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.duckdb"
+    junk.write_text("hello")
+    with pytest.raises(StoreError, match="cannot open store"), Store.open(junk):
+        pass
+
+
+# -- two writers ---------------------------------------------------------------------------------
+WRITER = """
+import json, sys, time
+from datetime import UTC, datetime
+import polars as pl
+from socialroi import Store, StoreLocked
+path, wait = sys.argv[1], float(sys.argv[2])
+row = {"deal_id": ["w1"], "contact_id": ["cw"], "created_at": [datetime(2025, 2, 1, tzinfo=UTC)]}
+print("opening", flush=True)
+start = time.monotonic()
+try:
+    with Store.open(path, wait_seconds=wait) as store:
+        waited = time.monotonic() - start
+        store.upsert("deals", pl.DataFrame(row))
+    print(json.dumps({"ok": True, "waited": waited}))
+except StoreLocked as exc:
+    print(json.dumps({"ok": False, "waited": time.monotonic() - start, "error": str(exc)}))
+"""
+
+
+def _second_writer(path: Path, wait: float, hold: float) -> dict[str, object]:
+    """Run a writer in another process while this one holds the store for `hold` seconds."""
+    with Store.open(path) as store:
+        store.upsert("deals", deals({"d3": 3.0}))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(wait)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "opening"
+        time.sleep(hold)
+        store.upsert("deals", deals({"d4": 4.0}))  # the holder still writes while the other waits
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    result: dict[str, object] = json.loads(out)
+    return result
+
+
+def test_second_writer_waits_for_the_first_then_writes(path: Path) -> None:
+    result = _second_writer(path, wait=30, hold=1.0)
+    assert result["ok"] is True
+    assert isinstance(result["waited"], float)
+    assert result["waited"] >= 0.5
+    got = contents(path)["deals"]
+    assert got["deal_id"].to_list() == ["d1", "d2", "d3", "d4", "w1"]
+
+
+def test_second_writer_gives_up_with_a_clear_message(path: Path) -> None:
+    result = _second_writer(path, wait=0.2, hold=1.5)
+    assert result["ok"] is False
+    assert result["error"] == (
+        f"store {path} is in use by another socialroi process; waited 0.2s. "
+        "Try again when it has finished."
+    )
+    got = contents(path)
+    assert got["deals"]["deal_id"].to_list() == ["d1", "d2", "d3", "d4"]
+    assert got["costs"].height == 1
+
+
+# -- where the store is --------------------------------------------------------------------------
+def test_socialroi_store_is_the_default_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "from-env" / "s.duckdb"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(STORE_ENV, str(target))
+    assert default_path() == target
+    csv = tmp_path / "deals.csv"
+    csv.write_text("deal_id,contact_id,created_at\nd1,c1,2025-01-01\n")
+    result = CliRunner().invoke(main, ["import", "deals", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert f"store {target}" in result.stdout
+    assert contents(target)["deals"]["deal_id"].to_list() == ["d1"]
+    assert not (tmp_path / "data").exists()
