@@ -1,0 +1,79 @@
+"""Markov attribution against chains solved by hand."""
+
+import polars as pl
+import pytest
+
+from socialroi.core.attribution.markov import markov
+from socialroi.errors import DataError
+
+
+def journeys(paths: list[tuple[list[str], bool, float]]) -> pl.DataFrame:
+    rows = [
+        {"journey_id": j, "step": s, "channel": c, "converted": conv, "value": value}
+        for j, (chs, conv, value) in enumerate(paths)
+        for s, c in enumerate(chs)
+    ]
+    return pl.DataFrame(rows)
+
+
+# A -> conv (value 10), A -> B -> conv (value 30), B -> null.
+THREE = journeys([(["A"], True, 10.0), (["A", "B"], True, 30.0), (["B"], False, 0.0)])
+
+
+def test_order_1_by_hand():
+    # START->A 2/3, START->B 1/3; A->conv 1/2, A->B 1/2; B->conv 1/2, B->null 1/2.
+    # P(B) = 1/2; P(A) = 1/2 + 1/2 * 1/2 = 3/4; P = 2/3 * 3/4 + 1/3 * 1/2 = 2/3.
+    # Without A: 1/3 * 1/2 = 1/6 -> RE_A = 1 - (1/6)/(2/3) = 3/4.
+    # Without B: 2/3 * 1/2 = 1/3 -> RE_B = 1/2. Shares 3/5 and 2/5 of 2 conversions, of value 40.
+    r = markov(THREE, order=1)
+    assert r.conversion_probability == pytest.approx(2 / 3, abs=1e-14)
+    got = {row["channel"]: row for row in r.credits.iter_rows(named=True)}
+    assert got["A"]["removal_effect"] == pytest.approx(0.75, abs=1e-14)
+    assert got["B"]["removal_effect"] == pytest.approx(0.5, abs=1e-14)
+    assert got["A"]["conversions"] == pytest.approx(1.2, abs=1e-12)
+    assert got["B"]["conversions"] == pytest.approx(0.8, abs=1e-12)
+    assert got["A"]["value"] == pytest.approx(24.0, abs=1e-12)
+    assert got["B"]["value"] == pytest.approx(16.0, abs=1e-12)
+
+
+def test_order_2_by_hand():
+    # States A, A>B, B. START->A 2/3 (A->conv 1/2, A->A>B 1/2, A>B->conv 1), START->B 1/3 (B->null).
+    # P = 2/3. Without A (drops A and A>B): 0 -> RE_A = 1. Without B (drops A>B and B):
+    # 2/3 * 1/2 = 1/3 -> RE_B = 1/2. Shares 2/3 and 1/3 of 2 conversions.
+    r = markov(THREE, order=2)
+    got = dict(r.credits.select("channel", "conversions").iter_rows())
+    assert got["A"] == pytest.approx(4 / 3, abs=1e-12)
+    assert got["B"] == pytest.approx(2 / 3, abs=1e-12)
+
+
+def test_consecutive_repeats_are_merged():
+    repeated = journeys(
+        [(["A", "A"], True, 10.0), (["A", "B", "B"], True, 30.0), (["B"], False, 0.0)]
+    )
+    assert markov(repeated, order=1).credits.equals(markov(THREE, order=1).credits)
+
+
+def test_loop_between_channels_is_solved_exactly():
+    # A -> B -> A -> conv and B -> null: A->B 1/2 (of 2 exits), A->conv 1/2; B->A 1/2, B->null 1/2.
+    # START->A 1/2, START->B 1/2. P(A) = 1/2 + 1/2 P(B); P(B) = 1/2 P(A) -> P(A) = 2/3, P(B) = 1/3.
+    # P = 1/2 * 2/3 + 1/2 * 1/3 = 1/2.
+    looped = journeys([(["A", "B", "A"], True, 1.0), (["B"], False, 0.0)])
+    r = markov(looped, order=1)
+    assert r.conversion_probability == pytest.approx(0.5, abs=1e-14)
+    # Without A nothing converts: RE_A = 1. Without B: START->A 1/2, A->conv 1/2 -> 1/4,
+    # RE_B = 1 - (1/4)/(1/2) = 1/2. So A gets 2/3 of the one conversion and B 1/3.
+    got = {row["channel"]: row for row in r.credits.iter_rows(named=True)}
+    assert got["A"]["removal_effect"] == pytest.approx(1.0, abs=1e-14)
+    assert got["B"]["removal_effect"] == pytest.approx(0.5, abs=1e-14)
+    assert got["A"]["conversions"] == pytest.approx(2 / 3, abs=1e-12)
+
+
+def test_credits_sum_to_conversions_and_value():
+    r = markov(THREE, order=3)
+    assert r.credits["conversions"].sum() == pytest.approx(2.0)
+    assert r.credits["value"].sum() == pytest.approx(40.0)
+
+
+def test_order_out_of_range():
+    with pytest.raises(DataError, match="order must be 1 to 4"):
+        markov(THREE, order=5)
