@@ -9,6 +9,7 @@ from socialroi.core.attribution import (
     RULE_MODELS,
     UNATTRIBUTED,
     attribute,
+    credit_models,
     credit_touches,
     summarize,
 )
@@ -308,3 +309,13 @@ def test_a_touch_at_the_milestone_time_holds_it():
     conv = conversion(day(10), lead=day(5))
     # u_shaped: t1 first .4, t2 lead .4, t3 middle .2
     assert credits_of(tp, conv, "u_shaped") == pytest.approx([0.4, 0.4, 0.2])
+
+
+def test_credit_models_matches_one_model_at_a_time():
+    conv = pl.concat([JOURNEY_CONV, conversion(day(31), contact="c9", cid="v2", value=200.0)])
+    together = credit_models(JOURNEY, conv, ("w_shaped", "time_decay"))
+    assert list(together) == ["w_shaped", "time_decay"]
+    for model, credits in together.items():
+        assert credits.equals(credit_touches(JOURNEY, conv, model))
+    with pytest.raises(DataError, match="unknown model"):
+        credit_models(JOURNEY, conv, ("linear", "nope"))

@@ -89,12 +89,13 @@ def test_touchpoints_are_canonical_and_deduplicated(identity):
     assert tp.schema == pl.Schema(schema.table("touchpoints").polars_schema)
     # s1 was both stored and a session: once
     assert tp.height == 5
+    # in time order: s1 Apr 1 00:00, m1 Apr 1 12:00, s2 Apr 2, s3 Apr 3, s4 Apr 4
     assert tp.select("contact_id", "ref").rows() == [
         ("c1", "s1"),
-        ("c1", "s3"),
-        ("c1", "s4"),
         ("c2", "m1"),
         ("c2", "s2"),
+        ("c1", "s3"),
+        ("c1", "s4"),
     ]
 
 

@@ -33,13 +33,14 @@ def test_touches_go_to_the_first_conversion_at_or_after_them_within_the_window()
         }
     )
     got = assign_touches(tp, conv)
+    # in time order; r3 and r6 share a time and keep their input order
     assert got.select("ref", "conversion_id").rows() == [
         ("r1", None),
         ("r2", "one"),
         ("r3", "one"),
+        ("r6", None),
         ("r4", "two"),
         ("r5", None),
-        ("r6", None),
     ]
     assert got.filter(pl.col("ref") == "r4")["conv_ts"].to_list() == [T + timedelta(days=2)]
 

@@ -42,7 +42,8 @@ class Identity:
     """What :func:`resolve` found."""
 
     touchpoints: pl.DataFrame
-    """Canonical touchpoints: the stored ones and one per matched session, deduplicated by key."""
+    """Canonical touchpoints: the stored ones and one per matched session, deduplicated by key,
+    in time order."""
     anonymous: pl.DataFrame
     """Sessions tied to no contact (ANONYMOUS_COLUMNS)."""
     match_rate: pl.DataFrame
@@ -172,7 +173,7 @@ def resolve(
     merged = (
         pl.concat([stored, conform("touchpoints", session_touches)])
         .unique(subset=key, keep="first", maintain_order=True)
-        .sort("contact_id", "ts", maintain_order=True)
+        .sort("ts", maintain_order=True)
     )
     anonymous = matched.filter(pl.col("_contact").is_null()).select(ANONYMOUS_COLUMNS)
     return Identity(

@@ -9,6 +9,7 @@ the journeys that data-driven models compare against.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import polars as pl
@@ -48,22 +49,32 @@ def conform_touches(touchpoints: pl.DataFrame, *, source: str | None = None) -> 
 
 
 def assign_touches(
-    touchpoints: pl.DataFrame, conversions: pl.DataFrame, *, lookback_days: int = 90
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    *,
+    lookback_days: int = 90,
+    carry: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Every touch plus `conversion_id` and `conv_ts` of the conversion it belongs to (else null).
 
-    The result is sorted by contact_id then ts; touches at the same time keep their input order,
-    so each conversion's touches are contiguous and in journey order.
+    `carry` names further CONVERSIONS columns (kind, value, milestones) to bring along the same way.
+
+    The result is sorted by ts; touches at the same time keep their input order, so within each
+    contact (and each conversion) the rows are in journey order.
     """
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
-    touches = conform_touches(touchpoints).drop(["conversion_id", "conv_ts"], strict=False)
+    added = ["conversion_id", "conv_ts", *carry]
+    touches = conform_touches(touchpoints).drop(added, strict=False)
     convs = (
         conform_conversions(conversions)
-        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"))
+        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"), *carry)
         .sort("contact_id", "conv_ts", "conversion_id")
     )
-    ordered = touches.sort("contact_id", "ts", maintain_order=True, nulls_last=True)
+    # Sorting by time alone (stable) is much cheaper than by contact then time, and join_asof
+    # with `by` only needs each contact's rows in time order.
+    ts = touches.get_column("ts")
+    ordered = touches if ts.is_sorted() else touches.sort("ts", maintain_order=True)
     joined = ordered.join_asof(
         convs,
         left_on="ts",
@@ -74,7 +85,4 @@ def assign_touches(
         coalesce=False,
     )
     inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
-    return joined.with_columns(
-        pl.when(inside).then(pl.col("conversion_id")).alias("conversion_id"),
-        pl.when(inside).then(pl.col("conv_ts")).alias("conv_ts"),
-    )
+    return joined.with_columns(pl.when(inside).then(pl.col(c)).alias(c) for c in added)

@@ -74,6 +74,53 @@ def touch_renames(columns: Sequence[str]) -> dict[str, str]:
     return {c: f"touch_{c}" for c in columns if c in taken}
 
 
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise DataError(f"unknown model '{model}'; models are: {', '.join(MODELS)}")
+
+
+def _with_unattributed(
+    credited: pl.DataFrame, convs: pl.DataFrame, touch_columns: list[str]
+) -> pl.DataFrame:
+    """A model's credited touches plus one (unattributed) row per conversion it left out."""
+    missing = convs.join(credited.select("conversion_id"), on="conversion_id", how="anti")
+    unattributed = missing.select(
+        "contact_id",
+        pl.lit(UNATTRIBUTED).alias("channel"),
+        "conversion_id",
+        "kind",
+        pl.col("ts").alias("conv_ts"),
+        "value",
+        pl.lit(1.0).alias("credit"),
+    )
+    columns = [*touch_columns, *CREDIT_COLUMNS]
+    out = pl.concat(
+        [credited.select(columns[:-1]), unattributed], how="diagonal_relaxed"
+    ).with_columns((pl.col("credit") * pl.col("value")).alias("value_credit"))
+    return out.select(columns)
+
+
+def credit_models(
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    models: Sequence[str] = RULE_MODELS,
+    *,
+    lookback_days: int = 90,
+    half_life_days: float = 7.0,
+) -> dict[str, pl.DataFrame]:
+    """:func:`credit_touches` for several models, assigning touches to conversions only once."""
+    for model in models:
+        _check_model(model)
+    params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days)
+    touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
+    convs = conform_conversions(conversions)
+    journeys = assign_touches(touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS)
+    return {
+        model: _with_unattributed(MODELS[model](journeys, params), convs, touches.columns)
+        for model in models
+    }
+
+
 def credit_touches(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
@@ -90,34 +137,14 @@ def credit_touches(
     a touch in its window is one row with channel ``(unattributed)``, its contact_id, other touch
     columns null and credit 1. Raises DataError for an unknown model.
     """
-    if model not in MODELS:
-        raise DataError(f"unknown model '{model}'; models are: {', '.join(MODELS)}")
-    params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days)
-    renames = touch_renames(touchpoints.columns)
-    touches = conform_touches(touchpoints).rename(renames)
-    convs = conform_conversions(conversions)
-    journeys = assign_touches(touches, convs, lookback_days=lookback_days).join(
-        convs.select("conversion_id", *_JOURNEY_COLUMNS),
-        on="conversion_id",
-        how="left",
-        maintain_order="left",
+    credits = credit_models(
+        touchpoints,
+        conversions,
+        (model,),
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
     )
-    credited = MODELS[model](journeys, params)
-    missing = convs.join(credited.select("conversion_id"), on="conversion_id", how="anti")
-    unattributed = missing.select(
-        "contact_id",
-        pl.lit(UNATTRIBUTED).alias("channel"),
-        "conversion_id",
-        "kind",
-        pl.col("ts").alias("conv_ts"),
-        "value",
-        pl.lit(1.0).alias("credit"),
-    )
-    columns = [*touches.columns, *CREDIT_COLUMNS]
-    out = pl.concat(
-        [credited.select(columns[:-1]), unattributed], how="diagonal_relaxed"
-    ).with_columns((pl.col("credit") * pl.col("value")).alias("value_credit"))
-    return out.select(columns)
+    return credits[model]
 
 
 def _keys(by: Sequence[str] | str) -> list[str]:
@@ -188,6 +215,7 @@ __all__ = [
     "CreditFn",
     "ModelParams",
     "attribute",
+    "credit_models",
     "credit_touches",
     "model_names",
     "register_model",

@@ -51,68 +51,61 @@ _US_PER_DAY = 86_400 * 1_000_000
 _CID = "conversion_id"
 
 
-def _rank() -> pl.Expr:
-    """Position of the touch in its conversion's journey (rows must be in journey order)."""
-    return pl.int_range(pl.len(), dtype=pl.Int64).over(_CID)
+def _role_rank(role: str) -> pl.Expr:
+    """Rank (position in the journey, 0-based) of the touch holding `role`; null if none does."""
+    if role == "first":
+        return pl.lit(0, dtype=pl.Int64)
+    if role == "last":
+        return pl.col("_n") - 1
+    if role in ("lead", "deal"):
+        at_or_before = pl.col("ts") <= pl.col(f"{role}_created_at")
+        return pl.when(at_or_before).then(pl.col("_r")).max().over(_CID)
+    if role == "last_non_direct":
+        not_direct = pl.col("channel").fill_null("") != DIRECT
+        last = pl.when(not_direct).then(pl.col("_r")).max().over(_CID)
+        return last.fill_null(pl.col("_n") - 1)
+    raise ValueError(role)  # pragma: no cover - ROLE_WEIGHTS names only the roles above
 
 
-def _last_rank_where(cond: pl.Expr) -> pl.Expr:
-    """Rank of the last touch of the journey for which `cond` holds (null when none does)."""
-    return pl.when(cond).then(pl.col("_r")).max().over(_CID)
-
-
-def _role_flags(roles: list[str]) -> dict[str, pl.Expr]:
-    flags: dict[str, pl.Expr] = {}
-    for role in roles:
-        if role == "first":
-            flags[role] = pl.col("_r") == 0
-        elif role == "last":
-            flags[role] = pl.col("_r") == pl.col("_n") - 1
-        elif role in ("lead", "deal"):
-            milestone = pl.col(f"{role}_created_at")
-            flags[role] = (pl.col("_r") == _last_rank_where(pl.col("ts") <= milestone)).fill_null(
-                False
-            )
-        elif role == "last_non_direct":
-            not_direct = pl.col("channel").fill_null("") != DIRECT
-            last = _last_rank_where(not_direct).fill_null(pl.col("_n") - 1)
-            flags[role] = pl.col("_r") == last
-        else:  # pragma: no cover - ROLE_WEIGHTS names only the roles above
-            raise ValueError(role)
-    return flags
-
-
-def _position_credit(ranked: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
-    """`ranked` (with _r and _n) plus `credit` under the role `weights`."""
+def _position_credit(df: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
+    """`df` (a conversion's touches in time order) plus `credit` under the role `weights`."""
     roles = [r for r in weights if r != "middle"]
-    flagged = ranked.with_columns(
-        flag.alias(f"_f_{role}") for role, flag in _role_flags(roles).items()
+    # Window expressions over one key in one context share the grouping work.
+    out = df.with_columns(
+        (pl.col("ts").cum_count().over(_CID) - 1).alias("_r"),
+        pl.len().over(_CID).cast(pl.Int64).alias("_n"),
     )
-    holds_role = pl.any_horizontal(f"_f_{r}" for r in roles) if roles else pl.lit(False)
-    flagged = flagged.with_columns((~holds_role).alias("_mid"))
-    flagged = flagged.with_columns(pl.col("_mid").sum().over(_CID).alias("_n_mid"))
+    out = out.with_columns(_role_rank(role).alias(f"_at_{role}") for role in roles)
+    holds = [(pl.col("_r") == pl.col(f"_at_{role}")).fill_null(False) for role in roles]
+    middle = ~pl.any_horizontal(holds) if roles else pl.lit(True)
+    out = out.with_columns(middle.alias("_mid"))
+    out = out.with_columns(pl.col("_mid").sum().over(_CID).alias("_n_mid"))
 
     raw: pl.Expr = pl.lit(0.0)
     total: pl.Expr = pl.lit(0.0)
-    for role in roles:
-        flag = pl.col(f"_f_{role}")
-        raw = raw + pl.when(flag).then(weights[role]).otherwise(0.0)
-        total = total + pl.when(flag.any().over(_CID)).then(weights[role]).otherwise(0.0)
+    for role, held in zip(roles, holds, strict=True):
+        raw = raw + pl.when(held).then(weights[role]).otherwise(0.0)
+        present = pl.col(f"_at_{role}").is_not_null()
+        total = total + pl.when(present).then(weights[role]).otherwise(0.0)
     w_middle = weights.get("middle", 0.0)
     if w_middle > 0:
         share = w_middle / pl.col("_n_mid")
         raw = raw + pl.when(pl.col("_mid")).then(share).otherwise(0.0)
         total = total + pl.when(pl.col("_n_mid") > 0).then(w_middle).otherwise(0.0)
-    scratch = [f"_f_{r}" for r in roles] + ["_mid", "_n_mid"]
-    return flagged.with_columns((raw / total).alias("credit")).drop(scratch)
+    scratch = ["_r", "_n", "_mid", "_n_mid", *(f"_at_{r}" for r in roles)]
+    return out.with_columns((raw / total).alias("credit")).drop(scratch)
 
 
-def _time_decay_credit(half_life_days: float) -> pl.Expr:
+def _time_decay_credit(df: pl.DataFrame, half_life_days: float) -> pl.DataFrame:
+    """`df` plus `credit` ∝ 2^(−age/half-life), age in days before the conversion."""
     age = (pl.col("conv_ts") - pl.col("ts")).dt.total_microseconds() / _US_PER_DAY
-    # Measured from the journey's most recent touch, so long windows cannot underflow to 0/0;
-    # the shift cancels out in the normalisation.
-    weight = pl.lit(2.0).pow(-(age - age.min().over(_CID)) / half_life_days)
-    return weight / weight.sum().over(_CID)
+    # Ages are measured from the journey's most recent touch, so long windows cannot underflow
+    # to 0/0; the shift cancels out in the normalisation.
+    out = df.with_columns(age.alias("_age"))
+    out = out.with_columns((pl.col("_age") - pl.col("_age").min().over(_CID)).alias("_age"))
+    out = out.with_columns(pl.lit(2.0).pow(-pl.col("_age") / half_life_days).alias("_w"))
+    credit = pl.col("_w") / pl.col("_w").sum().over(_CID)
+    return out.with_columns(credit.alias("credit")).drop("_age", "_w")
 
 
 def rule_credits(
@@ -130,7 +123,5 @@ def rule_credits(
         raise DataError(f"half-life must be more than 0 days, not {half_life_days}")
     df = journeys.filter(pl.col(_CID).is_not_null())
     if model == "time_decay":
-        credit = _time_decay_credit(half_life_days)
-        return df.with_columns(credit.alias("credit"))
-    ranked = df.with_columns(_rank().alias("_r"), pl.len().over(_CID).alias("_n"))
-    return _position_credit(ranked, ROLE_WEIGHTS[model]).drop("_r", "_n")
+        return _time_decay_credit(df, half_life_days)
+    return _position_credit(df, ROLE_WEIGHTS[model])
