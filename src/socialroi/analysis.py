@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from socialroi import clock
 from socialroi.config import Settings
-from socialroi.core.kpis import Analysis, compute
+from socialroi.core.kpis import TABLES_USED, Analysis, compute
 from socialroi.errors import DataError
 from socialroi.store import Store
 
@@ -57,7 +57,7 @@ def analyze(
     company, currency = company_and_currency(store, settings)
     att = settings.attribution
     return compute(
-        store.read_all(),
+        {name: store.read(name) for name in TABLES_USED},
         as_of=resolve_as_of(store, as_of),
         model=att.model,
         lookback_days=att.lookback_days,

@@ -28,6 +28,21 @@ from socialroi.core.traced import traced_deals
 from socialroi.errors import ConfigError
 
 CONVERSION_KINDS: tuple[str, ...] = ("lead", "deal", "pipeline")
+#: How the row of social effort not tied to an employee is named.
+NO_EMPLOYEE_NAME = "(brand accounts, ads and shared costs)"
+#: The canonical tables `compute` reads; others may be left out of its input.
+TABLES_USED: tuple[str, ...] = (
+    "employees",
+    "accounts",
+    "posts",
+    "sessions",
+    "contacts",
+    "touchpoints",
+    "leads",
+    "deals",
+    "costs",
+    "policy_periods",
+)
 MODELS_SCHEMA: dict[str, pl.DataType] = {
     "model": pl.String(),
     "channel": pl.String(),
@@ -105,8 +120,8 @@ def _table(tables: Mapping[str, pl.DataFrame], name: str) -> pl.DataFrame:
 
 
 def as_of_view(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> dict[str, pl.DataFrame]:
-    """Every canonical table as it stood at `as_of` (missing tables are empty)."""
-    t = {name: _table(tables, name) for name in schema.TABLES}
+    """The tables `compute` reads as they stood at `as_of` (missing tables are empty)."""
+    t = {name: _table(tables, name) for name in TABLES_USED}
     month = date(as_of.year, as_of.month, 1)
     deals = t["deals"].filter(pl.col("created_at") <= as_of)
     later = pl.col("closed_at") > as_of
@@ -331,7 +346,16 @@ def compute(
         all_deals=deals.height,
     )
     names = t["employees"].select(pl.col("employee_id").alias("employee"), "name")
-    roi_employee = roi.roi_table(chosen, priced, "employee").join(names, on="employee", how="left")
+    roi_employee = (
+        roi.roi_table(chosen, priced, "employee")
+        .join(names, on="employee", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("employee") == roi.NO_EMPLOYEE)
+            .then(pl.lit(NO_EMPLOYEE_NAME))
+            .otherwise(pl.col("name"))
+            .alias("name")
+        )
+    )
     roi_employee = roi_employee.select("employee", "name", *roi.ROI_COLUMNS)
     roi_month = roi.roi_table(chosen, priced, "month")
     return Analysis(

@@ -38,6 +38,7 @@ SECTIONS: dict[str, str] = {
     "method": "How these numbers are made",
 }
 TRACED_SHOWN = 30
+TABLE_ROWS = 15
 _POST_CHARS = 140
 
 CSP = (
@@ -71,6 +72,7 @@ table { border-collapse:collapse; width:100%; font-size:.88rem; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line);
   vertical-align:top; }
 th { color:var(--mute); font-weight:600; white-space:nowrap; }
+td.date { white-space:nowrap; }
 td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
 .path { display:flex; flex-wrap:wrap; gap:4px; align-items:center; }
 .step { border:1px solid var(--line); border-radius:6px; padding:1px 6px; font-size:.8rem;
@@ -172,7 +174,9 @@ def _traced(a: Analysis) -> str:
         path = '<span class="arrow">→</span>'.join(_step(s) for s in r["path"] or [])
         text = r["post_text"] or ""
         text = text if len(text) <= _POST_CHARS else text[: _POST_CHARS - 1] + "…"
-        who = _e(r["employee_name"] or r["employee_id"] or "brand account")
+        who = _e(r["employee_name"] or r["employee_id"])
+        if not who:
+            who = "a brand account" if r["post_id"] else "no post or employee recorded"
         post = ""
         if r["post_id"]:
             post = f'<div class="post">{_e(r["post_platform"])} post {_e(r["post_id"])}'
@@ -182,7 +186,7 @@ def _traced(a: Analysis) -> str:
         closed = r["closed_at"].strftime("%Y-%m-%d") if r["closed_at"] else ""
         rows.append(
             f"<tr><td>{_e(r['deal_name'] or r['deal_id'])}</td>"
-            f'<td class="num">{money(r["amount"], a.currency)}</td><td>{closed}</td>'
+            f'<td class="num">{money(r["amount"], a.currency)}</td><td class="date">{closed}</td>'
             f"<td>{_e(r['contact_name'])}<br><span class='post'>{_e(r['company'])}</span></td>"
             f'<td><div class="path">{path}</div></td><td>{who}{post}</td></tr>'
         )
@@ -202,15 +206,24 @@ def _traced(a: Analysis) -> str:
     )
 
 
-def _roi_table(roi: pl.DataFrame, key: str, currency: str, label: str | None = None) -> str:
+def _roi_table(
+    roi: pl.DataFrame, key: str, currency: str, label: str | None = None, top: int = TABLE_ROWS
+) -> str:
     head = (
         f"<tr><th>{_e(key.capitalize())}</th><th class='num'>Revenue</th>"
         "<th class='num'>Open pipeline</th><th class='num'>Cost</th><th class='num'>ROI</th>"
         "<th class='num'>Leads</th><th class='num'>Deals</th><th class='num'>Cost / lead</th>"
         "<th class='num'>Cost / deal</th></tr>"
     )
+    active = roi.filter(
+        (pl.col("cost") > 0)
+        | (pl.col("revenue") > 0)
+        | (pl.col("pipeline") > 0)
+        | (pl.col("leads") > 0)
+    )
+    shown = active.sort(pl.col("revenue") + pl.col("cost"), descending=True).head(top)
     body = []
-    for r in roi.iter_rows(named=True):
+    for r in shown.iter_rows(named=True):
         name = (r.get(label) if label else None) or r[key]
         cells = [
             money(r["revenue"], currency),
@@ -224,9 +237,15 @@ def _roi_table(roi: pl.DataFrame, key: str, currency: str, label: str | None = N
         ]
         tds = "".join(f'<td class="num">{c}</td>' for c in cells)
         body.append(f"<tr><td>{_e(name)}</td>{tds}</tr>")
+    more = ""
+    if active.height > top:
+        more = (
+            f'<p class="note">The {top} largest of {active.height:,}; '
+            f"<code>socialroi roi --by {_e(key)}</code> lists them all.</p>"
+        )
     return (
         f'<div class="scroll"><table><thead>{head}</thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
+        f"<tbody>{''.join(body)}</tbody></table></div>{more}"
     )
 
 
@@ -272,6 +291,7 @@ def _method(a: Analysis) -> str:
         "reconcile.</li>"
         "<li>Revenue is the credited value of won deals; open pipeline the credited value of "
         "deals still open at the report date.</li>"
+        "<li>“(shared)” holds costs not tied to one platform: tools, training, monitoring.</li>"
         "<li>Cost is every social cost (ads, tools, agencies, training…) plus staff hours priced "
         "at each employee's loaded hourly cost. ROI = (revenue − cost) ÷ cost.</li>"
         "</ul>"
