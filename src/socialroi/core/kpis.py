@@ -17,7 +17,13 @@ import polars as pl
 
 from socialroi import schema
 from socialroi.core import roi
-from socialroi.core.attribution import RULE_MODELS, UNATTRIBUTED, credit_touches, model_names
+from socialroi.core.attribution import (
+    RULE_MODELS,
+    UNATTRIBUTED,
+    credit_models,
+    credit_touches,
+    model_names,
+)
 from socialroi.core.conversions import (
     deal_conversions,
     lead_conversions,
@@ -166,30 +172,35 @@ def _with_post_owner(
 def credit_all(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
-    model: str,
+    models: Sequence[str],
     *,
     lookback_days: int,
     half_life_days: float,
-) -> pl.DataFrame:
-    """One model's credits for leads, won deals and open deals, each kind credited on its own
-    (so a lead does not take the touches that led to the deal). ``kind`` is the conversion kind."""
-    parts = []
+) -> dict[str, pl.DataFrame]:
+    """Each model's credits for leads, won deals and open deals. Each kind is credited on its own
+    (so a lead does not take the touches that led to the deal); ``kind`` is the conversion kind."""
+    parts: dict[str, list[pl.DataFrame]] = {m: [] for m in models}
     for kind in CONVERSION_KINDS:
         conv = conversions.filter(pl.col("kind") == kind)
         if conv.height == 0:
             continue
-        credits = credit_touches(
+        credited = credit_models(
             touchpoints,
             conv,
-            model,
+            models,
             lookback_days=lookback_days,
             half_life_days=half_life_days,
         )
-        parts.append(credits.with_columns(pl.lit(kind).alias("kind")))
-    if not parts:
-        empty = credit_touches(touchpoints.clear(), conversions.clear(), model)
-        return empty.with_columns(pl.col("kind").cast(pl.String))
-    return pl.concat(parts, how="vertical_relaxed")
+        for m, credits in credited.items():
+            parts[m].append(credits.with_columns(pl.lit(kind).alias("kind")))
+    out = {}
+    for m in models:
+        if parts[m]:
+            out[m] = pl.concat(parts[m], how="vertical_relaxed")
+        else:
+            empty = credit_touches(touchpoints.clear(), conversions.clear(), m)
+            out[m] = empty.with_columns(pl.col("kind").cast(pl.String))
+    return out
 
 
 def models_side_by_side(credits: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
@@ -315,17 +326,13 @@ def compute(
             pipeline_conversions(t["deals"], t["leads"]),
         ]
     )
-    wanted = dict.fromkeys((*compare, model))
-    credits = {
-        m: credit_all(
-            touchpoints,
-            conversions,
-            m,
-            lookback_days=lookback_days,
-            half_life_days=half_life_days,
-        )
-        for m in wanted
-    }
+    credits = credit_all(
+        touchpoints,
+        conversions,
+        list(dict.fromkeys((*compare, model))),
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
+    )
     chosen = credits[model]
     priced = roi.price_costs(t["costs"], t["employees"])
     totals = roi.roi_totals(chosen, priced)
