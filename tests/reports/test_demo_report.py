@@ -1,0 +1,39 @@
+"""The report on the demo company: it builds, reconciles and names the deals social brought in."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from socialroi import Settings, Store
+from socialroi.analysis import analyze
+from socialroi.demo import generate, write_demo
+from socialroi.reports import write_report
+from socialroi.reports.html import SECTIONS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Store.open(path) as store:
+        write_demo(generate(seed=7, months=12), store)
+    return path
+
+
+def test_demo_report(demo_store, tmp_path):
+    with Store.open(demo_store, read_only=True) as store:
+        a = analyze(store, settings=Settings())
+        out = write_report(store, tmp_path / "r.html", settings=Settings())
+    # every model hands out exactly the won-deal value there is
+    assert a.models["model"].n_unique() == 11
+    for m in a.models.partition_by("model"):
+        assert m["deal_value"].sum() == pytest.approx(a.summary.all_revenue)
+    assert 0 < a.summary.revenue <= a.summary.all_revenue
+    assert a.traced.height > 0
+    doc = out.read_text(encoding="utf-8")
+    for title in SECTIONS.values():
+        assert f"<h2>{title}</h2>" in doc
+    assert html.escape(a.company) in doc
