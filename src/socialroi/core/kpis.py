@@ -30,6 +30,7 @@ from socialroi.core.conversions import (
     pipeline_conversions,
 )
 from socialroi.core.identity import Identity, resolve
+from socialroi.core.quality import DataQuality, data_quality
 from socialroi.core.traced import traced_deals
 from socialroi.errors import ConfigError
 
@@ -75,16 +76,6 @@ class Summary:
     all_revenue: float
     all_leads: int
     all_deals: int
-
-
-@dataclass(frozen=True)
-class DataQuality:
-    """match_rate: platform, sessions, matched, match_rate (incl. '(all social)');
-    anonymous: platform, sessions; missing: check, count."""
-
-    match_rate: pl.DataFrame
-    anonymous: pl.DataFrame
-    missing: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -260,39 +251,6 @@ def _monthly(conversions: pl.DataFrame, roi_month: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def _quality(
-    identity: Identity, t: Mapping[str, pl.DataFrame], credits: pl.DataFrame, priced: pl.DataFrame
-) -> DataQuality:
-    anonymous = (
-        identity.anonymous.group_by(pl.col("platform").fill_null("(unknown)"))
-        .agg(pl.len().cast(pl.Int64).alias("sessions"))
-        .sort("sessions", "platform", descending=[True, False])
-    )
-    deals, unattributed = t["deals"], credits.filter(pl.col("channel") == UNATTRIBUTED)
-    won = pl.col("won").fill_null(False)
-    touched = identity.touchpoints.select("contact_id").unique()
-    checks = {
-        "won deals without an amount": deals.filter(won & pl.col("amount").is_null()).height,
-        "won deals without a close date": deals.filter(won & pl.col("closed_at").is_null()).height,
-        "won deals with no touch in their window": unattributed.filter(
-            pl.col("kind") == "deal"
-        ).height,
-        "leads with no touch in their window": unattributed.filter(pl.col("kind") == "lead").height,
-        "contacts with no touch at all": t["contacts"]
-        .join(touched, on="contact_id", how="anti")
-        .height,
-        "sessions without a source": t["sessions"].filter(pl.col("source").is_null()).height,
-        "staff hours without an hourly cost": priced.filter(
-            pl.col("hours").is_not_null() & pl.col("amount").is_null()
-        ).height,
-    }
-    missing = pl.DataFrame(
-        {"check": list(checks), "count": list(checks.values())},
-        schema={"check": pl.String, "count": pl.Int64},
-    )
-    return DataQuality(match_rate=identity.match_rate, anonymous=anonymous, missing=missing)
-
-
 def compute(
     tables: Mapping[str, pl.DataFrame],
     *,
@@ -390,5 +348,5 @@ def compute(
             posts=t["posts"],
             unattributed=UNATTRIBUTED,
         ),
-        quality=_quality(identity, t, chosen, priced),
+        quality=data_quality(identity, t, chosen, priced),
     )
