@@ -153,11 +153,16 @@ def test_read_only_refuses_a_missing_store_and_writes(tmp_path: Path, path: Path
         store.upsert("deals", deals({"d9": 9.0}))
 
 
-def test_not_a_store_file_is_a_store_error(tmp_path: Path) -> None:
+def test_unusable_paths_are_store_errors(tmp_path: Path) -> None:
     junk = tmp_path / "junk.duckdb"
     junk.write_text("hello")
     with pytest.raises(StoreError, match="cannot open store"), Store.open(junk):
         pass
+    under_a_file = junk / "s.duckdb"
+    expected = f"cannot create store {under_a_file}: no folder {junk} (a file has that name)"
+    with pytest.raises(StoreError) as err, Store.open(under_a_file):
+        pass
+    assert str(err.value) == expected
 
 
 # -- two writers ---------------------------------------------------------------------------------

@@ -89,7 +89,11 @@ class Store:
         if read_only and not p.exists():
             raise StoreError(f"no store at {p}: run `socialroi demo`, `import` or `pull` first")
         if not read_only:
-            p.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = "a file has that name" if isinstance(exc, FileExistsError) else exc.strerror
+                raise StoreError(f"cannot create store {p}: no folder {p.parent} ({why})") from None
         con = cls._connect(p, read_only=read_only, wait_seconds=wait_seconds)
         store = cls(con, p, read_only=read_only)
         try:
