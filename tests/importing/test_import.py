@@ -60,7 +60,7 @@ def test_xlsx_sheet_option(store: Path, tmp_path: Path) -> None:
 def test_map_names_other_headers(store: Path, tmp_path: Path) -> None:
     text = "Opp,Person,Opened,Value ($)\nq1,p1,2024-05-01,70\n"
     file = write(tmp_path / "custom.csv", text)
-    args = ("--map", "opp=deal_id", "--map", "PERSON=contact_id", "--map", "Opened=created_at")
+    args = ("--map", "opp=deal_id", "--map", "PERSON=Contact ID", "--map", "Opened=created_at")
     result = run_import(store, "deals", file, *args, "--map", "Value ($)=amount")
     assert result.exit_code == 0, result.output
     with Store.open(store, read_only=True) as s:

@@ -56,6 +56,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from socialroi import schema
 from socialroi.errors import DataError
 
@@ -115,8 +117,30 @@ ALIASES: dict[str, dict[str, _A]] = {
 LIST_HEADERS = frozenset({"associatedcontactids", "associatedcontactid", "associatedcontact"})
 _FIRST_NAMES = ("firstname", "givenname")
 _LAST_NAMES = ("lastname", "surname", "familyname")
+#: Required text columns where '' is a real value ("not tied to one"): empty or absent means ''.
+DEFAULT_EMPTY: dict[str, frozenset[str]] = {"costs": frozenset({"platform", "employee_id"})}
+_WON_STAGES = {"closedwon": True, "won": True, "closedlost": False, "lost": False}
 #: Tables whose `name` may be built from first and last name columns.
 _NAME_TABLES = frozenset({"contacts", "employees"})
+
+
+def check_header(headers: Sequence[str], delimiter: str, file: str) -> None:
+    """Refuse a CSV header naming a column twice, or read with the wrong delimiter."""
+    twice = [h for h in headers if re.search(r"_duplicated_\d+$", h)]  # the CSV reader's rename
+    if twice:
+        first = re.sub(r"_duplicated_\d+$", "", twice[0])
+        raise DataError(f"the header names column '{first}' twice", file=file, row=1, column=first)
+    if len(headers) == 1:
+        seen = [d for d in (",", ";", "\t", "|") if d != delimiter and d in headers[0]]
+        if seen:
+            shown = "\\t" if seen[0] == "\t" else seen[0]
+            raise DataError(
+                f"the whole header is one column: the file seems to be separated by '{shown}', "
+                f"not '{delimiter}'; use --delimiter '{shown}'",
+                file=file,
+                row=1,
+                column=headers[0] if len(headers[0]) <= 40 else headers[0][:37] + "...",
+            )
 
 
 def norm(header: str) -> str:
@@ -136,6 +160,28 @@ class Source:
     def label(self) -> str:
         """The file's header as the user wrote it, for messages."""
         return " + ".join(self.headers)
+
+    def expr(self) -> pl.Expr:
+        """The column's text: trimmed, empty as null; names joined; a list's first id."""
+        if len(self.headers) > 1:
+            parts = [_cleaned(h) for h in self.headers]
+            return _cleaned(pl.concat_str(parts, separator=" ", ignore_nulls=True))
+        e = _cleaned(self.headers[0])
+        return e.str.split(";").list.first().str.strip_chars() if self.first_of_list else e
+
+
+def _cleaned(e: str | pl.Expr) -> pl.Expr:
+    e = (pl.col(e) if isinstance(e, str) else e).str.strip_chars()
+    return pl.when(e.str.len_bytes() > 0).then(e)
+
+
+def derive(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Fill columns the CRM exports imply: a deal's won flag from its stage when it has none."""
+    if table != "deals" or "stage" not in df.columns or "won" in df.columns:
+        return df
+    stage = df.get_column("stage").str.to_lowercase().str.replace_all(r"[\s_\-]", "")
+    won = stage.replace_strict(_WON_STAGES, default=None, return_dtype=pl.Boolean)
+    return df.with_columns(won.alias("won"))
 
 
 def _find(headers: Sequence[str], wanted: str, file: str) -> str | None:
@@ -165,7 +211,8 @@ def resolve(
     """
     names = table.names
     found: dict[str, Source] = {}
-    for src, target in (mapping or {}).items():
+    for src, wanted in (mapping or {}).items():
+        target = next((n for n in names if norm(n) == norm(wanted)), wanted)
         if target not in names:
             raise DataError(
                 f"--map {src}={target}: table '{table.name}' has no column '{target}'; "
@@ -206,7 +253,3 @@ def resolve(
             column=missing[0],
         )
     return found
-
-
-#: Required text columns where '' is a real value ("not tied to one"): empty or absent means ''.
-DEFAULT_EMPTY: dict[str, frozenset[str]] = {"costs": frozenset({"platform", "employee_id"})}

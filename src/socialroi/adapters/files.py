@@ -39,7 +39,7 @@ from pathlib import Path
 import polars as pl
 
 from socialroi import schema
-from socialroi.adapters._headers import DEFAULT_EMPTY, Source, resolve
+from socialroi.adapters._headers import DEFAULT_EMPTY, check_header, derive, resolve
 from socialroi.errors import DataError
 from socialroi.store import Store
 
@@ -62,7 +62,6 @@ _BOOLS = {
     **dict.fromkeys(("true", "t", "yes", "y", "1", "1.0"), True),
     **dict.fromkeys(("false", "f", "no", "n", "0", "0.0"), False),
 }
-_WON_STAGES = {"closedwon": True, "won": True, "closedlost": False, "lost": False}
 
 
 @dataclass(frozen=True)
@@ -131,21 +130,7 @@ def _read_csv(data: bytes, delimiter: str, encoding: str, file: str) -> pl.DataF
         df = pl.read_csv(payload, separator=delimiter, infer_schema=False, quote_char='"')
     except pl.exceptions.PolarsError as exc:
         raise _csv_problem(text, delimiter, file, exc) from None
-    dup = [c for c in df.columns if re.search(r"_duplicated_\d+$", c)]
-    if dup:
-        first = re.sub(r"_duplicated_\d+$", "", dup[0])
-        raise _err(f"the header names column '{first}' twice", file, 1, first)
-    if df.width == 1 and delimiter not in df.columns[0]:
-        seen = [d for d in (",", ";", "\t", "|") if d != delimiter and d in df.columns[0]]
-        if seen:
-            shown = "\\t" if seen[0] == "\t" else seen[0]
-            raise _err(
-                f"the whole header is one column: the file seems to be separated by '{shown}', "
-                f"not '{delimiter}'; use --delimiter '{shown}'",
-                file,
-                1,
-                _show(df.columns[0]).strip("'"),
-            )
+    check_header(df.columns, delimiter, file)
     return df
 
 
@@ -170,21 +155,6 @@ def _read_raw(
 
 
 # -- parsing ------------------------------------------------------------------------------------
-def _cleaned(header: str) -> pl.Expr:
-    e = pl.col(header).str.strip_chars()
-    return pl.when(e.str.len_bytes() > 0).then(e)
-
-
-def _source_expr(src: Source) -> pl.Expr:
-    if len(src.headers) > 1:
-        joined = pl.concat_str([_cleaned(h) for h in src.headers], separator=" ", ignore_nulls=True)
-        return pl.when(joined.str.len_bytes() > 0).then(joined)
-    e = _cleaned(src.headers[0])
-    if src.first_of_list:
-        e = e.str.split(";").list.first().str.strip_chars()
-    return e
-
-
 def _first_match(s: pl.Series, attempts: Sequence[Callable[[pl.Series], pl.Series]]) -> pl.Series:
     """Apply the first attempt to all values, each later one only to those still unparsed."""
     out = attempts[0](s)
@@ -216,19 +186,13 @@ def _midnight(s: pl.Series) -> pl.Series:
 
 def _to_number(s: pl.Series) -> pl.Series:
     def cleaned(x: pl.Series) -> pl.Series:
-        t = x.str.replace(rf"^([+-]?)\s*[{_CURRENCY}]\s*", "${1}").str.replace(
-            rf"\s*[{_CURRENCY}]$", ""
-        )
+        t = x.str.replace(rf"^([+-]?)\s*[{_CURRENCY}]\s*", "${1}")
+        t = t.str.replace(rf"\s*[{_CURRENCY}]$", "")
         grouped = t.str.contains(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-        return pl.select(pl.when(grouped).then(t.str.replace_all(",", "")).otherwise(t)).to_series()
+        t = pl.select(pl.when(grouped).then(t.str.replace_all(",", "")).otherwise(t)).to_series()
+        return t.cast(pl.Float64, strict=False)
 
-    out = _first_match(
-        s,
-        [
-            lambda x: x.cast(pl.Float64, strict=False),
-            lambda x: cleaned(x).cast(pl.Float64, strict=False),
-        ],
-    )
+    out = _first_match(s, [lambda x: x.cast(pl.Float64, strict=False), cleaned])
     return pl.select(pl.when(out.is_finite()).then(out)).to_series()
 
 
@@ -296,7 +260,7 @@ def read_table_file(
     raw = _read_raw(path, sheet, delimiter, encoding, file)
     sources = resolve(t, raw.columns, mapping, file)
     text = raw.with_row_index("_row", offset=2).select(
-        "_row", *[_source_expr(src).alias(name) for name, src in sources.items()]
+        "_row", *[src.expr().alias(name) for name, src in sources.items()]
     )
     if sources:
         text = text.filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
@@ -317,15 +281,11 @@ def read_table_file(
     if problems:
         row, _, msg, column = min(problems)
         raise _err(msg, file, row, column)
-    frame = pl.DataFrame(parsed, height=text.height)
-    if t.name == "deals" and "won" not in sources and "stage" in parsed:
-        stage = frame.get_column("stage").str.to_lowercase().str.replace_all(r"[\s_\-]", "")
-        won = stage.replace_strict(_WON_STAGES, default=None, return_dtype=pl.Boolean)
-        frame = frame.with_columns(won.alias("won"))
+    frame = derive(t.name, pl.DataFrame(parsed, height=text.height))
     out = schema.conform(t.name, frame, source=file)
-    dups = schema.duplicate_keys(t.name, out)
-    if dups.height:
-        key = list(t.key)
+    key = list(t.key)
+    dups = schema.duplicate_keys(t.name, out) if _has_repeats(out, key) else None
+    if dups is not None and dups.height:
         first, second = (
             dups.sort("_row")
             .with_columns(pl.col("_row").first().over(key).alias("_first"))
@@ -338,6 +298,10 @@ def read_table_file(
         msg = f"duplicate key ({shown}) with different content than row {rows[first]}"
         raise _err(msg, file, int(rows[second]), where)
     return out
+
+
+def _has_repeats(df: pl.DataFrame, key: list[str]) -> bool:
+    return df.select(key).n_unique() < df.height
 
 
 def _check(
@@ -386,9 +350,9 @@ def import_file(
         df = read_table_file(
             table, path, mapping=mapping, sheet=sheet, delimiter=delimiter, encoding=encoding
         )
-        incoming = df.unique(maintain_order=True)
+        incoming = df.unique(maintain_order=True) if _has_repeats(df, list(t.key)) else df
         with store.transaction():
-            existing = store.read(table)
+            existing = store.read(table) if store.count(table) else schema.empty(table)
             changed = incoming.join(existing, on=t.names, how="anti", nulls_equal=True)
             updated = changed.join(existing.select(t.key), on=list(t.key), how="semi").height
             store.upsert(table, changed, source=str(path))
