@@ -76,13 +76,12 @@ _CODE_RE = rf"^{PREFIX}{SEP}([^{SEP}]+){SEP}([^{SEP}]+){SEP}([^{SEP}]*)$"
 ADDED_COLUMNS: tuple[str, ...] = ("channel", "platform", "kind", "post_id", "employee_id")
 
 
-def link_code_parts(content: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Vectorised :func:`socialroi.core.links.parse_link_code`: (platform, post_id, employee_id).
+def _code_struct(content: pl.Expr) -> pl.Expr:
+    """The regex groups of a tracked-link code (fields "1", "2", "3"); all null when not a code."""
+    return content.str.strip_chars().str.extract_groups(_CODE_RE)
 
-    Each is null where `content` is not a code; employee_id is also null for ``brand``. The platform
-    is lower-cased.
-    """
-    groups = content.str.strip_chars().str.extract_groups(_CODE_RE)
+
+def _code_fields(groups: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     platform = groups.struct.field("1").str.to_lowercase()
     post_id = groups.struct.field("2")
     employee = groups.struct.field("3")
@@ -90,8 +89,59 @@ def link_code_parts(content: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return platform, post_id, employee
 
 
+def link_code_parts(content: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Vectorised :func:`socialroi.core.links.parse_link_code`: (platform, post_id, employee_id).
+
+    Each is null where `content` is not a code; employee_id is also null for ``brand``. The platform
+    is lower-cased.
+    """
+    return _code_fields(_code_struct(content))
+
+
 def _lower(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String).str.strip_chars().str.to_lowercase()
+
+
+def _channel() -> pl.Expr:
+    """The channel from the scratch columns _src, _med, _src_platform and platform."""
+    src, med = pl.col("_src"), pl.col("_med")
+    social_source = pl.col("_src_platform").is_not_null()
+    paid = med.is_in(PAID_MEDIUMS)
+    direct = src.fill_null("").is_in(["(direct)", ""]) & med.is_in(DIRECT_MEDIUMS)
+    return (
+        pl.when(social_source & paid)
+        .then(pl.lit(PAID_SOCIAL))
+        .when(social_source | med.is_in(SOCIAL_MEDIUMS))
+        .then(pl.col("platform").fill_null(SOCIAL_OTHER))
+        .when(direct)
+        .then(pl.lit("direct"))
+        .when(med == "organic")
+        .then(pl.lit("organic_search"))
+        .when(paid)
+        .then(pl.lit("paid_search"))
+        .when(med.is_in(EMAIL_MEDIUMS))
+        .then(pl.lit("email"))
+        .when(med == "referral")
+        .then(pl.lit("referral"))
+        .otherwise(pl.lit("other"))
+    )
+
+
+def _kind() -> pl.Expr:
+    channel = pl.col("channel")
+    return (
+        pl.when(pl.col("_code_platform").is_not_null())
+        .then(pl.lit("post_click"))
+        .when(channel.is_in([PAID_SOCIAL, "paid_search"]))
+        .then(pl.lit("paid"))
+        .when(channel == "direct")
+        .then(pl.lit("direct"))
+        .when(channel == "organic_search")
+        .then(pl.lit("search"))
+        .when(channel.is_in(["email", "referral"]))
+        .then(channel)
+        .otherwise(pl.lit("web"))
+    )
 
 
 def classify_sessions(sessions: pl.DataFrame) -> pl.DataFrame:
@@ -105,59 +155,25 @@ def classify_sessions(sessions: pl.DataFrame) -> pl.DataFrame:
         for c in ("source", "medium", "content")
         if c not in sessions.columns
     )
-    src = _lower("source").str.strip_prefix("www.")
-    med = _lower("medium").fill_null("")
-    code_platform, code_post, code_employee = link_code_parts(pl.col("content").cast(pl.String))
-    source_platform = src.replace_strict(SOCIAL_SOURCES, default=None, return_dtype=pl.String)
-
-    social_source = source_platform.is_not_null()
-    social_medium = med.is_in(SOCIAL_MEDIUMS)
-    paid = med.is_in(PAID_MEDIUMS)
-    has_code = code_platform.is_not_null()
-    platform = pl.coalesce(code_platform, source_platform)
-
-    direct = src.fill_null("").is_in(["(direct)", ""]) & med.is_in(DIRECT_MEDIUMS)
-    channel = (
-        pl.when(social_source & paid)
-        .then(pl.lit(PAID_SOCIAL))
-        .when(social_source | social_medium)
-        .then(platform.fill_null(SOCIAL_OTHER))
-        .when(direct)
-        .then(pl.lit("direct"))
-        .when(med == "organic")
-        .then(pl.lit("organic_search"))
-        .when(paid)
-        .then(pl.lit("paid_search"))
-        .when(med.is_in(EMAIL_MEDIUMS))
-        .then(pl.lit("email"))
-        .when(med == "referral")
-        .then(pl.lit("referral"))
-        .otherwise(pl.lit("other"))
+    # Built in steps so each intermediate is computed once.
+    df = df.with_columns(
+        _lower("source").str.strip_prefix("www.").alias("_src"),
+        _lower("medium").fill_null("").alias("_med"),
+        _code_struct(pl.col("content").cast(pl.String)).alias("_code"),
     )
-    kind_of_channel = (
-        pl.when(pl.col("channel").is_in([PAID_SOCIAL, "paid_search"]))
-        .then(pl.lit("paid"))
-        .when(pl.col("channel") == "direct")
-        .then(pl.lit("direct"))
-        .when(pl.col("channel") == "organic_search")
-        .then(pl.lit("search"))
-        .when(pl.col("channel").is_in(["email", "referral"]))
-        .then(pl.col("channel"))
-        .otherwise(pl.lit("web"))
-    )
-    out = df.with_columns(
-        channel.alias("channel"),
-        platform.alias("platform"),
-        has_code.alias("_has_code"),
+    code_platform, code_post, code_employee = _code_fields(pl.col("_code"))
+    df = df.with_columns(
+        pl.col("_src")
+        .replace_strict(SOCIAL_SOURCES, default=None, return_dtype=pl.String)
+        .alias("_src_platform"),
+        code_platform.alias("_code_platform"),
         code_post.alias("post_id"),
         code_employee.alias("employee_id"),
     )
-    return out.with_columns(
-        pl.when(pl.col("_has_code"))
-        .then(pl.lit("post_click"))
-        .otherwise(kind_of_channel)
-        .alias("kind")
-    ).select(
+    df = df.with_columns(pl.coalesce("_code_platform", "_src_platform").alias("platform"))
+    df = df.with_columns(_channel().alias("channel"))
+    df = df.with_columns(_kind().alias("kind"))
+    return df.select(
         *[c for c in sessions.columns if c not in ADDED_COLUMNS],
         *ADDED_COLUMNS,
     )

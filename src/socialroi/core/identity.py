@@ -52,33 +52,29 @@ class Identity:
 
 
 def _borrow(df: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Fill `_contact` from the nearest-in-time session with the same `key` that has one."""
-    known = (
-        df.filter(pl.col("_contact").is_not_null() & pl.col(key).is_not_null())
-        .select(key, pl.col("started_at").alias("_at"), pl.col("_contact").alias("_borrowed"))
-        .sort(key, "_at")
+    """Fill `_contact` from the nearest-in-time session with the same `key` that has one.
+
+    `df` must be sorted by started_at (join_asof with `by` needs each key's rows in time order).
+    """
+    known = df.filter(pl.col("_contact").is_not_null() & pl.col(key).is_not_null()).select(
+        key, pl.col("started_at").alias("_at"), pl.col("_contact").alias("_borrowed")
     )
-    joined = (
-        df.with_row_index("_row")
-        .sort(key, "started_at", nulls_last=True)
-        .join_asof(
-            known,
-            left_on="started_at",
-            right_on="_at",
-            by=key,
-            strategy="nearest",
-            check_sortedness=False,
-        )
-        .sort("_row")
+    joined = df.join_asof(
+        known,
+        left_on="started_at",
+        right_on="_at",
+        by=key,
+        strategy="nearest",
+        check_sortedness=False,
     )
     borrowed = pl.when(pl.col(key).is_not_null()).then(pl.col("_borrowed"))
     return joined.with_columns(pl.coalesce("_contact", borrowed).alias("_contact")).drop(
-        "_row", "_at", "_borrowed", strict=False
+        "_at", "_borrowed", strict=False
     )
 
 
 def match_sessions(sessions: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
-    """`sessions` plus `_contact`: the contact each belongs to by the four rules (null if none)."""
+    """`sessions` in time order plus `_contact`: the contact each belongs to by the four rules."""
     by_visitor = (
         contacts.filter(pl.col("visitor_id").is_not_null())
         .group_by("visitor_id")
@@ -88,6 +84,8 @@ def match_sessions(sessions: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFra
     df = df.with_columns(pl.coalesce("contact_id", "_visitor_contact").alias("_contact")).drop(
         "_visitor_contact"
     )
+    if not df.get_column("started_at").is_sorted():
+        df = df.sort("started_at", maintain_order=True)
     return _borrow(_borrow(df, "visitor_id"), "click_id")
 
 
