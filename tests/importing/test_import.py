@@ -164,3 +164,17 @@ def test_round_trip_through_xlsx(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with Store.open(tmp_path / "s.duckdb", read_only=True) as s:
         assert s.read("deals").equals(original.sort("deal_id"))
+
+
+def test_delimiter_and_encoding_options(store: Path, tmp_path: Path) -> None:
+    file = tmp_path / "deals.txt"
+    file.write_bytes(
+        "deal_id\tcontact_id\tname\tcreated_at\nd8\tc8\tSociété\t2024-02-08\n".encode("cp1252")
+    )
+    result = run_import(store, "deals", file, "--delimiter", "tab", "--encoding", "cp1252")
+    assert result.exit_code == 0, result.output
+    with Store.open(store, read_only=True) as s:
+        assert s.read("deals").filter(pl.col("deal_id") == "d8")["name"].item() == "Société"
+    bad = run_import(store, "deals", file, "--encoding", "klingon")
+    assert bad.exit_code == 2
+    assert "unknown encoding 'klingon'" in bad.stderr
