@@ -155,15 +155,18 @@ def test_round_trip_every_table_through_csv(tmp_path: Path, name: str) -> None:
     assert back.equals(original), (original, back)
 
 
-def test_round_trip_through_xlsx(tmp_path: Path) -> None:
-    original = _sample("deals")
-    file = tmp_path / "deals.xlsx"
+@pytest.mark.parametrize("name", ["deals", "employees", "account_daily", "costs"])
+def test_round_trip_through_xlsx(tmp_path: Path, name: str) -> None:
+    with Store.open(tmp_path / "a.duckdb") as a:
+        a.upsert(name, _sample(name))
+        original = a.read(name)
+    file = tmp_path / f"{name}.xlsx"
     naive = original.with_columns(pl.col(pl.Datetime).dt.replace_time_zone(None))
-    naive.write_excel(file, worksheet="Deals")
-    result = run_import(tmp_path / "s.duckdb", "deals", file)
+    naive.write_excel(file, worksheet=name)  # real Excel dates, numbers and booleans
+    result = run_import(tmp_path / "b.duckdb", name, file)
     assert result.exit_code == 0, result.output
-    with Store.open(tmp_path / "s.duckdb", read_only=True) as s:
-        assert s.read("deals").equals(original.sort("deal_id"))
+    with Store.open(tmp_path / "b.duckdb", read_only=True) as b:
+        assert b.read(name).equals(original)
 
 
 def test_delimiter_and_encoding_options(store: Path, tmp_path: Path) -> None:
