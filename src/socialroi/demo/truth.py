@@ -25,6 +25,7 @@ Definitions:
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import numpy as np
@@ -218,10 +219,10 @@ def ground_truth(
         }
     everything = {m: np.sum([_total(v)[m] for v in actual.values()], axis=0) for m in METRICS}
     lags = {name: round(mean_lag(name), 3) for name in params.LAGS}
-    return {
+    truth = {
         "about": __doc__,
         "seed": seed,
-        "months": tl.months,
+        "months": tl.months - tl.first_month,
         "start": tl.report_start.isoformat(),
         "end": tl.end.isoformat(),
         "simulation_start": tl.start.isoformat(),
@@ -243,3 +244,5 @@ def ground_truth(
         "roster": roster_factors(roster),
         "parameters": params.as_dict() | {"mean_lag_days": lags},
     }
+    result: dict[str, Any] = json.loads(json.dumps(truth))  # plain JSON values (tuples → lists)
+    return result
