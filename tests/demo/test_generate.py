@@ -207,3 +207,45 @@ def test_brand_followers_grow(demo):
     for (_,), df in daily.sort("date").group_by(["platform"]):
         assert df.height == (demo.as_of.date() - date(2024, 11, 1)).days
         assert (df["followers"].diff().drop_nulls() >= 0).all()
+
+
+def test_every_identity_rule_is_needed(demo):
+    """Sessions tie to contacts by contact_id, by the contact's visitor id, by a visitor id shared
+    with a matched session, and by a click id shared with one; each rule matches sessions the
+    earlier ones do not. Most social visitors stay anonymous."""
+    s = demo.tables["sessions"]
+    known_visitors = demo.tables["contacts"]["visitor_id"].drop_nulls().implode()
+    rule1 = pl.col("contact_id").is_not_null()
+    rule2 = pl.col("visitor_id").is_in(known_visitors)
+    s = s.with_columns(rule1.alias("r1"), (~rule1 & rule2).alias("r2"))
+    matched = s.filter(pl.col("r1") | pl.col("r2"))["visitor_id"].unique().implode()
+    s = s.with_columns(
+        (~pl.col("r1") & ~pl.col("r2") & pl.col("visitor_id").is_in(matched)).alias("r3")
+    )
+    any3 = pl.col("r1") | pl.col("r2") | pl.col("r3")
+    clicks = s.filter(any3)["click_id"].drop_nulls().unique().implode()
+    s = s.with_columns((~any3 & pl.col("click_id").is_in(clicks)).alias("r4"))
+    for rule in ("r1", "r2", "r3", "r4"):
+        assert s[rule].sum() > 20, rule
+
+    social_sources = [
+        "linkedin",
+        "x",
+        "facebook",
+        "instagram",
+        "lnkd.in",
+        "linkedin.com",
+        "t.co",
+        "x.com",
+        "m.facebook.com",
+        "l.facebook.com",
+        "facebook.com",
+        "l.instagram.com",
+        "instagram.com",
+    ]
+    social = s.filter(pl.col("source").is_in(social_sources))
+    visitors = social.group_by("visitor_id").agg(
+        (pl.col("r1") | pl.col("r2") | pl.col("r3") | pl.col("r4")).any().alias("known")
+    )
+    anonymous = 1 - float(visitors["known"].mean() or 0)
+    assert 0.6 <= anonymous <= 0.85
