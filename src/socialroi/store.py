@@ -166,6 +166,9 @@ class Store:
         for name, df in frames.items():
             t = schema.table(name)
             conformed = schema.conform(name, df, source=source)
+            if conformed.select(t.key).n_unique() == conformed.height:
+                prepared.append((t, conformed))  # unique keys: no repeats to check or collapse
+                continue
             dups = schema.duplicate_keys(name, conformed)
             if dups.height:
                 second = dups.sort("_row").filter(pl.int_range(pl.len()).over(list(t.key)) == 1)
