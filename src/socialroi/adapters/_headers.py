@@ -12,29 +12,28 @@ Recognised CRM headers (HubSpot export labels and Salesforce API names / report 
 =============  ==================  ==========================================================
 table          column              headers
 =============  ==================  ==========================================================
-deals          deal_id             Record ID, Deal ID, Id, Opportunity ID
+deals          deal_id             Record ID, Id, Opportunity ID
 deals          contact_id          Associated Contact IDs*, Associated Contact ID*,
-                                   ContactId, Contact ID, Associated Contact*
+                                   Associated Contact*
 deals          name                Deal Name, Opportunity Name
 deals          created_at          Create Date, CreatedDate, Created Date
 deals          closed_at           Close Date, CloseDate
-deals          stage               Deal Stage, StageName, Stage
-deals          won                 IsWon, Is Closed Won, Won
-contacts       contact_id          Record ID, Contact ID, Id, ContactId
-contacts       name                Full Name; else First Name + Last Name (FirstName, LastName)
+deals          stage               Deal Stage, StageName
+deals          won                 IsWon, Is Closed Won
+contacts       contact_id          Record ID, Id
+contacts       name                Full Name; else First Name + Last Name (*)
 contacts       email               Email Address
-contacts       company             Company Name, Company, Account Name
+contacts       company             Company Name, Account Name
 contacts       created_at          Create Date, CreatedDate, Created Date
 contacts       owner_employee_id   Contact Owner ID, HubSpot Owner ID, OwnerId, Owner ID
 contacts       handle_x            Twitter Username, Twitter Handle
-leads          lead_id             Record ID, Lead ID, Id
-leads          contact_id          Contact ID, ContactId, ConvertedContactId,
-                                   Associated Contact IDs*, Associated Contact ID*,
-                                   Associated Contact*
+leads          lead_id             Record ID, Id
+leads          contact_id          ConvertedContactId, Associated Contact IDs*,
+                                   Associated Contact ID*, Associated Contact*
 leads          created_at          Create Date, CreatedDate, Created Date
 leads          source              Original Source, LeadSource, Lead Source
-employees      employee_id         Employee ID, User ID, Id
-employees      name                Full Name; else First Name + Last Name
+employees      employee_id         User ID, Id
+employees      name                Full Name; else First Name + Last Name (*)
 employees      start_date          Hire Date
 employees      end_date            Termination Date
 employees      loaded_hourly_cost  Hourly Cost
@@ -42,8 +41,11 @@ touchpoints    ts                  Timestamp, Time, Occurred At
 costs          amount              Spend, Cost
 =============  ==================  ==========================================================
 
-``*`` HubSpot association columns may list several records ("101;102"); the first one is used.
-"Amount", "Email", "Start Date" and "End Date" match their canonical columns without a rule.
+Marked ``*``: HubSpot association columns may list several records ("101;102"); the first one is
+used. ``(*)``: First Name / FirstName / Given Name and Last Name / LastName / Surname / Family
+Name, joined with a space; either may be empty. Headers that differ from a canonical column only
+in case, spaces or underscores need no rule and come first: "Deal ID", "Contact ID", "ContactId",
+"Lead ID", "Employee ID", "Amount", "Email", "Stage", "Won", "Company", "Start Date", "End Date".
 Not imported, because no canonical column holds them: HubSpot "Lead Status" (a lead is a row of
 ``leads``; its status is not modelled) and every other unlisted header. For deals, when the file
 has no won column, the stage decides: HubSpot ``closedwon`` / Salesforce "Closed Won" set won,
@@ -66,34 +68,26 @@ _A = tuple[str, ...]
 #: table → column → alias headers, best first. Kept in step with the module docstring.
 ALIASES: dict[str, dict[str, _A]] = {
     "deals": {
-        "deal_id": ("Record ID", "Deal ID", "Id", "Opportunity ID"),
-        "contact_id": (
-            "Associated Contact IDs",
-            "Associated Contact ID",
-            "ContactId",
-            "Contact ID",
-            "Associated Contact",
-        ),
+        "deal_id": ("Record ID", "Id", "Opportunity ID"),
+        "contact_id": ("Associated Contact IDs", "Associated Contact ID", "Associated Contact"),
         "name": ("Deal Name", "Opportunity Name"),
         "created_at": ("Create Date", "CreatedDate", "Created Date"),
         "closed_at": ("Close Date", "CloseDate"),
-        "stage": ("Deal Stage", "StageName", "Stage"),
-        "won": ("IsWon", "Is Closed Won", "Won"),
+        "stage": ("Deal Stage", "StageName"),
+        "won": ("IsWon", "Is Closed Won"),
     },
     "contacts": {
-        "contact_id": ("Record ID", "Contact ID", "Id", "ContactId"),
+        "contact_id": ("Record ID", "Id"),
         "name": ("Full Name",),
         "email": ("Email Address",),
-        "company": ("Company Name", "Company", "Account Name"),
+        "company": ("Company Name", "Account Name"),
         "created_at": ("Create Date", "CreatedDate", "Created Date"),
         "owner_employee_id": ("Contact Owner ID", "HubSpot Owner ID", "OwnerId", "Owner ID"),
         "handle_x": ("Twitter Username", "Twitter Handle"),
     },
     "leads": {
-        "lead_id": ("Record ID", "Lead ID", "Id"),
+        "lead_id": ("Record ID", "Id"),
         "contact_id": (
-            "Contact ID",
-            "ContactId",
             "ConvertedContactId",
             "Associated Contact IDs",
             "Associated Contact ID",
@@ -103,7 +97,7 @@ ALIASES: dict[str, dict[str, _A]] = {
         "source": ("Original Source", "LeadSource", "Lead Source"),
     },
     "employees": {
-        "employee_id": ("Employee ID", "User ID", "Id"),
+        "employee_id": ("User ID", "Id"),
         "name": ("Full Name",),
         "start_date": ("Hire Date",),
         "end_date": ("Termination Date",),
