@@ -104,12 +104,10 @@ def make_roster(rng: np.random.Generator, tl: Timeline) -> Roster:
                 "team": [params.TEAMS[t] for t in team],
                 "loaded_hourly_cost": loaded,
                 "start_date": tl.dates(start_day),
-                "end_date": tl.dates(stop_day - 1)
-                .to_frame("d")
-                .select(pl.when(pl.Series(stop_day < tl.n_days)).then(pl.col("d")))["d"],
+                "end_date": tl.dates(stop_day - 1),
                 "advocate": advocate,
             }
-        ),
+        ).with_columns(pl.when(pl.Series(stop_day < tl.n_days)).then("end_date").alias("end_date")),
     )
     account_id, accounts, brand_account = _accounts(rng, ids, people["slug"], network)
     return Roster(
