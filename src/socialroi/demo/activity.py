@@ -234,7 +234,7 @@ def _texts_and_links(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame
     quarter_index = df["created_at"].dt.year() * 4 + (df["created_at"].dt.month() - 1) // 3
     theme = pl.Series(names.THEMES).gather(quarter_index % len(names.THEMES))
     df = (
-        pl.concat([df, texts], how="horizontal")
+        df.with_columns(texts.get_columns())
         .with_columns(
             pl.when(kind == "share")
             .then("share")
