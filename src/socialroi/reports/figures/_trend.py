@@ -47,12 +47,11 @@ def make_monthly_trend(
             line={"dash": dash, "width": 2},
             secondary_y=True,
         )
-    for i, p in enumerate(policy_periods.sort("from").iter_rows(named=True)):
-        team = "" if p["team"] in (None, "*") else f" ({plotly_text(p['team'])})"
+    for i, (when, label) in enumerate(_policy_changes(policy_periods)):
         fig.add_shape(
             type="line",
-            x0=p["from"],
-            x1=p["from"],
+            x0=when,
+            x1=when,
             xref="x",
             y0=0,
             y1=1,
@@ -60,12 +59,12 @@ def make_monthly_trend(
             line={"color": "#6b7280", "dash": "dash", "width": 1},
         )
         fig.add_annotation(
-            x=p["from"],
+            x=when,
             y=1.0 + 0.07 * (i % 2),
             xref="x",
             yref="paper",
             yanchor="bottom",
-            text=f"{plotly_text(p['policy'])}{team}",
+            text=label,
             showarrow=False,
             xanchor="left",
             font={"size": 11, "color": "#374151"},
@@ -75,3 +74,34 @@ def make_monthly_trend(
     fig.update_yaxes(title_text="count", secondary_y=True, showgrid=False, rangemode="tozero")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     return base_layout(fig, height=400)
+
+
+def _policy_changes(policy_periods: pl.DataFrame) -> list[tuple[object, str]]:
+    """One (date, label) per date on which some team's policy changed.
+
+    A row that continues the policy the team had just before (its own earlier row, else the
+    company-wide '*' row) is not a change. Teams that switch to the same policy on the same date
+    share one label: ``employee_advocacy: Marketing, Sales``.
+    """
+    rows = sorted(
+        policy_periods.select("team", "from", "policy").iter_rows(), key=lambda r: (r[1], r[0])
+    )
+    current: dict[str, str] = {}
+    changes: dict[object, dict[str, list[str]]] = {}
+    for team, when, policy in rows:
+        team = team or "*"
+        before = current.get(team, current.get("*"))
+        current[team] = policy
+        if team == "*":
+            current = {"*": policy}
+        if policy != before:
+            changes.setdefault(when, {}).setdefault(policy, []).append(team)
+    out: list[tuple[object, str]] = []
+    for when, by_policy in changes.items():
+        parts = []
+        for policy, teams in sorted(by_policy.items()):
+            named = sorted(t for t in teams if t != "*")
+            who = f": {', '.join(plotly_text(t) for t in named)}" if named else ""
+            parts.append(f"{plotly_text(policy)}{who}")
+        out.append((when, "<br>".join(parts)))
+    return out
