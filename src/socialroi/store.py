@@ -220,10 +220,16 @@ class Store:
         return self._con.execute(sql, params or []).pl()
 
     def clear(self, table: str) -> None:
-        """Delete every row of a canonical table (used before regenerating demo data)."""
+        """Remove every row of a canonical table (used before regenerating demo data).
+
+        Drops and recreates the table inside the transaction: DuckDB deletes rows one index entry
+        at a time, which takes seconds on a large table, while a drop is instant.
+        """
         self._check_writable()
+        t = schema.table(table)
         with self.transaction():
-            self._con.execute(f"DELETE FROM {_quote(schema.table(table).name)}")
+            self._con.execute(f"DROP TABLE IF EXISTS {_quote(t.name)}")
+            self._con.execute(table_ddl(t))
 
     # -- sync state and run log --------------------------------------------------------------
     def get_state(self, adapter: str, stream: str) -> dict[str, Any] | None:

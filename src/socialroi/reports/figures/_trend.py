@@ -88,8 +88,8 @@ def _policy_changes(policy_periods: pl.DataFrame) -> list[tuple[object, str]]:
     )
     current: dict[str, str] = {}
     changes: dict[object, dict[str, list[str]]] = {}
-    for team, when, policy in rows:
-        team = team or "*"
+    for raw_team, when, policy in rows:
+        team = raw_team or "*"
         before = current.get(team, current.get("*"))
         current[team] = policy
         if team == "*":
