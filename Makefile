@@ -29,7 +29,8 @@ dev: $(VENV)/.dev ## Install runtime plus test and lint tools
 demo: install ## Build the demo company and its report (no credentials, no network)
 	$(BIN)/socialroi demo --out $(OUT)
 
-test: dev ## Install and run the whole test suite
+test: dev ## Install and run the whole test suite (installs Debian's chromium for the browser test)
+	@scripts/ensure-chromium
 	$(BIN)/pytest -n 2
 
 lint: dev ## ruff and mypy

@@ -107,10 +107,6 @@ def test_cli_usage_errors(tmp_path, args, fake_report):
 
 @pytest.mark.slow
 def test_cli_with_the_real_report(tmp_path):
-    try:
-        from socialroi.reports import write_report  # noqa: F401
-    except ImportError:  # pragma: no cover - only while the report is being built
-        pytest.skip("SKIPPED ON PURPOSE: socialroi.reports.write_report is not importable yet")
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "--months", "12", "--out", str(out)])
     assert result.exit_code == 0, result.output
