@@ -42,13 +42,18 @@ format: dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: dev ## Run the benchmarks and write benchmarks/results.md
+$(VENV)/.bench: $(VENV)/.dev requirements/bench.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.lock
+	@touch $@
+
+bench: $(VENV)/.bench ## Run the benchmarks against the peer libraries; writes benchmarks/results.md
 	$(PY) benchmarks/run.py
 
 lock: ## Re-pin every dependency (uv pip compile, with hashes)
 	@test -x $(BIN)/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv; }
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes pyproject.toml requirements/build.in -o requirements/run.lock
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev pyproject.toml requirements/build.in -o requirements/dev.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev --extra bench pyproject.toml requirements/build.in -o requirements/bench.lock
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
