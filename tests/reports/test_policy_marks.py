@@ -7,7 +7,7 @@ import polars as pl
 from socialroi.reports.figures import _trend
 
 
-def periods(rows):
+def periods(rows: list[tuple[str, date, str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["team", "from", "policy"], orient="row")
 
 
