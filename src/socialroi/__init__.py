@@ -1,9 +1,21 @@
 """socialroi: which deals did our social contacts bring in, what did it cost, and which policy pays.
 
-The public Python API. Notebooks and the CLI both call what is listed in ``__all__``.
+The public Python API. Notebooks and the CLI both call what is listed in ``__all__``::
+
+    import socialroi as sr
+
+    with sr.Store.open("reports/demo/socialroi.duckdb", read_only=True) as store:
+        result = sr.analyze(store, settings=sr.load_config())
+    result.summary
+
+Heavy parts (the report, the demo generator) are imported on first use, so ``import socialroi``
+stays quick.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from socialroi.config import Settings
 from socialroi.config import load as load_config
@@ -19,9 +31,56 @@ from socialroi.errors import (
 )
 from socialroi.store import Store
 
+if TYPE_CHECKING:
+    from socialroi.adapters.files import import_file, read_table_file
+    from socialroi.analysis import analyze
+    from socialroi.core.attribution import (
+        RULE_MODELS,
+        attribute,
+        credit_models,
+        credit_touches,
+        summarize,
+    )
+    from socialroi.core.conversions import deal_conversions, lead_conversions
+    from socialroi.core.identity import resolve as resolve_identity
+    from socialroi.demo import generate as generate_demo
+    from socialroi.demo import write_demo
+    from socialroi.reports import write_report
+    from socialroi.reports.export import write_exports
+
 __version__ = "0.1.0"
 
+_LAZY: dict[str, tuple[str, str]] = {
+    "analyze": ("socialroi.analysis", "analyze"),
+    "attribute": ("socialroi.core.attribution", "attribute"),
+    "credit_models": ("socialroi.core.attribution", "credit_models"),
+    "credit_touches": ("socialroi.core.attribution", "credit_touches"),
+    "summarize": ("socialroi.core.attribution", "summarize"),
+    "RULE_MODELS": ("socialroi.core.attribution", "RULE_MODELS"),
+    "lead_conversions": ("socialroi.core.conversions", "lead_conversions"),
+    "deal_conversions": ("socialroi.core.conversions", "deal_conversions"),
+    "resolve_identity": ("socialroi.core.identity", "resolve"),
+    "generate_demo": ("socialroi.demo", "generate"),
+    "write_demo": ("socialroi.demo", "write_demo"),
+    "import_file": ("socialroi.adapters.files", "import_file"),
+    "read_table_file": ("socialroi.adapters.files", "read_table_file"),
+    "write_report": ("socialroi.reports", "write_report"),
+    "write_exports": ("socialroi.reports.export", "write_exports"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'socialroi' has no attribute '{name}'") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "RULE_MODELS",
     "ConfigError",
     "DataError",
     "PartialSuccess",
@@ -32,5 +91,19 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "UpstreamError",
+    "analyze",
+    "attribute",
+    "credit_models",
+    "credit_touches",
+    "deal_conversions",
+    "generate_demo",
+    "import_file",
+    "lead_conversions",
     "load_config",
+    "read_table_file",
+    "resolve_identity",
+    "summarize",
+    "write_demo",
+    "write_exports",
+    "write_report",
 ]
