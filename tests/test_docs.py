@@ -18,3 +18,18 @@ def test_readme_quick_start_is_the_two_commands():
     assert "make test" in readme
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    import re
+
+    import socialroi as sr
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    store_path = tmp_path / "socialroi.duckdb"
+    with sr.Store.open(store_path) as store:
+        sr.write_demo(sr.generate_demo(seed=5, months=6), store)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOCIALROI_CONFIG", str(ROOT / "config" / "socialroi.example.toml"))
+    exec(code.replace("reports/demo/socialroi.duckdb", str(store_path)), {})  # noqa: S102
