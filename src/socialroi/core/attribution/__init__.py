@@ -7,8 +7,11 @@ reached, so totals always reconcile with the number (and value) of conversions.
 
 Models live in a registry (:data:`MODELS`): a name and a function that takes every touch (with its
 conversion_id, null for non-converting touches, and the conversion's kind, conv_ts, value and
-milestones) and returns the converting rows with a ``credit`` column summing to 1 per conversion.
-The rule models are registered here; data-driven models register the same way.
+milestones) and returns the converting rows with a ``credit`` column (and optionally
+``value_credit``; else credit × value). Rule models' credits sum to 1 per conversion. The
+data-driven models (``markov``, ``shapley``) credit channels as a whole and spread that over the
+touches (:mod:`socialroi.core.attribution.datadriven`): their channel totals are exact and their
+grand totals reconcile, but one conversion's credits need not sum to 1.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from functools import partial
 
 import polars as pl
 
+from socialroi.core.attribution.datadriven import journeys_from_touches, spread_credits
+from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits
+from socialroi.core.attribution.shapley import ShapleyResult, shapley
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import assign_touches, conform_touches
 from socialroi.errors import DataError
@@ -45,6 +51,7 @@ class ModelParams:
 
     lookback_days: int = 90
     half_life_days: float = 7.0
+    order: int = 1
 
 
 CreditFn = Callable[[pl.DataFrame, ModelParams], pl.DataFrame]
@@ -54,8 +61,22 @@ def _rule(model: str, journeys: pl.DataFrame, params: ModelParams) -> pl.DataFra
     return rule_credits(journeys, model, half_life_days=params.half_life_days)
 
 
+def _markov(journeys: pl.DataFrame, params: ModelParams) -> pl.DataFrame:
+    result = markov(journeys_from_touches(journeys), order=params.order)
+    return spread_credits(journeys, result.credits)
+
+
+def _shapley(journeys: pl.DataFrame, params: ModelParams) -> pl.DataFrame:
+    return spread_credits(journeys, shapley(journeys_from_touches(journeys)).credits)
+
+
+#: Data-driven models: credit per channel, spread over touches; a conversion's sum is not 1.
+DATA_DRIVEN_MODELS: tuple[str, ...] = ("markov", "shapley")
+
 #: Every model by name. Add one with :func:`register_model`.
 MODELS: dict[str, CreditFn] = {name: partial(_rule, name) for name in RULE_MODELS}
+MODELS["markov"] = _markov
+MODELS["shapley"] = _shapley
 
 
 def register_model(name: str, fn: CreditFn) -> None:
@@ -94,9 +115,10 @@ def _with_unattributed(
         pl.lit(1.0).alias("credit"),
     )
     columns = [*touch_columns, *CREDIT_COLUMNS]
-    out = pl.concat(
-        [credited.select(columns[:-1]), unattributed], how="diagonal_relaxed"
-    ).with_columns((pl.col("credit") * pl.col("value")).alias("value_credit"))
+    if "value_credit" not in credited.columns:
+        credited = credited.with_columns((pl.col("credit") * pl.col("value")).alias("value_credit"))
+    unattributed = unattributed.with_columns(pl.col("value").alias("value_credit"))
+    out = pl.concat([credited.select(columns), unattributed], how="diagonal_relaxed")
     return out.select(columns)
 
 
@@ -107,11 +129,14 @@ def credit_models(
     *,
     lookback_days: int = 90,
     half_life_days: float = 7.0,
+    order: int = 1,
 ) -> dict[str, pl.DataFrame]:
     """:func:`credit_touches` for several models, assigning touches to conversions only once."""
     for model in models:
         _check_model(model)
-    params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days)
+    if not 1 <= order <= MAX_ORDER:
+        raise DataError(f"Markov order must be 1 to {MAX_ORDER}, got {order}")
+    params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days, order=order)
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
     convs = conform_conversions(conversions)
     journeys = assign_touches(touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS)
@@ -128,12 +153,14 @@ def credit_touches(
     *,
     lookback_days: int = 90,
     half_life_days: float = 7.0,
+    order: int = 1,
 ) -> pl.DataFrame:
     """One row per (conversion, touch that belongs to it) with its share of the conversion.
 
     Columns: every touch column (one named like an added column gets a ``touch_`` prefix, so the
     touch's `kind` becomes `touch_kind`), then conversion_id, kind, conv_ts, value, credit and
-    value_credit. Credits sum to 1 per conversion, value_credit to its value. A conversion without
+    value_credit. Under a rule model credits sum to 1 per conversion, value_credit to its value;
+    under a data-driven model only the totals reconcile. `order` is markov's. A conversion without
     a touch in its window is one row with channel ``(unattributed)``, its contact_id, other touch
     columns null and credit 1. Raises DataError for an unknown model.
     """
@@ -143,6 +170,7 @@ def credit_touches(
         (model,),
         lookback_days=lookback_days,
         half_life_days=half_life_days,
+        order=order,
     )
     return credits[model]
 
@@ -195,6 +223,7 @@ def attribute(
     *,
     lookback_days: int = 90,
     half_life_days: float = 7.0,
+    order: int = 1,
     by: Sequence[str] = ("channel",),
 ) -> pl.DataFrame:
     """Credit touches under `model` and total the credits by `by` (credit_touches, summarize)."""
@@ -204,21 +233,29 @@ def attribute(
         model,
         lookback_days=lookback_days,
         half_life_days=half_life_days,
+        order=order,
     )
     return summarize(credits, by)
 
 
 __all__ = [
+    "DATA_DRIVEN_MODELS",
     "MODELS",
     "RULE_MODELS",
     "UNATTRIBUTED",
     "CreditFn",
+    "MarkovResult",
     "ModelParams",
+    "ShapleyResult",
     "attribute",
     "credit_models",
     "credit_touches",
+    "journeys_from_touches",
+    "markov",
     "model_names",
     "register_model",
+    "shapley",
+    "spread_credits",
     "summarize",
     "touch_renames",
 ]

@@ -1,0 +1,103 @@
+"""Data-driven models on assigned touches: journeys in, channel credits out, spread over touches.
+
+:func:`journeys_from_touches` turns :func:`socialroi.core.journeys.assign_touches` output into the
+long journeys frame :func:`~socialroi.core.attribution.markov.markov` and
+:func:`~socialroi.core.attribution.shapley.shapley` read: a converting journey is the touches of
+one conversion, a non-converting journey the touches of one contact that no conversion took.
+
+:func:`spread_credits` turns a model's per-channel credit back into touch rows so that totals by
+platform, post, employee, campaign or month work as for the rule models. Each channel's credit
+is shared by the conversions whose journey holds that channel: conversions equally per
+conversion, value in proportion to the conversion's value (equally when those values are all 0);
+within one conversion, the channel's touches share it equally. So channel totals equal the
+model's credits exactly. A channel the model credits that appears in no converting journey (an
+order-1 chain can route walkers through it) keeps its credit on its own non-converting touches,
+spread equally, with no conversion_id. A conversion's credits need not sum to 1.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from socialroi.errors import DataError
+
+_CID = "conversion_id"
+JOURNEY_COLUMNS: tuple[str, ...] = ("journey_id", "step", "channel", "converted", "value")
+
+
+def journeys_from_touches(assigned: pl.DataFrame) -> pl.DataFrame:
+    """The long journeys frame: journey_id, step, channel, converted, value.
+
+    `assigned` is assign_touches output (contact_id, ts, channel, conversion_id, and value when
+    carried; a missing value counts 0), with each contact's rows in time order. journey_id is an
+    integer; step is the row's position in `assigned`, so it orders each journey's touches.
+    """
+    for col in ("contact_id", "channel", _CID):
+        if col not in assigned.columns:
+            raise DataError(f"assigned touches need column '{col}'")
+    value = pl.col("value").fill_null(0.0) if "value" in assigned.columns else pl.lit(0.0)
+    converted = pl.col(_CID).is_not_null()
+    key = pl.when(converted).then(pl.col(_CID)).otherwise(pl.col("contact_id"))
+    df = assigned.select(
+        key.alias("_key"),
+        pl.col("channel").cast(pl.String),
+        converted.alias("converted"),
+        pl.when(converted).then(value).otherwise(0.0).cast(pl.Float64).alias("value"),
+    )
+    codes = df.select(
+        pl.struct("converted", "_key").rank("dense").cast(pl.Int64).alias("journey_id")
+    ).to_series()
+    return df.select(
+        codes,
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("step"),
+        "channel",
+        "converted",
+        "value",
+    )
+
+
+def spread_credits(assigned: pl.DataFrame, channel_credits: pl.DataFrame) -> pl.DataFrame:
+    """Touch rows of `assigned` carrying `credit` and `value_credit` from per-channel totals.
+
+    `channel_credits` has channel, conversions and value. Converting touches come first (every
+    column of `assigned`), then any non-converting touches that hold a channel's credit.
+    """
+    credits = channel_credits.select(
+        pl.col("channel").cast(pl.String),
+        pl.col("conversions").cast(pl.Float64).alias("_c"),
+        pl.col("value").cast(pl.Float64).alias("_v"),
+    )
+    value = pl.col("value").fill_null(0.0) if "value" in assigned.columns else pl.lit(0.0)
+    conv = assigned.filter(pl.col(_CID).is_not_null()).with_columns(value.alias("_val"))
+    pair = [_CID, "channel"]
+    conv = conv.with_columns(pl.len().over(pair).alias("_n"))
+    pairs = conv.group_by(pair).agg(pl.col("_val").first())
+    per_channel = (
+        pairs.group_by("channel")
+        .agg(pl.len().alias("_pairs"), pl.col("_val").sum().alias("_vals"))
+        .join(credits, on="channel", how="left")
+        .with_columns(pl.col("_c", "_v").fill_null(0.0))
+    )
+    by_value = pl.col("_vals") > 0
+    share = (pl.when(by_value).then(pl.col("_v") * pl.col("_val") / pl.col("_vals"))).otherwise(
+        pl.col("_v") / pl.col("_pairs")
+    )
+    touched = (
+        conv.join(per_channel, on="channel", how="left")
+        .with_columns(
+            (pl.col("_c") / pl.col("_pairs") / pl.col("_n")).alias("credit"),
+            (share / pl.col("_n")).alias("value_credit"),
+        )
+        .select(*assigned.columns, "credit", "value_credit")
+    )
+    orphan = credits.join(per_channel.select("channel"), on="channel", how="anti").filter(
+        (pl.col("_c") != 0) | (pl.col("_v") != 0)
+    )
+    if orphan.height == 0:
+        return touched
+    rest = assigned.filter(pl.col(_CID).is_null()).join(orphan, on="channel", how="inner")
+    n = pl.len().over("channel")
+    rest = rest.with_columns(
+        (pl.col("_c") / n).alias("credit"), (pl.col("_v") / n).alias("value_credit")
+    ).select(*assigned.columns, "credit", "value_credit")
+    return pl.concat([touched, rest], how="vertical_relaxed")
