@@ -1,5 +1,7 @@
 """Markov attribution against chains solved by hand."""
 
+from fractions import Fraction
+
 import polars as pl
 import pytest
 
@@ -77,3 +79,77 @@ def test_credits_sum_to_conversions_and_value():
 def test_order_out_of_range():
     with pytest.raises(DataError, match="order must be 1 to 4"):
         markov(THREE, order=5)
+
+
+def test_three_channels_order_1_by_hand():
+    # A>B>C converts, B converts, A>C does not.
+    # START->A 2/3, START->B 1/3; A->B 1/2, A->C 1/2; B->C 1/2, B->conv 1/2; C->conv 1/2, null 1/2.
+    # P(C) = 1/2, P(B) = 1/2 + 1/2 * 1/2 = 3/4, P(A) = 1/2 * 3/4 + 1/2 * 1/2 = 5/8,
+    # P = 2/3 * 5/8 + 1/3 * 3/4 = 2/3.
+    # Without A: 1/3 * 3/4 = 1/4 -> RE 5/8. Without B: P(A) = 1/4, P = 1/6 -> RE 3/4.
+    # Without C: P(B) = 1/2, P(A) = 1/4, P = 1/3 -> RE 1/2. Sum 15/8: shares 1/3, 2/5, 4/15.
+    paths = journeys([(["A", "B", "C"], True, 60.0), (["B"], True, 30.0), (["A", "C"], False, 0.0)])
+    r = markov(paths, order=1)
+    assert r.conversion_probability == pytest.approx(2 / 3, abs=1e-14)
+    got = {row["channel"]: row for row in r.credits.iter_rows(named=True)}
+    for ch, effect, share in [("A", 5 / 8, 1 / 3), ("B", 3 / 4, 2 / 5), ("C", 1 / 2, 4 / 15)]:
+        assert got[ch]["removal_effect"] == pytest.approx(effect, abs=1e-14)
+        assert got[ch]["conversions"] == pytest.approx(2 * share, abs=1e-12)
+        assert got[ch]["value"] == pytest.approx(90 * share, abs=1e-12)
+
+
+def test_transition_matrix_rows_are_probabilities():
+    r = markov(THREE, order=1)
+    t = {(a, b): p for a, b, p in r.transitions.iter_rows()}
+    assert t[("(start)", "A")] == pytest.approx(2 / 3)
+    assert t[("A", "(conversion)")] == pytest.approx(1 / 2)
+    assert t[("B", "(null)")] == pytest.approx(1 / 2)
+    sums = r.transitions.group_by("from_state").agg(pl.col("probability").sum())
+    assert sums["probability"].to_list() == pytest.approx([1.0] * sums.height)
+
+
+# Recorded from an exact rational solve (fractions.Fraction, Gaussian elimination) of these
+# ten journeys; every removal effect and credit below is the exact rational.
+RECORDED_PATHS = [
+    ("ABCA", True),
+    ("BD", False),
+    ("CAB", True),
+    ("DDA", True),
+    ("ACD", False),
+    ("BA", False),
+    ("DCBA", True),
+    ("C", False),
+    ("ADB", False),
+    ("BCB", True),
+]
+RECORDED = {
+    1: {
+        "A": (Fraction(76, 101), Fraction(11331600, 6204007)),
+        "B": (Fraction(46, 71), Fraction(9756600, 6204007)),
+        "C": (Fraction(11, 28), Fraction(5916075, 6204007)),
+        "D": (Fraction(4, 15), Fraction(4015760, 6204007)),
+    },
+    2: {
+        "A": (Fraction(17, 20), Fraction(17, 10)),
+        "B": (Fraction(7, 10), Fraction(7, 5)),
+        "C": (Fraction(3, 5), Fraction(6, 5)),
+        "D": (Fraction(7, 20), Fraction(7, 10)),
+    },
+    3: {
+        "A": (Fraction(4, 5), Fraction(10, 7)),
+        "B": (Fraction(4, 5), Fraction(10, 7)),
+        "C": (Fraction(4, 5), Fraction(10, 7)),
+        "D": (Fraction(2, 5), Fraction(5, 7)),
+    },
+}
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_regression_against_exact_rationals(order):
+    paths = journeys([(list(p), conv, 1.0 if conv else 0.0) for p, conv in RECORDED_PATHS])
+    r = markov(paths, order=order)
+    assert r.conversion_probability == pytest.approx(0.5, abs=1e-14)
+    got = {row["channel"]: row for row in r.credits.iter_rows(named=True)}
+    for ch, (effect, credit) in RECORDED[order].items():
+        assert got[ch]["removal_effect"] == pytest.approx(float(effect), abs=1e-13)
+        assert got[ch]["conversions"] == pytest.approx(float(credit), abs=1e-13)

@@ -1,21 +1,43 @@
-"""`socialroi attribute`: attribution on plain CSV files, no store needed (design §9).
+"""`socialroi attribute`: attribution on plain CSV files, or on the store (design §9).
 
 Reading and checking the files happens here; the crediting is :func:`socialroi.core.attribution.
 attribute`. Row numbers in messages are the ones a spreadsheet shows (the header is row 1).
+Without --touchpoints/--conversions the touches and conversions come from the store, through
+identity resolution as the report sees them.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 import polars as pl
 
-from socialroi.cli._options import format_option
+from socialroi.cli._options import format_option, store_option
 from socialroi.cli._output import emit
-from socialroi.core.attribution import attribute, model_names, touch_renames
+from socialroi.core.attribution import (
+    DATA_DRIVEN_MODELS,
+    MarkovResult,
+    attribute,
+    fit,
+    model_names,
+    touch_renames,
+)
 from socialroi.errors import DataError
 from socialroi.schema import UTC_TS
+
+#: What the store can be grouped by.
+STORE_GROUPS: tuple[str, ...] = (
+    "channel",
+    "platform",
+    "post_id",
+    "employee_id",
+    "campaign",
+    "month",
+)
 
 #: Digits kept in printed credits and values: hides floating-point noise (0.30000000000000004).
 DECIMALS = 6
@@ -139,6 +161,67 @@ def _group_keys(by: str, touches: pl.DataFrame, path: Path) -> list[str]:
     return keys
 
 
+def _store_data(store_path: Path | None, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Resolved touchpoints and the lead or won-deal conversions from the store."""
+    from socialroi.cli._analysis import store_path_for
+    from socialroi.config import load as load_config
+    from socialroi.core.conversions import deal_conversions, lead_conversions
+    from socialroi.core.identity import resolve
+    from socialroi.store import Store
+
+    path = store_path_for(store_path, load_config(None))
+    if not path.exists():
+        raise DataError(f"no store at {path}; give --touchpoints and --conversions, or --store")
+    with Store.open(path, read_only=True) as store:
+        t = {n: store.read(n) for n in ("sessions", "contacts", "touchpoints", "posts")}
+        t |= {n: store.read(n) for n in ("accounts", "leads", "deals")}
+    identity = resolve(
+        sessions=t["sessions"],
+        contacts=t["contacts"],
+        touchpoints=t["touchpoints"],
+        posts=t["posts"],
+        accounts=t["accounts"],
+    )
+    if kind == "lead":
+        conversions = lead_conversions(t["leads"])
+    else:
+        conversions = deal_conversions(t["deals"], t["leads"])
+    return identity.touchpoints, conversions
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _jsonable(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
+
+
+def _rounded(df: pl.DataFrame) -> pl.DataFrame:
+    floats = [c for c, t in df.schema.items() if t == pl.Float64]
+    return df.with_columns(pl.col(floats).round(DECIMALS))
+
+
+def _data_driven_json(
+    result: pl.DataFrame, model: str, touches: pl.DataFrame, conversions: pl.DataFrame, **kw: Any
+) -> str:
+    """The credits plus what the model found: the chain (markov) or per-channel values."""
+    fitted = fit(touches, conversions, model, **kw)
+    out: dict[str, Any] = {"model": model, "credits": _rows(_rounded(result))}
+    if isinstance(fitted, MarkovResult):
+        out["order"] = fitted.order
+        out["conversion_probability"] = fitted.conversion_probability
+        out["removal_effects"] = _rows(fitted.credits.select("channel", "removal_effect"))
+        out["transitions"] = _rows(fitted.transitions)
+    else:
+        out["exact"] = fitted.exact
+        out["samples"] = fitted.samples
+        out["channels"] = _rows(fitted.credits)
+    return json.dumps(out, indent=2)
+
+
 _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
 
@@ -147,15 +230,15 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     "--touchpoints",
     "touchpoints_path",
     type=_file,
-    required=True,
+    default=None,
     help="CSV with contact_id,ts,channel (extra columns such as platform, "
-    "employee_id, campaign can be grouped by).",
+    "employee_id, campaign can be grouped by). Without it, the store is used.",
 )
 @click.option(
     "--conversions",
     "conversions_path",
     type=_file,
-    required=True,
+    default=None,
     help="CSV with contact_id,ts[,value][,lead_created_at][,deal_created_at][,conversion_id].",
 )
 @click.option(
@@ -164,6 +247,13 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     default="linear",
     show_default=True,
     help="Attribution model.",
+)
+@click.option(
+    "--order",
+    type=click.IntRange(1, 4),
+    default=1,
+    show_default=True,
+    help="Order of the markov model (states are the last K channels).",
 )
 @click.option(
     "--lookback-days",
@@ -183,18 +273,29 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     "--by",
     default="channel",
     show_default=True,
-    help="Column(s) to total by, comma-separated: channel, platform, employee_id, "
-    "campaign, month or any touchpoints column.",
+    help="Column(s) to total by, comma-separated: channel, platform, post_id, employee_id, "
+    "campaign, month or (files) any touchpoints column.",
 )
+@click.option(
+    "--kind",
+    type=click.Choice(["lead", "deal"]),
+    default="deal",
+    show_default=True,
+    help="Store only: credit leads, or won deals with their value.",
+)
+@store_option
 @format_option("csv", "json", "table", default="csv")
 def command(
     *,
-    touchpoints_path: Path,
-    conversions_path: Path,
+    touchpoints_path: Path | None,
+    conversions_path: Path | None,
     model: str,
+    order: int,
     lookback_days: int,
     half_life_days: float,
     by: str,
+    kind: str,
+    store_path: Path | None,
     fmt: str,
 ) -> None:
     """Credit conversions to the touches before them and print the totals.
@@ -202,10 +303,23 @@ def command(
     Timestamps are ISO 8601 with or without an offset (naive times are UTC) or plain dates.
     Every conversion is counted once: those no touch reached show as (unattributed), so the
     conversions column sums to the number of conversions. Numbers are rounded to 6 decimals.
+    For markov and shapley, --format json also gives the removal effects, conversion
+    probability and transition matrix (markov) or each channel's value and error (shapley).
     """
-    touches = read_touchpoints(touchpoints_path)
-    conversions = read_conversions(conversions_path)
-    keys = _group_keys(by, touches, touchpoints_path)
+    if (touchpoints_path is None) != (conversions_path is None):
+        raise click.UsageError("give both --touchpoints and --conversions, or neither (store)")
+    if touchpoints_path is not None and conversions_path is not None:
+        touches = read_touchpoints(touchpoints_path)
+        conversions = read_conversions(conversions_path)
+        keys = _group_keys(by, touches, touchpoints_path)
+    else:
+        keys = [k.strip() for k in by.split(",") if k.strip()]
+        bad = [k for k in keys if k not in STORE_GROUPS]
+        if bad or not keys:
+            raise click.BadParameter(
+                f"on the store, group by {', '.join(STORE_GROUPS)}", param_hint="--by"
+            )
+        touches, conversions = _store_data(store_path, kind)
     renames = touch_renames(touches.columns)
     internal = [renames.get(k, k) for k in keys]
     result = attribute(
@@ -214,7 +328,12 @@ def command(
         model,
         lookback_days=lookback_days,
         half_life_days=half_life_days,
+        order=order,
         by=internal,
     )
     result = result.rename({v: k for k, v in zip(keys, internal, strict=True) if v != k})
+    if fmt == "json" and model in DATA_DRIVEN_MODELS:
+        extra = {"lookback_days": lookback_days, "order": order}
+        click.echo(_data_driven_json(result, model, touches, conversions, **extra))
+        return
     emit(result.with_columns(pl.col("conversions", "value").round(DECIMALS)), fmt)

@@ -175,6 +175,26 @@ def credit_touches(
     return credits[model]
 
 
+def fit(
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    model: str,
+    *,
+    lookback_days: int = 90,
+    order: int = 1,
+) -> MarkovResult | ShapleyResult:
+    """The whole result of a data-driven `model` (markov: removal effects, conversion
+    probability and transitions; shapley: per-channel credit and error) on raw touches."""
+    if model not in DATA_DRIVEN_MODELS:
+        raise DataError(f"'{model}' is not a data-driven model ({', '.join(DATA_DRIVEN_MODELS)})")
+    touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
+    assigned = assign_touches(
+        touches, conform_conversions(conversions), lookback_days=lookback_days, carry=("value",)
+    )
+    journeys = journeys_from_touches(assigned)
+    return markov(journeys, order=order) if model == "markov" else shapley(journeys)
+
+
 def _keys(by: Sequence[str] | str) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
@@ -250,6 +270,7 @@ __all__ = [
     "attribute",
     "credit_models",
     "credit_touches",
+    "fit",
     "journeys_from_touches",
     "markov",
     "model_names",
