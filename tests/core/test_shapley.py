@@ -72,13 +72,14 @@ def test_three_channels_by_hand():
 
 def brute_force(paths: list[tuple[str, bool, float]]) -> dict[str, float]:
     """The definition, term by term: monotone cover, Shapley per conversion set, share phi/v(S)."""
-    n, conv = {}, {}
+    n: dict[frozenset[str], int] = {}
+    conv: dict[frozenset[str], int] = {}
     for chs, c, _ in paths:
         s = frozenset(chs)
         n[s] = n.get(s, 0) + 1
         conv[s] = conv.get(s, 0) + int(c)
 
-    def v(t: frozenset) -> float:
+    def v(t: frozenset[str]) -> float:
         subsets = [frozenset(u) for k in range(1, len(t) + 1) for u in combinations(t, k)]
         return max([conv[u] / n[u] for u in subsets if u in n], default=0.0)
 
