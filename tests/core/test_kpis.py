@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from socialroi.core.attribution import RULE_MODELS, UNATTRIBUTED
+from socialroi.core.attribution import MODELS, RULE_MODELS, UNATTRIBUTED, model_names
 from socialroi.core.kpis import Analysis, compute
-from socialroi.errors import ConfigError
+from socialroi.errors import ConfigError, DataError
 from tests.reports.fixture import AS_OF, tables
 
 
@@ -56,10 +56,12 @@ def test_roi_by_platform_and_employee(analysis):
 
 def test_models_side_by_side(analysis):
     m = analysis.models
-    assert set(m["model"]) == set(RULE_MODELS)
+    # every registered model, rule and data-driven, hands out every lead and all won value
+    assert set(m["model"]) == set(model_names()) >= set(RULE_MODELS)
+    assert not analysis.skipped_models
     totals = m.group_by("model").agg(pl.col("deal_value").sum(), pl.col("leads").sum())
-    assert totals["deal_value"].to_list() == pytest.approx([3700.0] * len(RULE_MODELS))
-    assert totals["leads"].to_list() == pytest.approx([3.0] * len(RULE_MODELS))
+    assert totals["deal_value"].to_list() == pytest.approx([3700.0] * totals.height)
+    assert totals["leads"].to_list() == pytest.approx([3.0] * totals.height)
     linear = {r["channel"]: r for r in m.filter(pl.col("model") == "linear").iter_rows(named=True)}
     assert linear["linkedin"]["deal_value"] == pytest.approx(500.0)
     assert linear[UNATTRIBUTED]["deal_value"] == pytest.approx(700.0)
@@ -123,3 +125,50 @@ def test_empty_tables():
 def test_unknown_model_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown attribution model 'nope'"):
         compute(tables(), as_of=AS_OF, model="nope")
+
+
+def test_rule_models_only_when_asked():
+    a = compute(tables(), as_of=AS_OF, compare=RULE_MODELS)
+    assert list(dict.fromkeys(a.models["model"])) == list(RULE_MODELS)
+
+
+def test_a_model_that_cannot_run_is_skipped_with_its_reason(monkeypatch):
+    def broken(journeys: pl.DataFrame, params: object) -> pl.DataFrame:
+        raise DataError("too many channels for this model")
+
+    monkeypatch.setitem(MODELS, "broken", broken)
+    a = compute(tables(), as_of=AS_OF)
+    assert a.skipped_models == {"broken": "too many channels for this model"}
+    assert "broken" not in set(a.models["model"])
+    assert set(RULE_MODELS) <= set(a.models["model"])
+    with pytest.raises(DataError, match="model 'broken' cannot run"):
+        compute(tables(), as_of=AS_OF, model="broken", compare=())
+
+
+def test_referral_chain_and_influence_in_the_analysis(analysis):
+    net = analysis.network
+    (chain,) = net.chains.rows(named=True)
+    assert (chain["root_id"], chain["root_name"]) == ("c1", "Carla Ruiz")
+    assert (chain["employee_id"], chain["employee_name"], chain["met_on"]) == (
+        "e1",
+        "Ana Diaz",
+        "linkedin",
+    )
+    assert chain["deal_ids"] == ["D2"]  # D5 is still open at AS_OF
+    assert chain["network_revenue"] == pytest.approx(1000.0)
+    assert chain["own_revenue"] == pytest.approx(1000.0)
+    assert net.chain_employees.select("employee_id", "network_revenue").rows() == [("e1", 1000.0)]
+    infl = {r["node"]: r for r in net.influence.iter_rows(named=True)}
+    assert set(infl) == {"c1", "c2", "c3", "e1", "e2"}  # mention, reply and the referral
+    assert infl["c1"]["betweenness"] > 0  # between Ana and Dan
+    assert infl["c2"]["betweenness"] == 0
+    assert infl["e1"]["converting_reached"] == 1
+    assert infl["e2"]["converting_reached"] == 1
+    assert net.givers["posts"].sum() == 2
+    assert "Too few accounts" in net.giver_summary["note"][0]
+
+
+def test_decay_reaches_the_chains():
+    a = compute(tables(), as_of=AS_OF, compare=(), decay=0.25)
+    assert a.network.chains["network_revenue"].to_list() == [pytest.approx(500.0)]
+    assert a.network.decay == 0.25

@@ -15,6 +15,11 @@ Under the linear model at AS_OF:
 So: social revenue 2,500; social cost 450; ROI (2500 − 450) / 450 = 4.5556; social leads 2.5;
 social deals 1.5; cost per lead 180; cost per deal 300; social pipeline 800.
 Sessions: LinkedIn 3 (1 matched), Facebook 1 (0 matched).
+
+Network: Carla referred Dan, and Ana met Carla on LinkedIn, so with decay 0.5 Dan's won D2 (2,000)
+gives Carla 1,000 of network revenue: one chain, root Carla, employee Ana. After their last
+conversions Carla mentions Ana and Eve replies to Ben: ties for the influence graph that credit
+nothing under the rule models.
 """
 
 from __future__ import annotations
@@ -98,7 +103,12 @@ def tables(**text: str) -> dict[str, pl.DataFrame]:
             "contacts",
             [
                 {"contact_id": "c1", "name": contact, "company": "Globex"},
-                {"contact_id": "c2", "name": "Dan Wu", "company": "Initech"},
+                {
+                    "contact_id": "c2",
+                    "name": "Dan Wu",
+                    "company": "Initech",
+                    "referred_by": "c1",
+                },
                 {"contact_id": "c3", "name": "Eve Stone", "company": "Umbrella"},
                 {"contact_id": "c4", "name": "Fay Lin", "company": "Hooli"},
             ],
@@ -164,6 +174,24 @@ def tables(**text: str) -> dict[str, pl.DataFrame]:
                     "kind": "paid",
                     "post_id": "p2",
                     "campaign": "promo",
+                },
+                {
+                    "contact_id": "c1",
+                    "ts": _ts(2025, 3, 1),
+                    "channel": "linkedin",
+                    "ref": "t4",
+                    "platform": "linkedin",
+                    "kind": "mention",
+                    "employee_id": "e1",
+                },
+                {
+                    "contact_id": "c3",
+                    "ts": _ts(2025, 3, 20),
+                    "channel": "facebook",
+                    "ref": "t5",
+                    "platform": "facebook",
+                    "kind": "reply",
+                    "employee_id": "e2",
                 },
             ],
         ),

@@ -8,6 +8,7 @@ import pytest
 
 from socialroi import Settings, Store
 from socialroi.analysis import analyze
+from socialroi.core.attribution import model_names
 from socialroi.demo import generate, write_demo
 from socialroi.reports import write_report
 from socialroi.reports.html import SECTIONS
@@ -28,11 +29,17 @@ def test_demo_report(demo_store, tmp_path):
         a = analyze(store, settings=Settings())
         out = write_report(store, tmp_path / "r.html", settings=Settings())
     # every model hands out exactly the won-deal value there is
-    assert a.models["model"].n_unique() == 11
+    assert set(a.models["model"]) == set(model_names())  # data-driven models included
+    assert not a.skipped_models
     for m in a.models.partition_by("model"):
         assert m["deal_value"].sum() == pytest.approx(a.summary.all_revenue)
     assert 0 < a.summary.revenue <= a.summary.all_revenue
     assert a.traced.height > 0
+    # referrals by past clients lead to won deals; staff are tied to converting contacts
+    assert a.network.chains.height > 0
+    assert (a.network.chains["network_revenue"] > 0).all()
+    assert a.network.influence["converting_reached"].max() > 0
+    assert a.network.giver_summary["spearman"].null_count() == 0
     doc = out.read_text(encoding="utf-8")
     for title in SECTIONS.values():
         assert f"<h2>{title}</h2>" in doc

@@ -1,10 +1,11 @@
 """Everything the report, the exports and `socialroi roi` show, computed once from the tables.
 
 `compute` takes the canonical frames, the attribution settings and ``as_of`` and returns an
-`Analysis`: identity outputs, conversions, credits per rule model, the models side by side, the
-summary numbers under the chosen model, ROI by platform, employee and month, the monthly trend with
-policy periods, the deals traced to social contacts and a data-quality block. Pure: no files, no
-clock. Data dated after ``as_of`` is left out; deals closed after it count as open.
+`Analysis`: identity outputs, conversions, credits per model, the models side by side (rule and
+data-driven), the summary numbers under the chosen model, ROI by platform, employee and month, the
+monthly trend with policy periods, the deals traced to social contacts, referral chains and
+influence, and a data-quality block. Pure: no files, no clock. Data dated after ``as_of`` is left
+out; deals closed after it count as open.
 """
 
 from __future__ import annotations
@@ -17,24 +18,20 @@ import polars as pl
 
 from socialroi import schema
 from socialroi.core import roi
-from socialroi.core.attribution import (
-    RULE_MODELS,
-    UNATTRIBUTED,
-    credit_models,
-    credit_touches,
-    model_names,
-)
+from socialroi.core.attribution import UNATTRIBUTED, model_names
 from socialroi.core.conversions import (
     deal_conversions,
     lead_conversions,
     pipeline_conversions,
 )
 from socialroi.core.identity import Identity, resolve
+from socialroi.core.model_compare import credit_compared, default_compare, models_side_by_side
+from socialroi.core.network import DEFAULT_DECAY, DEFAULT_MAX_DEPTH
+from socialroi.core.network_kpis import NetworkKpis, network_kpis
 from socialroi.core.quality import DataQuality, data_quality
 from socialroi.core.traced import traced_deals
-from socialroi.errors import ConfigError
+from socialroi.errors import ConfigError, DataError
 
-CONVERSION_KINDS: tuple[str, ...] = ("lead", "deal", "pipeline")
 #: How the row of social effort not tied to an employee is named.
 NO_EMPLOYEE_NAME = "(brand accounts, ads and shared costs)"
 #: The canonical tables `compute` reads; others may be left out of its input.
@@ -42,6 +39,7 @@ TABLES_USED: tuple[str, ...] = (
     "employees",
     "accounts",
     "posts",
+    "post_metrics",
     "sessions",
     "contacts",
     "touchpoints",
@@ -50,13 +48,6 @@ TABLES_USED: tuple[str, ...] = (
     "costs",
     "policy_periods",
 )
-MODELS_SCHEMA: dict[str, pl.DataType] = {
-    "model": pl.String(),
-    "channel": pl.String(),
-    "leads": pl.Float64(),
-    "deals": pl.Float64(),
-    "deal_value": pl.Float64(),
-}
 
 
 @dataclass(frozen=True)
@@ -100,6 +91,9 @@ class Analysis:
     policy_periods: pl.DataFrame
     traced: pl.DataFrame
     quality: DataQuality
+    network: NetworkKpis
+    #: Models asked for but left out because they cannot run on this data, with the reason.
+    skipped_models: Mapping[str, str]
 
 
 def check_model(model: str) -> str:
@@ -130,6 +124,7 @@ def as_of_view(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> dict[str,
     t["sessions"] = t["sessions"].filter(pl.col("started_at") <= as_of)
     t["touchpoints"] = t["touchpoints"].filter(pl.col("ts") <= as_of)
     t["posts"] = t["posts"].filter(pl.col("created_at").is_null() | (pl.col("created_at") <= as_of))
+    t["post_metrics"] = t["post_metrics"].filter(pl.col("as_of") <= as_of)
     t["costs"] = t["costs"].filter(pl.col("month") <= month)
     t["policy_periods"] = t["policy_periods"].filter(pl.col("from") <= as_of.date())
     return t
@@ -157,65 +152,6 @@ def _with_post_owner(
             pl.coalesce("campaign", "_pc").alias("campaign"),
         )
         .select(touchpoints.columns)
-    )
-
-
-def credit_all(
-    touchpoints: pl.DataFrame,
-    conversions: pl.DataFrame,
-    models: Sequence[str],
-    *,
-    lookback_days: int,
-    half_life_days: float,
-) -> dict[str, pl.DataFrame]:
-    """Each model's credits for leads, won deals and open deals. Each kind is credited on its own
-    (so a lead does not take the touches that led to the deal); ``kind`` is the conversion kind."""
-    parts: dict[str, list[pl.DataFrame]] = {m: [] for m in models}
-    for kind in CONVERSION_KINDS:
-        conv = conversions.filter(pl.col("kind") == kind)
-        if conv.height == 0:
-            continue
-        credited = credit_models(
-            touchpoints,
-            conv,
-            models,
-            lookback_days=lookback_days,
-            half_life_days=half_life_days,
-        )
-        for m, credits in credited.items():
-            parts[m].append(credits.with_columns(pl.lit(kind).alias("kind")))
-    out = {}
-    for m in models:
-        if parts[m]:
-            out[m] = pl.concat(parts[m], how="vertical_relaxed")
-        else:
-            empty = credit_touches(touchpoints.clear(), conversions.clear(), m)
-            out[m] = empty.with_columns(pl.col("kind").cast(pl.String))
-    return out
-
-
-def models_side_by_side(credits: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """model, channel, leads, deals, deal_value: credited per channel under each model."""
-    cols = ["model", "channel", "kind", "credit", "value_credit"]
-    frames = [c.with_columns(pl.lit(m).alias("model")).select(cols) for m, c in credits.items()]
-    if not frames:
-        return pl.DataFrame(schema=MODELS_SCHEMA)
-    kind = pl.col("kind")
-    out = (
-        pl.concat(frames, how="vertical_relaxed")
-        .group_by("model", "channel")
-        .agg(
-            pl.col("credit").filter(kind == "lead").sum().alias("leads"),
-            pl.col("credit").filter(kind == "deal").sum().alias("deals"),
-            pl.col("value_credit").filter(kind == "deal").sum().alias("deal_value"),
-        )
-    )
-    order = {m: i for i, m in enumerate(credits)}
-    return out.sort(
-        pl.col("model").replace_strict(order, return_dtype=pl.Int64),
-        pl.col("deal_value"),
-        pl.col("channel"),
-        descending=[False, True, False],
     )
 
 
@@ -261,11 +197,14 @@ def compute(
     company: str = "Our company",
     currency: str = "USD",
     compare: Sequence[str] | None = None,
+    decay: float = DEFAULT_DECAY,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Analysis:
-    """The whole analysis. `compare` names the rule models to set side by side (default: all);
-    the chosen `model` is always computed."""
+    """The whole analysis. `compare` names the models to set side by side (default: every
+    registered model, data-driven ones included); the chosen `model` is always computed.
+    `decay` and `max_depth` shape the referral chains (see socialroi.core.network)."""
     check_model(model)
-    compare = tuple(RULE_MODELS if compare is None else compare)
+    compare = tuple(default_compare() if compare is None else compare)
     for m in compare:
         check_model(m)
     t = as_of_view(tables, as_of)
@@ -284,13 +223,15 @@ def compute(
             pipeline_conversions(t["deals"], t["leads"]),
         ]
     )
-    credits = credit_all(
+    credits, skipped = credit_compared(
         touchpoints,
         conversions,
-        list(dict.fromkeys((*compare, model))),
+        (*compare, model),
         lookback_days=lookback_days,
         half_life_days=half_life_days,
     )
+    if model in skipped:
+        raise DataError(f"model '{model}' cannot run on this data: {skipped[model]}")
     chosen = credits[model]
     priced = roi.price_costs(t["costs"], t["employees"])
     totals = roi.roi_totals(chosen, priced)
@@ -333,7 +274,7 @@ def compute(
         identity=identity,
         conversions=conversions,
         credits=credits,
-        models=models_side_by_side({m: credits[m] for m in compare}),
+        models=models_side_by_side({m: credits[m] for m in compare if m in credits}),
         summary=summary,
         roi_platform=roi.roi_table(chosen, priced, "platform"),
         roi_employee=roi_employee,
@@ -349,4 +290,13 @@ def compute(
             unattributed=UNATTRIBUTED,
         ),
         quality=data_quality(identity, t, chosen, priced),
+        network=network_kpis(
+            t,
+            touchpoints=touchpoints,
+            conversions=conversions,
+            credits=chosen,
+            decay=decay,
+            max_depth=max_depth,
+        ),
+        skipped_models=skipped,
     )
