@@ -2,7 +2,8 @@
 
 The company name and currency come from the user's config when it sets them in [company], else
 from the store's meta ('company', 'currency'), else the defaults. ``as_of`` defaults to the store's
-meta 'as_of' (the demo company sets it) and then to now.
+meta 'as_of' (the demo company sets it) and then to now. The referral chains' decay per hop and
+depth come from config [network] (``decay``, ``max_depth``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from datetime import UTC, datetime
 from socialroi import clock
 from socialroi.config import Settings
 from socialroi.core.kpis import TABLES_USED, Analysis, compute
-from socialroi.errors import DataError
+from socialroi.core.network import DEFAULT_DECAY, DEFAULT_MAX_DEPTH
+from socialroi.errors import ConfigError, DataError
 from socialroi.store import Store
 
 DEFAULT_COMPANY = Settings().company
@@ -27,6 +29,19 @@ def company_and_currency(store: Store, settings: Settings) -> tuple[str, str]:
     company = settings.company if "name" in given else store.get_meta("company")
     currency = settings.currency if "currency" in given else store.get_meta("currency")
     return company or DEFAULT_COMPANY, currency or DEFAULT_CURRENCY
+
+
+def network_settings(settings: Settings) -> tuple[float, int]:
+    """(decay per hop, max depth) from config [network]; the defaults where not set."""
+    section = settings.raw.get("network", {})
+    if not isinstance(section, dict):
+        raise ConfigError("config: [network] must be a table")
+    decay, depth = section.get("decay", DEFAULT_DECAY), section.get("max_depth", DEFAULT_MAX_DEPTH)
+    if isinstance(decay, bool) or not isinstance(decay, int | float) or not 0 <= decay <= 1:
+        raise ConfigError(f"config: [network] decay must be a number from 0 to 1, not {decay!r}")
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise ConfigError(f"config: [network] max_depth must be a whole number ≥ 0, not {depth!r}")
+    return float(decay), depth
 
 
 def resolve_as_of(store: Store, as_of: datetime | None) -> datetime:
@@ -51,10 +66,11 @@ def analyze(
 ) -> Analysis:
     """Everything the report shows, for the data in `store` as it stood at `as_of`.
 
-    The model, lookback and half-life come from ``settings.attribution``; `compare` limits the rule
-    models set side by side (default: all).
+    The model, lookback and half-life come from ``settings.attribution``; `compare` limits the
+    models set side by side (default: every registered model).
     """
     company, currency = company_and_currency(store, settings)
+    decay, max_depth = network_settings(settings)
     att = settings.attribution
     return compute(
         {name: store.read(name) for name in TABLES_USED},
@@ -65,4 +81,6 @@ def analyze(
         company=company,
         currency=currency,
         compare=compare,
+        decay=decay,
+        max_depth=max_depth,
     )

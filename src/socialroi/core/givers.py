@@ -146,13 +146,11 @@ def giver_summary(givers: pl.DataFrame, *, min_accounts: int = MIN_ACCOUNTS) -> 
                 note = f"No correlation can be computed for {label}."
             else:
                 if abs(rho) < NO_RELATION:
-                    finding = f"show no clear relation to {label}"
+                    finding = f"Replying and sharing shows no clear relation to {label}"
                 else:
                     strength = "weakly " if abs(rho) < WEAK else ""
-                    finding = f"get {strength}{'more' if rho > 0 else 'less'} {label}"
-                note = (
-                    f"Accounts that reply and share more {finding} "
-                    f"(Spearman ρ = {rho:.2f}, n = {n}); a correlation, not a cause."
-                )
+                    way = "more" if rho > 0 else "less"
+                    finding = f"Accounts that reply and share more get {strength}{way} {label}"
+                note = f"{finding} (Spearman ρ = {rho:.2f}, n = {n}); a correlation, not a cause."
         rows.append({"measure": label, "n": n, "spearman": rho, "note": note})
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)
