@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from socialroi.cli import main
+from socialroi.reports.export import TABLES as EXPORT_TABLES
 
 
 @pytest.fixture
@@ -71,7 +72,8 @@ def test_export_csv_and_parquet(runner, fixture_store, tmp_path):
             main, ["export", "--store", str(fixture_store), "--format", fmt, "--out", str(out)]
         )
         assert res.exit_code == 0, res.output
-        assert len(res.stdout.splitlines()) == 6
+        assert len(res.stdout.splitlines()) == len(EXPORT_TABLES)
+        assert (out / f"referral_chains.{fmt}").exists()
     summary = pl.read_parquet(tmp_path / "parquet" / "summary.parquet")
     assert summary["company"][0] == "Acme Ltd"
 

@@ -38,7 +38,7 @@ def test_demo_report(demo_store, tmp_path):
     # referrals by past clients lead to won deals; staff are tied to converting contacts
     assert a.network.chains.height > 0
     assert (a.network.chains["network_revenue"] > 0).all()
-    assert a.network.influence["converting_reached"].max() > 0
+    assert (a.network.influence["converting_reached"] > 0).any()
     assert a.network.giver_summary["spearman"].null_count() == 0
     doc = out.read_text(encoding="utf-8")
     for title in SECTIONS.values():

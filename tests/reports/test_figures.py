@@ -31,12 +31,24 @@ def test_formats():
 
 @pytest.fixture(scope="module")
 def figures():
-    a = compute(tables(employee="<i>Ana</i>", campaign="<b>x</b>"), as_of=AS_OF, compare=None)
+    a = compute(
+        tables(employee="<i>Ana</i>", campaign="<b>x</b>", handle="<u>@ana</u>"),
+        as_of=AS_OF,
+        compare=None,
+    )
     return build_figures(a)
 
 
 def test_every_figure_is_a_figure(figures):
-    assert set(figures) == {"models", "platforms", "employees", "trend", "quality"}
+    assert set(figures) == {
+        "models",
+        "platforms",
+        "employees",
+        "trend",
+        "influence",
+        "givers",
+        "quality",
+    }
     assert all(isinstance(f, go.Figure) for f in figures.values())
 
 
@@ -44,6 +56,17 @@ def test_labels_are_escaped(figures):
     employees = figures["employees"].to_plotly_json()
     assert "&lt;i&gt;Ana&lt;/i&gt;" in employees["data"][0]["y"]
     assert "<i>Ana</i>" not in str(employees)
+    influence = figures["influence"].to_plotly_json()
+    labels = [y for trace in influence["data"] for y in trace["y"]]
+    assert "&lt;i&gt;Ana&lt;/i&gt;" in labels
+    assert "<i>Ana</i>" not in str(influence)
+    givers = figures["givers"].to_plotly_json()
+    assert any("&lt;u&gt;@ana&lt;/u&gt;" in h for h in givers["data"][0]["hovertext"])
+    assert "<u>" not in str(givers)
+
+
+def test_models_heatmap_has_the_data_driven_models(figures):
+    assert {"markov", "shapley"} <= set(figures["models"].data[0].x)
 
 
 def test_policy_changes_are_marked(figures):

@@ -11,6 +11,7 @@ from plotly.offline import get_plotlyjs
 
 from socialroi import Settings, Store
 from socialroi.config import from_dict
+from socialroi.errors import ConfigError
 from socialroi.reports import REPORT_NAME, write_report
 from socialroi.reports.html import SECTIONS, write_html
 from tests.reports.conftest import PAYLOADS, make_store
@@ -33,7 +34,7 @@ def _without_bundle(doc: str) -> str:
 
 def test_plotly_js_inlined_exactly_once(report):
     assert report.count(BUNDLE_MARK) == 1
-    assert report.count('class="plotly-graph-div"') == 5
+    assert report.count('class="plotly-graph-div"') == 7
 
 
 def test_nothing_is_fetched(report):
@@ -55,6 +56,47 @@ def test_summary_numbers_and_sections(report):
     assert "Acme Ltd" in report  # store meta names the company
     assert "Initech rollout" in report
     assert "Globex renewal" in report
+
+
+def _section(doc: str, sid: str) -> str:
+    start = doc.index(f'<section id="{sid}">')
+    return doc[start : doc.index("</section>", start)]
+
+
+def test_referral_and_influence_section(report):
+    net = _section(report, "network")
+    # Dan, whom Carla referred, won 2,000: Carla's chain, met on LinkedIn via Ana, earns 1,000
+    assert "Carla Ruiz (Globex), met on linkedin via Ana Diaz, led to one more deal worth" in net
+    assert "€2,000" in net
+    assert "€1,000" in net
+    assert "D2" in net
+    assert "× 0.5" in net
+    assert 'id="fig-influence"' in net
+    assert 'id="fig-givers"' in net
+    assert "Too few accounts" in net
+
+
+def test_network_decay_from_config(fixture_store, tmp_path):
+    settings = from_dict({"network": {"decay": 0.25}})
+    with Store.open(fixture_store, read_only=True) as store:
+        doc = write_report(store, tmp_path / "d.html", settings=settings).read_text()
+    assert "€500" in _section(doc, "network")
+    assert "× 0.25" in doc
+
+
+@pytest.mark.parametrize(
+    "network", [{"decay": 2}, {"decay": "half"}, {"max_depth": -1}, {"max_depth": 1.5}]
+)
+def test_bad_network_config_is_a_config_error(fixture_store, tmp_path, network):
+    with Store.open(fixture_store, read_only=True) as store, pytest.raises(ConfigError):
+        write_report(store, tmp_path / "x.html", settings=from_dict({"network": network}))
+
+
+def test_models_section_notes_the_data_driven_models(report):
+    models = _section(report, "models")
+    assert "data-driven models learn the shares" in models
+    for name in ("markov", "shapley"):
+        assert f"<b>{name}</b>:" in models
 
 
 def test_config_company_wins_over_store_meta(fixture_store, tmp_path):
@@ -94,7 +136,15 @@ def test_untrusted_text_is_escaped_everywhere(tmp_path):
         assert html.escape(payload) in page, payload
     assert "alert(1)</script>" not in page
     assert not re.search(r"<img\b", page)
-    assert " onmouseover=" not in page.replace("&quot; onmouseover=&quot;", "")
+    quoted = page.replace("&quot; onmouseover=&quot;", "").replace("&#34; onmouseover=&#34;", "")
+    assert " onmouseover=" not in quoted
+    # the referral chain names the contact and employee, escaped
+    net = _section(page, "network")
+    assert (
+        f"{html.escape(PAYLOADS[1])} (Globex), met on linkedin via {html.escape(PAYLOADS[1])}"
+        in net
+    )
+    assert PAYLOADS[1] not in net
 
 
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):

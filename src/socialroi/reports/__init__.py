@@ -15,6 +15,8 @@ from socialroi.analysis import analyze
 from socialroi.config import Settings
 from socialroi.core.kpis import Analysis
 from socialroi.reports.figures import (
+    make_giver_scatter,
+    make_influence_bars,
     make_match_rate,
     make_models_heatmap,
     make_monthly_trend,
@@ -35,6 +37,8 @@ def build_figures(a: Analysis) -> dict[str, go.Figure]:
             a.roi_employee, key="employee", label="name", currency=a.currency
         ),
         "trend": make_monthly_trend(a.monthly, a.policy_periods, currency=a.currency),
+        "influence": make_influence_bars(a.network.influence),
+        "givers": make_giver_scatter(a.network.givers),
         "quality": make_match_rate(a.quality.match_rate),
     }
 

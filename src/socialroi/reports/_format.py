@@ -1,4 +1,4 @@
-"""Text for people: money, ratios and counts, and text made safe for Plotly labels.
+"""Text for people: money, ratios and counts, and text made safe for HTML and Plotly labels.
 
 Plotly renders a subset of HTML in labels, hover text and annotations, so every string that comes
 from data goes through `plotly_text` before it reaches a figure. Plotly decodes ``&amp;``,
@@ -11,6 +11,11 @@ import html
 import math
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def html_text(value: object) -> str:
+    """Data text escaped for HTML (quotes too); empty for None."""
+    return "" if value is None else html.escape(str(value), quote=True)
 
 
 def plotly_text(value: object) -> str:

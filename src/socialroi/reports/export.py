@@ -27,11 +27,17 @@ FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 #: File stem → what it holds.
 TABLES: dict[str, str] = {
     "summary": "headline numbers under the report's model",
-    "attribution": "credited leads, deals and won-deal value per channel under each rule model",
+    "attribution": "credited leads, deals and won-deal value per channel under each model",
     "roi_platform": "ROI by platform",
     "roi_employee": "ROI by employee",
     "monthly": "leads, deals, revenue and cost by month",
     "deals_traced": "won deals with a social touch, with their path of touches",
+    "referral_chains": "per original contact: deals down its referral chain and network revenue",
+    "referral_employees": "the referral chains totalled by the employee behind each",
+    "referral_credits": "per won deal and contact up its referral chain: hop and decayed value",
+    "influence": "contacts and staff with their ties, PageRank, betweenness, converting reached",
+    "givers": "per account: posts by kind, giver share, engagement and credited leads",
+    "giver_summary": "giver share against engagement and leads per post: Spearman ρ and n",
 }
 
 
@@ -68,6 +74,8 @@ def export_tables(a: Analysis) -> dict[str, pl.DataFrame]:
         },
     )
     traced = a.traced.drop("path").rename({"path_text": "path"})
+    net = a.network
+    chains = net.chains.with_columns(pl.col("deal_ids").list.join(", "))
     return {
         "summary": summary,
         "attribution": a.models,
@@ -75,6 +83,12 @@ def export_tables(a: Analysis) -> dict[str, pl.DataFrame]:
         "roi_employee": a.roi_employee,
         "monthly": a.monthly,
         "deals_traced": traced,
+        "referral_chains": chains,
+        "referral_employees": net.chain_employees,
+        "referral_credits": net.referral_credits,
+        "influence": net.influence,
+        "givers": net.givers,
+        "giver_summary": net.giver_summary,
     }
 
 

@@ -10,7 +10,6 @@ is escaped with `html.escape`.
 from __future__ import annotations
 
 import contextlib
-import html
 import os
 import tempfile
 from collections.abc import Mapping
@@ -23,7 +22,8 @@ from plotly.offline import get_plotlyjs
 
 from socialroi.core.kpis import Analysis
 from socialroi.core.roi import SOCIAL_CHANNELS
-from socialroi.reports._format import money, number, ratio
+from socialroi.reports._format import html_text, money, number, ratio
+from socialroi.reports._network import models_note, network_section
 from socialroi.reports.figures import CONFIG
 
 #: Section ids and headings, in order.
@@ -34,6 +34,7 @@ SECTIONS: dict[str, str] = {
     "platforms": "By platform",
     "employees": "By employee",
     "trend": "Monthly trend and policy changes",
+    "network": "Referral chains and influence",
     "quality": "Data quality",
     "method": "How these numbers are made",
 }
@@ -55,6 +56,7 @@ header, main, footer { max-width:1120px; margin:0 auto; padding:0 20px; }
 header { padding-top:28px; }
 h1 { font-size:1.6rem; margin:0 0 4px; }
 h2 { font-size:1.2rem; margin:0 0 12px; }
+h3 { font-size:1.02rem; margin:18px 0 6px; }
 .sub, .note { color:var(--mute); margin:0 0 8px; }
 .note { font-size:.88rem; }
 section { background:#fff; border:1px solid var(--line); border-radius:10px;
@@ -86,9 +88,7 @@ footer { color:var(--mute); font-size:.82rem; padding-bottom:30px; }
 """
 
 
-def _e(value: object) -> str:
-    """Data text escaped for HTML (quotes too); empty for None."""
-    return "" if value is None else html.escape(str(value), quote=True)
+_e = html_text
 
 
 def figure_div(fig: go.Figure, div_id: str) -> str:
@@ -299,21 +299,24 @@ def _method(a: Analysis) -> str:
 
 
 def render_report(a: Analysis, figures: Mapping[str, go.Figure]) -> str:
-    """The whole document. `figures` holds 'models', 'platforms', 'employees', 'trend' and
-    'quality' figures."""
+    """The whole document. `figures` holds 'models', 'platforms', 'employees', 'trend',
+    'influence', 'givers' and 'quality' figures."""
     div = {name: figure_div(fig, f"fig-{name}") for name, fig in figures.items()}
     bodies = {
         "summary": _summary(a),
         "deals": _traced(a),
         "models": (
-            '<p class="sub">Won-deal value credited to each channel under every rule model '
-            f"(the report's model, <b>{_e(a.model)}</b>, in bold). Where the models agree, the "
-            "answer does not depend on the choice of model.</p>" + div.get("models", "")
+            '<p class="sub">Won-deal value credited to each channel under every model, rule and '
+            f"data-driven (the report's model, <b>{_e(a.model)}</b>, in bold). Where the models "
+            "agree, the answer does not depend on the choice of model.</p>"
+            + div.get("models", "")
+            + models_note(a)
         ),
         "platforms": div.get("platforms", "") + _roi_table(a.roi_platform, "platform", a.currency),
         "employees": div.get("employees", "")
         + _roi_table(a.roi_employee, "employee", a.currency, label="name"),
         "trend": div.get("trend", "") + _policies(a),
+        "network": network_section(a, div),
         "quality": _quality(a, div.get("quality", "")),
         "method": _method(a),
     }
