@@ -301,3 +301,17 @@ def test_giver_summary_correlates_across_accounts():
     assert "more engagement per post" in out[0]["note"]
     assert out[1]["spearman"] is None
     assert "same for every account" in out[1]["note"]
+
+
+def test_large_graphs_estimate_betweenness_from_a_fixed_sample(monkeypatch):
+    touches, contacts, employees = _two_groups()
+    monkeypatch.setattr(network, "EXACT_BETWEENNESS_NODES", 5)
+    monkeypatch.setattr(network, "BETWEENNESS_WORK", 1)  # as few sources as allowed
+    out = network.influence(touches, contacts, employees, [])
+    g: nx.Graph[str] = nx.Graph()
+    g.add_weighted_edges_from(network.influence_edges(touches, contacts).iter_rows())
+    sampled = nx.betweenness_centrality(g, k=network.MIN_SAMPLES, seed=0)
+    assert sampled != nx.betweenness_centrality(g)
+    got = {f"{k}:{n}": b for k, n, b in out.select("kind", "node", "betweenness").rows()}
+    assert got == pytest.approx(sampled)
+    assert out.equals(network.influence(touches, contacts, employees, []))  # same seed, same answer

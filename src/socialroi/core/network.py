@@ -32,9 +32,12 @@ DEFAULT_DECAY = 0.5
 DEFAULT_MAX_DEPTH = 6
 #: Touch kinds that tie a contact to the employee named on the touch.
 INFLUENCE_KINDS: tuple[str, ...] = ("mention", "reply", "dm", "engagement", "referral")
-#: Betweenness is exact up to this many nodes, then estimated from this many sampled sources.
+#: Betweenness is exact up to this many nodes. Above, it is estimated from a fixed-seed sample of
+#: sources: BETWEENNESS_WORK ÷ (nodes + ties) of them (each source costs one pass over the graph,
+#: a few seconds per million nodes and ties in networkx), kept between MIN_SAMPLES and MAX_SAMPLES.
 EXACT_BETWEENNESS_NODES = 1_000
-BETWEENNESS_SAMPLES = 300
+BETWEENNESS_WORK = 2_000_000
+MIN_SAMPLES, MAX_SAMPLES = 10, 300
 
 CHAINS_SCHEMA: dict[str, pl.DataType] = {
     "root_id": pl.String(),
@@ -268,16 +271,17 @@ def influence_edges(
             "weight",
         )
     )
-    referred = _links(contacts).select(
-        pl.format("contact:{}", "node").alias("a"),
-        pl.format("contact:{}", "up").alias("b"),
-        pl.lit(1.0).alias("weight"),
+    # One row per unordered pair of contacts (A refers B and B refers A is one tie).
+    referred = (
+        _links(contacts)
+        .select(
+            pl.format("contact:{}", pl.min_horizontal("node", "up")).alias("a"),
+            pl.format("contact:{}", pl.max_horizontal("node", "up")).alias("b"),
+        )
+        .group_by("a", "b")
+        .agg(pl.len().cast(pl.Float64).clip(upper_bound=1.0).alias("weight"))
     )
-    # One row per unordered pair (A refers B and B refers A is one tie).
-    both = pl.concat([staff, referred]).with_columns(
-        pl.min_horizontal("a", "b").alias("a"), pl.max_horizontal("a", "b").alias("b")
-    )
-    return both.group_by("a", "b").agg(pl.col("weight").sum()).sort("a", "b")
+    return pl.concat([staff, referred]).sort("a", "b")
 
 
 def _scores(scores: dict[str, float], name: str) -> pl.DataFrame:
@@ -297,7 +301,7 @@ def influence(
 ) -> pl.DataFrame:
     """Every tied node (INFLUENCE_SCHEMA): degree (distinct ties), PageRank (weighted by the
     number of interactions), betweenness (unweighted, normalised; exact up to
-    EXACT_BETWEENNESS_NODES nodes, else from BETWEENNESS_SAMPLES sources with a fixed seed) and
+    EXACT_BETWEENNESS_NODES nodes, else estimated from sampled sources with a fixed seed) and
     converting_reached (converting contacts among its direct ties). Sorted by converting contacts
     reached, then betweenness, then PageRank."""
     edges = influence_edges(touchpoints, contacts, kinds=kinds)
@@ -306,7 +310,10 @@ def influence(
     graph: nx.Graph[str] = nx.Graph()
     graph.add_weighted_edges_from(edges.iter_rows())
     n = graph.number_of_nodes()
-    k = None if n <= EXACT_BETWEENNESS_NODES else BETWEENNESS_SAMPLES
+    k = None
+    if n > EXACT_BETWEENNESS_NODES:
+        size = n + edges.height
+        k = min(n, max(MIN_SAMPLES, min(MAX_SAMPLES, BETWEENNESS_WORK // size)))
     between = nx.betweenness_centrality(graph, k=k, normalized=True, seed=0)
     rank = nx.pagerank(graph, weight="weight")
     degree = {node: float(d) for node, d in graph.degree()}
