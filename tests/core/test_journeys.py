@@ -54,3 +54,24 @@ def test_a_touch_out_of_its_next_conversions_window_does_not_jump_ahead():
     got = assign_touches(tp, conv, lookback_days=90)
     assert got["conversion_id"].to_list() == [None]
     assert assign_touches(tp, conv, lookback_days=100)["conversion_id"].to_list() == ["one"]
+
+
+def test_keep_order_keeps_input_sorted_by_contact_then_time():
+    tp = pl.DataFrame(
+        {
+            "contact_id": ["a", "a", "b", "b"],
+            "ts": [T - timedelta(days=3), T, T - timedelta(days=5), T + timedelta(days=1)],
+            "channel": ["x", "y", "x", "z"],
+        }
+    )
+    conv = pl.DataFrame(
+        {"conversion_id": ["ca", "cb"], "contact_id": ["a", "b"], "ts": [T, T + timedelta(days=1)]}
+    )
+    got = assign_touches(tp, conv, keep_order=True)
+    assert assign_touches(tp, conv)["channel"].to_list() == ["x", "x", "y", "z"]  # by time
+    assert got.select("contact_id", "channel", "conversion_id").rows() == [
+        ("a", "x", "ca"),
+        ("a", "y", "ca"),
+        ("b", "x", "cb"),
+        ("b", "z", "cb"),
+    ]

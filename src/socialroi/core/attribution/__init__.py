@@ -139,7 +139,9 @@ def credit_models(
     params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days, order=order)
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
     convs = conform_conversions(conversions)
-    journeys = assign_touches(touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS)
+    journeys = assign_touches(
+        touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
+    )
     return {
         model: _with_unattributed(MODELS[model](journeys, params), convs, touches.columns)
         for model in models
@@ -189,7 +191,11 @@ def fit(
         raise DataError(f"'{model}' is not a data-driven model ({', '.join(DATA_DRIVEN_MODELS)})")
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
     assigned = assign_touches(
-        touches, conform_conversions(conversions), lookback_days=lookback_days, carry=("value",)
+        touches,
+        conform_conversions(conversions),
+        lookback_days=lookback_days,
+        carry=("value",),
+        keep_order=True,
     )
     journeys = journeys_from_touches(assigned)
     return markov(journeys, order=order) if model == "markov" else shapley(journeys)

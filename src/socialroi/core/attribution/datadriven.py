@@ -22,6 +22,7 @@ import polars as pl
 from socialroi.errors import DataError
 
 _CID = "conversion_id"
+_TINY = 2.2250738585072014e-308
 JOURNEY_COLUMNS: tuple[str, ...] = ("journey_id", "step", "channel", "converted", "value")
 
 
@@ -29,30 +30,40 @@ def journeys_from_touches(assigned: pl.DataFrame) -> pl.DataFrame:
     """The long journeys frame: journey_id, step, channel, converted, value.
 
     `assigned` is assign_touches output (contact_id, ts, channel, conversion_id, and value when
-    carried; a missing value counts 0), with each contact's rows in time order. journey_id is an
-    integer; step is the row's position in `assigned`, so it orders each journey's touches.
+    carried; a missing value counts 0), with each contact's rows in time order (each
+    conversion's touches consecutive when rows are grouped by contact). journey_id is an integer;
+    step is the row's position in `assigned`, so it orders each journey's touches.
     """
     for col in ("contact_id", "channel", _CID):
         if col not in assigned.columns:
             raise DataError(f"assigned touches need column '{col}'")
     value = pl.col("value").fill_null(0.0) if "value" in assigned.columns else pl.lit(0.0)
     converted = pl.col(_CID).is_not_null()
-    key = pl.when(converted).then(pl.col(_CID)).otherwise(pl.col("contact_id"))
-    df = assigned.select(
-        key.alias("_key"),
+    contact = assigned.get_column("contact_id")
+    if contact.is_sorted():
+        # Rows grouped by contact in time order (the store's order): a conversion's touches are
+        # one run of rows, so runs number the journeys without ranking any text.
+        new_contact = pl.col("contact_id") != pl.col("contact_id").shift(1)
+        new_conv = pl.col(_CID).ne_missing(pl.col(_CID).shift(1))
+        run = (new_contact | new_conv).fill_null(True).cum_sum().cast(pl.Int64)
+        contact_code = new_contact.fill_null(True).cum_sum().cast(pl.Int64)
+        jid = pl.when(converted).then(run).otherwise(run.max() + contact_code)
+    else:
+        # Dense ranks of plain columns are far cheaper than of a (converted, key) pair;
+        # converting journeys take ids 1..C, a contact's non-converting one C + its rank.
+        conv_rank = pl.col(_CID).rank("dense").cast(pl.Int64)
+        contact_rank = pl.col("contact_id").rank("dense").cast(pl.Int64)
+        jid = (
+            pl.when(converted)
+            .then(conv_rank)
+            .otherwise(conv_rank.max().fill_null(0) + contact_rank)
+        )
+    return assigned.select(
+        jid.alias("journey_id"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("step"),
         pl.col("channel").cast(pl.String),
         converted.alias("converted"),
         pl.when(converted).then(value).otherwise(0.0).cast(pl.Float64).alias("value"),
-    )
-    codes = df.select(
-        pl.struct("converted", "_key").rank("dense").cast(pl.Int64).alias("journey_id")
-    ).to_series()
-    return df.select(
-        codes,
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("step"),
-        "channel",
-        "converted",
-        "value",
     )
 
 
@@ -78,8 +89,9 @@ def spread_credits(assigned: pl.DataFrame, channel_credits: pl.DataFrame) -> pl.
         .join(credits, on="channel", how="left")
         .with_columns(pl.col("_c", "_v").fill_null(0.0))
     )
-    by_value = pl.col("_vals") > 0
-    share = (pl.when(by_value).then(pl.col("_v") * pl.col("_val") / pl.col("_vals"))).otherwise(
+    # Sums below the smallest normal float count as 0: dividing by a subnormal overflows.
+    by_value = pl.col("_vals") >= _TINY
+    share = (pl.when(by_value).then(pl.col("_v") * (pl.col("_val") / pl.col("_vals")))).otherwise(
         pl.col("_v") / pl.col("_pairs")
     )
     touched = (
