@@ -12,7 +12,7 @@ def test_every_public_name_resolves(name):
 
 def test_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        _ = sr.nope  # type: ignore[attr-defined]
+        _ = sr.nope
 
 
 def test_demo_to_numbers_through_the_public_api(tmp_path):
