@@ -42,6 +42,11 @@ _START_US = 1_704_067_200 * 1_000_000  # 2024-01-01 UTC
 SIZES: dict[str, int] = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 
 
+def _contact_id(number: pl.Expr) -> pl.Expr:
+    """'c00000042': zero-padded, so contact order is also the ids' sort order."""
+    return (pl.lit("c") + number.cast(pl.String).str.zfill(8)).alias("contact_id")
+
+
 def parse_size(label: str) -> int:
     """'100k' → 100_000, '1m' → 1_000_000, '2500' → 2500."""
     text = label.strip().lower()
@@ -66,7 +71,8 @@ def _calibrate(logit: np.ndarray, rate: float) -> float:
 def generate(n_touches: int, seed: int = SEED) -> tuple[pl.DataFrame, pl.DataFrame]:
     """About `n_touches` touchpoints (contact_id, ts, channel) and their conversions.
 
-    Rows are in contact order (as a CRM export would be), not in time order.
+    Rows are sorted by contact, then time (as the store keeps touchpoints and as CRM exports
+    grouped by contact come), not by time across contacts.
     """
     rng = np.random.default_rng(seed)
     n_contacts = max(1, round(n_touches / TOUCHES_PER_CONTACT))
@@ -109,12 +115,12 @@ def generate(n_touches: int, seed: int = SEED) -> tuple[pl.DataFrame, pl.DataFra
             "channel": pl.Series(np.asarray(CHANNELS)[channel]),
         }
     ).select(
-        pl.format("c{}", pl.col("contact_id")).alias("contact_id"),
+        _contact_id(pl.col("contact_id")),
         pl.col("ts").cast(pl.Datetime("us", "UTC")),
         "channel",
     )
     conversions = pl.DataFrame({"contact_id": idx, "ts": conv_ts[idx], "value": value}).select(
-        pl.format("c{}", pl.col("contact_id")).alias("contact_id"),
+        _contact_id(pl.col("contact_id")),
         pl.col("ts").cast(pl.Datetime("us", "UTC")),
         "value",
     )

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from socialroi.core.attribution import MODELS, RULE_MODELS, UNATTRIBUTED, credit_models
+from socialroi.core.attribution import (
+    MODELS,
+    RULE_MODELS,
+    UNATTRIBUTED,
+    ShapleyResult,
+    credit_models,
+    fit,
+)
 from socialroi.core.attribution.datadriven import journeys_from_touches
 from socialroi.core.attribution.markov import markov
 from socialroi.core.attribution.shapley import shapley
@@ -30,7 +37,9 @@ def build_journeys(touchpoints: pl.DataFrame, conversions: pl.DataFrame) -> pl.D
     journeys by its public helper: a converting journey is one conversion's touches, a
     non-converting journey a contact's touches that no conversion took.
     """
-    assigned = assign_touches(touchpoints, conversions, lookback_days=90, carry=("value",))
+    assigned = assign_touches(
+        touchpoints, conversions, lookback_days=90, carry=("value",), keep_order=True
+    )
     return journeys_from_touches(assigned)
 
 
@@ -70,24 +79,28 @@ def rules_and_markov(
 def markov_from_raw(
     touchpoints: pl.DataFrame, conversions: pl.DataFrame, order: int
 ) -> tuple[Timings, Shares]:
+    """Markov of `order` through the library's one call from raw touchpoints (fit)."""
     t0 = time.perf_counter()
-    journeys = build_journeys(touchpoints, conversions)
+    result = fit(touchpoints, conversions, "markov", order=order)
     t1 = time.perf_counter()
-    result = markov(journeys, order=order)
-    t2 = time.perf_counter()
-    return {"journeys": t1 - t0, "markov": t2 - t1, "total": t2 - t0}, _shares(result.credits)
+    return {"total": t1 - t0}, _shares(result.credits)
 
 
 def shapley_from_raw(
     touchpoints: pl.DataFrame, conversions: pl.DataFrame
 ) -> tuple[Timings, Shares]:
+    """Shapley through the library's one call from raw touchpoints (fit)."""
     t0 = time.perf_counter()
-    journeys = build_journeys(touchpoints, conversions)
+    result = fit(touchpoints, conversions, "shapley")
     t1 = time.perf_counter()
-    result = shapley(journeys)
-    t2 = time.perf_counter()
+    assert isinstance(result, ShapleyResult)
     assert result.exact
-    return {"journeys": t1 - t0, "shapley": t2 - t1, "total": t2 - t0}, _shares(result.credits)
+    return {"total": t1 - t0}, _shares(result.credits)
+
+
+def shuffled(touchpoints: pl.DataFrame) -> pl.DataFrame:
+    """The same touchpoints in a random (seeded) row order."""
+    return touchpoints.sample(fraction=1.0, shuffle=True, seed=11)
 
 
 # --- exactness -------------------------------------------------------------------------------

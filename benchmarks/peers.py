@@ -33,7 +33,9 @@ Outcome = tuple[Timings, Shares, dict[str, Any]]
 
 
 def _assigned(touchpoints: pl.DataFrame, conversions: pl.DataFrame) -> pl.DataFrame:
-    assigned = assign_touches(touchpoints, conversions, lookback_days=90, carry=("value",))
+    assigned = assign_touches(
+        touchpoints, conversions, lookback_days=90, carry=("value",), keep_order=True
+    )
     return journeys_from_touches(assigned).with_columns(assigned.get_column("ts"))
 
 
