@@ -19,13 +19,17 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def json_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready objects: dates as ISO text, NaN and infinity as null."""
+    return [{k: _jsonable(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
+
+
 def emit(df: pl.DataFrame, fmt: str) -> None:
     """Print `df` as an aligned table, CSV or a JSON array of objects."""
     if fmt == "csv":
         click.echo(df.write_csv(), nl=False)
     elif fmt == "json":
-        rows = [{k: _jsonable(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(json_rows(df), indent=2))
     else:
         click.echo(render_table(df))
 

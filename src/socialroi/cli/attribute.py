@@ -9,7 +9,6 @@ identity resolution as the report sees them.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import click
 import polars as pl
 
 from socialroi.cli._options import format_option, store_option
-from socialroi.cli._output import emit
+from socialroi.cli._output import emit, json_rows
 from socialroi.core.attribution import (
     DATA_DRIVEN_MODELS,
     MarkovResult,
@@ -166,22 +165,15 @@ def _store_data(store_path: Path | None, kind: str) -> tuple[pl.DataFrame, pl.Da
     from socialroi.cli._analysis import store_path_for
     from socialroi.config import load as load_config
     from socialroi.core.conversions import deal_conversions, lead_conversions
-    from socialroi.core.identity import resolve
+    from socialroi.core.identity import IDENTITY_TABLES, resolve_tables
     from socialroi.store import Store
 
     path = store_path_for(store_path, load_config(None))
     if not path.exists():
         raise DataError(f"no store at {path}; give --touchpoints and --conversions, or --store")
     with Store.open(path, read_only=True) as store:
-        t = {n: store.read(n) for n in ("sessions", "contacts", "touchpoints", "posts")}
-        t |= {n: store.read(n) for n in ("accounts", "leads", "deals")}
-    identity = resolve(
-        sessions=t["sessions"],
-        contacts=t["contacts"],
-        touchpoints=t["touchpoints"],
-        posts=t["posts"],
-        accounts=t["accounts"],
-    )
+        t = {n: store.read(n) for n in (*IDENTITY_TABLES, "leads", "deals")}
+    identity = resolve_tables(t)
     if kind == "lead":
         conversions = lead_conversions(t["leads"])
     else:
@@ -189,14 +181,8 @@ def _store_data(store_path: Path | None, kind: str) -> tuple[pl.DataFrame, pl.Da
     return identity.touchpoints, conversions
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
 def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _jsonable(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
+    return json_rows(df)
 
 
 def _rounded(df: pl.DataFrame) -> pl.DataFrame:

@@ -16,6 +16,7 @@ post's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -179,3 +180,12 @@ def resolve(
         anonymous=anonymous,
         match_rate=_match_rate(matched),
     )
+
+
+#: The canonical tables identity resolution reads.
+IDENTITY_TABLES: tuple[str, ...] = ("sessions", "contacts", "touchpoints", "posts", "accounts")
+
+
+def resolve_tables(tables: Mapping[str, pl.DataFrame]) -> Identity:
+    """:func:`resolve` on a mapping of canonical tables by name (as Store.read_all returns)."""
+    return resolve(**{name: tables[name] for name in IDENTITY_TABLES})

@@ -24,7 +24,7 @@ from socialroi.core.conversions import (
     lead_conversions,
     pipeline_conversions,
 )
-from socialroi.core.identity import Identity, resolve
+from socialroi.core.identity import Identity, resolve_tables
 from socialroi.core.model_compare import credit_compared, default_compare, models_side_by_side
 from socialroi.core.network import DEFAULT_DECAY, DEFAULT_MAX_DEPTH
 from socialroi.core.network_kpis import NetworkKpis, network_kpis
@@ -208,13 +208,7 @@ def compute(
     for m in compare:
         check_model(m)
     t = as_of_view(tables, as_of)
-    identity = resolve(
-        sessions=t["sessions"],
-        contacts=t["contacts"],
-        touchpoints=t["touchpoints"],
-        posts=t["posts"],
-        accounts=t["accounts"],
-    )
+    identity = resolve_tables(t)
     touchpoints = _with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
     conversions = pl.concat(
         [
