@@ -155,6 +155,7 @@ class Row:
     status: str = "ok"  # ok, timeout, error, skipped
     seconds: float | None = None
     peak_mib: float | None = None
+    loaded_mib: float | None = None  # peak RSS once the data was read
     timings: dict[str, float] = field(default_factory=dict)
     shares: dict[str, float] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
@@ -168,10 +169,12 @@ class Row:
 def worker(key: str, size: str, out: str) -> None:
     fn = _worker_fn(key)
     read_s = 0.0
+    loaded_mib = 0.0
     if BY_KEY[key].per_size:
         t0 = time.perf_counter()
         tp, cv = data.load(size)
         read_s = time.perf_counter() - t0
+        loaded_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         timings, shares, notes = fn(tp, cv)
     else:
         timings, shares, notes = fn()
@@ -181,6 +184,7 @@ def worker(key: str, size: str, out: str) -> None:
         "shares": shares,
         "notes": notes,
         "peak_mib": peak,
+        "loaded_mib": loaded_mib,
     }
     Path(out).write_text(json.dumps(result))
 
@@ -219,6 +223,7 @@ def run_one(spec: Spec, size: str, timeout: float) -> Row:
     row.shares = result["shares"]
     row.notes = result["notes"]
     row.peak_mib = result["peak_mib"]
+    row.loaded_mib = result["loaded_mib"]
     row.seconds = row.timings.get(spec.primary) if spec.primary else None
     return row
 
@@ -282,7 +287,7 @@ def _note(row: Row) -> str:
         if "max_abs_diff_vs_formula" in n:
             parts.append(f"vs formula (100k journeys) {n['max_abs_diff_vs_formula']:.1e}")
     if row.spec.per_size and t.get("read"):
-        parts.append(f"read {_fmt_s(t['read'])} s (not counted)")
+        parts.append(f"read {_fmt_s(t['read'])} s, {row.loaded_mib or 0:,.0f} MiB (not counted)")
     return "; ".join(parts)
 
 
