@@ -39,56 +39,167 @@ class MarkovResult:
     order: int
 
 
-def _encode(journeys: pl.DataFrame, order: int) -> tuple[pl.DataFrame, list[str]]:
-    """Journeys (sorted by journey, step) as integer state codes, repeats merged.
+def _channel_codes(column: pl.Series) -> tuple[list[str], pl.Series]:
+    """The channels (sorted) and each row's index into them; categorical input stays numeric."""
+    if column.null_count():
+        raise DataError("journeys contain a touch with no channel")
+    if isinstance(column.dtype, pl.Categorical | pl.Enum):
+        used = column.unique()
+        names = used.cast(pl.String).to_list()
+        physical = used.to_physical().cast(pl.Int64).to_numpy()
+        rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"))
+        lut = np.zeros(int(physical.max(initial=0)) + 1, dtype=np.int64)
+        lut[physical] = rank
+        codes = lut[column.to_physical().cast(pl.Int64).to_numpy()]
+        return sorted(names), pl.Series("code", codes)
+    strings = column.cast(pl.String)
+    channels = strings.unique().sort().to_list()
+    return channels, strings.cast(pl.Enum(channels)).to_physical().alias("code")
+
+
+def _ordered(journeys: pl.DataFrame) -> pl.DataFrame:
+    """The columns markov reads, rows sorted by (journey_id, step); no sort when already so."""
+    narrow = journeys.select("journey_id", "step", "code", "converted", "value", "weight")
+    if narrow.height < 2:
+        return narrow
+    jid, step = narrow.get_column("journey_id"), narrow.get_column("step")
+    if jid.null_count() == 0 and step.null_count() == 0 and jid.is_sorted():
+        same = (jid.slice(1) == jid.slice(0, jid.len() - 1)).to_numpy()
+        back = (step.slice(1) <= step.slice(0, step.len() - 1)).to_numpy()
+        if not (same & back).any():
+            return narrow
+    return narrow.sort("journey_id", "step")
+
+
+def _encode(journeys: pl.DataFrame, channels: list[str], order: int, *, unit: bool) -> _States:
+    """Journeys (sorted by journey, step; `code` indexes `channels`) as state codes, repeats merged.
 
     Channel codes are 1..C and 0 pads a history shorter than `order`, so a state code is
     sum(channel[i - j] * (C + 1) ** j for j < order). Works on plain arrays: rows of one journey
     are contiguous, so a shift plus a same-journey test replaces a window over groups.
     """
-    channel_col = journeys.get_column("channel").cast(pl.String)
-    channels = sorted(channel_col.unique().drop_nulls().to_list())
-    if channel_col.null_count():
-        raise DataError("journeys contain a touch with no channel")
     base = len(channels) + 1
     if base**order >= 2**62:
         raise DataError(f"too many channels ({len(channels)}) for a Markov chain of order {order}")
-    codes = channel_col.cast(pl.Enum(channels)).to_physical().cast(pl.Int64).to_numpy() + 1
+    codes = journeys.get_column("code").cast(pl.Int64).to_numpy() + 1
     jid = journeys.get_column("journey_id").to_numpy()
     new_journey = np.ones(len(jid), dtype=bool)
     new_journey[1:] = jid[1:] != jid[:-1]
     keep = new_journey.copy()
     keep[1:] |= codes[1:] != codes[:-1]
-    codes, jid = codes[keep], jid[keep]
-    first = np.ones(len(jid), dtype=bool)
-    first[1:] = jid[1:] != jid[:-1]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(jid)), 0))
-    pos = np.arange(len(jid)) - start
-    state = codes.copy()
+    codes = codes[keep]
+    first = new_journey[keep]
+    state = codes.copy() if order > 1 else codes
+    # valid[i]: row i - j is in the same journey as row i (no journey starts in between).
+    valid = ~first
     for j in range(1, order):
-        shifted = np.zeros_like(codes)
-        shifted[j:] = codes[:-j]
-        state += np.where(pos >= j, shifted, 0) * base**j
-    kept = journeys.filter(pl.Series(keep))
-    return kept.with_columns(pl.Series("state", state), pl.Series("_first", first)), channels
+        if j > 1:
+            valid[j - 1 :] &= ~first[: len(first) - j + 1]
+        shifted = codes[:-j] * base**j
+        shifted[~valid[j:]] = 0
+        state[j:] += shifted
+    starts = np.flatnonzero(new_journey)
+    converted = journeys.get_column("converted").to_numpy()[starts].astype(bool)
+    weight = journeys.get_column("weight").cast(pl.Float64).to_numpy()
+    value = journeys.get_column("value").cast(pl.Float64).to_numpy()[starts]
+    return _States(state, first, converted, weight[keep], weight[starts], value, unit)
 
 
-def _transition_counts(states: pl.DataFrame) -> pl.DataFrame:
-    """(from, to, n) over every journey, START and the absorbing end included."""
-    prev = states.get_column("state").shift(1).fill_null(_START)
-    frm = pl.when(pl.col("_first")).then(pl.lit(_START, dtype=pl.Int64)).otherwise(prev)
-    steps = states.select(frm.alias("from"), pl.col("state").alias("to"), "weight")
-    last = states.get_column("_first").shift(-1).fill_null(True)
-    ends = states.filter(last).select(
-        pl.col("state").alias("from"),
-        pl.when(pl.col("converted"))
-        .then(pl.lit(_CONV, dtype=pl.Int64))
-        .otherwise(pl.lit(_NULL, dtype=pl.Int64))
-        .alias("to"),
-        "weight",
+@dataclass(frozen=True)
+class _States:
+    """A sorted journeys frame as arrays: one entry per touch left after merging repeats, except
+    the per-journey ones (converted, journey_weight, value), one entry per journey in order."""
+
+    state: np.ndarray  # int64 state code
+    first: np.ndarray  # bool, the journey's first state
+    converted: np.ndarray  # bool per journey
+    weight: np.ndarray  # float per state (its row's weight)
+    journey_weight: np.ndarray  # float per journey (its first row's weight)
+    value: np.ndarray  # float per journey
+    unit: bool  # every weight is 1
+
+
+_DENSE_CODES = 1 << 22
+_DENSE_PAIRS = 1 << 24
+
+
+def _dense_counts(states: _States, last: np.ndarray) -> pl.DataFrame | None:
+    """_transition_counts through a lookup table to dense codes and bincounts; None when the
+    state space is too large for that."""
+    state, first = states.state, states.first
+    size = int(state.max(initial=0)) + 1 - _NULL
+    if size > _DENSE_CODES:
+        return None
+    present = np.zeros(size, dtype=bool)
+    present[state - _NULL] = True
+    present[[_START - _NULL, _CONV - _NULL, _NULL - _NULL]] = True
+    codes = np.flatnonzero(present) + _NULL
+    n = len(codes)
+    if n * n > _DENSE_PAIRS:
+        return None
+    lut = (np.cumsum(present) - 1).astype(np.int32)
+    dense = lut[state - _NULL]
+    # Steps: key = dense(from) * n + dense(to), with START as `from` at each journey's start.
+    key = np.empty_like(dense)
+    key[1:] = dense[:-1]
+    key[first] = lut[_START - _NULL]
+    key *= n
+    key += dense
+    ends = np.where(states.converted, lut[_CONV - _NULL], lut[_NULL - _NULL]).astype(np.int32)
+    end_key = dense[last] * n + ends
+    pairs = n * n
+    seen_n = np.bincount(key, minlength=pairs) + np.bincount(end_key, minlength=pairs)
+    seen = np.flatnonzero(seen_n)
+    sums: np.ndarray = seen_n.astype(np.float64)
+    if not states.unit:
+        sums = np.bincount(key, weights=states.weight, minlength=pairs)
+        sums += np.bincount(end_key, weights=states.weight[last], minlength=pairs)
+    sums = sums[seen]
+    return pl.DataFrame(
+        {"from": codes[seen // n], "to": codes[seen % n], "n": sums},
+        schema={"from": pl.Int64, "to": pl.Int64, "n": pl.Float64},
     )
+
+
+def _transition_counts(states: _States) -> pl.DataFrame:
+    """(from, to, n) over every journey, START and the absorbing end included, sorted.
+
+    Counted with bincounts over dense codes when the state space is small enough (an order-1
+    chain always is); otherwise a group-by does the counting.
+    """
+    state, first = states.state, states.first
+    last = np.ones(len(state), dtype=bool)
+    last[:-1] = first[1:]
+    dense = _dense_counts(states, last)
+    if dense is not None:
+        return dense
+    prev = np.empty_like(state)
+    prev[0:1] = _START
+    prev[1:] = state[:-1]
+    prev[first] = _START
+    ends = np.where(states.converted, _CONV, _NULL).astype(np.int64)
+    # One int64 key per (from, to): codes are below 2**62 / 4 and the offset keeps them >= 0.
+    span = int(state.max(initial=0)) + 1 - _NULL
+    frm = np.concatenate([prev, state[last]]) - _NULL
+    to = np.concatenate([state, ends]) - _NULL
+    if span <= 2**31:
+        key = frm * span + to
+        grouped = (
+            pl.DataFrame(
+                {"key": key, "weight": np.concatenate([states.weight, states.weight[last]])}
+            )
+            .group_by("key")
+            .agg(pl.col("weight").sum().alias("n"))
+            .sort("key")
+        )
+        pair = grouped.get_column("key").to_numpy()
+        return pl.DataFrame(
+            {"from": pair // span + _NULL, "to": pair % span + _NULL, "n": grouped.get_column("n")},
+            schema={"from": pl.Int64, "to": pl.Int64, "n": pl.Float64},
+        )
+    weight = np.concatenate([states.weight, states.weight[last]])
     return (
-        pl.concat([steps, ends])
+        pl.DataFrame({"from": frm + _NULL, "to": to + _NULL, "weight": weight})
         .group_by("from", "to")
         .agg(pl.col("weight").sum().alias("n"))
         .sort("from", "to")
@@ -133,25 +244,25 @@ def markov(
     missing = {"journey_id", "step", "channel", "converted", "value"} - set(journeys.columns)
     if missing:
         raise DataError(f"journeys need column(s) {sorted(missing)}")
-    if "weight" not in journeys.columns:
-        journeys = journeys.with_columns(pl.lit(1.0).alias("weight"))
-    journeys = journeys.sort("journey_id", "step")
-    per_journey = journeys.group_by("journey_id").agg(
-        pl.col("converted").first(), pl.col("value").first(), pl.col("weight").first()
+    columns = journeys.columns
+    weight = pl.col("weight").cast(pl.Float64) if "weight" in columns else pl.lit(1.0)
+    channels, code = _channel_codes(journeys.get_column("channel"))
+    journeys = _ordered(
+        journeys.with_columns(
+            code,
+            pl.col("converted").fill_null(False).cast(pl.Boolean),
+            pl.col("value").cast(pl.Float64).fill_null(0.0),
+            weight.fill_null(0.0).alias("weight"),
+        )
     )
-    total_conv = float(per_journey.filter(pl.col("converted"))["weight"].sum())
-    total_value = float(
-        per_journey.filter(pl.col("converted"))
-        .select(pl.col("value") * pl.col("weight"))
-        .sum()
-        .item()
-        or 0.0
-    )
-    states, channels = _encode(journeys, order)
+    states = _encode(journeys, channels, order, unit="weight" not in columns)
+    converted = states.converted
+    total_conv = float(states.journey_weight[converted].sum())
+    total_value = float((states.value * states.journey_weight)[converted].sum())
     counts = _transition_counts(states)
 
     transient = np.unique(
-        np.concatenate([[_START], counts["from"].to_numpy(), states["state"].to_numpy()])
+        np.concatenate([[_START], counts["from"].to_numpy(), counts["to"].to_numpy()])
     )
     transient = transient[transient >= 0]
     index = {int(s): i + 1 for i, s in enumerate(transient)}
