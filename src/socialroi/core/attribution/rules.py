@@ -14,6 +14,7 @@ Repeated touches of one channel all count.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from socialroi.errors import DataError
@@ -96,6 +97,66 @@ def _position_credit(df: pl.DataFrame, weights: dict[str, float]) -> pl.DataFram
     return out.with_columns((raw / total).alias("credit")).drop(scratch)
 
 
+def _group_runs(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of `df` grouped by conversion, each group in row order: (order, starts, group).
+
+    `order` lists row indices conversion by conversion (a stable sort), `starts` where each
+    group begins in it, `group` each sorted row's group number.
+    """
+    keyed = df.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"), pl.col(_CID))
+    keyed = keyed.sort(_CID, maintain_order=True)
+    cid = keyed.get_column(_CID)
+    new = np.ones(keyed.height, dtype=bool)
+    if keyed.height > 1:
+        new[1:] = (cid.slice(1) != cid.slice(0, keyed.height - 1)).to_numpy()
+    return keyed.get_column("_i").to_numpy(), np.flatnonzero(new), np.cumsum(new) - 1
+
+
+def _position_credit_runs(df: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
+    """_position_credit on arrays: one stable sort by conversion, then per-group reductions.
+
+    The same operations in the same order as the expression form, so the credits are identical.
+    """
+    roles = [r for r in weights if r != "middle"]
+    order, starts, group = _group_runs(df)
+    rows = len(order)
+    size = np.diff(np.append(starts, rows))
+    rank = np.arange(rows) - starts[group]
+    at: dict[str, np.ndarray] = {}
+    for role in roles:
+        if role == "first":
+            at[role] = np.zeros(len(starts), dtype=np.int64)
+        elif role == "last":
+            at[role] = size - 1
+        else:
+            if role == "last_non_direct":
+                cond = pl.col("channel").fill_null("") != DIRECT
+            else:
+                cond = (pl.col("ts") <= pl.col(f"{role}_created_at")).fill_null(False)
+            held = df.select(cond).to_series().to_numpy()[order]
+            top = np.maximum.reduceat(np.where(held, rank, -1), starts) if rows else size
+            if role == "last_non_direct":
+                top = np.where(top < 0, size - 1, top)
+            at[role] = top
+    holds = [rank == at[role][group] for role in roles]
+    mid = ~np.logical_or.reduce(holds) if holds else np.ones(rows, dtype=bool)
+    n_mid = (np.add.reduceat(mid.astype(np.int64), starts) if rows else size)[group]
+    raw = np.zeros(rows)
+    total = np.zeros(rows)
+    for role, held_role in zip(roles, holds, strict=True):
+        raw = raw + np.where(held_role, weights[role], 0.0)
+        total = total + np.where((at[role] >= 0)[group], weights[role], 0.0)
+    w_middle = weights.get("middle", 0.0)
+    if w_middle > 0:
+        with np.errstate(divide="ignore"):
+            share = w_middle / n_mid
+        raw = raw + np.where(mid, share, 0.0)
+        total = total + np.where(n_mid > 0, w_middle, 0.0)
+    credit = np.empty(rows)
+    credit[order] = raw / total
+    return df.with_columns(pl.Series("credit", credit, dtype=pl.Float64))
+
+
 def _time_decay_credit(df: pl.DataFrame, half_life_days: float) -> pl.DataFrame:
     """`df` plus `credit` ∝ 2^(−age/half-life), age in days before the conversion."""
     age = (pl.col("conv_ts") - pl.col("ts")).dt.total_microseconds() / _US_PER_DAY
@@ -124,4 +185,6 @@ def rule_credits(
     df = journeys.filter(pl.col(_CID).is_not_null())
     if model == "time_decay":
         return _time_decay_credit(df, half_life_days)
+    if df.get_column("ts").null_count() == 0:
+        return _position_credit_runs(df, ROLE_WEIGHTS[model])
     return _position_credit(df, ROLE_WEIGHTS[model])
