@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+import numpy as np
 import polars as pl
 
 from socialroi.core.conversions import conform_conversions
@@ -59,6 +60,74 @@ def _contact_then_time(touches: pl.DataFrame) -> bool:
     return not bool((same & back).any())
 
 
+def contact_runs(contact: pl.Series) -> np.ndarray | None:
+    """Where each contact's run of rows starts (bool per row), when every contact's rows are
+    consecutive (one run per contact, in any contact order); None otherwise."""
+    n = contact.len()
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = contact.slice(1).ne_missing(contact.slice(0, n - 1)).to_numpy()
+    heads = contact.gather(np.flatnonzero(new)).sort(nulls_last=True)
+    if heads.len() > 1 and heads.slice(1).eq_missing(heads.slice(0, heads.len() - 1)).any():
+        return None
+    return new
+
+
+def grouped_in_time(touches: pl.DataFrame) -> np.ndarray | None:
+    """contact_runs of `touches` when, besides, each contact's rows are in time order."""
+    new = contact_runs(touches.get_column("contact_id"))
+    if new is None:
+        return None
+    ts = touches.get_column("ts").to_physical().to_numpy()
+    if bool((ts[1:] < ts[:-1])[~new[1:]].any()):
+        return None
+    return new
+
+
+def _assign(
+    touches: pl.DataFrame, conversions: pl.DataFrame, lookback_days: int, carry: Sequence[str]
+) -> pl.DataFrame:
+    """assign_touches on conformed `touches` whose rows are in time order within each contact."""
+    added = ["conversion_id", "conv_ts", *carry]
+    convs = (
+        conform_conversions(conversions)
+        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"), *carry)
+        .sort("contact_id", "conv_ts", "conversion_id")
+    )
+    joined = touches.join_asof(
+        convs,
+        left_on="ts",
+        right_on="conv_ts",
+        by="contact_id",
+        strategy="forward",
+        check_sortedness=False,
+        coalesce=False,
+    )
+    inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
+    return joined.with_columns(pl.when(inside).then(pl.col(c)).alias(c) for c in added)
+
+
+def assign_in_input_order(
+    touchpoints: pl.DataFrame,
+    conversions: pl.DataFrame,
+    *,
+    lookback_days: int = 90,
+    carry: Sequence[str] = (),
+) -> pl.DataFrame | None:
+    """assign_touches keeping the input's row order, when every contact's touches are
+    consecutive rows in time order (as a CRM export lists them); None for any other input.
+
+    Sorting the result by ts (stable) gives exactly assign_touches' result.
+    """
+    if lookback_days < 0:
+        raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
+    added = ["conversion_id", "conv_ts", *carry]
+    touches = conform_touches(touchpoints).drop(added, strict=False)
+    if grouped_in_time(touches) is None:
+        return None
+    return _assign(touches, conversions, lookback_days, carry)
+
+
 def assign_touches(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
@@ -80,11 +149,6 @@ def assign_touches(
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     added = ["conversion_id", "conv_ts", *carry]
     touches = conform_touches(touchpoints).drop(added, strict=False)
-    convs = (
-        conform_conversions(conversions)
-        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"), *carry)
-        .sort("contact_id", "conv_ts", "conversion_id")
-    )
     # Sorting by time alone (stable) is much cheaper than by contact then time, and join_asof
     # with `by` only needs each contact's rows in time order.
     ts = touches.get_column("ts")
@@ -92,14 +156,4 @@ def assign_touches(
         ordered = touches
     else:
         ordered = touches.sort("ts", maintain_order=True)
-    joined = ordered.join_asof(
-        convs,
-        left_on="ts",
-        right_on="conv_ts",
-        by="contact_id",
-        strategy="forward",
-        check_sortedness=False,
-        coalesce=False,
-    )
-    inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
-    return joined.with_columns(pl.when(inside).then(pl.col(c)).alias(c) for c in added)
+    return _assign(ordered, conversions, lookback_days, carry)

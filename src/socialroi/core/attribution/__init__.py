@@ -27,7 +27,7 @@ from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits
 from socialroi.core.attribution.shapley import ShapleyResult, shapley
 from socialroi.core.conversions import conform_conversions
-from socialroi.core.journeys import assign_touches, conform_touches
+from socialroi.core.journeys import assign_in_input_order, assign_touches, conform_touches
 from socialroi.errors import DataError
 
 UNATTRIBUTED = "(unattributed)"
@@ -77,6 +77,8 @@ DATA_DRIVEN_MODELS: tuple[str, ...] = ("markov", "shapley")
 MODELS: dict[str, CreditFn] = {name: partial(_rule, name) for name in RULE_MODELS}
 MODELS["markov"] = _markov
 MODELS["shapley"] = _shapley
+#: The built-in models, to tell them from ones registered under the same name.
+_BUILTIN: dict[str, CreditFn] = dict(MODELS)
 
 
 def register_model(name: str, fn: CreditFn) -> None:
@@ -139,13 +141,41 @@ def credit_models(
     params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days, order=order)
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
     convs = conform_conversions(conversions)
-    journeys = assign_touches(
-        touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
+    in_order = assign_in_input_order(
+        touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS
     )
-    return {
-        model: _with_unattributed(MODELS[model](journeys, params), convs, touches.columns)
-        for model in models
-    }
+    if in_order is None:
+        journeys = assign_touches(
+            touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
+        )
+        return {
+            model: _with_unattributed(MODELS[model](journeys, params), convs, touches.columns)
+            for model in models
+        }
+    # Rows kept in input order (each contact's touches consecutive, in time order): a stable
+    # sort by ts of any subset gives the rows in the order assign_touches would give them (which
+    # is the input order itself when contacts are sorted).
+    store_order = touches.get_column("contact_id").is_sorted()
+
+    def as_assigned(frame: pl.DataFrame, *first: pl.Expr) -> pl.DataFrame:
+        keys = [*first] if store_order else [*first, pl.col("ts")]
+        return frame.sort(keys, maintain_order=True) if keys else frame
+
+    converting = as_assigned(in_order.filter(pl.col("conversion_id").is_not_null()))
+    full: pl.DataFrame | None = None
+    out: dict[str, pl.DataFrame] = {}
+    for model in models:
+        fn = MODELS[model]
+        if model in RULE_MODELS and fn is _BUILTIN[model]:
+            credited = fn(converting, params)
+        elif model in DATA_DRIVEN_MODELS and fn is _BUILTIN[model]:
+            credited = as_assigned(fn(in_order, params), pl.col("conversion_id").is_null())
+        else:
+            if full is None:
+                full = as_assigned(in_order)
+            credited = fn(full, params)
+        out[model] = _with_unattributed(credited, convs, touches.columns)
+    return out
 
 
 def credit_touches(

@@ -17,8 +17,10 @@ spread equally, with no conversion_id. A conversion's credits need not sum to 1.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
+from socialroi.core.journeys import contact_runs
 from socialroi.errors import DataError
 
 _CID = "conversion_id"
@@ -40,30 +42,76 @@ def journeys_from_touches(assigned: pl.DataFrame) -> pl.DataFrame:
     value = pl.col("value").fill_null(0.0) if "value" in assigned.columns else pl.lit(0.0)
     converted = pl.col(_CID).is_not_null()
     contact = assigned.get_column("contact_id")
-    if contact.is_sorted():
-        # Rows grouped by contact in time order (the store's order): a conversion's touches are
-        # one run of rows, so runs number the journeys without ranking any text.
-        new_contact = pl.col("contact_id") != pl.col("contact_id").shift(1)
-        new_conv = pl.col(_CID).ne_missing(pl.col(_CID).shift(1))
-        run = (new_contact | new_conv).fill_null(True).cum_sum().cast(pl.Int64)
-        contact_code = new_contact.fill_null(True).cum_sum().cast(pl.Int64)
-        jid = pl.when(converted).then(run).otherwise(run.max() + contact_code)
-    else:
-        # Dense ranks of plain columns are far cheaper than of a (converted, key) pair;
-        # converting journeys take ids 1..C, a contact's non-converting one C + its rank.
-        conv_rank = pl.col(_CID).rank("dense").cast(pl.Int64)
-        contact_rank = pl.col("contact_id").rank("dense").cast(pl.Int64)
-        jid = (
-            pl.when(converted)
-            .then(conv_rank)
-            .otherwise(conv_rank.max().fill_null(0) + contact_rank)
-        )
+    runs = contact_runs(contact)
+    if runs is not None and assigned.height:
+        # Rows grouped by contact in time order (the store's order, a CRM export's): a
+        # conversion's touches are one run of rows, so runs number the journeys without
+        # ranking any text.
+        return _journeys_by_contact(assigned, runs, value)
+    # Dense ranks of plain columns are far cheaper than of a (converted, key) pair;
+    # converting journeys take ids 1..C, a contact's non-converting one C + its rank.
+    conv_rank = pl.col(_CID).rank("dense").cast(pl.Int64)
+    contact_rank = pl.col("contact_id").rank("dense").cast(pl.Int64)
+    jid = pl.when(converted).then(conv_rank).otherwise(conv_rank.max().fill_null(0) + contact_rank)
     return assigned.select(
         jid.alias("journey_id"),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("step"),
         pl.col("channel").cast(pl.String),
         converted.alias("converted"),
         pl.when(converted).then(value).otherwise(0.0).cast(pl.Float64).alias("value"),
+    )
+
+
+def _journeys_by_contact(assigned: pl.DataFrame, runs: np.ndarray, value: pl.Expr) -> pl.DataFrame:
+    """journeys_from_touches for rows grouped by contact (`runs` flags each contact's first row).
+
+    Rows come out journey by journey, ids increasing: in each contact's block its
+    non-converting touches first, then each conversion's touches, every journey in row order.
+    """
+    n = assigned.height
+    cid = assigned.get_column(_CID)
+    conv = cid.is_not_null().to_numpy()
+    block = np.flatnonzero(runs)
+    contact = np.cumsum(runs) - 1
+    # A row's place: its block's start, plus the earlier rows of its kind in the block, plus
+    # (for converting rows) the block's non-converting rows.
+    conv_before = np.cumsum(conv) - conv
+    free_before = np.arange(n) - conv_before
+    block_conv = conv_before[block][contact]
+    block_free = free_before[block][contact]
+    block_end = np.append(block[1:], n)
+    n_free = (free_before[block_end - 1] + ~conv[block_end - 1]) - free_before[block]
+    place = np.where(
+        conv,
+        block[contact] + n_free[contact] + conv_before - block_conv,
+        block[contact] + free_before - block_free,
+    )
+    order = np.empty(n, dtype=np.int64)
+    order[place] = np.arange(n)
+    rows = assigned.select(
+        pl.col(_CID),
+        pl.col("channel").cast(pl.String),
+        pl.when(pl.col(_CID).is_not_null())
+        .then(value)
+        .otherwise(0.0)
+        .cast(pl.Float64)
+        .alias("value"),
+    )[order]
+    moved_cid = rows.get_column(_CID)
+    moved_contact = contact[order]
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = (moved_contact[1:] != moved_contact[:-1]) | moved_cid.slice(1).ne_missing(
+            moved_cid.slice(0, n - 1)
+        ).to_numpy()
+    return pl.DataFrame(
+        {
+            "journey_id": np.cumsum(new, dtype=np.int64),
+            "step": order,
+            "channel": rows.get_column("channel"),
+            "converted": moved_cid.is_not_null(),
+            "value": rows.get_column("value"),
+        }
     )
 
 
