@@ -67,7 +67,11 @@ def contact_runs(contact: pl.Series) -> np.ndarray | None:
     new = np.ones(n, dtype=bool)
     if n > 1:
         new[1:] = contact.slice(1).ne_missing(contact.slice(0, n - 1)).to_numpy()
-    heads = contact.gather(np.flatnonzero(new)).sort(nulls_last=True)
+    heads = contact.gather(np.flatnonzero(new))
+    # A contact repeated early (rows in time order, say) shows in the first runs: no sort then.
+    if heads.head(1 << 16).is_duplicated().any():
+        return None
+    heads = heads.sort(nulls_last=True)
     if heads.len() > 1 and heads.slice(1).eq_missing(heads.slice(0, heads.len() - 1)).any():
         return None
     return new
