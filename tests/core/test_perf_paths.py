@@ -1,0 +1,191 @@
+"""Fast paths give the same answers as the general ones.
+
+credit_models keeps input order when each contact's touches are consecutive rows in time order;
+journeys_from_touches numbers journeys from contact runs; markov skips its sort for ordered
+journeys and counts transitions with bincounts; rule models compute role positions on arrays.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from socialroi.core.attribution import (
+    _JOURNEY_COLUMNS,
+    MODELS,
+    RULE_MODELS,
+    ModelParams,
+    _with_unattributed,
+    credit_models,
+    journeys_from_touches,
+    markov,
+)
+from socialroi.core.attribution.rules import ROLE_WEIGHTS, _position_credit, rule_credits
+from socialroi.core.conversions import conform_conversions
+from socialroi.core.journeys import (
+    assign_in_input_order,
+    assign_touches,
+    contact_runs,
+    grouped_in_time,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+CHANNELS = ["direct", "email", "linkedin", "search", "x"]
+
+
+def _data(seed: int, contacts: int = 300) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Touches grouped by contact in time order (contacts not sorted), with conversions."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 8, contacts)
+    ids = rng.permutation(contacts)
+    contact = np.repeat([f"c{i}" for i in ids], counts)
+    days = np.concatenate([np.sort(rng.integers(0, 200, k)) for k in counts])
+    touches = pl.DataFrame(
+        {
+            "contact_id": contact,
+            "ts": [T0 + timedelta(days=int(d)) for d in days],
+            "channel": rng.choice(CHANNELS, len(contact)),
+            "post": rng.integers(0, 9, len(contact)),
+        }
+    )
+    buyers = rng.choice(contacts, contacts // 3, replace=False)
+    conv_days = rng.integers(0, 220, len(buyers))
+    conversions = pl.DataFrame(
+        {
+            "conversion_id": [f"k{i}" for i in range(len(buyers))],
+            "contact_id": [f"c{i}" for i in buyers],
+            "ts": [T0 + timedelta(days=int(d)) for d in conv_days],
+            "value": rng.integers(0, 1000, len(buyers)).astype(float),
+            "lead_created_at": [T0 + timedelta(days=int(d) - 10) for d in conv_days],
+            "deal_created_at": [T0 + timedelta(days=int(d) - 3) for d in conv_days],
+        }
+    )
+    return touches, conversions
+
+
+def test_grouped_detection():
+    touches, _ = _data(1)
+    assert grouped_in_time(touches) is not None
+    assert grouped_in_time(touches.sort("ts")) is None
+    assert contact_runs(pl.Series(["a", "a", "b", "a"])) is None
+    runs = contact_runs(pl.Series(["b", "b", "a", "c", "c"]))
+    assert runs is not None
+    assert runs.tolist() == [True, False, True, True, False]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_input_order_assignment_sorts_to_assign_touches(seed):
+    touches, conversions = _data(seed)
+    kept = assign_in_input_order(touches, conversions, carry=("value",))
+    assert kept is not None
+    expected = assign_touches(touches, conversions, carry=("value",))
+    assert_frame_equal(kept.sort("ts", maintain_order=True), expected)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_credit_models_same_on_every_path(seed):
+    touches, conversions = _data(seed)
+    models = [*RULE_MODELS, "markov", "shapley"]
+    fast = credit_models(touches, conversions, models)
+    # The general path: every model on assign_touches' frame (rows by time, text-ranked journeys).
+    convs = conform_conversions(conversions)
+    assigned = assign_touches(touches, convs, carry=_JOURNEY_COLUMNS, keep_order=True)
+    general = {
+        m: _with_unattributed(MODELS[m](assigned, ModelParams()), convs, touches.columns)
+        for m in models
+    }
+    for model in RULE_MODELS:
+        assert_frame_equal(fast[model], general[model])
+    for model in ("markov", "shapley"):
+        assert_frame_equal(fast[model], general[model], check_exact=False, rel_tol=1e-12)
+
+
+def test_journeys_by_contact_runs_match_ranked_journeys():
+    touches, conversions = _data(4)
+    kept = assign_in_input_order(touches, conversions, carry=("value",))
+    assert kept is not None
+    by_runs = journeys_from_touches(kept)
+    assert by_runs["journey_id"].is_sorted()
+    ranked = journeys_from_touches(assign_touches(touches, conversions, carry=("value",)))
+
+    def paths(j: pl.DataFrame) -> list[tuple[object, ...]]:
+        rows = (
+            j.sort("journey_id", "step")
+            .group_by("journey_id", maintain_order=True)
+            .agg(pl.col("channel"), pl.col("converted").first(), pl.col("value").first())
+            .drop("journey_id")
+        )
+        return sorted((tuple(c), conv, v) for c, conv, v in rows.iter_rows())
+
+    assert paths(by_runs) == paths(ranked)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_markov_same_for_any_row_order_and_channel_type(order):
+    touches, conversions = _data(5, contacts=600)
+    journeys = journeys_from_touches(assign_touches(touches, conversions, carry=("value",)))
+    ordered = markov(journeys.sort("journey_id", "step"), order=order)
+    for variant in (
+        journeys.sample(fraction=1.0, shuffle=True, seed=order),
+        journeys.with_columns(pl.col("channel").cast(pl.Categorical)),
+    ):
+        other = markov(variant, order=order)
+        assert_frame_equal(other.credits, ordered.credits, check_exact=False, rel_tol=1e-12)
+        assert_frame_equal(other.transitions, ordered.transitions)
+        assert other.conversion_probability == pytest.approx(ordered.conversion_probability)
+
+
+def test_markov_weights_match_duplicated_journeys():
+    touches, conversions = _data(6)
+    journeys = journeys_from_touches(assign_touches(touches, conversions, carry=("value",)))
+    doubled = pl.concat(
+        [journeys, journeys.with_columns(pl.col("journey_id") + journeys["journey_id"].max())]
+    )
+    weighted = journeys.with_columns(pl.lit(2.0).alias("weight"))
+    a, b = markov(doubled, order=2), markov(weighted, order=2)
+    assert_frame_equal(a.credits, b.credits, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(a.transitions, b.transitions, check_exact=False, rel_tol=1e-12)
+
+
+def test_markov_large_state_space_uses_pair_keys():
+    # 60 channels at order 4: too many states for a dense pair table; same result when shuffled.
+    rng = np.random.default_rng(7)
+    n = 4_000
+    jid = np.sort(rng.integers(0, 800, n))
+    journeys = pl.DataFrame(
+        {
+            "journey_id": jid,
+            "step": np.arange(n),
+            "channel": [f"ch{i:02d}" for i in rng.integers(0, 60, n)],
+            "converted": (jid % 7 == 0),
+            "value": np.where(jid % 7 == 0, 10.0, 0.0),
+        }
+    )
+    a = markov(journeys, order=4)
+    b = markov(journeys.reverse(), order=4)
+    assert_frame_equal(a.credits, b.credits, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(a.transitions, b.transitions)
+
+
+@pytest.mark.parametrize("model", [m for m in RULE_MODELS if m != "time_decay"])
+def test_rule_arrays_match_expressions(model):
+    touches, conversions = _data(8)
+    assigned = assign_touches(
+        touches,
+        conversions,
+        carry=("kind", "value", "lead_created_at", "deal_created_at"),
+    ).with_columns(
+        pl.when(pl.int_range(pl.len()) % 5 == 0)
+        .then(None)
+        .otherwise(pl.col("lead_created_at"))
+        .alias("lead_created_at"),
+        pl.when(pl.int_range(pl.len()) % 7 == 0)
+        .then(None)
+        .otherwise(pl.col("channel"))
+        .alias("channel"),
+    )
+    fast = rule_credits(assigned, model)
+    converting = assigned.filter(pl.col("conversion_id").is_not_null())
+    assert_frame_equal(fast, _position_credit(converting, ROLE_WEIGHTS[model]))
