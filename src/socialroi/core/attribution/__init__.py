@@ -124,6 +124,11 @@ def _with_unattributed(
     return out.select(columns)
 
 
+def _is_builtin_rule(model: str) -> bool:
+    """Whether `model` is a built-in rule model (they read converting touches only)."""
+    return model in RULE_MODELS and MODELS[model] is _BUILTIN[model]
+
+
 def credit_models(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
@@ -148,8 +153,13 @@ def credit_models(
         journeys = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
         )
+        converting = journeys.filter(pl.col("conversion_id").is_not_null())
         return {
-            model: _with_unattributed(MODELS[model](journeys, params), convs, touches.columns)
+            model: _with_unattributed(
+                MODELS[model](converting if _is_builtin_rule(model) else journeys, params),
+                convs,
+                touches.columns,
+            )
             for model in models
         }
     # Rows kept in input order (each contact's touches consecutive, in time order): a stable
@@ -166,7 +176,7 @@ def credit_models(
     out: dict[str, pl.DataFrame] = {}
     for model in models:
         fn = MODELS[model]
-        if model in RULE_MODELS and fn is _BUILTIN[model]:
+        if _is_builtin_rule(model):
             credited = fn(converting, params)
         elif model in DATA_DRIVEN_MODELS and fn is _BUILTIN[model]:
             credited = as_assigned(fn(in_order, params), pl.col("conversion_id").is_null())
@@ -220,13 +230,13 @@ def fit(
     if model not in DATA_DRIVEN_MODELS:
         raise DataError(f"'{model}' is not a data-driven model ({', '.join(DATA_DRIVEN_MODELS)})")
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
-    assigned = assign_touches(
-        touches,
-        conform_conversions(conversions),
-        lookback_days=lookback_days,
-        carry=("value",),
-        keep_order=True,
-    )
+    convs = conform_conversions(conversions)
+    # The result does not depend on row order: keep the input's when that needs no sort.
+    assigned = assign_in_input_order(touches, convs, lookback_days=lookback_days, carry=("value",))
+    if assigned is None:
+        assigned = assign_touches(
+            touches, convs, lookback_days=lookback_days, carry=("value",), keep_order=True
+        )
     journeys = journeys_from_touches(assigned)
     return markov(journeys, order=order) if model == "markov" else shapley(journeys)
 
