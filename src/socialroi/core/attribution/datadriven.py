@@ -72,38 +72,34 @@ def _journeys_by_contact(assigned: pl.DataFrame, runs: np.ndarray, value: pl.Exp
     cid = assigned.get_column(_CID)
     conv = cid.is_not_null().to_numpy()
     block = np.flatnonzero(runs)
-    contact = np.cumsum(runs) - 1
-    # A row's place: its block's start, plus the earlier rows of its kind in the block, plus
-    # (for converting rows) the block's non-converting rows.
-    conv_before = np.cumsum(conv) - conv
-    free_before = np.arange(n) - conv_before
-    block_conv = conv_before[block][contact]
-    block_free = free_before[block][contact]
-    block_end = np.append(block[1:], n)
-    n_free = (free_before[block_end - 1] + ~conv[block_end - 1]) - free_before[block]
-    place = np.where(
-        conv,
-        block[contact] + n_free[contact] + conv_before - block_conv,
-        block[contact] + free_before - block_free,
-    )
-    order = np.empty(n, dtype=np.int64)
-    order[place] = np.arange(n)
-    rows = assigned.select(
-        pl.col(_CID),
-        pl.col("channel").cast(pl.String),
-        pl.when(pl.col(_CID).is_not_null())
-        .then(value)
-        .otherwise(0.0)
-        .cast(pl.Float64)
-        .alias("value"),
-    )[order]
+    size = np.diff(np.append(block, n))
+    conv_cum = np.cumsum(conv)
+    conv_at_start = conv_cum[block] - conv[block]
+    conv_count = conv_cum[block + size - 1] - conv_at_start
+    # Only contacts with a converting touch have rows to move; the others stay where they are.
+    moving = np.repeat(conv_count > 0, size)
+    order = np.arange(n)
+    if moving.any():
+        rows_in = np.flatnonzero(moving)
+        owner = np.repeat(np.arange(len(block)), size)[rows_in]
+        before = conv_cum[rows_in] - conv[rows_in] - conv_at_start[owner]
+        free_count = size[owner] - conv_count[owner]
+        # A row's place: its block's start, plus the earlier rows of its kind in the block,
+        # plus (for converting rows) the block's non-converting rows.
+        place = np.where(
+            conv[rows_in],
+            block[owner] + free_count + before,
+            rows_in - before,
+        )
+        order[place] = rows_in
+    value = pl.when(pl.col(_CID).is_not_null()).then(value).otherwise(0.0).cast(pl.Float64)
+    rows = assigned.select(pl.col(_CID), pl.col("channel").cast(pl.String), value.alias("value"))
+    if moving.any():
+        rows = rows[order]
     moved_cid = rows.get_column(_CID)
-    moved_contact = contact[order]
-    new = np.ones(n, dtype=bool)
+    new = runs.copy()
     if n > 1:
-        new[1:] = (moved_contact[1:] != moved_contact[:-1]) | moved_cid.slice(1).ne_missing(
-            moved_cid.slice(0, n - 1)
-        ).to_numpy()
+        new[1:] |= moved_cid.slice(1).ne_missing(moved_cid.slice(0, n - 1)).to_numpy()
     return pl.DataFrame(
         {
             "journey_id": np.cumsum(new, dtype=np.int64),
