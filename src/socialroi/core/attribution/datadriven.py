@@ -48,6 +48,18 @@ def journeys_from_touches(assigned: pl.DataFrame) -> pl.DataFrame:
         # conversion's touches are one run of rows, so runs number the journeys without
         # ranking any text.
         return _journeys_by_contact(assigned, runs, value)
+    if assigned.height:
+        # Rows by contact hash (stable, so each contact's rows keep their order) are grouped by
+        # contact unless two contacts share a hash and interleave; contact_runs checks that.
+        by_hash = assigned.with_columns(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
+            pl.col("contact_id").hash().alias("_hash"),
+        ).sort("_hash", maintain_order=True)
+        runs = contact_runs(by_hash.get_column("contact_id"))
+        if runs is not None:
+            rows = by_hash.get_column("_row").to_numpy()
+            out = _journeys_by_contact(by_hash, runs, value)
+            return out.with_columns(pl.Series("step", rows[out.get_column("step").to_numpy()]))
     # Dense ranks of plain columns are far cheaper than of a (converted, key) pair;
     # converting journeys take ids 1..C, a contact's non-converting one C + its rank.
     conv_rank = pl.col(_CID).rank("dense").cast(pl.Int64)
