@@ -103,10 +103,18 @@ def _check_model(model: str) -> None:
 
 
 def _with_unattributed(
-    credited: pl.DataFrame, convs: pl.DataFrame, touch_columns: list[str]
+    credited: pl.DataFrame,
+    convs: pl.DataFrame,
+    touch_columns: list[str],
+    missing: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """A model's credited touches plus one (unattributed) row per conversion it left out."""
-    missing = convs.join(credited.select("conversion_id"), on="conversion_id", how="anti")
+    """A model's credited touches plus one (unattributed) row per conversion it left out.
+
+    `missing`, when given, is those conversions already found (the built-in models credit
+    every conversion that has a touch, so one look-up serves them all).
+    """
+    if missing is None:
+        missing = convs.join(credited.select("conversion_id"), on="conversion_id", how="anti")
     unattributed = missing.select(
         "contact_id",
         pl.lit(UNATTRIBUTED).alias("channel"),
@@ -122,6 +130,16 @@ def _with_unattributed(
     unattributed = unattributed.with_columns(pl.col("value").alias("value_credit"))
     out = pl.concat([credited.select(columns), unattributed], how="diagonal_relaxed")
     return out.select(columns)
+
+
+def _is_builtin(model: str) -> bool:
+    """Whether `model` is a built-in model, not one registered under its name."""
+    return MODELS[model] is _BUILTIN.get(model)
+
+
+def _untouched(convs: pl.DataFrame, converting: pl.DataFrame) -> pl.DataFrame:
+    """The conversions no touch belongs to."""
+    return convs.join(converting.select("conversion_id"), on="conversion_id", how="anti")
 
 
 def _is_builtin_rule(model: str) -> bool:
@@ -154,11 +172,13 @@ def credit_models(
             touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
         )
         converting = journeys.filter(pl.col("conversion_id").is_not_null())
+        missing = _untouched(convs, converting)
         return {
             model: _with_unattributed(
                 MODELS[model](converting if _is_builtin_rule(model) else journeys, params),
                 convs,
                 touches.columns,
+                missing if _is_builtin(model) else None,
             )
             for model in models
         }
@@ -172,6 +192,7 @@ def credit_models(
         return frame.sort(keys, maintain_order=True) if keys else frame
 
     converting = as_assigned(in_order.filter(pl.col("conversion_id").is_not_null()))
+    missing = _untouched(convs, converting)
     full: pl.DataFrame | None = None
     out: dict[str, pl.DataFrame] = {}
     for model in models:
@@ -184,7 +205,9 @@ def credit_models(
             if full is None:
                 full = as_assigned(in_order)
             credited = fn(full, params)
-        out[model] = _with_unattributed(credited, convs, touches.columns)
+        out[model] = _with_unattributed(
+            credited, convs, touches.columns, missing if _is_builtin(model) else None
+        )
     return out
 
 
