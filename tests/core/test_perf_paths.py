@@ -16,17 +16,21 @@ from socialroi.core.attribution import (
     _JOURNEY_COLUMNS,
     MODELS,
     RULE_MODELS,
+    MarkovResult,
     ModelParams,
     _with_unattributed,
     credit_models,
+    fit,
     journeys_from_touches,
     markov,
 )
+from socialroi.core.attribution.datadriven import journeys_in_input_order
 from socialroi.core.attribution.rules import ROLE_WEIGHTS, _position_credit, rule_credits
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import (
     assign_in_input_order,
     assign_touches,
+    conform_touches,
     contact_runs,
     grouped_in_time,
 )
@@ -189,3 +193,36 @@ def test_rule_arrays_match_expressions(model):
     fast = rule_credits(assigned, model)
     converting = assigned.filter(pl.col("conversion_id").is_not_null())
     assert_frame_equal(fast, _position_credit(converting, ROLE_WEIGHTS[model]))
+
+
+@pytest.mark.parametrize("codes", [False, True])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_journeys_in_input_order_match_assigned_journeys(seed, codes):
+    touches, conversions = _data(seed)
+    convs = conform_conversions(conversions)
+    fast = journeys_in_input_order(conform_touches(touches), convs, 90, codes=codes)
+    assert fast is not None
+    kept = assign_in_input_order(touches, convs, carry=("value",))
+    assert kept is not None
+    expected = journeys_from_touches(kept)
+    assert_frame_equal(fast.with_columns(pl.col("channel").cast(pl.String)), expected)
+    assert journeys_in_input_order(conform_touches(touches.sort("ts")), convs, 90) is None
+
+
+@pytest.mark.parametrize("order", [1, 4])
+def test_fit_same_on_every_path(order):
+    touches, conversions = _data(6, contacts=600)
+    fast = fit(touches, conversions, "markov", order=order)
+    general = markov(
+        journeys_from_touches(assign_touches(touches, conversions, carry=("value",))),
+        order=order,
+    )
+    assert isinstance(fast, MarkovResult)
+    assert_frame_equal(fast.credits, general.credits, check_exact=False, rel_tol=1e-12)
+    assert fast.conversion_probability == pytest.approx(general.conversion_probability, rel=1e-12)
+    kept = assign_in_input_order(touches, conversions, carry=("value",))
+    assert kept is not None
+    before = markov(journeys_from_touches(kept), order=order)
+    assert_frame_equal(fast.credits, before.credits)
+    assert_frame_equal(fast.transitions, before.transitions)
+    assert fast.conversion_probability == before.conversion_probability

@@ -22,7 +22,11 @@ from functools import partial
 
 import polars as pl
 
-from socialroi.core.attribution.datadriven import journeys_from_touches, spread_credits
+from socialroi.core.attribution.datadriven import (
+    journeys_from_touches,
+    journeys_in_input_order,
+    spread_credits,
+)
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits
 from socialroi.core.attribution.shapley import ShapleyResult, shapley
@@ -254,13 +258,15 @@ def fit(
         raise DataError(f"'{model}' is not a data-driven model ({', '.join(DATA_DRIVEN_MODELS)})")
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
     convs = conform_conversions(conversions)
+    if lookback_days < 0:
+        raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     # The result does not depend on row order: keep the input's when that needs no sort.
-    assigned = assign_in_input_order(touches, convs, lookback_days=lookback_days, carry=("value",))
-    if assigned is None:
+    journeys = journeys_in_input_order(touches, convs, lookback_days, codes=model == "markov")
+    if journeys is None:
         assigned = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=("value",), keep_order=True
         )
-    journeys = journeys_from_touches(assigned)
+        journeys = journeys_from_touches(assigned)
     return markov(journeys, order=order) if model == "markov" else shapley(journeys)
 
 

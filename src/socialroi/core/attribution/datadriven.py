@@ -17,10 +17,12 @@ spread equally, with no conversion_id. A conversion's credits need not sum to 1.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import polars as pl
 
-from socialroi.core.journeys import contact_runs
+from socialroi.core.journeys import contact_runs, grouped_in_time
 from socialroi.errors import DataError
 
 _CID = "conversion_id"
@@ -119,6 +121,88 @@ def _journeys_by_contact(assigned: pl.DataFrame, runs: np.ndarray, value: pl.Exp
             "channel": rows.get_column("channel"),
             "converted": moved_cid.is_not_null(),
             "value": rows.get_column("value"),
+        }
+    )
+
+
+def journeys_in_input_order(
+    touches: pl.DataFrame, convs: pl.DataFrame, lookback_days: int, *, codes: bool = False
+) -> pl.DataFrame | None:
+    """journeys_from_touches(assign_in_input_order(touches, convs, carry=("value",))), for
+    conformed `touches` and `convs`, when each contact's touches are consecutive rows in time
+    order; None otherwise.
+
+    Only contact, time and channel are read, and conversions are told apart by their row number,
+    not their id. With `codes` the channel comes out categorical (the same channels and order).
+    """
+    runs = grouped_in_time(touches)
+    if runs is None or touches.height == 0:
+        return None
+    right = (
+        convs.select(
+            "contact_id",
+            pl.col("ts").alias("conv_ts"),
+            "conversion_id",
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_k"),
+        )
+        .sort("contact_id", "conv_ts", "conversion_id")
+        .drop("conversion_id")
+    )
+    joined = touches.select("contact_id", "ts").join_asof(
+        right,
+        left_on="ts",
+        right_on="conv_ts",
+        by="contact_id",
+        strategy="forward",
+        check_sortedness=False,
+        coalesce=False,
+    )
+    inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
+    k = joined.select(pl.when(inside).then(pl.col("_k")).fill_null(-1)).to_series().to_numpy()
+    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+    channel = touches.get_column("channel")
+    channel = channel.cast(pl.Categorical) if codes else channel.cast(pl.String)
+    return _journeys_from_index(runs, k, channel, value)
+
+
+def _journeys_from_index(
+    runs: np.ndarray, k: np.ndarray, channel: pl.Series, conv_value: np.ndarray
+) -> pl.DataFrame:
+    """_journeys_by_contact with each row's conversion as an index `k` (-1: none)."""
+    n = len(k)
+    conv = k >= 0
+    block = np.flatnonzero(runs)
+    size = np.diff(np.append(block, n))
+    conv_cum = np.cumsum(conv)
+    conv_at_start: np.ndarray = conv_cum[block] - conv[block]
+    conv_count: np.ndarray = conv_cum[block + size - 1] - conv_at_start
+    moving = np.repeat(conv_count > 0, size)
+    order = np.arange(n)
+    if moving.any():
+        rows_in = np.flatnonzero(moving)
+        owner = np.repeat(np.arange(len(block)), size)[rows_in]
+        before: np.ndarray = conv_cum[rows_in] - conv[rows_in] - conv_at_start[owner]
+        free_count = size[owner] - conv_count[owner]
+        place = np.where(
+            conv[rows_in],
+            block[owner] + free_count + before,
+            rows_in - before,
+        )
+        order[place] = rows_in
+        k = k[order]
+        channel = channel.gather(order)
+    new = runs.copy()
+    if n > 1:
+        new[1:] |= k[1:] != k[:-1]
+    converted = k >= 0
+    value = np.where(converted, conv_value[np.maximum(k, 0)], 0.0) if len(conv_value) else 0.0
+    return pl.DataFrame(
+        {
+            "journey_id": np.cumsum(new, dtype=np.int64),
+            "step": order,
+            "channel": channel.alias("channel"),
+            "converted": converted,
+            "value": np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)),
         }
     )
 
