@@ -226,3 +226,38 @@ def test_fit_same_on_every_path(order):
     assert_frame_equal(fast.credits, before.credits)
     assert_frame_equal(fast.transitions, before.transitions)
     assert fast.conversion_probability == before.conversion_probability
+
+
+def test_credit_models_fast_path_credit_off_converting_journeys():
+    # x is only in a journey that does not convert, yet the order-1 chain routes walkers
+    # through it, so its credit stays on its own touches; a custom model reads every touch.
+    day = timedelta(days=1)
+    touches = pl.DataFrame(
+        {
+            "contact_id": ["c1", "c1", "c1", "c2", "c3", "c3"],
+            "ts": [T0, T0 + day, T0 + 2 * day, T0, T0, T0 + day],
+            "channel": ["a", "x", "a", "a", "a", "b"],
+        }
+    )
+    conversions = pl.DataFrame(
+        {
+            "conversion_id": ["k1", "k2"],
+            "contact_id": ["c2", "c3"],
+            "ts": [T0 + 3 * day, T0 + 3 * day],
+            "value": [5.0, 7.0],
+        }
+    )
+    MODELS["_every_touch"] = lambda frame, params: frame.with_columns(credit=pl.lit(1.0))
+    try:
+        models = ["markov", "shapley", "linear", "_every_touch"]
+        fast = credit_models(touches, conversions, models)
+        convs = conform_conversions(conversions)
+        assigned = assign_touches(touches, convs, carry=_JOURNEY_COLUMNS, keep_order=True)
+        for model in models:
+            general = _with_unattributed(
+                MODELS[model](assigned, ModelParams()), convs, touches.columns
+            )
+            assert_frame_equal(fast[model], general, check_exact=False, rel_tol=1e-12)
+        assert (fast["markov"].get_column("channel") == "x").any()
+    finally:
+        del MODELS["_every_touch"]

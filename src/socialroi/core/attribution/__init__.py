@@ -20,11 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import polars as pl
 
 from socialroi.core.attribution.datadriven import (
+    journeys_from_index,
     journeys_from_touches,
     journeys_in_input_order,
+    runs_and_index,
     spread_credits,
 )
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
@@ -151,6 +154,14 @@ def _is_builtin_rule(model: str) -> bool:
     return model in RULE_MODELS and MODELS[model] is _BUILTIN[model]
 
 
+def _credits_off_journeys(by_channel: pl.DataFrame, converting: pl.DataFrame) -> bool:
+    """Whether a channel holds credit without being in any converting journey (spread_credits
+    then puts it on non-converting touches)."""
+    credited = by_channel.filter((pl.col("conversions") != 0) | (pl.col("value") != 0))
+    held = converting.get_column("channel").unique()
+    return not bool(credited.get_column("channel").cast(pl.String).is_in(held).all())
+
+
 def credit_models(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
@@ -168,10 +179,10 @@ def credit_models(
     params = ModelParams(lookback_days=lookback_days, half_life_days=half_life_days, order=order)
     touches = conform_touches(touchpoints).rename(touch_renames(touchpoints.columns))
     convs = conform_conversions(conversions)
-    in_order = assign_in_input_order(
-        touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS
-    )
-    if in_order is None:
+    if lookback_days < 0:
+        raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
+    found = runs_and_index(touches, convs, lookback_days)
+    if found is None:
         journeys = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
         )
@@ -186,29 +197,57 @@ def credit_models(
             )
             for model in models
         }
-    # Rows kept in input order (each contact's touches consecutive, in time order): a stable
-    # sort by ts of any subset gives the rows in the order assign_touches would give them (which
-    # is the input order itself when contacts are sorted).
+    # Each contact's touches are consecutive rows in time order: `index` numbers each touch's
+    # conversion (a row of convs, -1 for none) in input order. A stable sort by ts of any
+    # subset gives the rows in the order assign_touches would give them (which is the input
+    # order itself when contacts are sorted).
+    runs, index = found
     store_order = touches.get_column("contact_id").is_sorted()
 
     def as_assigned(frame: pl.DataFrame, *first: pl.Expr) -> pl.DataFrame:
         keys = [*first] if store_order else [*first, pl.col("ts")]
         return frame.sort(keys, maintain_order=True) if keys else frame
 
-    converting = as_assigned(in_order.filter(pl.col("conversion_id").is_not_null()))
+    rows = np.flatnonzero(index >= 0)
+    added = convs.select("conversion_id", pl.col("ts").alias("conv_ts"), *_JOURNEY_COLUMNS)
+    converting = as_assigned(
+        touches[rows].hstack(added[index[rows]].get_columns()),
+    )
     missing = _untouched(convs, converting)
     full: pl.DataFrame | None = None
+
+    def in_order() -> pl.DataFrame:
+        # Every touch with its conversion's columns (input order), for models that read them all.
+        nonlocal full
+        if full is None:
+            full = assign_in_input_order(
+                touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS
+            )
+        if full is None:  # pragma: no cover - runs_and_index found the same grouping
+            raise AssertionError("touches are no longer grouped by contact")
+        return full
+
     out: dict[str, pl.DataFrame] = {}
     for model in models:
         fn = MODELS[model]
         if _is_builtin_rule(model):
             credited = fn(converting, params)
         elif model in DATA_DRIVEN_MODELS and fn is _BUILTIN[model]:
-            credited = as_assigned(fn(in_order, params), pl.col("conversion_id").is_null())
+            channel = touches.get_column("channel")
+            value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+            if model == "markov":
+                journeys = journeys_from_index(runs, index, channel.cast(pl.Categorical), value)
+                by_channel = markov(journeys, order=params.order).credits
+            else:
+                by_channel = shapley(journeys_from_index(runs, index, channel, value)).credits
+            if _credits_off_journeys(by_channel, converting):
+                credited = as_assigned(
+                    spread_credits(in_order(), by_channel), pl.col("conversion_id").is_null()
+                )
+            else:
+                credited = spread_credits(converting, by_channel)
         else:
-            if full is None:
-                full = as_assigned(in_order)
-            credited = fn(full, params)
+            credited = fn(as_assigned(in_order()), params)
         out[model] = _with_unattributed(
             credited, convs, touches.columns, missing if _is_builtin(model) else None
         )

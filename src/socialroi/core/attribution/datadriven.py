@@ -135,6 +135,22 @@ def journeys_in_input_order(
     Only contact, time and channel are read, and conversions are told apart by their row number,
     not their id. With `codes` the channel comes out categorical (the same channels and order).
     """
+    found = runs_and_index(touches, convs, lookback_days)
+    if found is None:
+        return None
+    runs, k = found
+    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+    channel = touches.get_column("channel")
+    channel = channel.cast(pl.Categorical) if codes else channel.cast(pl.String)
+    return journeys_from_index(runs, k, channel, value)
+
+
+def runs_and_index(
+    touches: pl.DataFrame, convs: pl.DataFrame, lookback_days: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """For conformed `touches` whose contacts' touches are consecutive rows in time order:
+    grouped_in_time's contact runs and each touch's conversion as a row number of `convs`
+    (-1: none), as assign_touches assigns them. None for any other input."""
     runs = grouped_in_time(touches)
     if runs is None or touches.height == 0:
         return None
@@ -159,13 +175,10 @@ def journeys_in_input_order(
     )
     inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
     k = joined.select(pl.when(inside).then(pl.col("_k")).fill_null(-1)).to_series().to_numpy()
-    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
-    channel = touches.get_column("channel")
-    channel = channel.cast(pl.Categorical) if codes else channel.cast(pl.String)
-    return _journeys_from_index(runs, k, channel, value)
+    return runs, k
 
 
-def _journeys_from_index(
+def journeys_from_index(
     runs: np.ndarray, k: np.ndarray, channel: pl.Series, conv_value: np.ndarray
 ) -> pl.DataFrame:
     """_journeys_by_contact with each row's conversion as an index `k` (-1: none)."""
