@@ -25,7 +25,12 @@ from socialroi.core.attribution import (
     markov,
 )
 from socialroi.core.attribution.datadriven import journeys_in_input_order
-from socialroi.core.attribution.rules import ROLE_WEIGHTS, _position_credit, rule_credits
+from socialroi.core.attribution.rules import (
+    ROLE_WEIGHTS,
+    _position_credit,
+    rule_credits,
+    rule_credits_all,
+)
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import (
     assign_in_input_order,
@@ -261,3 +266,12 @@ def test_credit_models_fast_path_credit_off_converting_journeys():
         assert (fast["markov"].get_column("channel") == "x").any()
     finally:
         del MODELS["_every_touch"]
+
+
+def test_rule_credits_all_match_one_at_a_time():
+    touches, conversions = _data(7)
+    assigned = assign_touches(touches, conversions, carry=_JOURNEY_COLUMNS)
+    together = rule_credits_all(assigned, RULE_MODELS, half_life_days=3.0)
+    for model in RULE_MODELS:
+        assert_frame_equal(together[model], rule_credits(assigned, model, half_life_days=3.0))
+    assert rule_credits_all(assigned, (), half_life_days=-1.0) == {}

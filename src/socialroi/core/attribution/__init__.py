@@ -31,7 +31,7 @@ from socialroi.core.attribution.datadriven import (
     spread_credits,
 )
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
-from socialroi.core.attribution.rules import RULE_MODELS, rule_credits
+from socialroi.core.attribution.rules import RULE_MODELS, rule_credits, rule_credits_all
 from socialroi.core.attribution.shapley import ShapleyResult, shapley
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import assign_in_input_order, assign_touches, conform_touches
@@ -227,11 +227,14 @@ def credit_models(
             raise AssertionError("touches are no longer grouped by contact")
         return full
 
+    rules = rule_credits_all(
+        converting, [m for m in models if _is_builtin_rule(m)], half_life_days=half_life_days
+    )
     out: dict[str, pl.DataFrame] = {}
     for model in models:
         fn = MODELS[model]
-        if _is_builtin_rule(model):
-            credited = fn(converting, params)
+        if model in rules:
+            credited = rules[model]
         elif model in DATA_DRIVEN_MODELS and fn is _BUILTIN[model]:
             channel = touches.get_column("channel")
             value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()

@@ -14,6 +14,8 @@ Repeated touches of one channel all count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
@@ -112,32 +114,55 @@ def _group_runs(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return keyed.get_column("_i").to_numpy(), np.flatnonzero(new), np.cumsum(new) - 1
 
 
-def _position_credit_runs(df: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
+class _Groups:
+    """A frame's rows grouped by conversion (see _group_runs), with each role's position in its
+    conversion worked out once for every model that reads it."""
+
+    def __init__(self, df: pl.DataFrame) -> None:
+        self.df = df
+        self.order, self.starts, self.group = _group_runs(df)
+        self.rows = len(self.order)
+        self.size = np.diff(np.append(self.starts, self.rows))
+        self.rank = np.arange(self.rows) - self.starts[self.group]
+        self._at: dict[str, np.ndarray] = {}
+
+    def at(self, role: str) -> np.ndarray:
+        """Position of the touch holding `role` in each conversion (-1: none)."""
+        if role not in self._at:
+            self._at[role] = self._role_at(role)
+        return self._at[role]
+
+    def _role_at(self, role: str) -> np.ndarray:
+        size, rank, starts = self.size, self.rank, self.starts
+        if role == "first":
+            return np.zeros(len(starts), dtype=np.int64)
+        if role == "last":
+            return size - 1
+        if role == "last_non_direct":
+            cond = pl.col("channel").fill_null("") != DIRECT
+        else:
+            cond = (pl.col("ts") <= pl.col(f"{role}_created_at")).fill_null(False)
+        held = self.df.select(cond).to_series().to_numpy()[self.order]
+        top = np.maximum.reduceat(np.where(held, rank, -1), starts) if self.rows else size
+        if role == "last_non_direct":
+            top = np.where(top < 0, size - 1, top)
+        return top
+
+
+def _position_credit_runs(
+    df: pl.DataFrame, weights: dict[str, float], groups: _Groups | None = None
+) -> pl.DataFrame:
     """_position_credit on arrays: one stable sort by conversion, then per-group reductions.
 
     The same operations in the same order as the expression form, so the credits are identical.
+    `groups` (of `df`) may be shared by several models.
     """
     roles = [r for r in weights if r != "middle"]
-    order, starts, group = _group_runs(df)
-    rows = len(order)
-    size = np.diff(np.append(starts, rows))
-    rank = np.arange(rows) - starts[group]
-    at: dict[str, np.ndarray] = {}
-    for role in roles:
-        if role == "first":
-            at[role] = np.zeros(len(starts), dtype=np.int64)
-        elif role == "last":
-            at[role] = size - 1
-        else:
-            if role == "last_non_direct":
-                cond = pl.col("channel").fill_null("") != DIRECT
-            else:
-                cond = (pl.col("ts") <= pl.col(f"{role}_created_at")).fill_null(False)
-            held = df.select(cond).to_series().to_numpy()[order]
-            top = np.maximum.reduceat(np.where(held, rank, -1), starts) if rows else size
-            if role == "last_non_direct":
-                top = np.where(top < 0, size - 1, top)
-            at[role] = top
+    if groups is None:
+        groups = _Groups(df)
+    order, starts, group, rows = groups.order, groups.starts, groups.group, groups.rows
+    size, rank = groups.size, groups.rank
+    at = {role: groups.at(role) for role in roles}
     holds = [rank == at[role][group] for role in roles]
     mid = ~np.logical_or.reduce(holds) if holds else np.ones(rows, dtype=bool)
     n_mid = (np.add.reduceat(mid.astype(np.int64), starts) if rows else size)[group]
@@ -178,13 +203,32 @@ def rule_credits(
     conversion's lead_created_at and deal_created_at; rows with a null conversion_id are ignored.
     Each conversion's credits sum to 1.
     """
-    if model not in RULE_MODELS:
-        raise DataError(f"unknown rule model '{model}'; rule models are: {', '.join(RULE_MODELS)}")
+    return rule_credits_all(journeys, (model,), half_life_days=half_life_days)[model]
+
+
+def rule_credits_all(
+    journeys: pl.DataFrame, models: Sequence[str], *, half_life_days: float = 7.0
+) -> dict[str, pl.DataFrame]:
+    """rule_credits for each of `models` (rule models), grouping the touches only once."""
+    if not models:
+        return {}
+    for model in models:
+        if model not in RULE_MODELS:
+            raise DataError(
+                f"unknown rule model '{model}'; rule models are: {', '.join(RULE_MODELS)}"
+            )
     if not half_life_days > 0:
         raise DataError(f"half-life must be more than 0 days, not {half_life_days}")
     df = journeys.filter(pl.col(_CID).is_not_null())
-    if model == "time_decay":
-        return _time_decay_credit(df, half_life_days)
-    if df.get_column("ts").null_count() == 0:
-        return _position_credit_runs(df, ROLE_WEIGHTS[model])
-    return _position_credit(df, ROLE_WEIGHTS[model])
+    groups: _Groups | None = None
+    out: dict[str, pl.DataFrame] = {}
+    for model in models:
+        if model == "time_decay":
+            out[model] = _time_decay_credit(df, half_life_days)
+        elif df.get_column("ts").null_count() == 0:
+            if groups is None:
+                groups = _Groups(df)
+            out[model] = _position_credit_runs(df, ROLE_WEIGHTS[model], groups)
+        else:
+            out[model] = _position_credit(df, ROLE_WEIGHTS[model])
+    return out
