@@ -59,7 +59,8 @@ def _channel_codes(column: pl.Series) -> tuple[list[str], pl.Series]:
 
 def _ordered(journeys: pl.DataFrame) -> pl.DataFrame:
     """The columns markov reads, rows sorted by (journey_id, step); no sort when already so."""
-    narrow = journeys.select("journey_id", "step", "code", "converted", "value", "weight")
+    wanted = ["journey_id", "step", "code", "converted", "value", "weight"]
+    narrow = journeys.select(c for c in wanted if c in journeys.columns)
     if narrow.height < 2:
         return narrow
     jid, step = narrow.get_column("journey_id"), narrow.get_column("step")
@@ -100,8 +101,20 @@ def _encode(journeys: pl.DataFrame, channels: list[str], order: int, *, unit: bo
         state[j:] += shifted
     starts = np.flatnonzero(new_journey)
     converted = journeys.get_column("converted").to_numpy()[starts].astype(bool)
-    weight = journeys.get_column("weight").cast(pl.Float64).to_numpy()
     value = journeys.get_column("value").cast(pl.Float64).to_numpy()[starts]
+    if unit:
+        # Every weight is 1: read-only views of one 1.0 stand in for the weight arrays.
+        one = np.ones(1)
+        return _States(
+            state,
+            first,
+            converted,
+            np.broadcast_to(one, state.shape),
+            np.broadcast_to(one, starts.shape),
+            value,
+            unit,
+        )
+    weight = journeys.get_column("weight").cast(pl.Float64).to_numpy()
     return _States(state, first, converted, weight[keep], weight[starts], value, unit)
 
 
@@ -245,14 +258,18 @@ def markov(
     if missing:
         raise DataError(f"journeys need column(s) {sorted(missing)}")
     columns = journeys.columns
-    weight = pl.col("weight").cast(pl.Float64) if "weight" in columns else pl.lit(1.0)
+    weights = (
+        [pl.col("weight").cast(pl.Float64).fill_null(0.0).alias("weight")]
+        if "weight" in columns
+        else []
+    )
     channels, code = _channel_codes(journeys.get_column("channel"))
     journeys = _ordered(
         journeys.with_columns(
             code,
             pl.col("converted").fill_null(False).cast(pl.Boolean),
             pl.col("value").cast(pl.Float64).fill_null(0.0),
-            weight.fill_null(0.0).alias("weight"),
+            *weights,
         )
     )
     states = _encode(journeys, channels, order, unit="weight" not in columns)
