@@ -174,8 +174,10 @@ def runs_and_index(
         coalesce=False,
     )
     inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
-    k = joined.select(pl.when(inside).then(pl.col("_k")).fill_null(-1)).to_series().to_numpy()
-    return runs, k
+    index = pl.when(inside).then(pl.col("_k")).fill_null(-1)
+    if convs.height < 2**31:
+        index = index.cast(pl.Int32)
+    return runs, joined.select(index).to_series().to_numpy()
 
 
 def journeys_from_index(
@@ -186,14 +188,15 @@ def journeys_from_index(
     conv = k >= 0
     block = np.flatnonzero(runs)
     size = np.diff(np.append(block, n))
-    conv_cum = np.cumsum(conv)
+    conv_cum = np.cumsum(conv, dtype=np.int32 if n < 2**31 else np.int64)
     conv_at_start: np.ndarray = conv_cum[block] - conv[block]
     conv_count: np.ndarray = conv_cum[block + size - 1] - conv_at_start
-    moving = np.repeat(conv_count > 0, size)
+    # Only contacts with a converting touch have rows to move; the others stay where they are.
+    moved = conv_count > 0
     order = np.arange(n)
-    if moving.any():
-        rows_in = np.flatnonzero(moving)
-        owner = np.repeat(np.arange(len(block)), size)[rows_in]
+    if moved.any():
+        rows_in = np.flatnonzero(np.repeat(moved, size))
+        owner = np.repeat(np.flatnonzero(moved), size[moved])
         before: np.ndarray = conv_cum[rows_in] - conv[rows_in] - conv_at_start[owner]
         free_count = size[owner] - conv_count[owner]
         place = np.where(
@@ -201,21 +204,26 @@ def journeys_from_index(
             block[owner] + free_count + before,
             rows_in - before,
         )
+        del owner, before, free_count
         order[place] = rows_in
+        del place, rows_in
         k = k[order]
         channel = channel.gather(order)
+    del conv_cum, conv
     new = runs.copy()
     if n > 1:
         new[1:] |= k[1:] != k[:-1]
     converted = k >= 0
-    value = np.where(converted, conv_value[np.maximum(k, 0)], 0.0) if len(conv_value) else 0.0
+    value = np.zeros(n)
+    hit = np.flatnonzero(converted)
+    value[hit] = conv_value[k[hit]]
     return pl.DataFrame(
         {
             "journey_id": np.cumsum(new, dtype=np.int64),
             "step": order,
             "channel": channel.alias("channel"),
             "converted": converted,
-            "value": np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)),
+            "value": value,
         }
     )
 
