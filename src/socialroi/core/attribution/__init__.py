@@ -227,32 +227,36 @@ def credit_models(
             raise AssertionError("touches are no longer grouped by contact")
         return full
 
-    rules = rule_credits_all(
-        converting, [m for m in models if _is_builtin_rule(m)], half_life_days=half_life_days
-    )
-    out: dict[str, pl.DataFrame] = {}
+    # Data-driven models first: their work on every touch then peaks before the rule models'
+    # results are held.
+    credited: dict[str, pl.DataFrame] = {}
     for model in models:
-        fn = MODELS[model]
-        if model in rules:
-            credited = rules[model]
-        elif model in DATA_DRIVEN_MODELS and fn is _BUILTIN[model]:
+        if model in DATA_DRIVEN_MODELS and MODELS[model] is _BUILTIN[model]:
             channel = touches.get_column("channel")
             value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
             if model == "markov":
                 journeys = journeys_from_index(runs, index, channel.cast(pl.Categorical), value)
                 by_channel = markov(journeys, order=params.order).credits
+                del journeys
             else:
                 by_channel = shapley(journeys_from_index(runs, index, channel, value)).credits
             if _credits_off_journeys(by_channel, converting):
-                credited = as_assigned(
+                credited[model] = as_assigned(
                     spread_credits(in_order(), by_channel), pl.col("conversion_id").is_null()
                 )
             else:
-                credited = spread_credits(converting, by_channel)
-        else:
-            credited = fn(as_assigned(in_order()), params)
+                credited[model] = spread_credits(converting, by_channel)
+    credited.update(
+        rule_credits_all(
+            converting, [m for m in models if _is_builtin_rule(m)], half_life_days=half_life_days
+        )
+    )
+    out: dict[str, pl.DataFrame] = {}
+    for model in models:
+        if model not in credited:
+            credited[model] = MODELS[model](as_assigned(in_order()), params)
         out[model] = _with_unattributed(
-            credited, convs, touches.columns, missing if _is_builtin(model) else None
+            credited[model], convs, touches.columns, missing if _is_builtin(model) else None
         )
     return out
 
