@@ -88,16 +88,12 @@ def grouped_in_time(touches: pl.DataFrame) -> np.ndarray | None:
     return new
 
 
-def _assign(
-    touches: pl.DataFrame, conversions: pl.DataFrame, lookback_days: int, carry: Sequence[str]
-) -> pl.DataFrame:
-    """assign_touches on conformed `touches` whose rows are in time order within each contact."""
-    added = ["conversion_id", "conv_ts", *carry]
-    convs = (
-        conform_conversions(conversions)
-        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"), *carry)
-        .sort("contact_id", "conv_ts", "conversion_id")
-    )
+def match_forward(
+    touches: pl.DataFrame, convs: pl.DataFrame, *, lookback_days: int
+) -> tuple[pl.DataFrame, pl.Expr]:
+    """The assignment rule in one place: each touch joined to the first conversion of the same
+    contact at or after it (`convs` has contact_id and conv_ts, sorted by them), and the
+    expression that is true where that conversion lies within the lookback window."""
     joined = touches.join_asof(
         convs,
         left_on="ts",
@@ -108,6 +104,20 @@ def _assign(
         coalesce=False,
     )
     inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
+    return joined, inside
+
+
+def _assign(
+    touches: pl.DataFrame, conversions: pl.DataFrame, lookback_days: int, carry: Sequence[str]
+) -> pl.DataFrame:
+    """assign_touches on conformed `touches` whose rows are in time order within each contact."""
+    added = ["conversion_id", "conv_ts", *carry]
+    convs = (
+        conform_conversions(conversions)
+        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"), *carry)
+        .sort("contact_id", "conv_ts", "conversion_id")
+    )
+    joined, inside = match_forward(touches, convs, lookback_days=lookback_days)
     return joined.with_columns(pl.when(inside).then(pl.col(c)).alias(c) for c in added)
 
 

@@ -17,12 +17,10 @@ spread equally, with no conversion_id. A conversion's credits need not sum to 1.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import polars as pl
 
-from socialroi.core.journeys import contact_runs, grouped_in_time
+from socialroi.core.journeys import contact_runs, grouped_in_time, match_forward
 from socialroi.errors import DataError
 
 _CID = "conversion_id"
@@ -164,16 +162,9 @@ def runs_and_index(
         .sort("contact_id", "conv_ts", "conversion_id")
         .drop("conversion_id")
     )
-    joined = touches.select("contact_id", "ts").join_asof(
-        right,
-        left_on="ts",
-        right_on="conv_ts",
-        by="contact_id",
-        strategy="forward",
-        check_sortedness=False,
-        coalesce=False,
+    joined, inside = match_forward(
+        touches.select("contact_id", "ts"), right, lookback_days=lookback_days
     )
-    inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
     index = pl.when(inside).then(pl.col("_k")).fill_null(-1)
     if convs.height < 2**31:
         index = index.cast(pl.Int32)
