@@ -28,9 +28,6 @@ Values (surrounding spaces are dropped; an empty cell is empty)
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,13 +36,14 @@ from pathlib import Path
 import polars as pl
 
 from socialroi import schema
-from socialroi.adapters._headers import DEFAULT_EMPTY, check_header, derive, resolve
+from socialroi.adapters._csv import located_error as _err
+from socialroi.adapters._csv import read_csv_bytes
+from socialroi.adapters._headers import DEFAULT_EMPTY, derive, resolve
 from socialroi.errors import DataError
 from socialroi.store import Store
 
 __all__ = ["ImportResult", "import_file", "read_table_file"]
 
-ROW_NOTE = "rows counted as in a spreadsheet, header = row 1"
 _EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 _CURRENCY = "$€£¥₹"
 _OTHER_DATES = ("%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y")
@@ -76,12 +74,6 @@ class ImportResult:
     rows_updated: int
 
 
-def _err(message: str, file: str, row: int | None = None, column: str | None = None) -> DataError:
-    note = f" ({ROW_NOTE})" if row is not None and row > 1 else ""
-    return DataError(message + note, file=file, row=row, column=column)
-
-
-# -- reading ------------------------------------------------------------------------------------
 def _read_excel(path: Path, sheet: str | None, file: str) -> pl.DataFrame:
     import fastexcel
 
@@ -105,35 +97,6 @@ def _read_excel(path: Path, sheet: str | None, file: str) -> pl.DataFrame:
     return df
 
 
-def _read_csv(data: bytes, delimiter: str, encoding: str, file: str) -> pl.DataFrame:
-    try:
-        utf8 = codecs.lookup(encoding).name == "utf-8"
-        text = data.decode(encoding)
-    except LookupError:
-        raise _err(f"unknown encoding '{encoding}'", file) from None
-    except UnicodeDecodeError as exc:
-        row, column = _position(data[: exc.start].decode(encoding, "replace"), delimiter)
-        bom16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
-        hint = (
-            "the file starts with a UTF-16 byte-order mark: use --encoding utf-16"
-            if bom16
-            else "if it was saved by Excel or another Windows program, try --encoding cp1252"
-        )
-        raise _err(
-            f"not valid {encoding} text (byte 0x{data[exc.start]:02x}); {hint}", file, row, column
-        ) from None
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise _err("the file is empty", file)
-    payload = data.removeprefix(codecs.BOM_UTF8) if utf8 else text.encode()
-    try:
-        df = pl.read_csv(payload, separator=delimiter, infer_schema=False, quote_char='"')
-    except pl.exceptions.PolarsError as exc:
-        raise _csv_problem(text, delimiter, file, exc) from None
-    check_header(df.columns, delimiter, file)
-    return df
-
-
 def _read_raw(
     path: Path, sheet: str | None, delimiter: str | None, encoding: str, file: str
 ) -> pl.DataFrame:
@@ -151,7 +114,7 @@ def _read_raw(
         raise _err("--sheet applies to Excel workbooks; this file is read as CSV", file)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    return _read_csv(data, delimiter, encoding, file)
+    return read_csv_bytes(data, delimiter, encoding, file)
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -365,78 +328,3 @@ def import_file(
         rows_new=changed.height - updated,
         rows_updated=updated,
     )
-
-
-# -- locating a broken CSV row (error path only, so plain Python) --------------------------------
-def _position(prefix: str, delimiter: str) -> tuple[int, str | None]:
-    """Row number and column name of the character just after `prefix`."""
-    header: list[str] = []
-    record: list[str] = []
-    row = 0
-    try:
-        for record in csv.reader(io.StringIO(prefix + "x"), delimiter=delimiter):
-            header = header or record
-            row += 1
-    except csv.Error:
-        pass
-    i = len(record) - 1
-    return row, header[i] if 0 <= i < len(header) else None
-
-
-def _quote_problem(text: str, start: int, delimiter: str) -> tuple[int, str] | None:
-    """In the record starting at `start`: the field index of a bad quote and what is wrong."""
-    field, i, at_start = 0, start, True
-    while i < len(text):
-        ch = text[i]
-        if ch == '"' and at_start:
-            opened = field
-            while True:
-                j = text.find('"', i + 1)
-                if j < 0:
-                    return opened, "a quote opened in this value is never closed"
-                if text.startswith('""', j):
-                    i = j + 1
-                    continue
-                i = j + 1
-                break
-            if i < len(text) and text[i] not in (delimiter, "\n", "\r"):
-                return opened, "a closing quote must be followed by the delimiter or a line end"
-            at_start = False
-            continue
-        if ch == "\n":
-            return None
-        at_start = ch == delimiter
-        field += ch == delimiter
-        i += 1
-    return None
-
-
-def _csv_problem(text: str, delimiter: str, file: str, exc: Exception) -> DataError:
-    """One DataError locating why the CSV reader failed, found with the stdlib csv module."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] = []
-    row, line = 0, 1
-    try:
-        for fields in reader:
-            row += 1
-            if row == 1:
-                header = fields
-            elif len(fields) > len(header):
-                return _err(
-                    f"{len(fields)} values but the header has {len(header)} columns "
-                    f"(a '{delimiter}' inside a value that is not quoted?)",
-                    file,
-                    row,
-                )
-            line = reader.line_num + 1
-    except csv.Error as err:
-        offset = 0
-        for _ in range(line - 1):
-            offset = text.index("\n", offset) + 1
-        found = _quote_problem(text, offset, delimiter)
-        if found is not None:
-            index, what = found
-            column = header[index] if index < len(header) else None
-            return _err(f"broken quoting: {what}", file, row + 1, column)
-        return _err(f"broken quoting: {err}", file, row + 1)
-    return _err(f"cannot read as CSV: {str(exc).splitlines()[0]}", file)
