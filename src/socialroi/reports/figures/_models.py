@@ -23,26 +23,8 @@ def make_models_heatmap(
         .sort(["deal_value", "leads", "channel"], descending=[True, True, False])["channel"]
         .to_list()
     )
-    grid = (
-        pl.DataFrame({"channel": channel_order})
-        .join(
-            models.pivot(on="model", index="channel", values="deal_value"),
-            on="channel",
-            how="left",
-            maintain_order="left",
-        )
-        .fill_null(0.0)
-    )
-    leads = (
-        pl.DataFrame({"channel": channel_order})
-        .join(
-            models.pivot(on="model", index="channel", values="leads"),
-            on="channel",
-            how="left",
-            maintain_order="left",
-        )
-        .fill_null(0.0)
-    )
+    grid = _grid(models, channel_order, "deal_value")
+    leads = _grid(models, channel_order, "leads")
     z = [grid[m].to_list() for m in model_order]
     z_rows = [list(r) for r in zip(*z, strict=True)]
     lead_rows = [list(r) for r in zip(*[leads[m].to_list() for m in model_order], strict=True)]
@@ -71,3 +53,17 @@ def make_models_heatmap(
     fig.update_xaxes(side="top", tickangle=-30)
     height = max(260, 60 + 34 * len(channel_order))
     return base_layout(fig, height=height)
+
+
+def _grid(models: pl.DataFrame, channel_order: list[str], values: str) -> pl.DataFrame:
+    """Channels (in `channel_order`) × models of one measure; a channel a model misses reads 0."""
+    return (
+        pl.DataFrame({"channel": channel_order})
+        .join(
+            models.pivot(on="model", index="channel", values=values),
+            on="channel",
+            how="left",
+            maintain_order="left",
+        )
+        .fill_null(0.0)
+    )
