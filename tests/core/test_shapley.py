@@ -49,21 +49,25 @@ def test_two_channels_by_hand():
     assert r.exact
 
 
+#: The game solved by hand in test_three_channels_by_hand: (channels in order, converted, value).
+THREE_CHANNELS = [
+    ("A", True, 10.0),
+    ("A", False, 0.0),
+    ("B", False, 0.0),
+    ("BA", True, 20.0),
+    ("C", True, 30.0),
+    ("ABC", True, 40.0),
+    ("CAB", False, 0.0),
+]
+
+
 def test_three_channels_by_hand():
     # p(A) = 1/2, p(B) = 0, p(C) = 1, p(AB) = 1, p(ABC) = 1/2; monotone cover v: v(A) = 1/2,
     # v(B) = 0, v(C) = v(AB) = v(AC) = v(BC) = v(ABC) = 1.
     # {A,B,C} (value 40), over the 6 orders: A adds 1/2 (first, twice) + 1 (after B) -> 1/3;
     # B adds 1/2 (after A) -> 1/12; C adds 1 (first, twice) + 1/2 (after A) + 1 (after B) -> 7/12.
     # {A,B} (20): 3/4, 1/4. {A} (10) and {C} (30) keep their own conversion.
-    paths = [
-        ("A", True, 10.0),
-        ("A", False, 0.0),
-        ("B", False, 0.0),
-        ("BA", True, 20.0),
-        ("C", True, 30.0),
-        ("ABC", True, 40.0),
-        ("CAB", False, 0.0),
-    ]
+    paths = THREE_CHANNELS
     got = credits(shapley(journeys(paths)))
     assert got["A"] == pytest.approx((1 + 3 / 4 + 1 / 3, 10 + 15 + 40 / 3), abs=1e-12)
     assert got["B"] == pytest.approx((1 / 4 + 1 / 12, 5 + 40 / 12), abs=1e-12)
@@ -151,15 +155,7 @@ def test_relabelling_permutes_and_duplicating_keeps_shares(paths, perm):
 def test_sampled_when_a_journey_is_too_broad():
     # {A,B,C} is solved from random orderings when at most 2 channels may be solved exactly;
     # exact answer (test_three_channels_by_hand) within a few standard errors.
-    paths = [
-        ("A", True, 10.0),
-        ("A", False, 0.0),
-        ("B", False, 0.0),
-        ("BA", True, 20.0),
-        ("C", True, 30.0),
-        ("ABC", True, 40.0),
-        ("CAB", False, 0.0),
-    ]
+    paths = THREE_CHANNELS
     r = shapley(journeys(paths), max_exact=2, samples=4000, seed=1)
     assert not r.exact
     assert r.samples == 4000
