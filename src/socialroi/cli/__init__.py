@@ -35,10 +35,17 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from socialroi.cli import attribute, demo, export, importing, report, roi
+    """Every public module in this package that defines `command` is a subcommand."""
+    import importlib
+    import pkgutil
 
-    for module in (demo, importing, attribute, roi, report, export):
-        main.add_command(module.command)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        command = getattr(module, "command", None)
+        if isinstance(command, click.Command):
+            main.add_command(command)
 
 
 _register()
