@@ -69,6 +69,13 @@ class RateLimited(UpstreamError):
         super().__init__(message)
 
 
+class AuthFailed(UpstreamError):
+    """A platform refused the credentials (expired, revoked or missing a permission).
+
+    The message names the setting or environment variable to fix, never the secret itself.
+    """
+
+
 class PartialSuccess(SocialROIError):
     """Some of the work succeeded and was committed; some did not."""
 
