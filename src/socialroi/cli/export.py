@@ -1,13 +1,17 @@
-"""`socialroi export`: the KPI tables as CSV or Parquet files, one per table."""
+"""`socialroi export`: the KPI tables as CSV or Parquet files, one per table, or one XLSX book."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from socialroi.cli._analysis import model_option, settings_for, store_path_for
 from socialroi.cli._options import config_option, store_option
+
+if TYPE_CHECKING:
+    from socialroi.reports.export import ExportFormat
 
 DEFAULT_DIR = Path("reports/export")
 
@@ -16,10 +20,10 @@ DEFAULT_DIR = Path("reports/export")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "parquet"]),
+    type=click.Choice(["csv", "parquet", "xlsx"]),
     default="csv",
     show_default=True,
-    help="File format.",
+    help="File format (xlsx: one workbook, a formatted sheet per table).",
 )
 @click.option(
     "--out",
@@ -35,8 +39,9 @@ def command(
     fmt: str, out: Path, model: str | None, store_path: Path | None, config_path: Path | None
 ) -> None:
     """Write summary, attribution (per channel and model), roi_platform, roi_employee, monthly
-    and deals_traced (paths as text). In CSV, cells that a spreadsheet would run as a formula are
-    prefixed with a quote. Prints each path written."""
+    and deals_traced (paths as text), and the referral and influence tables. In CSV and XLSX,
+    text cells that a spreadsheet would run as a formula are prefixed with a quote. Prints each
+    path written."""
     from socialroi.analysis import analyze
     from socialroi.reports.export import write_exports
     from socialroi.store import Store
@@ -44,5 +49,5 @@ def command(
     settings = settings_for(config_path, model)
     with Store.open(store_path_for(store_path, settings), read_only=True) as store:
         analysis = analyze(store, settings=settings)
-    for path in write_exports(analysis, out, "csv" if fmt == "csv" else "parquet"):
+    for path in write_exports(analysis, out, cast("ExportFormat", fmt)):
         click.echo(str(path))

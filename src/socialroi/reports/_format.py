@@ -24,13 +24,18 @@ def plotly_text(value: object) -> str:
     return html.escape(text, quote=False).replace('"', "&#34;").replace("'", "&#39;")
 
 
+def currency_symbol(currency: str) -> str | None:
+    """The symbol shown for `currency` (``$`` for USD), or None to show the code itself."""
+    return _SYMBOLS.get(currency.upper())
+
+
 def money(value: float | None, currency: str, *, decimals: int = 0) -> str:
     """``$12,345`` for known currencies, ``CHF 12,345`` otherwise; an en dash for no value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     sign = "−" if value < 0 else ""
     amount = f"{abs(value):,.{decimals}f}"
-    symbol = _SYMBOLS.get(currency.upper())
+    symbol = currency_symbol(currency)
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{currency} {amount}"
 
 

@@ -1,9 +1,11 @@
-"""The KPI tables as files: CSV or Parquet, one file per table.
+"""The KPI tables as files: CSV or Parquet, one file per table, or one XLSX workbook.
 
 CSV is opened in spreadsheets, which run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
 formula; `neutralise` prefixes such text cells with a single quote (tab and carriage return too,
-as OWASP advises). Parquet keeps typed values and needs no such care. Each file is written to a
-temporary name and renamed, so a failed export never leaves a half-written file.
+as OWASP advises). XLSX gets one formatted sheet per table, text neutralised the same way and
+stored as text (see `socialroi.reports._xlsx`). Parquet keeps typed values and needs no such
+care. Each file is written to a temporary name and renamed, so a failed export never leaves a
+half-written file.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import polars as pl
 
 from socialroi.core.kpis import Analysis
 
-ExportFormat = Literal["csv", "parquet"]
-FORMATS: tuple[ExportFormat, ...] = ("csv", "parquet")
+ExportFormat = Literal["csv", "parquet", "xlsx"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "parquet", "xlsx")
+#: The workbook `write_exports` writes for ``xlsx``.
+XLSX_NAME = "socialroi-export.xlsx"
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 #: File stem → what it holds.
@@ -107,10 +111,18 @@ def _atomic(out: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_exports(a: Analysis, out_dir: Path, fmt: ExportFormat = "csv") -> list[Path]:
-    """Write every table of `export_tables` to `out_dir` as ``<name>.<fmt>``; returns the paths."""
+    """Write every table of `export_tables` to `out_dir` as ``<name>.<fmt>`` (for ``xlsx``: one
+    workbook, XLSX_NAME, with a sheet per table); returns the paths."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx":
+        from socialroi.reports._xlsx import write_xlsx
+
+        book = out_dir / XLSX_NAME
+        tables = export_tables(a)
+        _atomic(book, lambda tmp: write_xlsx(tables, tmp, currency=a.currency))
+        return [book]
     written = []
     for name, df in export_tables(a).items():
         out = out_dir / f"{name}.{fmt}"
