@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 OUT ?= reports/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev demo test lint format bench lock clean
+.PHONY: help install dev demo test lint format docs bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ lint: dev ## ruff and mypy
 format: dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
+
+docs: install ## Regenerate the generated docs (docs/cli.md, docs/data-model.md)
+	$(PY) -m socialroi.cli._reference > docs/cli.md
+	$(PY) -c "from socialroi import schema; print(schema.markdown(), end='')" > docs/data-model.md
 
 $(VENV)/.bench: $(VENV)/.dev requirements/bench.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.lock
