@@ -181,6 +181,13 @@ TABLES: dict[str, Table] = {
                 _c("click_id", S),
                 _c("visitor_id", S),
                 _c("contact_id", S),
+                _c(
+                    "count",
+                    INT,
+                    nonneg=True,
+                    doc="sessions this row stands for; empty = 1 (one row per session); "
+                    "GA4 rows are daily aggregates",
+                ),
             ),
             key=("session_id",),
         ),

@@ -162,3 +162,33 @@ def test_a_shared_device_goes_to_the_nearest_known_session():
     assert got.touchpoints.filter(pl.col("ref") == "x")["contact_id"].to_list() == ["c2"]
     # nothing social: only the '(all social)' row, with no rate
     assert got.match_rate.rows() == [(ALL_SOCIAL, 0, 0, None)]
+
+
+def test_match_rate_weighs_rows_by_their_session_count():
+    # a GA4-style daily aggregate (40 linkedin sessions, nobody known) next to single sessions
+    sessions = pl.DataFrame(
+        {
+            "session_id": ["agg", "one", "two", "zero"],
+            "started_at": [at(1), at(2), at(3), at(4)],
+            "source": ["linkedin.com", "linkedin.com", "t.co", "t.co"],
+            "medium": ["social", "social", "social", "social"],
+            "contact_id": [None, "c1", "c1", None],
+            "count": [40, None, 3, 0],
+        },
+        schema_overrides={"count": pl.Int64},
+    )
+    got = resolve(
+        sessions=sessions,
+        contacts=pl.DataFrame({"contact_id": ["c1"]}),
+        touchpoints=schema.empty("touchpoints"),
+        posts=schema.empty("posts"),
+        accounts=schema.empty("accounts"),
+    )
+    # linkedin: 40 anonymous + 1 matched (empty count = 1); x: 3 matched + 0 anonymous
+    assert got.match_rate.rows() == [
+        ("linkedin", 41, 1, 1 / 41),
+        ("x", 3, 3, 1.0),
+        (ALL_SOCIAL, 44, 4, 4 / 44),
+    ]
+    # one touch per matched row, whatever its count
+    assert sorted(got.touchpoints["ref"].to_list()) == ["one", "two"]

@@ -49,7 +49,8 @@ class Identity:
     """Sessions tied to no contact (ANONYMOUS_COLUMNS)."""
     match_rate: pl.DataFrame
     """platform, sessions, matched, match_rate: one row per platform of the social sessions, and
-    ``(all social)``. Organic social sessions naming no platform count as ``social_other``."""
+    ``(all social)``. Organic social sessions naming no platform count as ``social_other``. A
+    session row counts as its ``count`` sessions (empty: one), so aggregate rows weigh in full."""
 
 
 def _borrow(df: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -123,21 +124,22 @@ def _enrich(df: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
 
 
 def _match_rate(sessions: pl.DataFrame) -> pl.DataFrame:
+    """Social sessions and matched ones per platform, each row weighted by its `count`.
+
+    A row's `count` is the number of sessions it stands for (GA4 rows are daily aggregates); an
+    empty count is one session.
+    """
     social = sessions.filter(
         pl.col("platform").is_not_null() | (pl.col("channel") == SOCIAL_OTHER)
     ).select(
         pl.col("platform").fill_null(SOCIAL_OTHER),
+        pl.col("count").fill_null(1).cast(pl.Int64).alias("_n"),
         pl.col("_contact").is_not_null().alias("_matched"),
     )
-    per = social.group_by("platform").agg(
-        pl.len().cast(pl.Int64).alias("sessions"),
-        pl.col("_matched").sum().cast(pl.Int64).alias("matched"),
-    )
-    total = social.select(
-        pl.lit(ALL_SOCIAL).alias("platform"),
-        pl.len().cast(pl.Int64).alias("sessions"),
-        pl.col("_matched").sum().cast(pl.Int64).alias("matched"),
-    )
+    sessions_n = pl.col("_n").sum().cast(pl.Int64).alias("sessions")
+    matched_n = pl.col("_n").filter(pl.col("_matched")).sum().cast(pl.Int64).alias("matched")
+    per = social.group_by("platform").agg(sessions_n, matched_n)
+    total = social.select(pl.lit(ALL_SOCIAL).alias("platform"), sessions_n, matched_n)
     out = pl.concat([per.sort("platform"), total])
     rate = pl.when(pl.col("sessions") > 0).then(pl.col("matched") / pl.col("sessions"))
     return out.with_columns(rate.cast(pl.Float64).alias("match_rate"))
