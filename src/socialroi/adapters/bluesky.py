@@ -1,0 +1,357 @@
+"""Bluesky: profiles, their posts and the posts' counters, from the public AppView (no login).
+
+- `GET /xrpc/app.bsky.actor.getProfile?actor=` → the account (DID, handle) and `followersCount`;
+- `GET /xrpc/app.bsky.feed.getAuthorFeed?actor=&limit=&filter=&cursor=` → the author's feed,
+  newest first; `cursor` is absent on the last page. Items with a `reason` (reposts, pins) are
+  dropped, as are posts by anyone else. The link is the external embed's `uri` (the link card),
+  else the first link facet. A post's id is its record key, the last part of its `at://` URI; its
+  web address is `post_url(handle, rkey)`.
+
+The feed can only be walked back, so every run walks from the newest post down to its lower bound
+(the newest `createdAt` seen last time, or the first run's window) and moves the cursor once all
+pages are in: a run stopped half-way fetches the same posts again, which changes nothing.
+
+Rate limits follow the IETF draft headers `RateLimit-Remaining` / `RateLimit-Reset` (epoch
+seconds); a 429 waits until the reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from socialroi.adapters import _social_rows as rows
+from socialroi.adapters._http import HttpStatusError, Signal, epoch_to_datetime, seconds_until
+from socialroi.adapters.base import AdapterContext, Batch, Stream
+from socialroi.errors import UpstreamError
+
+PLATFORM = "bluesky"
+
+DEFAULTS: dict[str, Any] = {
+    "base_url": "https://public.api.bsky.app",
+    "accounts": [],
+    "lookback_days": 90,
+    "metrics_days": 30,
+    "page_size": 100,
+    "max_pages": 50,
+    "include_replies": True,
+}
+
+SECRETS: tuple[str, ...] = ()
+
+WEB_URL = "https://bsky.app"
+
+INIT_TEMPLATE = """\
+# Bluesky: public data from the AppView; no secret is needed.
+[platforms.bluesky]
+# base_url = "https://public.api.bsky.app"
+# accounts = ["acme.bsky.social", { handle = "jdoe.bsky.social", owner = "e014" }]
+#            # a handle or a DID; owner: "brand" or an employee_id
+# lookback_days = 90      # how far back the first run reaches (or --since)
+# metrics_days = 30       # posts this recent get a fresh metrics snapshot every run
+# page_size = 100         # feed items per call (at most 100)
+# max_pages = 50          # calls per account and run, at most
+# include_replies = true  # replies to others are kept as kind "reply"
+"""
+
+_LINK_FACET = "app.bsky.richtext.facet#link"
+_EXTERNAL = "app.bsky.embed.external"
+_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
+
+
+def rate_limit(response: requests.Response, now: datetime) -> Signal | None:
+    """Bluesky's signals: a 429 waits until `RateLimit-Reset`; `Remaining: 0` slows down."""
+    reset = epoch_to_datetime(response.headers.get("RateLimit-Reset"))
+    if reset is None:
+        return None
+    wait = seconds_until(reset, now)
+    stamp = reset.strftime("%H:%M:%SZ")
+    if response.status_code == 429:
+        return Signal(wait, True, f"Bluesky: 429, limit resets {stamp}")
+    if (response.headers.get("RateLimit-Remaining") or "").strip() == "0":
+        return Signal(wait, False, f"Bluesky: no calls left in this window, resets {stamp}")
+    return None
+
+
+RATE_LIMIT = rate_limit
+
+
+# -- rows from feed items (pure) ---------------------------------------------------------------
+
+
+def rkey(uri: str) -> str:
+    """The record key of `at://did/app.bsky.feed.post/{rkey}`."""
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def did_of(uri: str) -> str:
+    """The repository DID of an `at://` URI."""
+    rest = uri.removeprefix("at://")
+    return rest.split("/", 1)[0]
+
+
+def post_url(handle: str, key: str) -> str:
+    """The post's address on the Bluesky web app."""
+    return f"{WEB_URL}/profile/{handle}/post/{key}"
+
+
+def post_link(record: Mapping[str, Any]) -> str | None:
+    """The link a post carries: its external embed (link card), else its first link facet."""
+    embed = record.get("embed")
+    if isinstance(embed, Mapping):
+        if embed.get("$type") == _WITH_MEDIA and isinstance(embed.get("media"), Mapping):
+            embed = embed["media"]
+        external = embed.get("external") if embed.get("$type") == _EXTERNAL else None
+        if isinstance(external, Mapping) and external.get("uri"):
+            return str(external["uri"])
+    for facet in record.get("facets") or ():
+        if not isinstance(facet, Mapping):
+            continue
+        for feature in facet.get("features") or ():
+            if (
+                isinstance(feature, Mapping)
+                and feature.get("$type") == _LINK_FACET
+                and feature.get("uri")
+            ):
+                return str(feature["uri"])
+    return None
+
+
+def post_kind(record: Mapping[str, Any], did: str) -> str:
+    """`reply` for a reply to someone else; a reply to oneself (a thread) is a `broadcast`."""
+    reply = record.get("reply")
+    if isinstance(reply, Mapping):
+        parent = reply.get("parent")
+        parent_uri = str(parent.get("uri") or "") if isinstance(parent, Mapping) else ""
+        return "broadcast" if did_of(parent_uri) == did else "reply"
+    return "broadcast"
+
+
+def own_posts(feed: list[Any], did: str) -> list[Mapping[str, Any]]:
+    """The `post` views of feed items that are the author's own posts (no reposts, no pins)."""
+    out: list[Mapping[str, Any]] = []
+    for item in feed:
+        if not isinstance(item, Mapping) or item.get("reason") is not None:
+            continue
+        post = item.get("post")
+        if not isinstance(post, Mapping) or not post.get("uri"):
+            continue
+        author = post.get("author")
+        if isinstance(author, Mapping) and author.get("did") not in (None, did):
+            continue
+        out.append(post)
+    return out
+
+
+def created_at(post: Mapping[str, Any]) -> datetime | None:
+    record = post.get("record")
+    when = record.get("createdAt") if isinstance(record, Mapping) else None
+    return rows.parse_time(when) or rows.parse_time(post.get("indexedAt"))
+
+
+def feed_rows(
+    posts: list[Mapping[str, Any]], did: str, as_of: datetime
+) -> tuple[list[rows.Row], list[rows.Row]]:
+    """posts and post_metrics rows for the author's own post views."""
+    post_rows: list[rows.Row] = []
+    metrics: list[rows.Row] = []
+    for post in posts:
+        key = rkey(str(post["uri"]))
+        raw = post.get("record")
+        record: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        text = record.get("text")
+        post_rows.append(
+            rows.post_row(
+                PLATFORM,
+                key,
+                account_id=did,
+                created_at=created_at(post),
+                text=str(text) if text else None,
+                kind=post_kind(record, did),
+                link_url=post_link(record),
+            )
+        )
+        metrics.append(
+            rows.metrics_row(
+                PLATFORM,
+                key,
+                as_of,
+                likes=post.get("likeCount"),
+                comments=post.get("replyCount"),
+                shares=rows.add_counts(post.get("repostCount"), post.get("quoteCount")),
+                saves=post.get("bookmarkCount"),
+            )
+        )
+    return post_rows, metrics
+
+
+# -- the adapter -----------------------------------------------------------------------------------
+
+
+class BlueskyAdapter:
+    platform = PLATFORM
+    streams = (
+        Stream("account", ("accounts", "account_daily"), incremental=False,
+               description="each account and its follower count today"),
+        Stream("posts", ("posts", "post_metrics"),
+               description="new posts (reposts dropped) with today's counters"),
+        Stream("post_metrics", ("post_metrics",), incremental=False,
+               description="today's counters of posts from the last metrics_days"),
+    )  # fmt: skip
+
+    def __init__(self, ctx: AdapterContext) -> None:
+        self.ctx = ctx
+        opts = {**DEFAULTS, **ctx.options}
+        self.specs = rows.account_specs(opts, PLATFORM)
+        self.lookback_days = rows.option_int(opts, "lookback_days", PLATFORM)
+        self.metrics_days = rows.option_int(opts, "metrics_days", PLATFORM)
+        self.page_size = min(rows.option_int(opts, "page_size", PLATFORM), 100)
+        self.max_pages = rows.option_int(opts, "max_pages", PLATFORM)
+        self.filter = "posts_with_replies" if opts["include_replies"] else "posts_no_replies"
+        self._profiles: dict[str, Mapping[str, Any] | None] = {}
+        self._warnings: list[str] = []
+
+    def _profile(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
+        if spec.handle not in self._profiles:
+            try:
+                found = self.ctx.http.get_json(
+                    "/xrpc/app.bsky.actor.getProfile", params={"actor": spec.handle}
+                )
+            except HttpStatusError as exc:
+                if exc.status not in (400, 404):
+                    raise
+                found = None
+                self._warnings.append(f"bluesky: profile '{spec.handle}' not found; skipped")
+            ok = isinstance(found, Mapping) and found.get("did")
+            self._profiles[spec.handle] = found if ok else None
+        return self._profiles[spec.handle]
+
+    def _drain_warnings(self) -> tuple[str, ...]:
+        out, self._warnings = tuple(self._warnings), []
+        return out
+
+    def check(self) -> str:
+        profile = self._profile(self.specs[0])
+        if profile is None:
+            raise UpstreamError(f"bluesky: profile '{self.specs[0].handle}' not found")
+        followers = rows.count(profile.get("followersCount"))
+        shown = f"{followers:,}" if followers is not None else "?"
+        return f"@{profile.get('handle') or profile['did']}: {shown} followers"
+
+    def fetch(
+        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
+    ) -> Iterator[Batch]:
+        if stream == "account":
+            yield self._fetch_accounts()
+        elif stream == "posts":
+            yield from self._fetch_posts(since, state)
+        elif stream == "post_metrics":
+            yield from self._fetch_metrics()
+        else:
+            raise ValueError(f"bluesky has no stream '{stream}'")
+
+    def _fetch_accounts(self) -> Batch:
+        accounts: list[rows.Row] = []
+        daily: list[rows.Row] = []
+        for spec in self.specs:
+            prof = self._profile(spec)
+            if prof is None:
+                continue
+            did = str(prof["did"])
+            handle = str(prof.get("handle") or spec.handle)
+            accounts.append(rows.account_row(PLATFORM, did, handle, spec.owner))
+            daily.append(
+                rows.daily_row(PLATFORM, did, self.ctx.as_of, followers=prof.get("followersCount"))
+            )
+        tables = rows.frames({"accounts": accounts, "account_daily": daily})
+        return Batch(tables, None, self._drain_warnings())
+
+    def _pages(self, did: str, bound: datetime) -> Iterator[list[Mapping[str, Any]]]:
+        """The author's own posts created at or after `bound`, a page at a time, newest first."""
+        cursor: str | None = None
+        for _ in range(self.max_pages):
+            params = {"actor": did, "limit": str(self.page_size), "filter": self.filter}
+            if cursor:
+                params["cursor"] = cursor
+            body = self.ctx.http.get_json("/xrpc/app.bsky.feed.getAuthorFeed", params=params)
+            feed = body.get("feed") if isinstance(body, Mapping) else None
+            if not isinstance(feed, list):
+                raise UpstreamError("bluesky: getAuthorFeed: the answer has no 'feed' list")
+            posts = own_posts(feed, did)
+            keep = [p for p in posts if (created_at(p) or bound) >= bound]
+            if keep:
+                yield keep
+            cursor = body.get("cursor") or None
+            if cursor is None or len(keep) < len(posts):
+                return
+        self._warnings.append(
+            f"bluesky: {did}: stopped after max_pages={self.max_pages} before reaching "
+            f"{bound:%Y-%m-%d}; raise max_pages to reach further back"
+        )
+
+    def _fetch_posts(
+        self, since: datetime | None, state: Mapping[str, Any] | None
+    ) -> Iterator[Batch]:
+        newest: dict[str, str] = dict((state or {}).get("newest_created_at") or {})
+        for spec in self.specs:
+            prof = self._profile(spec)
+            if prof is None:
+                yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
+                continue
+            did = str(prof["did"])
+            seen = rows.parse_time(newest.get(did))
+            bound = (
+                seen
+                if seen is not None and since is None
+                else rows.window_start(self.ctx.as_of, since, self.lookback_days)
+            )
+            top = seen
+            for posts in self._pages(did, bound):
+                post_rows, metrics = feed_rows(posts, did, self.ctx.as_of)
+                times = [t for t in (created_at(p) for p in posts) if t is not None]
+                if times and (top is None or max(times) > top):
+                    top = max(times)
+                tables = rows.frames({"posts": post_rows, "post_metrics": metrics})
+                yield Batch(tables, None, self._drain_warnings())
+            if top is not None and top != seen:
+                newest[did] = top.isoformat().replace("+00:00", "Z")
+                yield Batch(
+                    rows.frames({"posts": []}),
+                    {"newest_created_at": dict(newest)},
+                    self._drain_warnings(),
+                )
+
+    def _fetch_metrics(self) -> Iterator[Batch]:
+        bound = rows.window_start(self.ctx.as_of, None, self.metrics_days)
+        for spec in self.specs:
+            prof = self._profile(spec)
+            if prof is None:
+                continue
+            did = str(prof["did"])
+            for posts in self._pages(did, bound):
+                _, metrics = feed_rows(posts, did, self.ctx.as_of)
+                yield Batch(rows.frames({"post_metrics": metrics}), None, self._drain_warnings())
+        if self._warnings:
+            yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
+
+
+def create(ctx: AdapterContext) -> BlueskyAdapter:
+    return BlueskyAdapter(ctx)
+
+
+__all__ = [
+    "DEFAULTS",
+    "INIT_TEMPLATE",
+    "PLATFORM",
+    "RATE_LIMIT",
+    "SECRETS",
+    "BlueskyAdapter",
+    "create",
+    "feed_rows",
+    "post_link",
+    "post_url",
+    "rate_limit",
+]
