@@ -1,0 +1,282 @@
+"""Facebook Pages through the Graph API (version pinned in config, default v25.0).
+
+Streams
+    page          accounts + account_daily: the Page, and its daily insights (views, post
+                  engagements, Page views, follows) in windows of at most 90 days; the cursor is
+                  the last complete day fetched.
+    posts         posts: the Page's own posts (``/{page-id}/posts``), newest first; the cursor is
+                  the newest ``created_time`` seen and moves only after every page is committed.
+    post_metrics  post_metrics: a snapshot, keyed by the run's day, of every post from the last
+                  ``metrics_days`` days (lifetime insights: views, viewers, clicks, reactions).
+
+Metrics are the ones that exist after Meta's 2025-26 deprecations: ``post_media_view`` (views,
+stored as impressions) replaced ``post_impressions``, ``post_total_media_view_unique`` (viewers,
+stored as reach) replaced ``post_impressions_unique``. A metric the API rejects is dropped with a
+warning and the others still load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from socialroi.adapters import _graph as g
+from socialroi.adapters import _social_rows as r
+from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
+from socialroi.errors import ConfigError
+
+PLATFORM = "facebook"
+DEFAULTS: dict[str, Any] = {
+    "base_url": "https://graph.facebook.com",
+    "api_version": "v25.0",
+    "page_id": "",
+    "owner": "brand",
+    "lookback_days": 90,
+    "metrics_days": 90,
+    "page_size": 100,
+}
+SECRETS: tuple[str, ...] = ("access_token",)
+#: Read when present: signs every call with appsecret_proof.
+OPTIONAL_SECRETS: tuple[str, ...] = ("app_secret",)
+RATE_LIMIT = g.rate_limit_rule("Facebook")
+
+INIT_TEMPLATE = """\
+# Facebook Page (Graph API). Token: a Page access token with pages_read_engagement,
+# read_insights and pages_show_list, in SOCIALROI_FACEBOOK_ACCESS_TOKEN or [facebook] in
+# config/secrets.toml. Optional SOCIALROI_FACEBOOK_APP_SECRET signs calls (appsecret_proof).
+[platforms.facebook]
+# page_id = "123456789012345"       # the Page's numeric id
+# owner = "brand"                   # or the employee_id of the person the Page belongs to
+# api_version = "v25.0"             # Graph API version (v25.0 runs to 2028-07)
+# base_url = "https://graph.facebook.com"
+# lookback_days = 90                # first run: daily Page insights this far back
+# metrics_days = 90                 # post metrics snapshot: posts from the last N days
+# page_size = 100                   # posts per page (at most 100)
+"""
+
+PAGE_METRICS = ("page_media_view", "page_post_engagements", "page_views_total", "page_follows")
+POST_METRICS = (
+    "post_media_view",
+    "post_total_media_view_unique",
+    "post_clicks",
+    "post_reactions_by_type_total",
+    "post_activity_by_action_type",
+)
+POST_FIELDS = (
+    "id,message,created_time,permalink_url,status_type,parent_id,"
+    "attachments{url,unshimmed_url,type},shares"
+)
+WINDOW_DAYS = 90
+
+STREAMS = (
+    Stream("page", ("accounts", "account_daily"), True, "the Page and its daily insights"),
+    Stream("posts", ("posts",), True, "the Page's own posts"),
+    Stream("post_metrics", ("post_metrics",), False, "lifetime insights of recent posts"),
+)
+
+
+def options(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's ``[platforms.facebook]`` table over the defaults."""
+    return {**DEFAULTS, **raw}
+
+
+def create(ctx: AdapterContext) -> Adapter:
+    return FacebookAdapter(ctx)
+
+
+class FacebookAdapter:
+    platform = PLATFORM
+    streams: tuple[Stream, ...] = STREAMS
+
+    def __init__(self, ctx: AdapterContext) -> None:
+        self.ctx = ctx
+        self.opts = options(ctx.options)
+        self.page_id = str(self.opts.get("page_id") or "").strip()
+        if not self.page_id:
+            raise ConfigError("platforms.facebook.page_id is not set (the Page's numeric id)")
+        secrets = ctx.secrets
+        self.graph = g.GraphClient(
+            ctx.http,
+            label="Facebook",
+            version=str(self.opts["api_version"]),
+            token=secrets.get("access_token"),
+            app_secret=secrets.get("app_secret") if secrets.has("app_secret") else None,
+            secrets_hint=f"set a new Page token in {secrets.hint()}",
+        )
+
+    def check(self) -> str:
+        page = self.graph.get(self.page_id, {"fields": "name,followers_count"})
+        followers = g.as_int(page.get("followers_count"))
+        count = f"{followers:,} followers" if followers is not None else "followers unknown"
+        return f"Facebook Page {page.get('name') or self.page_id}: {count}"
+
+    def fetch(
+        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
+    ) -> Iterator[Batch]:
+        if stream == "page":
+            return self._page(since, state)
+        if stream == "posts":
+            return self._posts(since, state)
+        if stream == "post_metrics":
+            return self._post_metrics()
+        raise ConfigError(f"facebook has no stream '{stream}'; streams: page, posts, post_metrics")
+
+    # --- page ------------------------------------------------------------------------------
+
+    def _page(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
+        page = self.graph.get(self.page_id, {"fields": "name,username,followers_count"})
+        account = {
+            "platform": PLATFORM,
+            "account_id": self.page_id,
+            "handle": page.get("username") or page.get("name"),
+            "owner": str(self.opts["owner"]),
+        }
+        last = self.ctx.as_of.astimezone(UTC).date() - timedelta(days=1)
+        start = g.first_day(state, since, last, int(self.opts["lookback_days"]))
+        if start > last:
+            yield Batch(r.frames({"accounts": [account]}), None)
+            return
+        followers_now = g.as_int(page.get("followers_count"))
+        for w_start, w_end in g.windows(start, last, WINDOW_DAYS):
+            ins = self.graph.insights(
+                self.page_id,
+                PAGE_METRICS,
+                kind="page",
+                params={
+                    "period": "day",
+                    "since": w_start.isoformat(),
+                    "until": (w_end + timedelta(days=1)).isoformat(),
+                },
+            )
+            rows = []
+            daily = ins.daily
+            for day in g.days(w_start, w_end):
+                v = daily.get(day, {})
+                followers = g.as_int(v.get("page_follows"))
+                if followers is None and day == last:
+                    followers = followers_now
+                if not v and followers is None:
+                    continue
+                rows.append(
+                    {
+                        "platform": PLATFORM,
+                        "account_id": self.page_id,
+                        "date": day,
+                        "followers": followers,
+                        "impressions": g.as_int(v.get("page_media_view")),
+                        "engagements": g.as_int(v.get("page_post_engagements")),
+                        "profile_clicks": g.as_int(v.get("page_views_total")),
+                    }
+                )
+            yield Batch(
+                r.frames({"accounts": [account], "account_daily": rows}),
+                {"day": w_end.isoformat()},
+                tuple(ins.warnings),
+            )
+
+    # --- posts -----------------------------------------------------------------------------
+
+    def _posts(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
+        old = r.parse_time((state or {}).get("created_time"))
+        lower = old or since
+        params: dict[str, Any] = {"fields": POST_FIELDS, "limit": int(self.opts["page_size"])}
+        if lower is not None:
+            params["since"] = int(lower.timestamp())
+        newest = old
+        for items in self.graph.pages(f"{self.page_id}/posts", params):
+            rows = []
+            for item in items:
+                row = self._post(item)
+                if row is None:
+                    continue
+                rows.append(row)
+                created = row["created_at"]
+                if created is not None and (newest is None or created > newest):
+                    newest = created
+            yield Batch(r.frames({"posts": rows}), None)
+        if newest is not None and newest != old:
+            yield Batch(r.frames({"posts": []}), {"created_time": newest.isoformat()})
+
+    def _post(self, item: Mapping[str, Any]) -> dict[str, Any] | None:
+        post_id = item.get("id")
+        if not post_id:
+            return None
+        message = item.get("message")
+        return r.post_row(
+            PLATFORM,
+            str(post_id),
+            account_id=self.page_id,
+            created_at=r.parse_time(item.get("created_time")),
+            text=message,
+            kind="share" if item.get("parent_id") else "broadcast",
+            link_url=link_of(item) or g.first_url(message),
+        )
+
+    # --- post metrics ----------------------------------------------------------------------
+
+    def _post_metrics(self) -> Iterator[Batch]:
+        as_of = r.snapshot_time(self.ctx.as_of)
+        lower = as_of - timedelta(days=int(self.opts["metrics_days"]))
+        params = {
+            "fields": "id,created_time,shares",
+            "limit": int(self.opts["page_size"]),
+            "since": int(lower.timestamp()),
+        }
+        for items in self.graph.pages(f"{self.page_id}/posts", params):
+            rows = []
+            warnings: list[str] = []
+            for item in items:
+                if not item.get("id"):
+                    continue
+                ins = self.graph.insights(str(item["id"]), POST_METRICS, kind="post")
+                warnings += ins.warnings
+                rows.append(post_metrics_row(item, ins.values, as_of))
+            yield Batch(r.frames({"post_metrics": rows}), None, tuple(warnings))
+
+
+def post_metrics_row(
+    item: Mapping[str, Any], values: Mapping[str, Any], as_of: datetime
+) -> dict[str, Any]:
+    """One post's snapshot: views -> impressions, viewers -> reach, all reactions -> likes.
+
+    ``shares`` is absent from a post with no shares, so absent means 0; a metric absent from the
+    insights is unknown (null).
+    """
+    activity = values.get("post_activity_by_action_type")
+    # A breakdown dict leaves out the action types with no activity: absent there means 0.
+    comments = (g.as_int(activity.get("comment")) or 0) if isinstance(activity, Mapping) else None
+    shares = item.get("shares")
+    share_count = g.as_int(shares.get("count")) if isinstance(shares, Mapping) else 0
+    return {
+        "platform": PLATFORM,
+        "post_id": str(item["id"]),
+        "as_of": as_of,
+        "impressions": g.as_int(values.get("post_media_view")),
+        "reach": g.as_int(values.get("post_total_media_view_unique")),
+        "likes": g.as_int(values.get("post_reactions_by_type_total")),
+        "comments": comments,
+        "shares": share_count,
+        "saves": None,
+        "clicks": g.as_int(values.get("post_clicks")),
+    }
+
+
+def link_of(item: Mapping[str, Any]) -> str | None:
+    """The post's outbound link: the first attachment URL that is not Facebook's own page."""
+    att = item.get("attachments")
+    data = att.get("data") if isinstance(att, Mapping) else None
+    for a in data if isinstance(data, list) else []:
+        if not isinstance(a, Mapping):
+            continue
+        url = a.get("unshimmed_url") or a.get("url")
+        if isinstance(url, str) and url and not _is_facebook(url):
+            return url
+    return None
+
+
+def _is_facebook(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "facebook.com" or host.endswith((".facebook.com", ".fb.com", ".fbcdn.net"))

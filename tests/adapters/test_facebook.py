@@ -1,0 +1,258 @@
+"""Facebook Pages adapter: Graph fixtures in Meta's own format, served through `responses`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import polars as pl
+import pytest
+import responses
+from responses import matchers
+
+from socialroi.adapters import facebook
+from socialroi.adapters.base import AdapterContext, Batch
+from socialroi.adapters.registry import build_context
+from socialroi.adapters.secrets import Secrets
+from socialroi.errors import AuthFailed, ConfigError
+
+FIX = Path(__file__).parent / "fixtures" / "facebook"
+GRAPH = "https://graph.facebook.com/v25.0"
+TOKEN = "EAAB-page-token-0123456789"  # noqa: S105 - a fixture token
+AS_OF = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+def load(name: str) -> Any:
+    return json.loads((FIX / name).read_text())
+
+
+def make_ctx(sleeps: list[float] | None = None, **options: Any) -> AdapterContext:
+    values = {"access_token": TOKEN, **options.pop("secrets", {})}
+    record = sleeps if sleeps is not None else []
+    return build_context(
+        "facebook",
+        options={"page_id": "1111", **options},
+        secrets=Secrets("facebook", values),
+        as_of=AS_OF,
+        sleep=record.append,
+        now=lambda: AS_OF,
+    )
+
+
+def collect(batches: list[Batch], table: str) -> pl.DataFrame:
+    frames = [b.tables[table] for b in batches if table in b.tables]
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
+def add_posts(rsps: responses.RequestsMock, base: str = GRAPH) -> None:
+    rsps.get(
+        f"{base}/1111/posts",
+        json=load("posts_page2.json"),
+        match=[matchers.query_param_matcher({"after": "QVFIUmJfMg"}, strict_match=False)],
+    )
+    rsps.get(f"{base}/1111/posts", json=load("posts_page1.json"))
+
+
+def test_posts_two_pages_give_exact_rows_and_a_final_cursor() -> None:
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock() as rsps:
+        add_posts(rsps)
+        batches = list(adapter.fetch("posts", since=None, state=None))
+        calls = [c.request.url or "" for c in rsps.calls]
+    posts = collect(batches, "posts").sort("post_id")
+    assert posts["post_id"].to_list() == ["1111_2001", "1111_2002", "1111_2003"]
+    first = posts.row(0, named=True)
+    assert first["created_at"] == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert first["kind"] == "broadcast"
+    assert first["link_url"].startswith("https://acme.example/guide?")  # unshimmed, not l.php
+    assert (first["utm_source"], first["utm_medium"]) == ("facebook", "social")
+    assert first["campaign"] == first["utm_campaign"] == "cloud-q4"
+    assert first["utm_content"] == "sr~facebook~2001~brand"
+    photo = posts.row(1, named=True)
+    assert photo["link_url"] is None  # a facebook.com photo page is not an outbound link
+    assert photo["utm_source"] is None
+    reshare = posts.row(2, named=True)
+    assert (reshare["kind"], reshare["text"]) == ("share", None)
+    # Only the last batch moves the cursor, to the newest post seen.
+    assert [b.cursor for b in batches[:-1]] == [None] * (len(batches) - 1)
+    assert batches[-1].cursor == {"created_time": "2026-11-20T10:00:00+00:00"}
+    # The paging link is followed with our token once, not the one Meta echoed back.
+    second = parse_qs(urlsplit(calls[1]).query)
+    assert second["access_token"] == [TOKEN]
+    assert second["after"] == ["QVFIUmJfMg"]
+
+
+def test_posts_resume_from_the_cursor_and_an_empty_page_keeps_it() -> None:
+    adapter = facebook.create(make_ctx())
+    state = {"created_time": "2026-11-20T10:00:00+00:00"}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111/posts", json=load("posts_empty.json"))
+        batches = list(adapter.fetch("posts", since=None, state=state))
+        sent = parse_qs(urlsplit(rsps.calls[0].request.url or "").query)
+    assert sent["since"] == [str(int(datetime(2026, 11, 20, 10, tzinfo=UTC).timestamp()))]
+    assert collect(batches, "posts").height == 0
+    assert all(b.cursor is None for b in batches)
+
+
+def test_base_url_is_used_for_every_call_including_paging_links() -> None:
+    adapter = facebook.create(make_ctx(base_url="http://127.0.0.1:9/meta"))
+    with responses.RequestsMock() as rsps:
+        add_posts(rsps, base="http://127.0.0.1:9/meta/v25.0")
+        batches = list(adapter.fetch("posts", since=None, state=None))
+        hosts = {urlsplit(c.request.url or "").netloc for c in rsps.calls}
+    assert collect(batches, "posts").height == 3
+    assert hosts == {"127.0.0.1:9"}
+
+
+def _insights_2002(rsps: responses.RequestsMock) -> None:
+    """Post 2002: the combined call fails on one dead metric; each other metric alone works."""
+    url = f"{GRAPH}/1111_2002/insights"
+    every = ",".join(facebook.POST_METRICS)
+    bad = load("error_invalid_metric.json")
+    rsps.get(url, json=bad, status=400, match=[_metric(every)])
+    rsps.get(url, json=bad, status=400, match=[_metric("post_clicks")])
+    for m in facebook.POST_METRICS:
+        if m != "post_clicks":
+            rsps.get(url, json=load(f"post_insights_2002_{m}.json"), match=[_metric(m)])
+
+
+def _metric(value: str) -> Any:
+    return matchers.query_param_matcher({"metric": value}, strict_match=False)
+
+
+def test_post_metrics_snapshot_drops_a_dead_metric_and_warns_on_partial_errors() -> None:
+    adapter = facebook.create(make_ctx())
+    without_clicks = ",".join(m for m in facebook.POST_METRICS if m != "post_clicks")
+    with responses.RequestsMock() as rsps:
+        add_posts(rsps)
+        rsps.get(f"{GRAPH}/1111_2001/insights", json=load("post_insights_2001.json"))
+        _insights_2002(rsps)
+        # The dead metric is not asked for again; this post's insights are refused outright.
+        rsps.get(
+            f"{GRAPH}/1111_2003/insights",
+            json=load("error_permission.json"),
+            status=400,
+            match=[_metric(without_clicks)],
+        )
+        batches = list(adapter.fetch("post_metrics", since=None, state=None))
+    rows = {r["post_id"]: r for r in collect(batches, "post_metrics").to_dicts()}
+    midnight = datetime(2026, 11, 22, tzinfo=UTC)
+    assert rows["1111_2001"] == {
+        "platform": "facebook",
+        "post_id": "1111_2001",
+        "as_of": midnight,
+        "impressions": 2310,
+        "reach": 1650,
+        "likes": 46,  # 40 like + 5 love + 1 wow
+        "comments": 9,
+        "shares": 4,
+        "saves": None,
+        "clicks": 87,
+    }
+    r2 = rows["1111_2002"]
+    assert (r2["impressions"], r2["reach"], r2["likes"]) == (640, 512, 12)
+    assert (r2["comments"], r2["shares"], r2["clicks"]) == (0, 0, None)
+    r3 = rows["1111_2003"]
+    assert (r3["impressions"], r3["shares"]) == (None, 0)
+    warnings = [w for b in batches for w in b.warnings]
+    assert any("post_clicks" in w and "dropped" in w for w in warnings)
+    assert any("1111_2003" in w and "error 10" in w for w in warnings)
+    assert all(b.cursor is None for b in batches)
+
+
+def test_page_stream_gives_daily_rows_and_moves_the_day_cursor() -> None:
+    adapter = facebook.create(make_ctx(lookback_days=3))
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        rsps.get(
+            f"{GRAPH}/1111/insights",
+            json=load("page_insights.json"),
+            match=[
+                matchers.query_param_matcher(
+                    {"period": "day", "since": "2026-11-19", "until": "2026-11-22"},
+                    strict_match=False,
+                )
+            ],
+        )
+        batches = list(adapter.fetch("page", since=None, state=None))
+    accounts = collect(batches, "accounts").unique()
+    assert accounts.to_dicts() == [
+        {"platform": "facebook", "account_id": "1111", "handle": "acmeconsulting", "owner": "brand"}
+    ]
+    daily = collect(batches, "account_daily").sort("date")
+    cols = ("date", "followers", "impressions", "engagements", "profile_clicks")
+    assert daily.select(cols).rows() == [
+        (date(2026, 11, 19), 1195, 1520, 64, 12),
+        (date(2026, 11, 20), 1199, 980, 31, 7),
+        # yesterday: no page_follows yet, so the run's followers_count; page views missing -> null
+        (date(2026, 11, 21), 1204, 2210, 118, None),
+    ]
+    assert batches[-1].cursor == {"day": "2026-11-21"}
+
+
+def test_page_stream_splits_long_ranges_into_90_day_windows_and_stops_at_the_cursor() -> None:
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        rsps.get(f"{GRAPH}/1111/insights", json={"data": []})
+        batches = list(adapter.fetch("page", since=datetime(2026, 5, 1, tzinfo=UTC), state=None))
+        windows = [
+            (q["since"][0], q["until"][0])
+            for q in (parse_qs(urlsplit(c.request.url or "").query) for c in rsps.calls[1:])
+        ]
+    assert windows == [
+        ("2026-05-01", "2026-07-30"),
+        ("2026-07-30", "2026-10-28"),
+        ("2026-10-28", "2026-11-22"),
+    ]
+    assert [b.cursor for b in batches] == [
+        {"day": "2026-07-29"},
+        {"day": "2026-10-27"},
+        {"day": "2026-11-21"},
+    ]
+    # Only yesterday has a row (the followers count); days without data are left out.
+    assert collect(batches, "account_daily")["date"].to_list() == [date(2026, 11, 21)]
+    # Re-run the same day from that cursor: nothing left to fetch, no insights call.
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        again = list(adapter.fetch("page", since=None, state=batches[-1].cursor))
+        assert len(rsps.calls) == 1
+    assert "account_daily" not in again[0].tables
+
+
+def test_check_names_the_page_and_its_followers() -> None:
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        assert adapter.check() == "Facebook Page Acme Consulting: 1,204 followers"
+
+
+def test_expired_token_is_auth_failed_naming_the_variable_not_the_token() -> None:
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("error_token_expired.json"), status=400)
+        with pytest.raises(AuthFailed) as err:
+            adapter.check()
+    text = str(err.value)
+    assert "SOCIALROI_FACEBOOK_ACCESS_TOKEN" in text
+    assert "190" in text
+    assert TOKEN not in text
+
+
+def test_app_secret_signs_every_call_with_appsecret_proof() -> None:
+    adapter = facebook.create(make_ctx(secrets={"app_secret": "s3cr3t-app"}))
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        adapter.check()
+        sent = parse_qs(urlsplit(rsps.calls[0].request.url or "").query)
+    # HMAC-SHA256(key=app secret, message=token), computed once with hmac by hand:
+    expected = "52b9a8f5e6674b9de93e3c8c2c38f5e54a393e870b19147d672a5b623b71d0a7"
+    assert sent["appsecret_proof"] == [expected]
+
+
+def test_missing_page_id_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="page_id"):
+        facebook.create(make_ctx(page_id=""))
