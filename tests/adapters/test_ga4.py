@@ -1,0 +1,242 @@
+"""GA4 Data API adapter: report pages → aggregate session rows, the date window, quota signals."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+import requests
+import responses
+
+from socialroi import schema
+from socialroi.adapters import ga4
+from socialroi.adapters.registry import build_context
+from socialroi.adapters.secrets import Secrets
+from socialroi.core.identity import ALL_SOCIAL, resolve
+from socialroi.errors import AuthFailed, ConfigError, RateLimited
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ga4"
+BASE = "https://ga4.test"
+URL = f"{BASE}/v1beta/properties/123456789:runReport"
+TOKEN = "ya29.a0-test-token-value"  # noqa: S105 - a fake token
+AS_OF = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+
+
+def load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def make(options=None, *, sleeps=None, wait=True):
+    opts = {"base_url": BASE, "property_id": "123456789", "page_size": 3, "lookback_days": 3}
+    ctx = build_context(
+        "ga4",
+        options={**opts, **(options or {})},
+        secrets=Secrets("ga4", {"access_token": TOKEN}),
+        as_of=AS_OF,
+        wait_on_rate_limit=wait,
+        sleep=(sleeps.append if sleeps is not None else lambda s: None),
+        now=lambda: AS_OF,
+    )
+    return ga4.create(ctx)
+
+
+def serve(rsps, pages: dict[int, str]) -> list[dict]:
+    """Answer runReport by the request's offset; returns the request bodies seen."""
+    bodies: list[dict] = []
+
+    def answer(request):
+        body = json.loads(request.body)
+        bodies.append(body)
+        return 200, {}, json.dumps(load(pages[body.get("offset", 0)]))
+
+    rsps.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    return bodies
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=UTC)
+
+
+@responses.activate
+def test_pages_become_daily_aggregate_session_rows():
+    bodies = serve(responses, {0: "page1.json", 3: "page2.json"})
+    batches = list(make().fetch("sessions", since=None, state=None))
+
+    # two pages: offset 0 then 3 (page_size 3, rowCount 6); the cursor moves on the last only
+    assert [b["offset"] for b in bodies] == [0, 3]
+    assert bodies[0]["dateRanges"] == [{"startDate": "2026-11-19", "endDate": "2026-11-22"}]
+    assert [d["name"] for d in bodies[0]["dimensions"]] == list(ga4.DIMENSIONS)
+    assert bodies[0]["metrics"] == [{"name": "sessions"}]
+    assert bodies[0]["returnPropertyQuota"]
+    assert responses.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert [b.cursor for b in batches] == [None, {"through": "2026-11-22"}]
+
+    rows = pl.concat([b.tables["sessions"] for b in batches])
+    assert rows.schema == pl.Schema(schema.table("sessions").polars_schema)
+    cols = ["started_at", "source", "medium", "campaign", "content", "term", "landing_page"]
+    # days start at midnight New York time (EST, UTC-5); (not set), (other) and campaign
+    # placeholders are empty; (direct)/(none) stay for the channel rules
+    assert rows.select(*cols, "count").rows() == [
+        (at(19, 5), "linkedin.com", "social", "launch", "sr~linkedin~7712~e014", None,
+         "/pricing", 12),
+        (at(19, 5), "reddit.com", "referral", None, None, None, "/blog/roi", 4),
+        (at(20, 5), "(direct)", "(none)", None, None, None, None, 30),
+        (at(20, 5), "t.co", "referral", None, None, None, "/", 7),
+        (at(21, 5), "l.facebook.com", "paid_social", "winter_promo", "carousel_b",
+         "crm software", "/demo", 5),
+        (at(21, 5), None, None, None, None, None, None, 9),
+    ]  # fmt: skip
+    assert rows["count"].sum() == 67
+    ids = rows["session_id"].to_list()
+    assert len(set(ids)) == 6
+    assert ids[0].startswith("ga4:123456789:2026-11-19:")
+    assert rows.select("click_id", "visitor_id", "contact_id").null_count().row(0) == (6, 6, 6)
+
+
+@responses.activate
+def test_warnings_name_the_rollup_row_channel_disagreements_and_a_low_quota():
+    serve(responses, {0: "page1.json", 3: "page2.json"})
+    first, second = make().fetch("sessions", since=None, state=None)
+    # page 1: GA4 counts reddit as Organic Social, the channel rules as a referral
+    assert first.warnings == (
+        "GA4 counts 4 sessions from reddit.com / referral as Organic Social; socialroi counts "
+        "them as referral (tag social links with utm_medium=social, or paid_social for ads)",
+    )
+    assert len(second.warnings) == 3
+    assert "9 sessions are in GA4's '(other)' row" in second.warnings[0]
+    assert second.warnings[1].startswith(
+        "GA4 counts 5 sessions from l.facebook.com / paid_social as Paid Social; "
+        "socialroi counts them as facebook"
+    )
+    # 2,800 of 40,000 hourly tokens left: 7% < 10%
+    assert second.warnings[2] == (
+        "GA4 property 123456789: 2,800 of 40,000 hourly tokens left (7%); "
+        "the next pulls may be refused until it returns"
+    )
+
+
+@responses.activate
+def test_an_empty_report_has_no_rows_and_still_moves_the_cursor():
+    serve(responses, {0: "empty.json"})
+    (batch,) = make().fetch("sessions", since=None, state=None)
+    assert batch.tables["sessions"].height == 0
+    assert batch.cursor == {"through": "2026-11-22"}
+    assert batch.warnings == ()
+
+
+@responses.activate
+def test_missing_metadata_takes_days_as_utc():
+    serve(responses, {0: "no_metadata.json"})
+    (batch,) = make().fetch("sessions", since=None, state=None)
+    assert batch.tables["sessions"].select("started_at", "source", "count").rows() == [
+        (at(22, 0), "bsky.app", 2)
+    ]
+
+
+@responses.activate
+def test_the_window_repulls_the_settling_days_after_the_cursor():
+    bodies = serve(responses, {0: "empty.json"})
+    adapter = make({"lookback_days": 90})
+    list(adapter.fetch("sessions", since=None, state={"through": "2026-11-20"}))
+    list(adapter.fetch("sessions", since=datetime(2026, 10, 1, tzinfo=UTC), state=None))
+    list(adapter.fetch("sessions", since=None, state=None))
+    assert [b["dateRanges"][0]["startDate"] for b in bodies] == [
+        "2026-11-18",  # three settling days: the 18th, 19th and 20th again
+        "2026-10-01",  # --since
+        "2026-08-24",  # 90 days of lookback
+    ]
+
+
+@responses.activate
+def test_rerunning_gives_the_same_ids_so_upserts_replace():
+    serve(responses, {0: "page1.json", 3: "page2.json"})
+    adapter = make()
+    ids = [
+        pl.concat([b.tables["sessions"] for b in adapter.fetch("sessions", since=None, state=None)])
+        .get_column("session_id")
+        .to_list()
+        for _ in range(2)
+    ]
+    assert ids[0] == ids[1]
+
+
+def test_aggregate_rows_weigh_in_the_match_rate():
+    df, _ = ga4.report_rows(load("page1.json") | {"rows": load("page1.json")["rows"][:1]}, "1")
+    got = resolve(
+        sessions=df,
+        contacts=schema.empty("contacts"),
+        touchpoints=schema.empty("touchpoints"),
+        posts=schema.empty("posts"),
+        accounts=schema.empty("accounts"),
+    )
+    assert got.match_rate.rows() == [("linkedin", 12, 0, 0.0), (ALL_SOCIAL, 12, 0, 0.0)]
+
+
+@responses.activate
+def test_check_reports_sessions_and_quota():
+    responses.add(responses.POST, URL, json=load("check.json"))
+    assert make().check() == (
+        "property 123456789 (America/New_York): 1,204 sessions in the last 7 days; "
+        "199,995 of 200,000 tokens left today"
+    )
+
+
+@responses.activate
+def test_an_expired_token_is_auth_failed_without_the_token():
+    responses.add(responses.POST, URL, json=load("401.json"), status=401)
+    with pytest.raises(AuthFailed) as err:
+        make().check()
+    text = str(err.value)
+    assert "SOCIALROI_GA4_ACCESS_TOKEN" in text
+    assert TOKEN not in text
+
+
+def test_the_property_id_is_required():
+    with pytest.raises(ConfigError, match="property_id"):
+        make({"property_id": ""})
+    assert make({"property_id": "properties/123456789"}).property_id == "123456789"
+
+
+# -- rate limits -----------------------------------------------------------------------------------
+def response(status: int, body: dict | None = None, headers: dict | None = None):
+    r = requests.Response()
+    r.status_code = status
+    r._content = json.dumps(body or {}).encode()
+    r.headers.update(headers or {})
+    return r
+
+
+def test_rate_limit_rule_reads_which_quota_ran_out():
+    now = AS_OF  # 07:00 in Los Angeles (PST, UTC-8)
+    hourly = ga4.rate_limit(response(429, load("429_hourly.json")), now)
+    assert hourly is not None
+    assert (hourly.wait, hourly.retry) == (3600.0, True)
+    assert hourly.reason == "GA4: 429 RESOURCE_EXHAUSTED, hourly quota returns within the hour"
+    daily = ga4.rate_limit(response(429, load("429_daily.json")), now)
+    # next midnight US Pacific: 2026-11-23 00:00 PST = 08:00Z, 17 hours away
+    assert daily is not None
+    assert (daily.wait, daily.retry) == (17 * 3600.0, True)
+    assert "2026-11-23 08:00Z" in daily.reason
+    concurrent = ga4.rate_limit(response(429, load("429_concurrent.json")), now)
+    assert concurrent is not None
+    assert concurrent.wait == ga4.CONCURRENT_WAIT
+    told = ga4.rate_limit(response(429, load("429_hourly.json"), {"Retry-After": "30"}), now)
+    assert told is not None
+    assert told.wait == 30.0
+    assert ga4.rate_limit(response(200, load("page1.json")), now) is None
+    assert ga4.rate_limit(response(403, {"error": {"status": "PERMISSION_DENIED"}}), now) is None
+
+
+@responses.activate
+def test_an_hourly_429_waits_then_retries_and_a_daily_one_fails_with_its_reset():
+    responses.add(responses.POST, URL, json=load("429_hourly.json"), status=429)
+    responses.add(responses.POST, URL, json=load("check.json"))
+    sleeps: list[float] = []
+    assert "1,204 sessions" in make(sleeps=sleeps).check()
+    assert sleeps == [3600.0]
+
+    responses.replace(responses.POST, URL, json=load("429_daily.json"), status=429)
+    with pytest.raises(RateLimited) as err:
+        make().check()  # 17 hours is longer than max_wait (1 hour)
+    assert err.value.reset_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
