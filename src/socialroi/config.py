@@ -32,6 +32,32 @@ class Settings:
     store: Path | None = None
     attribution: AttributionSettings = field(default_factory=AttributionSettings)
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Where these settings came from (a file path, or "config" for built-in defaults).
+    source: str = "config"
+
+    def platforms(self) -> dict[str, dict[str, Any]]:
+        """The `[platforms.<name>]` tables, by platform, with each platform's defaults applied.
+
+        Unknown platforms and unknown keys are a ConfigError naming the file and the key. Secrets
+        are never here: they come from environment variables or the secrets file.
+        """
+        from socialroi.adapters import registry
+
+        tables = self.raw.get("platforms", {})
+        if not isinstance(tables, dict):
+            raise ConfigError(f"{self.source}: [platforms] must hold [platforms.<name>] tables")
+        out: dict[str, dict[str, Any]] = {}
+        for name, table in tables.items():
+            if name not in registry.PLATFORMS:
+                raise ConfigError(
+                    f"{self.source}: unknown platform [platforms.{name}]; "
+                    f"known: {', '.join(registry.PLATFORMS)}"
+                )
+            if not isinstance(table, dict):
+                raise ConfigError(f"{self.source}: platforms.{name} must be a table")
+            module = registry.load(name)
+            out[name] = registry.resolve_options(module, table, source=self.source)
+        return out
 
 
 def load(path: str | Path | None = None) -> Settings:
@@ -75,4 +101,5 @@ def from_dict(raw: dict[str, Any], *, source: str = "config") -> Settings:
         store=Path(store["path"]) if "path" in store else None,
         attribution=att,
         raw=raw,
+        source=source,
     )

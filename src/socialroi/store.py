@@ -265,6 +265,8 @@ class Store:
     def run(self, kind: str, target: str | None = None) -> Iterator[RunRecord]:
         """Log one import or pull: start, end, rows and status ('ok' or 'error' with the message).
 
+        A run that handled its own failure sets `rec.error` to be logged as 'error' all the same.
+
         The log row is written outside the data transaction so a failed load is still recorded.
         """
         self._check_writable()
@@ -279,7 +281,7 @@ class Store:
             self._finish(rec, "error", str(exc) or type(exc).__name__)
             raise
         else:
-            self._finish(rec, "ok", None)
+            self._finish(rec, "error" if rec.error else "ok", rec.error)
 
     def _finish(self, rec: RunRecord, status: str, error: str | None) -> None:
         self._con.execute(
@@ -304,3 +306,5 @@ class RunRecord:
         self.target = target
         self.started_at = started_at
         self.rows = 0
+        #: Set to log the run as failed without raising (e.g. a pull whose streams failed).
+        self.error: str | None = None
