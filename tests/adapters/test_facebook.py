@@ -18,6 +18,7 @@ from socialroi.adapters.base import AdapterContext, Batch
 from socialroi.adapters.registry import build_context
 from socialroi.adapters.secrets import Secrets
 from socialroi.errors import AuthFailed, ConfigError
+from tests.adapters.contract import run_contract
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -47,13 +48,18 @@ def collect(batches: list[Batch], table: str) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
+def _first_page(request: Any) -> tuple[bool, str]:
+    """Matches a request with no paging cursor (the first page)."""
+    return "after" not in parse_qs(urlsplit(request.url or "").query), "has an after cursor"
+
+
 def add_posts(rsps: responses.RequestsMock, base: str = GRAPH) -> None:
     rsps.get(
         f"{base}/1111/posts",
         json=load("posts_page2.json"),
         match=[matchers.query_param_matcher({"after": "QVFIUmJfMg"}, strict_match=False)],
     )
-    rsps.get(f"{base}/1111/posts", json=load("posts_page1.json"))
+    rsps.get(f"{base}/1111/posts", json=load("posts_page1.json"), match=[_first_page])
 
 
 def test_posts_two_pages_give_exact_rows_and_a_final_cursor() -> None:
@@ -256,3 +262,18 @@ def test_app_secret_signs_every_call_with_appsecret_proof() -> None:
 def test_missing_page_id_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="page_id"):
         facebook.create(make_ctx(page_id=""))
+
+
+def test_contract(make_context: Any, tmp_path: Path) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        add_posts(rsps)
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        rsps.get(f"{GRAPH}/1111/insights", json=load("page_insights.json"))
+        rsps.get(f"{GRAPH}/1111_2001/insights", json=load("post_insights_2001.json"))
+        _insights_2002(rsps)
+        rsps.get(f"{GRAPH}/1111_2003/insights", json=load("error_permission.json"), status=400)
+        ctx = make_context(
+            "facebook", {"page_id": "1111", "lookback_days": 3}, {"access_token": TOKEN}
+        )
+        counts = run_contract(lambda: facebook.create(ctx), tmp_path, secrets=[TOKEN])
+    assert counts == {"accounts": 1, "account_daily": 3, "posts": 3, "post_metrics": 3}
