@@ -10,6 +10,7 @@ Small pure functions, usable by any adapter that pulls accounts, posts and their
 - `parse_time(text)` reads the ISO 8601 forms platforms send (`Z`, `+00:00`, `+0000`, fractions);
 - `account_row`, `daily_row`, `post_row` (link URL parsed into UTM fields and campaign) and
   `metrics_row` build one row each; `count(value)` keeps a counter only when it is one;
+- `cursor_by_account(state)` reads a posts cursor (`{account_id: newest id or time}`);
 - `frames(rows)` turns `{table: [row, ...]}` into schema-conformed polars frames.
 """
 
@@ -66,6 +67,11 @@ def account_specs(options: Mapping[str, Any], platform: str) -> tuple[AccountSpe
             f'[platforms.{platform}] lists no accounts: set accounts = ["yourhandle"]'
         )
     return tuple(specs)
+
+
+def cursor_by_account(state: Mapping[str, Any] | None) -> dict[str, str]:
+    """A posts stream's cursor, `{account_id: newest id or time seen}`, from the stored state."""
+    return {str(k): str(v) for k, v in (state or {}).items() if isinstance(v, str) and v}
 
 
 def option_int(options: Mapping[str, Any], name: str, platform: str, *, low: int = 1) -> int:

@@ -192,8 +192,8 @@ def feed_rows(
 
 
 class BlueskyAdapter:
-    platform = PLATFORM
-    streams = (
+    platform: str = PLATFORM
+    streams: tuple[Stream, ...] = (
         Stream("account", ("accounts", "account_daily"), incremental=False,
                description="each account and its follower count today"),
         Stream("posts", ("posts", "post_metrics"),
@@ -295,7 +295,7 @@ class BlueskyAdapter:
     def _fetch_posts(
         self, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
-        newest: dict[str, str] = dict((state or {}).get("newest_created_at") or {})
+        newest: dict[str, str] = rows.cursor_by_account(state)
         for spec in self.specs:
             prof = self._profile(spec)
             if prof is None:
@@ -320,7 +320,7 @@ class BlueskyAdapter:
                 newest[did] = top.isoformat().replace("+00:00", "Z")
                 yield Batch(
                     rows.frames({"posts": []}),
-                    {"newest_created_at": dict(newest)},
+                    dict(newest),
                     self._drain_warnings(),
                 )
 

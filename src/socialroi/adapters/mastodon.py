@@ -184,8 +184,8 @@ def account_handle(account: Mapping[str, Any], base_url: str) -> str:
 
 
 class MastodonAdapter:
-    platform = PLATFORM
-    streams = (
+    platform: str = PLATFORM
+    streams: tuple[Stream, ...] = (
         Stream("account", ("accounts", "account_daily"), incremental=False,
                description="each account and its follower count today"),
         Stream("posts", ("posts", "post_metrics"),
@@ -291,7 +291,7 @@ class MastodonAdapter:
     def _fetch_posts(
         self, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
-        cursor: dict[str, str] = dict((state or {}).get("newest_id") or {})
+        cursor: dict[str, str] = rows.cursor_by_account(state)
         for spec in self.specs:
             acc = self._lookup(spec)
             if acc is None:
@@ -309,7 +309,7 @@ class MastodonAdapter:
     ) -> Batch:
         posts, metrics = status_rows(statuses, aid, self.ctx.as_of)
         tables = rows.frames({"posts": posts, "post_metrics": metrics})
-        state = {"newest_id": dict(cursor)} if cursor is not None else None
+        state = dict(cursor) if cursor is not None else None
         return Batch(tables, state, self._drain_warnings())
 
     def _walk_forward(self, aid: str, path: str, cursor: dict[str, str]) -> Iterator[Batch]:
