@@ -1,0 +1,195 @@
+"""Policy comparison: what each social-media policy did, and what each would do.
+
+`compare` puts together the observed effects of past policy switches
+(`socialroi.policy.observed.observe`) and a Monte Carlo projection of every option
+(`socialroi.policy.projected`) over the company's own funnel (`socialroi.policy.funnel`), and states
+a recommendation with its uncertainty. Pure: tables in, a `PolicyComparison` out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from socialroi.policy.funnel import Funnel, estimate_funnel
+from socialroi.policy.options import PolicyOption, default_options
+from socialroi.policy.projected import (
+    Projection,
+    calibrate,
+    project,
+    sensitivity_frame,
+    summary_frame,
+)
+
+if TYPE_CHECKING:
+    from socialroi.policy.observed import ObservedEffects
+
+__all__ = ["PolicyComparison", "compare", "recommendation_text"]
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+@dataclass(frozen=True)
+class PolicyComparison:
+    """The comparison the CLI prints and the report shows.
+
+    * ``options``: the options compared, with the data's estimates in place of defaults;
+    * ``observed``: effects of past switches (None when that analysis is not available);
+    * ``summary``: per option mean/p5/p50/p95 of net value and ROI over the horizon, mean
+      revenue, costs and other lines, and ``prob_best``;
+    * ``sensitivity``: the tornado (see `socialroi.policy.projected.sensitivity_frame`);
+    * ``assumptions``: every option's assumptions and the funnel's rates with unit and source;
+    * ``recommendation``: the best option stated with its uncertainty.
+    """
+
+    options: Mapping[str, PolicyOption]
+    observed: ObservedEffects | None
+    summary: pl.DataFrame
+    sensitivity: pl.DataFrame
+    assumptions: pl.DataFrame
+    recommendation: str
+    months: int
+    draws: int
+    seed: int
+    as_of: datetime
+    currency: str
+    funnel: Funnel
+    projection: Projection
+
+
+def short_money(value: float, currency: str, *, sign: bool = False) -> str:
+    """``+$38k``, ``−$5k``, ``$1.2M``, ``CHF 900``: money for one line of text."""
+    if not math.isfinite(value):
+        return "–"
+    a = abs(value)
+    if a >= 1e6:
+        body = f"{a / 1e6:.1f}M"
+    elif a >= 1e4:
+        body = f"{a / 1e3:.0f}k"
+    elif a >= 1e3:
+        body = f"{a / 1e3:.1f}k"
+    else:
+        body = f"{a:.0f}"
+    symbol = _SYMBOLS.get(currency.upper())
+    body = f"{symbol}{body}" if symbol else f"{currency} {body}"
+    if value < 0 and round(a) > 0:
+        return f"−{body}"
+    return f"+{body}" if sign and round(a) > 0 else body
+
+
+def recommendation_text(summary: pl.DataFrame, *, months: int, currency: str) -> str:
+    """The option most often best, with its chance of being best and its net value's 90%
+    range; names the runner-up when the choice is close."""
+    if summary.height == 0:
+        return "No options to compare."
+    ranked = summary.sort(["prob_best", "net_mean"], descending=True)
+    best = ranked.row(0, named=True)
+    text = (
+        f"{best['option']}: best in {best['prob_best']:.0%} of simulations; net value "
+        f"{short_money(best['net_mean'], currency, sign=True)} (90% range "
+        f"{short_money(best['net_p5'], currency, sign=True)} to "
+        f"{short_money(best['net_p95'], currency, sign=True)}) over {months} months"
+    )
+    if ranked.height > 1:
+        second = ranked.row(1, named=True)
+        if best["prob_best"] < 0.8 and second["prob_best"] > 0:
+            text += (
+                f". Not settled: {second['option']} is best in {second['prob_best']:.0%} "
+                "of simulations"
+            )
+    return text + "."
+
+
+def assumptions_frame(options: Mapping[str, PolicyOption], funnel: Funnel) -> pl.DataFrame:
+    """option ('(your data)' for funnel rates), assumption, central, low, high, unit, source."""
+    rows = [
+        {
+            "option": name,
+            "assumption": a.name,
+            "central": a.central,
+            "low": a.low,
+            "high": a.high,
+            "unit": a.unit,
+            "source": a.source,
+        }
+        for name, opt in options.items()
+        for a in opt.assumptions.values()
+    ]
+    rows += [
+        {
+            "option": "(your data)",
+            "assumption": a.name,
+            "central": a.central,
+            "low": a.low,
+            "high": a.high,
+            "unit": a.unit,
+            "source": a.source,
+        }
+        for a in funnel.rates.values()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "option": pl.String,
+            "assumption": pl.String,
+            "central": pl.Float64,
+            "low": pl.Float64,
+            "high": pl.Float64,
+            "unit": pl.String,
+            "source": pl.String,
+        },
+    )
+
+
+def _observed(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> ObservedEffects | None:
+    try:
+        from socialroi.policy.observed import observe
+    except ImportError:  # pragma: no cover - only while the module is absent
+        return None
+    return observe(tables, as_of=as_of)
+
+
+def compare(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    options: Mapping[str, PolicyOption] | None = None,
+    as_of: datetime,
+    months: int = 12,
+    draws: int = 10_000,
+    seed: int = 0,
+    currency: str = "USD",
+    model: str = "linear",
+    observed: bool = True,
+) -> PolicyComparison:
+    """Compare the options (default: the five with their defaults) on the data before `as_of`.
+
+    `model` is the attribution model that decides which leads and deals are social;
+    ``observed=False`` skips the observed effects of past switches.
+    """
+    funnel = estimate_funnel(tables, as_of=as_of, model=model)
+    chosen = {
+        name: calibrate(opt, funnel)
+        for name, opt in (default_options() if options is None else options).items()
+    }
+    projection = project(funnel, list(chosen.values()), months=months, draws=draws, seed=seed)
+    summary = summary_frame(projection)
+    return PolicyComparison(
+        options=chosen,
+        observed=_observed(tables, as_of) if observed else None,
+        summary=summary,
+        sensitivity=sensitivity_frame(funnel, list(chosen.values()), months=months),
+        assumptions=assumptions_frame(chosen, funnel),
+        recommendation=recommendation_text(summary, months=months, currency=currency),
+        months=months,
+        draws=draws,
+        seed=seed,
+        as_of=as_of,
+        currency=currency,
+        funnel=funnel,
+        projection=projection,
+    )

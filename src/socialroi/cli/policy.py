@@ -1,0 +1,122 @@
+"""`socialroi policy compare`: what each social-media policy would bring, with its uncertainty."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from socialroi.cli._analysis import model_option, settings_for, store_path_for
+from socialroi.cli._options import config_option, format_option, store_option
+from socialroi.cli._output import emit, json_rows, render_table
+
+#: Columns of the summary the table and CSV show, in order.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "option",
+    "prob_best",
+    "net_mean",
+    "net_p5",
+    "net_p50",
+    "net_p95",
+    "roi_p50",
+    "revenue_mean",
+    "cost_mean",
+    "productivity_mean",
+)
+
+
+@click.group("policy")
+def command() -> None:
+    """Compare social-media policies: ban, acceptable use, a dedicated manager, employee
+    advocacy, training."""
+
+
+@command.command("compare")
+@click.option(
+    "--months", type=click.IntRange(1, 120), default=12, show_default=True, help="Horizon."
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(100, 1_000_000),
+    default=10_000,
+    show_default=True,
+    help="Monte Carlo draws.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--policies",
+    "policies_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Policy options file [default: config [policy] file, else config/policies.toml when "
+    "present, else built-in defaults].",
+)
+@format_option("table", "json", "csv", default="table")
+@model_option
+@store_option
+@config_option
+def compare_command(  # noqa: PLR0917 (click passes every option)
+    months: int,
+    draws: int,
+    seed: int,
+    policies_path: Path | None,
+    fmt: str,
+    model: str | None,
+    store_path: Path | None,
+    config_path: Path | None,
+) -> None:
+    """Project every policy option over the next MONTHS months from your own funnel and print
+    net value (mean and 90% range), ROI and the probability that each option is best, then the
+    recommendation with its uncertainty. JSON adds the sensitivity and the assumptions with their
+    sources."""
+    from socialroi.analysis import company_and_currency, resolve_as_of
+    from socialroi.policy import compare
+    from socialroi.policy_file import load_policies
+    from socialroi.store import Store
+
+    settings = settings_for(config_path, model)
+    options = load_policies(policies_path, settings)
+    with Store.open(store_path_for(store_path, settings), read_only=True) as store:
+        _, currency = company_and_currency(store, settings)
+        as_of = resolve_as_of(store, None)
+        tables = store.read_all()
+    result = compare(
+        tables,
+        options=options,
+        as_of=as_of,
+        months=months,
+        draws=draws,
+        seed=seed,
+        currency=currency,
+        model=settings.attribution.model,
+        observed=fmt == "json",
+    )
+    table = result.summary.select(TABLE_COLUMNS)
+    if fmt == "json":
+        click.echo(json.dumps(_json(result), indent=2))
+    elif fmt == "csv":
+        emit(table, "csv")
+    else:
+        click.echo(render_table(table))
+        click.echo("")
+        click.echo(result.recommendation)
+
+
+def _json(result: Any) -> dict[str, Any]:
+    observed = None
+    if result.observed is not None:
+        observed = json_rows(result.observed.estimates)
+    return {
+        "as_of": result.as_of.isoformat(),
+        "months": result.months,
+        "draws": result.draws,
+        "seed": result.seed,
+        "currency": result.currency,
+        "recommendation": result.recommendation,
+        "options": json_rows(result.summary),
+        "sensitivity": json_rows(result.sensitivity),
+        "assumptions": json_rows(result.assumptions),
+        "observed": observed,
+    }

@@ -1,0 +1,700 @@
+"""The company's own funnel, with its uncertainty: what the projection is built from.
+
+`estimate_funnel` reads the canonical tables as they stood at ``as_of`` (the same view the report
+uses, `socialroi.core.kpis.as_of_view`) and looks at the complete months before it (up to
+`WINDOW_MONTHS`). Social leads, won deals and revenue are the credits that the chosen attribution
+model (linear by default; `socialroi.core.kpis.compute`) gives to organic social touches (paid
+social is left out: no policy changes the ad budget). A credit whose touch names an employee (a
+tracked link or a staff post) is the staff's; the rest is the brand's (brand posts and social
+visits no post explains).
+
+Rates and how their uncertainty is expressed (posteriors from counts; Jeffreys-style priors):
+
+* reach per staff post: mean impressions (latest snapshot per post, post_metrics); the posterior
+  of a mean of n posts with coefficient of variation c is Gamma(n/c², μc²/n);
+* clicks per impression of staff posts: Beta(clicks + ½, impressions − clicks + ½);
+* leads per click (staff): Gamma(leads + ½, 1/clicks) — conversations started by a post count as
+  its leads too, so this is "leads per click or equivalent";
+* brand leads per month: Gamma(leads + ½, 1/months);
+* won deals per social lead: Beta(won + ½, leads − won + ½);
+* value of a won deal: the mean of every won deal closed in the window, Gamma as for reach;
+* lead → won lag: months from a contact's first lead to the deal's close, over all won deals;
+* month-to-month variation of lead volume beyond Poisson (seasonality, demand): from all leads
+  per month, cv² = max(0, (variance − mean)/mean²);
+* per policy found in policy_periods: participation Beta(active + ½, idle + ½) over
+  employee-months, posts per participant per week Gamma(posts + ½, 1/(active × weeks)), reach per
+  post, and the shares of service cases and hires that came through social.
+
+Where the store has too little, the rate falls back to a stated default with a wide range and
+says so in its source. Pure: polars in, plain values out; no files, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from socialroi import schema
+from socialroi.core.kpis import as_of_view, compute
+from socialroi.policy.options import BLS, LINKEDIN_CTR, SERVICE_COSTS, SHRM, Assumption
+from socialroi.schema import SOCIAL_PLATFORMS
+
+WINDOW_MONTHS = 12
+WEEKS_PER_MONTH = 52.0 / 12.0
+HOURS_PER_WORKDAY = 8.0
+LAG_MONTHS = 13
+MIN_EMPLOYEE_MONTHS = 12
+MIN_POSTS = 10
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Everything the projection draws from, estimated at ``as_of``.
+
+    ``rates`` holds company-wide quantities (keys in RATE_KEYS); ``by_policy`` holds estimates
+    per policy seen in the data ("acceptable_use" → {"participation": …}). ``lag`` is the share
+    of a month's social leads that close as won deals k months later (sums to 1);
+    ``history_leads`` the social leads of the last ``len(lag) - 1`` months (oldest first), which
+    keep closing in the projected months.
+    """
+
+    as_of: datetime
+    window: tuple[date, date] | None
+    months: int
+    staff: int
+    teams: tuple[str, ...] | None
+    rates: Mapping[str, Assumption]
+    by_policy: Mapping[str, Mapping[str, Assumption]]
+    lag: np.ndarray
+    history_leads: np.ndarray
+    month_cv: float
+    value_cv: float
+    monthly: pl.DataFrame
+
+
+RATE_KEYS: tuple[str, ...] = (
+    "wage",
+    "reach_per_post",
+    "clicks_per_impression",
+    "leads_per_click",
+    "brand_leads_per_month",
+    "won_per_lead",
+    "value_per_won",
+    "service_cases_per_month",
+    "service_saving_per_case",
+    "hires_per_month",
+    "hire_saving",
+)
+
+
+def gamma_rate(name: str, unit: str, shape: float, scale: float, source: str) -> Assumption:
+    """A Gamma(shape, scale) posterior as an Assumption (low/high: 5th and 95th percentiles)."""
+    lo, hi = (float(x) for x in stats.gamma.ppf([0.05, 0.95], shape, scale=scale))
+    mean = shape * scale
+    return Assumption(name, mean, min(lo, mean), max(hi, mean), unit, source, "gamma", shape, scale)
+
+
+def beta_rate(name: str, unit: str, a: float, b: float, source: str) -> Assumption:
+    lo, hi = (float(x) for x in stats.beta.ppf([0.05, 0.95], a, b))
+    mean = a / (a + b)
+    return Assumption(name, mean, min(lo, mean), max(hi, mean), unit, source, "beta", a, b)
+
+
+def mean_rate(
+    name: str, unit: str, values: np.ndarray, source: str, *, cv_default: float = 1.0
+) -> Assumption:
+    """The posterior of the mean of positive `values` (Gamma with the sample's spread)."""
+    n = len(values)
+    mu = float(np.mean(values))
+    cv = float(np.std(values) / mu) if n > 1 and mu > 0 else cv_default
+    cv = max(cv, 0.05)
+    shape = n / cv**2
+    return gamma_rate(name, unit, shape, mu / shape, source)
+
+
+def default_rate(
+    name: str, unit: str, values: tuple[float, float, float], source: str
+) -> Assumption:
+    """A stated default: `values` are (central, low, high)."""
+    central, low, high = values
+    return Assumption(name, central, low, high, unit, source)
+
+
+def _month(d: date) -> date:
+    return date(d.year, d.month, 1)
+
+
+def _add_months(d: date, k: int) -> date:
+    m = d.year * 12 + d.month - 1 + k
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def _months(start: date, stop: date) -> list[date]:
+    out, m = [], start
+    while m < stop:
+        out.append(m)
+        m = _add_months(m, 1)
+    return out
+
+
+def employee_months(
+    employees: pl.DataFrame, periods: pl.DataFrame, months: Sequence[date]
+) -> pl.DataFrame:
+    """employee_id, team, month, policy: each employee employed on a month's first day, with the
+    policy in force for their team then (a team's own row before a company-wide '*' row)."""
+    if not months or employees.height == 0:
+        return pl.DataFrame(
+            schema={
+                "employee_id": pl.String,
+                "team": pl.String,
+                "month": pl.Date,
+                "policy": pl.String,
+            }
+        )
+    grid = employees.select("employee_id", "team", "start_date", "end_date").join(
+        pl.DataFrame({"month": list(months)}, schema={"month": pl.Date}), how="cross"
+    )
+    grid = grid.filter(
+        (pl.col("start_date").is_null() | (pl.col("start_date") <= pl.col("month")))
+        & (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("month")))
+    ).select("employee_id", pl.col("team").fill_null(""), "month")
+    p = periods.select(
+        pl.col("team").alias("p_team"), pl.col("from"), pl.col("to"), pl.col("policy")
+    )
+    matched = (
+        grid.join(p, how="cross")
+        .filter(
+            ((pl.col("p_team") == pl.col("team")) | (pl.col("p_team") == "*"))
+            & (pl.col("from") <= pl.col("month"))
+            & (pl.col("to").is_null() | (pl.col("to") > pl.col("month")))
+        )
+        .sort(
+            ["employee_id", "month", pl.col("p_team") == "*", "from"],
+            descending=[False, False, False, True],
+        )
+        .unique(["employee_id", "month"], keep="first", maintain_order=True)
+        .select("employee_id", "month", "policy")
+    )
+    return grid.join(matched, on=["employee_id", "month"], how="left").with_columns(
+        pl.col("policy").fill_null("(none)")
+    )
+
+
+def _staff_posts(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Posts by accounts an employee owns: platform, post_id, employee_id, month, impressions,
+    clicks (latest metrics snapshot; null without one)."""
+    owners = t["accounts"].filter(pl.col("owner").is_not_null() & (pl.col("owner") != "brand"))
+    posts = t["posts"].join(
+        owners.select("platform", "account_id", pl.col("owner").alias("employee_id")),
+        on=["platform", "account_id"],
+    )
+    latest = (
+        t["post_metrics"]
+        .sort("as_of")
+        .group_by("platform", "post_id")
+        .agg(pl.col("impressions").last(), pl.col("clicks").last())
+    )
+    return posts.join(latest, on=["platform", "post_id"], how="left").select(
+        "platform",
+        "post_id",
+        "employee_id",
+        pl.col("created_at").dt.date().dt.truncate("1mo").alias("month"),
+        "impressions",
+        "clicks",
+        pl.col("utm_content").is_not_null().alias("tracked"),
+    )
+
+
+def _social_credits(credits: pl.DataFrame) -> pl.DataFrame:
+    """Organic social credit rows with month, staff flag (the touch names an employee)."""
+    return credits.filter(pl.col("channel").is_in(SOCIAL_PLATFORMS)).with_columns(
+        pl.col("conv_ts").dt.date().dt.truncate("1mo").alias("month"),
+        pl.col("employee_id").is_not_null().alias("staff"),
+    )
+
+
+def _lag_pmf(t: Mapping[str, pl.DataFrame]) -> tuple[np.ndarray, str]:
+    first_lead = t["leads"].group_by("contact_id").agg(pl.col("created_at").min().alias("lead_at"))
+    won = (
+        t["deals"]
+        .filter(pl.col("won").fill_null(False) & pl.col("closed_at").is_not_null())
+        .join(first_lead, on="contact_id")
+        .filter(pl.col("closed_at") >= pl.col("lead_at"))
+    )
+    months = (
+        (pl.col("closed_at").dt.year() - pl.col("lead_at").dt.year()) * 12
+        + pl.col("closed_at").dt.month()
+        - pl.col("lead_at").dt.month()
+    )
+    k = won.select(months.alias("k"))["k"].to_numpy().astype(np.int64)
+    if len(k) < 5:
+        q = 1 / 3  # geometric, mean about 2 months
+        pmf = q * (1 - q) ** np.arange(LAG_MONTHS)
+        return pmf / pmf.sum(), "assumption (fewer than 5 won deals with a lead): mean lag 2 months"
+    pmf = np.bincount(np.minimum(k, LAG_MONTHS - 1), minlength=LAG_MONTHS).astype(float)
+    return pmf / pmf.sum(), f"estimated from your data ({len(k)} won deals with a lead)"
+
+
+def _company_policy(emp_months: pl.DataFrame) -> pl.DataFrame:
+    """month → the policy most staff were under that month."""
+    return (
+        emp_months.group_by("month", "policy")
+        .len()
+        .sort(["month", "len", "policy"], descending=[False, True, False])
+        .unique("month", keep="first", maintain_order=True)
+        .select("month", "policy")
+    )
+
+
+def _share_by_policy(
+    events: pl.DataFrame, is_social: pl.Expr, company: pl.DataFrame, key: str, what: str
+) -> dict[str, dict[str, Assumption]]:
+    out: dict[str, dict[str, Assumption]] = {}
+    if events.height == 0:
+        return out
+    by = (
+        events.join(company, on="month")
+        .group_by("policy")
+        .agg(pl.len().alias("n"), is_social.sum().alias("k"))
+    )
+    for r in by.iter_rows(named=True):
+        n, k = int(r["n"]), int(r["k"])
+        if n < 10:
+            continue
+        src = (
+            f"estimated from your data ({k} of {n} {what} under {r['policy']} came through social)"
+        )
+        out[r["policy"]] = {key: beta_rate(key, "share", k + 0.5, n - k + 0.5, src)}
+    return out
+
+
+def _window(t: Mapping[str, pl.DataFrame], as_of: datetime) -> list[date]:
+    """The complete months before `as_of` that hold data, at most WINDOW_MONTHS of them."""
+    stop = _month(as_of.date())
+    found: list[date] = []
+    for value in (
+        t["leads"]["created_at"].min(),
+        t["posts"]["created_at"].min(),
+        t["policy_periods"]["from"].min(),
+    ):
+        if isinstance(value, datetime):
+            found.append(value.date())
+        elif isinstance(value, date):
+            found.append(value)
+    if not found:
+        return []
+    return _months(max(_month(min(found)), _add_months(stop, -WINDOW_MONTHS)), stop)
+
+
+def _wage(current: pl.DataFrame) -> Assumption:
+    wages = current["loaded_hourly_cost"].drop_nulls().to_numpy()
+    if not len(wages):
+        return default_rate("wage", "currency per hour", (50.0, 35.0, 70.0), f"assumption; {BLS}")
+    w = float(np.mean(wages))
+    src = f"estimated from your data (mean loaded hourly cost of {len(wages)} employees)"
+    return Assumption("wage", w, w, w, "currency per hour", src)
+
+
+def _policy_estimates(
+    emp_months: pl.DataFrame, posts: pl.DataFrame
+) -> dict[str, dict[str, Assumption]]:
+    """Participation, posts per participant per week and reach per post, by policy."""
+    per_emp = posts.group_by("employee_id", "month").agg(pl.len().alias("posts"))
+    em = emp_months.join(per_emp, on=["employee_id", "month"], how="left").with_columns(
+        pl.col("posts").fill_null(0)
+    )
+    posts_policy = posts.join(
+        emp_months.select("employee_id", "month", "policy"),
+        on=["employee_id", "month"],
+        how="left",
+    )
+    counts = em.group_by("policy").agg(
+        pl.len().alias("n"), (pl.col("posts") > 0).sum().alias("active"), pl.col("posts").sum()
+    )
+    out: dict[str, dict[str, Assumption]] = {}
+    for r in counts.iter_rows(named=True):
+        n, active, total, pol = int(r["n"]), int(r["active"]), int(r["posts"]), r["policy"]
+        if n < MIN_EMPLOYEE_MONTHS:
+            continue
+        src = (
+            f"estimated from your data ({total} posts; {active} of {n} employee-months under "
+            f"{pol} with a post)"
+        )
+        est = {
+            "participation": beta_rate(
+                "participation", "share of staff", active + 0.5, n - active + 0.5, src
+            )
+        }
+        if active >= 3:
+            est["posts_per_week"] = gamma_rate(
+                "posts_per_week",
+                "posts per participant per week",
+                total + 0.5,
+                1 / (active * WEEKS_PER_MONTH),
+                src,
+            )
+        reach = posts_policy.filter((pl.col("policy") == pol) & pl.col("impressions").is_not_null())
+        if reach.height >= MIN_POSTS:
+            est["reach_per_post"] = mean_rate(
+                "reach_per_post",
+                "impressions per staff post",
+                reach["impressions"].to_numpy().astype(float),
+                f"estimated from your data ({reach.height} staff posts under {pol})",
+            )
+        out[pol] = est
+    return out
+
+
+def _social_monthly(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    as_of: datetime,
+    model: str,
+    months: list[date],
+    staff_ids: list[str] | None,
+) -> pl.DataFrame:
+    """month, staff_leads, brand_leads, won, revenue: credits to organic social touches."""
+    analysis = compute(tables, as_of=as_of, model=model, compare=())
+    social = _social_credits(analysis.credits[model]).filter(pl.col("month").is_in(months))
+    if staff_ids is not None:
+        social = social.filter(pl.col("employee_id").is_in(staff_ids))
+    kind, staff = pl.col("kind"), pl.col("staff")
+    sums = social.group_by("month").agg(
+        pl.col("credit").filter((kind == "lead") & staff).sum().alias("staff_leads"),
+        pl.col("credit").filter((kind == "lead") & ~staff).sum().alias("brand_leads"),
+        pl.col("credit").filter(kind == "deal").sum().alias("won"),
+        pl.col("value_credit").filter(kind == "deal").sum().alias("revenue"),
+    )
+    return (
+        pl.DataFrame({"month": months}, schema={"month": pl.Date})
+        .join(sums, on="month", how="left")
+        .with_columns(
+            pl.col(c).fill_null(0.0) for c in ("staff_leads", "brand_leads", "won", "revenue")
+        )
+        .sort("month")
+    )
+
+
+def _staff_rates(
+    t: Mapping[str, pl.DataFrame], posts: pl.DataFrame, staff_leads: float
+) -> dict[str, Assumption]:
+    """Reach per post, clicks per impression and leads per click of staff posts."""
+    rates: dict[str, Assumption] = {}
+    measured = posts.filter(pl.col("impressions").is_not_null())
+    impressions = float(measured["impressions"].sum() or 0)
+    clicks = float(measured["clicks"].fill_null(0).sum() or 0)
+    # Only a click on a tracked link can be tied to its lead: leads per click use those clicks.
+    tracked = float(measured.filter(pl.col("tracked"))["clicks"].fill_null(0).sum() or 0)
+    if measured.height >= MIN_POSTS:
+        rates["reach_per_post"] = mean_rate(
+            "reach_per_post",
+            "impressions per staff post",
+            measured["impressions"].to_numpy().astype(float),
+            f"estimated from your data ({measured.height} staff posts with metrics)",
+        )
+    else:
+        rates["reach_per_post"] = default_rate(
+            "reach_per_post",
+            "impressions per staff post",
+            (400.0, 150.0, 1200.0),
+            "assumption (fewer than 10 staff posts with metrics)",
+        )
+    if impressions > 0 and clicks > 0:
+        rates["clicks_per_impression"] = beta_rate(
+            "clicks_per_impression",
+            "clicks per impression",
+            clicks + 0.5,
+            impressions - clicks + 0.5,
+            f"estimated from your data ({clicks:,.0f} clicks on {impressions:,.0f} staff-post "
+            "impressions)",
+        )
+    else:
+        ctr = 2 * _brand_ctr(t)
+        rates["clicks_per_impression"] = default_rate(
+            "clicks_per_impression",
+            "clicks per impression",
+            (ctr, ctr / 3, min(1.0, ctr * 2.5)),
+            f"assumption: no staff post metrics; twice the brand's rate ({LINKEDIN_CTR})",
+        )
+    if tracked > 0 and staff_leads > 0:
+        rates["leads_per_click"] = gamma_rate(
+            "leads_per_click",
+            "social leads per click",
+            staff_leads + 0.5,
+            1 / tracked,
+            f"estimated from your data ({staff_leads:.1f} leads credited to staff posts, "
+            f"{tracked:,.0f} clicks on their tracked links)",
+        )
+    else:
+        rates["leads_per_click"] = default_rate(
+            "leads_per_click",
+            "social leads per click",
+            (0.02, 0.005, 0.06),
+            "assumption (no leads credited to staff posts in your data yet)",
+        )
+    return rates
+
+
+def _brand_ctr(t: Mapping[str, pl.DataFrame]) -> float:
+    """Clicks per impression of brand posts (0.004 when the data has none)."""
+    brand = t["posts"].join(
+        t["accounts"].filter(pl.col("owner") == "brand").select("platform", "account_id"),
+        on=["platform", "account_id"],
+        how="semi",
+    )
+    metrics = (
+        t["post_metrics"]
+        .join(brand.select("platform", "post_id"), on=["platform", "post_id"], how="semi")
+        .sort("as_of")
+        .group_by("platform", "post_id")
+        .agg(pl.col("impressions").last(), pl.col("clicks").last())
+    )
+    imp = float(metrics["impressions"].sum() or 0)
+    clk = float(metrics["clicks"].fill_null(0).sum() or 0)
+    return clk / imp if imp > 0 and clk > 0 else 0.004
+
+
+def _value_per_won(t: Mapping[str, pl.DataFrame], months: list[date]) -> tuple[Assumption, float]:
+    """The value of a won deal (all won deals, in the window when it has 5 or more) and its cv."""
+    won = t["deals"].filter(
+        pl.col("won").fill_null(False) & pl.col("closed_at").is_not_null() & (pl.col("amount") > 0)
+    )
+    if months:
+        recent = won.filter(pl.col("closed_at").dt.date() >= months[0])
+        won = recent if recent.height >= 5 else won
+    values = won["amount"].to_numpy().astype(float)
+    if len(values) < 2:
+        return default_rate(
+            "value_per_won",
+            "currency per won deal",
+            (20_000.0, 5_000.0, 60_000.0),
+            "assumption: set your typical deal value (fewer than 2 won deals in your data)",
+        ), 0.6
+    mu = float(np.mean(values))
+    cv = float(np.std(values) / mu) if mu > 0 else 0.6
+    src = f"estimated from your data ({len(values)} won deals)"
+    return mean_rate("value_per_won", "currency per won deal", values, src), max(cv, 0.1)
+
+
+def _monthly_events(
+    tables: Mapping[str, pl.DataFrame], name: str, ts: str, as_of: datetime, months: list[date]
+) -> pl.DataFrame:
+    df = tables.get(name)
+    if df is None or df.height == 0:
+        return schema.empty(name).with_columns(pl.lit(None, pl.Date).alias("month"))
+    return (
+        df.filter(pl.col(ts) <= as_of)
+        .with_columns(pl.col(ts).dt.date().dt.truncate("1mo").alias("month"))
+        .filter(pl.col("month").is_in(months))
+    )
+
+
+def _service_rates(cases: pl.DataFrame, n_months: int, wage: float) -> dict[str, Assumption]:
+    rates: dict[str, Assumption] = {}
+    if cases.height < 10 or not n_months:
+        rates["service_cases_per_month"] = _none(
+            "service_cases_per_month", "cases per month", "no service cases in your data"
+        )
+    else:
+        rates["service_cases_per_month"] = gamma_rate(
+            "service_cases_per_month",
+            "cases per month",
+            cases.height + 0.5,
+            1 / n_months,
+            f"estimated from your data ({cases.height} cases in {n_months} months)",
+        )
+    minutes = cases.group_by(SOCIAL_CASE.alias("s")).agg(pl.col("minutes_handled").mean())
+    m = {bool(r["s"]): r["minutes_handled"] for r in minutes.iter_rows(named=True)}
+    if m.get(True) is not None and m.get(False) is not None:
+        saving = max(0.0, (float(m[False]) - float(m[True])) / 60 * wage)
+        rates["service_saving_per_case"] = default_rate(
+            "service_saving_per_case",
+            "currency per case",
+            (saving, saving * 0.7, saving * 1.3),
+            f"estimated from your data ({m[False]:.1f} vs {m[True]:.1f} minutes a case, at "
+            "loaded wages)",
+        )
+    else:
+        rates["service_saving_per_case"] = default_rate(
+            "service_saving_per_case", "currency per case", (5.0, 3.0, 7.9), SERVICE_COSTS
+        )
+    return rates
+
+
+def _hiring_rates(
+    hires: pl.DataFrame, all_hires: pl.DataFrame, n_months: int
+) -> dict[str, Assumption]:
+    rates: dict[str, Assumption] = {}
+    if all_hires.height < 3 or not n_months:
+        rates["hires_per_month"] = _none(
+            "hires_per_month", "hires per month", "no hires in your data"
+        )
+    else:
+        rates["hires_per_month"] = gamma_rate(
+            "hires_per_month",
+            "hires per month",
+            hires.height + 0.5,
+            1 / n_months,
+            f"estimated from your data ({hires.height} hires in {n_months} months)",
+        )
+    cost = all_hires.group_by(SOCIAL_HIRE.alias("s")).agg(pl.col("cost").mean())
+    c = {bool(r["s"]): r["cost"] for r in cost.iter_rows(named=True)}
+    if c.get(True) is not None and c.get(False) is not None:
+        saving = max(0.0, float(c[False]) - float(c[True]))
+        rates["hire_saving"] = default_rate(
+            "hire_saving",
+            "currency per hire",
+            (saving, saving * 0.6, saving * 1.4),
+            f"estimated from your data (cost per hire {c[False]:,.0f} other vs "
+            f"{c[True]:,.0f} through social)",
+        )
+    else:
+        rates["hire_saving"] = default_rate(
+            "hire_saving",
+            "currency per hire",
+            (2900.0, 1500.0, 4000.0),
+            f"{SHRM}, less an assumed $1,800 per hire through social",
+        )
+    return rates
+
+
+def _none(name: str, unit: str, why: str) -> Assumption:
+    return Assumption(name, 0.0, 0.0, 0.0, unit, why)
+
+
+SOCIAL_CASE = pl.col("channel").is_in([*SOCIAL_PLATFORMS, "social"])
+SOCIAL_HIRE = pl.col("source").is_in([*SOCIAL_PLATFORMS, "social"])
+
+
+def _month_cv(t: Mapping[str, pl.DataFrame], months: list[date]) -> float:
+    """Variation of all leads a month beyond Poisson: sqrt(max(0, (var − mean) / mean²))."""
+    counts = (
+        t["leads"]
+        .with_columns(pl.col("created_at").dt.date().dt.truncate("1mo").alias("month"))
+        .filter(pl.col("month").is_in(months))
+        .group_by("month")
+        .len()["len"]
+        .to_numpy()
+        .astype(float)
+    )
+    if len(counts) < 4 or counts.mean() <= 0:
+        return 0.2
+    mean, var = counts.mean(), counts.var(ddof=1)
+    return math.sqrt(min(1.0, max(0.0, (var - mean) / mean**2)))
+
+
+def estimate_funnel(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    as_of: datetime,
+    teams: Sequence[str] | None = None,
+    model: str = "linear",
+) -> Funnel:
+    """The funnel rates from the complete months before `as_of` (see the module notes).
+
+    With `teams`, staff counts, wages, staff posts and staff leads come from those teams only,
+    and the brand's leads, service cases and hires are left out (zero): a projection for part of
+    the company.
+    """
+    t = as_of_view(tables, as_of)
+    months = _window(t, as_of)
+    n_months = len(months)
+    employees = t["employees"]
+    if teams is not None:
+        employees = employees.filter(pl.col("team").is_in(list(teams)))
+    at = as_of.date()
+    current = employees.filter(
+        (pl.col("start_date").is_null() | (pl.col("start_date") <= at))
+        & (pl.col("end_date").is_null() | (pl.col("end_date") >= at))
+    )
+    emp_months = employee_months(employees, t["policy_periods"], months)
+    posts = _staff_posts(t).filter(pl.col("month").is_in(months))
+    if teams is not None:
+        posts = posts.join(employees.select("employee_id"), on="employee_id", how="semi")
+    by_policy = _policy_estimates(emp_months, posts)
+    staff_ids = employees["employee_id"].to_list() if teams is not None else None
+    monthly = _social_monthly(tables, as_of=as_of, model=model, months=months, staff_ids=staff_ids)
+    monthly = (
+        monthly.join(
+            posts.group_by("month").agg(pl.len().alias("staff_posts")), on="month", how="left"
+        )
+        .join(_company_policy(emp_months), on="month", how="left")
+        .with_columns(pl.col("staff_posts").fill_null(0))
+    )
+    staff_leads = float(monthly["staff_leads"].sum())
+    brand_leads = float(monthly["brand_leads"].sum())
+    leads, won = staff_leads + brand_leads, float(monthly["won"].sum())
+
+    rates: dict[str, Assumption] = {"wage": _wage(current)}
+    rates |= _staff_rates(t, posts, staff_leads)
+    if teams is None:
+        rates["brand_leads_per_month"] = gamma_rate(
+            "brand_leads_per_month",
+            "leads per month",
+            brand_leads + 0.5,
+            1 / max(n_months, 1),
+            f"estimated from your data ({brand_leads:.1f} leads from brand posts and other "
+            f"social visits in {n_months} months)",
+        )
+    else:
+        rates["brand_leads_per_month"] = _none(
+            "brand_leads_per_month", "leads per month", TEAMS_ONLY
+        )
+    rates["won_per_lead"] = beta_rate(
+        "won_per_lead",
+        "won deals per social lead",
+        won + 0.5,
+        max(leads - won, 0.0) + 0.5,
+        f"estimated from your data ({won:.1f} won deals, {leads:.1f} social leads)",
+    )
+    rates["value_per_won"], value_cv = _value_per_won(t, months)
+
+    company = _company_policy(emp_months)
+    cases = _monthly_events(tables, "service_cases", "opened_at", as_of, months)
+    rates |= _service_rates(cases, n_months, rates["wage"].central)
+    for pol, est in _share_by_policy(
+        cases, SOCIAL_CASE, company, "service_social_share", "service cases"
+    ).items():
+        by_policy.setdefault(pol, {}).update(est)
+    hires = _monthly_events(tables, "hires", "hired_at", as_of, months)
+    everything = tables.get("hires")
+    all_hires = everything.filter(pl.col("hired_at") <= as_of) if everything is not None else hires
+    rates |= _hiring_rates(hires, all_hires, n_months)
+    for pol, est in _share_by_policy(
+        hires, SOCIAL_HIRE, company, "hires_social_share", "hires"
+    ).items():
+        by_policy.setdefault(pol, {}).update(est)
+    if teams is not None:
+        rates["service_cases_per_month"] = _none(
+            "service_cases_per_month", "cases per month", TEAMS_ONLY
+        )
+        rates["hires_per_month"] = _none("hires_per_month", "hires per month", TEAMS_ONLY)
+
+    history = np.zeros(LAG_MONTHS - 1)
+    tail = (monthly["staff_leads"] + monthly["brand_leads"]).to_numpy().astype(float)
+    tail = tail[-(LAG_MONTHS - 1) :]
+    if len(tail):
+        history[-len(tail) :] = tail
+    return Funnel(
+        as_of=as_of,
+        window=(months[0], _month(at)) if months else None,
+        months=n_months,
+        staff=current.height,
+        teams=tuple(teams) if teams is not None else None,
+        rates=rates,
+        by_policy=by_policy,
+        lag=_lag_pmf(t)[0],
+        history_leads=history,
+        month_cv=_month_cv(t, months),
+        value_cv=value_cv,
+        monthly=monthly,
+    )
+
+
+TEAMS_ONLY = "left out: a projection for some teams only"
