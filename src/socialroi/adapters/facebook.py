@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "owner": "brand",
     "lookback_days": 90,
     "metrics_days": 90,
+    "posts_days": 365,
     "page_size": 100,
 }
 SECRETS: tuple[str, ...] = ("access_token",)
@@ -52,6 +53,7 @@ INIT_TEMPLATE = """\
 # base_url = "https://graph.facebook.com"
 # lookback_days = 90                # first run: daily Page insights this far back
 # metrics_days = 90                 # post metrics snapshot: posts from the last N days
+# posts_days = 365                 # first run: posts this far back
 # page_size = 100                   # posts per page (at most 100)
 """
 
@@ -179,10 +181,12 @@ class FacebookAdapter:
 
     def _posts(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
         old = r.parse_time((state or {}).get("created_time"))
-        lower = old or since
-        params: dict[str, Any] = {"fields": POST_FIELDS, "limit": int(self.opts["page_size"])}
-        if lower is not None:
-            params["since"] = int(lower.timestamp())
+        lower = old or r.window_start(self.ctx.as_of, since, int(self.opts["posts_days"]))
+        params = {
+            "fields": POST_FIELDS,
+            "limit": int(self.opts["page_size"]),
+            "since": int(lower.timestamp()),
+        }
         newest = old
         for items in self.graph.pages(f"{self.page_id}/posts", params):
             rows = []
