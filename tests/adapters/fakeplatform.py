@@ -47,6 +47,7 @@ class FakeAdapter:
 
     def __init__(self, ctx: AdapterContext) -> None:
         self.ctx = ctx
+        self.platform = ctx.platform  # registered under a second name in some tests
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.ctx.secrets.get('token')}"}
@@ -69,7 +70,7 @@ class FakeAdapter:
         since_id = int(state["since_id"]) if state else 0
         account = str(self.ctx.options["account"])
         yield Batch(
-            {"accounts": pl.DataFrame({"platform": [PLATFORM], "account_id": [account]})},
+            {"accounts": pl.DataFrame({"platform": [self.platform], "account_id": [account]})},
             cursor=None,
         )
         page: str | None = "1"
@@ -81,7 +82,7 @@ class FakeAdapter:
             items = body.get("items") or []
             rows = [
                 {
-                    "platform": PLATFORM,
+                    "platform": self.platform,
                     "post_id": str(i["id"]),
                     "account_id": account,
                     "created_at": datetime.fromisoformat(i["created_at"]),
@@ -98,7 +99,7 @@ class FakeAdapter:
         body = self.ctx.http.get_json("/metrics", headers=self._headers())
         day = snapshot_time(self.ctx.as_of)
         rows = [
-            {"platform": PLATFORM, "post_id": str(i["id"]), "as_of": day, "likes": i["likes"]}
+            {"platform": self.platform, "post_id": str(i["id"]), "as_of": day, "likes": i["likes"]}
             for i in body.get("items") or []
         ]
         warnings = tuple(str(w) for w in body.get("warnings") or ())

@@ -286,7 +286,11 @@ def outcome(result: PullResult) -> PullResult:
     failed = [s for s in result.streams if s.status == "failed"]
     if not failed:
         return result
-    lines = [f"{s.platform}/{s.stream}: {s.error}" for s in failed]
+    lines = [
+        f"{s.platform}/{s.stream}: {s.error}"
+        + (f" ({s.rows} rows committed before it failed)" if s.rows else "")
+        for s in failed
+    ]
     if result.succeeded:
         landed = ", ".join(f"{s.platform}/{s.stream} ({s.rows} rows)" for s in result.succeeded)
         raise PullPartial(
