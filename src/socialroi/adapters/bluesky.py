@@ -299,7 +299,8 @@ class BlueskyAdapter:
         for spec in self.specs:
             prof = self._profile(spec)
             if prof is None:
-                yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
+                if self._warnings:
+                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
                 continue
             did = str(prof["did"])
             seen = rows.parse_time(newest.get(did))

@@ -295,7 +295,8 @@ class MastodonAdapter:
         for spec in self.specs:
             acc = self._lookup(spec)
             if acc is None:
-                yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
+                if self._warnings:
+                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
                 continue
             aid = str(acc["id"])
             path = f"/api/v1/accounts/{aid}/statuses"

@@ -85,7 +85,8 @@ INIT_TEMPLATE = """\
 """
 
 #: Private metrics exist only for posts created in the last 30 days; stay an hour inside that.
-PRIVATE_DAYS = timedelta(days=30) - timedelta(hours=1)
+PRIVATE_MARGIN = timedelta(hours=1)
+PRIVATE_DAYS = timedelta(days=30) - PRIVATE_MARGIN
 
 TWEET_FIELDS = (
     "created_at",
@@ -444,7 +445,8 @@ class XAdapter:
         for spec in self.specs:
             user = self._user(spec)
             if user is None:
-                yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
+                if self._warnings:
+                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
                 continue
             uid = str(user["id"])
             seen = cursor.get(uid) if since is None else None
@@ -475,7 +477,7 @@ class XAdapter:
             if self._me_id() == uid:
                 private_start = max(start, as_of - PRIVATE_DAYS)
                 spans = [(private_start, None, True)]
-                if start < private_start:
+                if private_start - start > PRIVATE_MARGIN:  # older posts: public metrics only
                     spans.append((start, private_start, False))
             for span_start, span_end, private in spans:
                 for body in self._timeline(uid, start=span_start, end=span_end, private=private):
