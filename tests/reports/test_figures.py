@@ -44,6 +44,8 @@ def test_every_figure_is_a_figure(figures):
         "models",
         "platforms",
         "employees",
+        "campaigns",
+        "funnel",
         "trend",
         "influence",
         "givers",

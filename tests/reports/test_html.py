@@ -34,7 +34,7 @@ def _without_bundle(doc: str) -> str:
 
 def test_plotly_js_inlined_exactly_once(report):
     assert report.count(BUNDLE_MARK) == 1
-    assert report.count('class="plotly-graph-div"') == 7
+    assert report.count('class="plotly-graph-div"') == 9
 
 
 def test_nothing_is_fetched(report):

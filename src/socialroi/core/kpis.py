@@ -10,6 +10,7 @@ out; deals closed after it count as open.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,7 +29,8 @@ from socialroi.core.identity import Identity, resolve_tables
 from socialroi.core.model_compare import credit_compared, default_compare, models_side_by_side
 from socialroi.core.network import DEFAULT_DECAY, DEFAULT_MAX_DEPTH
 from socialroi.core.network_kpis import NetworkKpis, network_kpis
-from socialroi.core.quality import DataQuality, data_quality
+from socialroi.core.period import Period, in_period, month_share
+from socialroi.core.quality import DataQuality, data_quality, metric_gaps
 from socialroi.core.traced import traced_deals
 from socialroi.errors import ConfigError, DataError
 
@@ -94,6 +96,17 @@ class Analysis:
     network: NetworkKpis
     #: Models asked for but left out because they cannot run on this data, with the reason.
     skipped_models: Mapping[str, str]
+    #: The period the figures cover (conversions dated in it, costs of its days); None for all
+    #: history up to ``as_of``. The monthly trend and the referral network always cover it all.
+    period: Period | None = None
+    #: True when contacts' names, emails, handles and ids are pseudonyms (see core.redact).
+    redacted: bool = False
+    #: Per post (see `post_table`), best first.
+    posts: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    #: Per campaign (see `campaign_table`), best first.
+    campaigns: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    #: stage, count, note: from reach to revenue (see `funnel`).
+    funnel: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
 
 
 def check_model(model: str) -> str:
@@ -199,10 +212,16 @@ def compute(
     compare: Sequence[str] | None = None,
     decay: float = DEFAULT_DECAY,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    period: Period | None = None,
 ) -> Analysis:
     """The whole analysis. `compare` names the models to set side by side (default: every
     registered model, data-driven ones included); the chosen `model` is always computed.
-    `decay` and `max_depth` shape the referral chains (see socialroi.core.network)."""
+    `decay` and `max_depth` shape the referral chains (see socialroi.core.network).
+
+    With a `period`, the summary, the models side by side, ROI by platform and employee, the
+    traced deals and the data-quality counts cover the conversions dated in it (their touches
+    may come before it, within the lookback window) and the costs of its days (a month's cost
+    spread evenly over its days); the monthly trend and the network keep all history."""
     check_model(model)
     compare = tuple(default_compare() if compare is None else compare)
     for m in compare:
@@ -226,10 +245,15 @@ def compute(
     )
     if model in skipped:
         raise DataError(f"model '{model}' cannot run on this data: {skipped[model]}")
+    all_credits, all_priced = credits[model], roi.price_costs(t["costs"], t["employees"])
+    shown_conversions = conversions
+    if period is not None:
+        credits = {m: c.filter(in_period("conv_ts", period)) for m, c in credits.items()}
+        shown_conversions = conversions.filter(in_period("ts", period))
     chosen = credits[model]
-    priced = roi.price_costs(t["costs"], t["employees"])
+    priced = all_priced if period is None else _costs_in(all_priced, period)
     totals = roi.roi_totals(chosen, priced)
-    deals = conversions.filter(pl.col("kind") == "deal")
+    deals = shown_conversions.filter(pl.col("kind") == "deal")
     summary = Summary(
         model=model,
         revenue=float(totals["revenue"] or 0.0),
@@ -242,7 +266,7 @@ def compute(
         cost_per_lead=totals["cost_per_lead"],
         cost_per_deal=totals["cost_per_deal"],
         all_revenue=float(deals["value"].sum()),
-        all_leads=conversions.filter(pl.col("kind") == "lead").height,
+        all_leads=shown_conversions.filter(pl.col("kind") == "lead").height,
         all_deals=deals.height,
     )
     names = t["employees"].select(pl.col("employee_id").alias("employee"), "name")
@@ -257,7 +281,7 @@ def compute(
         )
     )
     roi_employee = roi_employee.select("employee", "name", *roi.ROI_COLUMNS)
-    roi_month = roi.roi_table(chosen, priced, "month")
+    roi_month = roi.roi_table(all_credits, all_priced, "month")
     return Analysis(
         as_of=as_of,
         company=company,
@@ -283,14 +307,197 @@ def compute(
             posts=t["posts"],
             unattributed=UNATTRIBUTED,
         ),
-        quality=data_quality(identity, t, chosen, priced),
+        quality=dataclasses.replace(
+            data_quality(identity, t, chosen, priced),
+            gaps=metric_gaps(t["posts"], t["post_metrics"], as_of),
+        ),
         network=network_kpis(
             t,
             touchpoints=touchpoints,
             conversions=conversions,
-            credits=chosen,
+            credits=all_credits,
             decay=decay,
             max_depth=max_depth,
         ),
         skipped_models=skipped,
+        period=period,
+        posts=post_table(chosen, t["posts"], t["post_metrics"], t["accounts"], t["employees"]),
+        campaigns=campaign_table(chosen, t["posts"]),
+        funnel=funnel(identity, t, chosen, period),
+    )
+
+
+def _costs_in(priced: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Priced monthly costs scaled to the share of each month that lies in `period`."""
+    share = month_share("month", period)
+    return (
+        priced.with_columns(share.alias("_share"))
+        .filter(pl.col("_share") > 0)
+        .with_columns(pl.col(c) * pl.col("_share") for c in ("amount", "hours") if c in priced)
+        .drop("_share")
+    )
+
+
+POST_COLUMNS: tuple[str, ...] = (
+    "platform",
+    "post_id",
+    "created_at",
+    "author",
+    "kind",
+    "campaign",
+    "text",
+    "impressions",
+    "clicks",
+    "engagements",
+    "leads",
+    "deals",
+    "revenue",
+    "pipeline",
+)
+
+
+def _latest_metrics(post_metrics: pl.DataFrame) -> pl.DataFrame:
+    """platform, post_id, impressions, clicks, engagements from each post's latest snapshot."""
+    eng = [pl.col(c).fill_null(0) for c in ("likes", "comments", "shares", "saves")]
+    return (
+        post_metrics.sort("as_of")
+        .group_by("platform", "post_id")
+        .last()
+        .select(
+            "platform",
+            "post_id",
+            pl.col("impressions").fill_null(0),
+            pl.col("clicks").fill_null(0),
+            pl.sum_horizontal(eng).cast(pl.Int64).alias("engagements"),
+        )
+    )
+
+
+def _credited(credits: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    kind = pl.col("kind")
+    return credits.group_by(keys).agg(
+        pl.col("credit").filter(kind == "lead").sum().alias("leads"),
+        pl.col("credit").filter(kind == "deal").sum().alias("deals"),
+        pl.col("value_credit").filter(kind == "deal").sum().alias("revenue"),
+        pl.col("value_credit").filter(kind == "pipeline").sum().alias("pipeline"),
+    )
+
+
+def post_table(
+    credits: pl.DataFrame,
+    posts: pl.DataFrame,
+    post_metrics: pl.DataFrame,
+    accounts: pl.DataFrame,
+    employees: pl.DataFrame,
+) -> pl.DataFrame:
+    """POST_COLUMNS for every post: its latest metrics and what it was credited under the model
+    (leads, deals, won-deal revenue, open pipeline); author is the employee who owns the account,
+    else ``brand``. Sorted by revenue, leads, then impressions."""
+    credited = _credited(
+        credits.filter(pl.col("post_id").is_not_null()).with_columns(
+            pl.coalesce("platform", "channel").alias("platform")
+        ),
+        ["platform", "post_id"],
+    )
+    names = employees.select(pl.col("employee_id").alias("owner"), "name")
+    authors = (
+        accounts.select("platform", "account_id", "owner")
+        .join(names, on="owner", how="left")
+        .select(
+            "platform",
+            "account_id",
+            pl.when(pl.col("owner") == "brand")
+            .then(pl.lit("brand"))
+            .otherwise(pl.coalesce("name", "owner"))
+            .alias("author"),
+        )
+    )
+    zero = [pl.col(c).fill_null(0) for c in ("impressions", "clicks", "engagements")]
+    zero += [pl.col(c).fill_null(0.0) for c in ("leads", "deals", "revenue", "pipeline")]
+    return (
+        posts.join(authors, on=["platform", "account_id"], how="left")
+        .join(_latest_metrics(post_metrics), on=["platform", "post_id"], how="left")
+        .join(credited, on=["platform", "post_id"], how="left")
+        .with_columns(zero)
+        .select(POST_COLUMNS)
+        .sort(["revenue", "leads", "impressions"], descending=True)
+    )
+
+
+NO_CAMPAIGN = "(no campaign)"
+
+
+def campaign_table(credits: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
+    """campaign, posts, leads, deals, revenue, pipeline: social touches' credit by campaign
+    (NO_CAMPAIGN when a touch has none), with the number of posts in each; best first."""
+    social = roi.social_credits(credits).with_columns(pl.col("campaign").fill_null(NO_CAMPAIGN))
+    counts = posts.group_by(pl.col("campaign").fill_null(NO_CAMPAIGN)).agg(
+        pl.len().cast(pl.Int64).alias("posts")
+    )
+    out = _credited(social, ["campaign"]).join(counts, on="campaign", how="full", coalesce=True)
+    fill = [pl.col(c).fill_null(0.0) for c in ("leads", "deals", "revenue", "pipeline")]
+    return (
+        out.with_columns(*fill, pl.col("posts").fill_null(0))
+        .select("campaign", "posts", "leads", "deals", "revenue", "pipeline")
+        .sort(["revenue", "leads", "posts"], descending=True)
+    )
+
+
+FUNNEL_STAGES: tuple[str, ...] = (
+    "impressions",
+    "clicks",
+    "social web sessions",
+    "contacts with a social touch",
+    "leads with a social touch",
+    "won deals with a social touch",
+    "revenue of those deals",
+)
+
+
+def funnel(
+    identity: Identity,
+    t: Mapping[str, pl.DataFrame],
+    credits: pl.DataFrame,
+    period: Period | None,
+) -> pl.DataFrame:
+    """stage, count: from reach to revenue (FUNNEL_STAGES), whole counts, in `period` (else all
+    history). Impressions and clicks are the latest metrics of posts published in it; sessions are
+    social web sessions started in it (matched or anonymous); contacts those with a social touch in
+    it; leads and won deals those dated in it with a social touch in their window, and revenue
+    their whole value (the credited share is in the summary)."""
+
+    def within(col: str) -> pl.Expr:
+        return pl.lit(value=True) if period is None else in_period(col, period)
+
+    posts = t["posts"].filter(within("created_at"))
+    metrics = _latest_metrics(t["post_metrics"]).join(
+        posts.select("platform", "post_id"), on=["platform", "post_id"], how="semi"
+    )
+    session_ids = t["sessions"].select(pl.col("session_id").alias("ref"))
+    matched = (
+        identity.touchpoints.join(session_ids, on="ref", how="semi")
+        .filter(roi.is_social() & within("ts"))
+        .height
+    )
+    anonymous = identity.anonymous.filter(
+        within("started_at") & pl.col("channel").is_in(list(roi.SOCIAL_CHANNELS))
+    ).height
+    contacts = identity.touchpoints.filter(roi.is_social() & within("ts"))["contact_id"].n_unique()
+    touched = (
+        credits.filter(roi.is_social())
+        .group_by("conversion_id", "kind")
+        .agg(pl.col("value").first())
+    )
+    counts = [
+        int(metrics["impressions"].sum()),
+        int(metrics["clicks"].sum()),
+        matched + anonymous,
+        contacts,
+        touched.filter(pl.col("kind") == "lead").height,
+        touched.filter(pl.col("kind") == "deal").height,
+        float(touched.filter(pl.col("kind") == "deal")["value"].sum()),
+    ]
+    return pl.DataFrame(
+        {"stage": list(FUNNEL_STAGES), "count": [float(c) for c in counts]},
+        schema={"stage": pl.String, "count": pl.Float64},
     )

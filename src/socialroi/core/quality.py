@@ -5,8 +5,10 @@ Feeds the report's data-quality block. Pure: frames in, frames out.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import polars as pl
 
@@ -17,11 +19,51 @@ from socialroi.core.identity import Identity
 @dataclass(frozen=True)
 class DataQuality:
     """match_rate: platform, sessions, matched, match_rate (incl. '(all social)');
-    anonymous: platform, sessions; missing: check, count."""
+    anonymous: platform, sessions; missing: check, count; gaps: platform, posts, first_month,
+    months_without_metrics (list of dates); failed_runs: the store's run log rows that failed
+    (kind, target, started_at, error; filled in by `socialroi.analysis`, which reads the store)."""
 
     match_rate: pl.DataFrame
     anonymous: pl.DataFrame
     missing: pl.DataFrame
+    gaps: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    failed_runs: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+
+
+GAPS_SCHEMA: dict[str, pl.DataType] = {
+    "platform": pl.String(),
+    "posts": pl.Int64(),
+    "first_month": pl.Date(),
+    "months_without_metrics": pl.List(pl.Date()),
+}
+
+
+def metric_gaps(posts: pl.DataFrame, post_metrics: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Per platform with posts: the months from its first post to the last whole month before
+    `as_of` with no metrics snapshot for any of its posts (an API not pulled, or failing, then)."""
+    this = as_of.year * 12 + as_of.month - 1
+    last = date((this - 1) // 12, (this - 1) % 12 + 1, 1)
+    month = pl.col("created_at").dt.truncate("1mo").dt.date()
+    firsts = (
+        posts.filter(pl.col("created_at").is_not_null())
+        .group_by("platform")
+        .agg(pl.len().cast(pl.Int64).alias("posts"), month.min().alias("first_month"))
+        .sort("platform")
+    )
+    seen = post_metrics.select(
+        "platform", pl.col("as_of").dt.truncate("1mo").dt.date().alias("month")
+    ).unique()
+    rows = []
+    for platform, n, first in firsts.iter_rows():
+        have = set(seen.filter(pl.col("platform") == platform)["month"].to_list())
+        missing = []
+        m = first
+        while m <= last:
+            if m not in have:
+                missing.append(m)
+            m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+        rows.append((platform, n, first, missing))
+    return pl.DataFrame(rows, schema=GAPS_SCHEMA, orient="row")
 
 
 def data_quality(

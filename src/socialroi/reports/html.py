@@ -13,6 +13,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -21,9 +22,11 @@ import polars as pl
 from plotly.offline import get_plotlyjs
 
 from socialroi.core.kpis import Analysis
-from socialroi.core.roi import SOCIAL_CHANNELS
 from socialroi.reports._format import html_text, money, number, ratio
 from socialroi.reports._network import models_note, network_section
+from socialroi.reports._policy_block import PolicyBlock, observed_block
+from socialroi.reports._quality_section import assumptions, method_notes, quality_section
+from socialroi.reports._sections import campaigns_section, funnel_section, posts_section
 from socialroi.reports.figures import CONFIG
 
 #: Section ids and headings, in order.
@@ -32,10 +35,14 @@ SECTIONS: dict[str, str] = {
     "deals": "Deals traced to social contacts",
     "models": "Attribution models side by side",
     "platforms": "By platform",
+    "posts": "Top posts",
     "employees": "By employee",
+    "campaigns": "By campaign",
+    "funnel": "From reach to revenue",
     "trend": "Monthly trend and policy changes",
+    "policy": "Policy comparison",
     "network": "Referral chains and influence",
-    "quality": "Data quality",
+    "quality": "Data quality and assumptions",
     "method": "How these numbers are made",
 }
 TRACED_SHOWN = 30
@@ -85,6 +92,25 @@ td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabu
 .post { color:var(--mute); font-size:.82rem; }
 .fig { width:100%; }
 footer { color:var(--mute); font-size:.82rem; padding-bottom:30px; }
+.card.rec { grid-column:1/-1; border-color:#93c5fd; background:#eff6ff; }
+.card.rec .value { font-size:1.05rem; font-weight:600; }
+.banner { border:1px solid #fcd34d; background:#fffbeb; border-radius:8px; padding:8px 12px;
+  margin:10px 0 0; font-size:.9rem; }
+td.text { min-width:220px; }
+@media (max-width:640px) {
+  body { font-size:14px; }
+  header, main, footer { padding:0 10px; }
+  section { padding:12px 10px; margin:12px 0; border-radius:8px; }
+  h1 { font-size:1.3rem; }
+  .cards { grid-template-columns:1fr 1fr; gap:8px; }
+  .card { padding:8px 10px; }
+  .card .value { font-size:1.25rem; }
+  table { font-size:.8rem; }
+  th, td { padding:4px 5px; }
+  td.text { min-width:160px; }
+  nav a { display:inline-block; margin:2px 10px 2px 0; }
+}
+@media print { nav { display:none; } section { break-inside:avoid-page; } }
 """
 
 
@@ -113,7 +139,7 @@ def _card(label: str, value: str, detail: str = "", cls: str = "") -> str:
     )
 
 
-def _summary(a: Analysis) -> str:
+def _summary(a: Analysis, policy: PolicyBlock) -> str:
     s, cur = a.summary, a.currency
     roi_cls = "" if s.roi is None else ("good" if s.roi >= 0 else "bad")
     share = f"{ratio(s.revenue / s.all_revenue)} of " if s.all_revenue else ""
@@ -141,12 +167,25 @@ def _summary(a: Analysis) -> str:
             f"{money(s.cost_per_deal, cur)} per deal",
         ),
     ]
+    how = "simulated options" if policy.simulated else "observed months, no simulation"
+    cards.append(
+        f'<div class="card rec"><div class="label">Recommendation ({how})</div>'
+        f'<div class="value">{_e(policy.recommendation)}</div>'
+        '<div class="detail">See <a href="#policy">Policy comparison</a> for the range of '
+        "outcomes and what moves the answer.</div></div>"
+    )
     return (
         f'<p class="sub">Under the <b>{_e(a.model)}</b> attribution model '
-        f"({a.lookback_days}-day lookback). Leads and deals are credited shares, so they can be "
-        f"fractions.</p>"
+        f"({a.lookback_days}-day lookback), {_e(_period_text(a))}. Leads and deals are credited "
+        f"shares, so they can be fractions.</p>"
         f'<div class="cards">{"".join(cards)}</div>'
     )
+
+
+def _period_text(a: Analysis) -> str:
+    if a.period is None:
+        return f"all history up to {a.as_of:%Y-%m-%d}"
+    return f"period {a.period.label()}"
 
 
 def _step(step: Mapping[str, object]) -> str:
@@ -260,50 +299,17 @@ def _policies(a: Analysis) -> str:
     return f'<ul class="note">{"".join(items)}</ul>'
 
 
-def _quality(a: Analysis, fig: str) -> str:
-    q = a.quality
-    overall = q.match_rate.filter(pl.col("platform") == "(all social)")
-    if overall.height:
-        o = overall.row(0, named=True)
-        lead = (
-            f"{ratio(o['match_rate'])} of {o['sessions']:,} social web sessions were matched to a "
-            f"contact; {q.anonymous['sessions'].sum():,} sessions stay anonymous reach."
-        )
-    else:
-        lead = "No social web sessions recorded."
-    checks = "".join(
-        f'<tr><td>{_e(c)}</td><td class="num">{n:,}</td></tr>' for c, n in q.missing.iter_rows()
-    )
-    return (
-        f'<p class="sub">{lead}</p>{fig}'
-        f'<table><thead><tr><th>Check</th><th class="num">Rows</th></tr></thead>'
-        f"<tbody>{checks}</tbody></table>"
-    )
-
-
-def _method(a: Analysis) -> str:
-    social = ", ".join(SOCIAL_CHANNELS)
-    return (
-        "<ul class='note'>"
-        f"<li>A touch is social when its channel is one of: {_e(social)}.</li>"
-        f"<li>Each touch credits the contact's first conversion of a kind at or after it, within "
-        f"{a.lookback_days} days. Conversions no touch reached are “(unattributed)”, so totals "
-        "reconcile.</li>"
-        "<li>Revenue is the credited value of won deals; open pipeline the credited value of "
-        "deals still open at the report date.</li>"
-        "<li>“(shared)” holds costs not tied to one platform: tools, training, monitoring.</li>"
-        "<li>Cost is every social cost (ads, tools, agencies, training…) plus staff hours priced "
-        "at each employee's loaded hourly cost. ROI = (revenue − cost) ÷ cost.</li>"
-        "</ul>"
-    )
-
-
-def render_report(a: Analysis, figures: Mapping[str, go.Figure]) -> str:
-    """The whole document. `figures` holds 'models', 'platforms', 'employees', 'trend',
-    'influence', 'givers' and 'quality' figures."""
+def render_report(
+    a: Analysis, figures: Mapping[str, go.Figure], policy: PolicyBlock | None = None
+) -> str:
+    """The whole document. `figures` holds the figures by name ('models', 'platforms',
+    'employees', 'campaigns', 'funnel', 'trend', 'influence', 'givers', 'quality', and the policy
+    section's own); `policy` the policy comparison (default: the observed view)."""
+    policy = policy if policy is not None else observed_block(a)
     div = {name: figure_div(fig, f"fig-{name}") for name, fig in figures.items()}
+    policy_figs = "".join(div[n] for n in policy.figures if n in div)
     bodies = {
-        "summary": _summary(a),
+        "summary": _summary(a, policy),
         "deals": _traced(a),
         "models": (
             '<p class="sub">Won-deal value credited to each channel under every model, rule and '
@@ -313,12 +319,18 @@ def render_report(a: Analysis, figures: Mapping[str, go.Figure]) -> str:
             + models_note(a)
         ),
         "platforms": div.get("platforms", "") + _roi_table(a.roi_platform, "platform", a.currency),
+        "posts": posts_section(a),
         "employees": div.get("employees", "")
         + _roi_table(a.roi_employee, "employee", a.currency, label="name"),
-        "trend": div.get("trend", "") + _policies(a),
+        "campaigns": campaigns_section(a, div.get("campaigns", "")),
+        "funnel": funnel_section(a, div.get("funnel", "")),
+        "trend": _trend_lead(a) + div.get("trend", "") + _policies(a),
+        "policy": policy.html + policy_figs,
         "network": network_section(a, div),
-        "quality": _quality(a, div.get("quality", "")),
-        "method": _method(a),
+        "quality": quality_section(a, div.get("quality", ""))
+        + "<h3>Assumptions</h3>"
+        + assumptions(a, policy),
+        "method": method_notes(a, policy),
     }
     sections = "".join(
         f'<section id="{sid}"><h2>{title}</h2>{bodies[sid]}</section>'
@@ -335,11 +347,34 @@ def render_report(a: Analysis, figures: Mapping[str, go.Figure]) -> str:
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<header><h1>{company}: social media ROI</h1>"
         f'<p class="sub">Data as of {a.as_of:%Y-%m-%d %H:%M} UTC · amounts in {_e(a.currency)}'
-        f" · model {_e(a.model)}</p><nav>{nav}</nav></header>"
+        f" · model {_e(a.model)}</p>{_banner(a)}<nav>{nav}</nav></header>"
         f"<main>{sections}</main>"
         "<footer>Made with socialroi. This file is self-contained and works offline.</footer>"
         "</body></html>\n"
     )
+
+
+def _trend_lead(a: Analysis) -> str:
+    shaded = " The report's period is shaded." if a.period else ""
+    return (
+        '<p class="sub">Every month on record, whatever the period, for context. Dashed lines '
+        f"mark policy changes.{shaded}</p>"
+    )
+
+
+def _banner(a: Analysis) -> str:
+    """The period and redaction, stated at the top."""
+    bits = []
+    if a.period is not None:
+        last = a.period.end - timedelta(days=1)
+        bits.append(
+            f"<b>Period: {_e(a.period.label())}</b> ({a.period.start:%Y-%m-%d} to "
+            f"{min(last, a.as_of):%Y-%m-%d}): conversions, revenue, costs and ROI cover this "
+            "period only."
+        )
+    if a.redacted:
+        bits.append("Contacts are shown under pseudonyms.")
+    return f'<p class="banner">{" ".join(bits)}</p>' if bits else ""
 
 
 def write_html(document: str, out: Path) -> Path:

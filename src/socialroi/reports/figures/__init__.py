@@ -7,6 +7,7 @@ Every string from data is escaped for Plotly (see `socialroi.reports._format.plo
 from __future__ import annotations
 
 from socialroi.reports.figures._common import CONFIG
+from socialroi.reports.figures._content import make_campaign_bars, make_funnel
 from socialroi.reports.figures._models import make_models_heatmap
 from socialroi.reports.figures._network import make_giver_scatter, make_influence_bars
 from socialroi.reports.figures._quality import make_match_rate
@@ -15,6 +16,8 @@ from socialroi.reports.figures._trend import make_monthly_trend
 
 __all__ = [
     "CONFIG",
+    "make_campaign_bars",
+    "make_funnel",
     "make_giver_scatter",
     "make_influence_bars",
     "make_match_rate",

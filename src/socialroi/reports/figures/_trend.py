@@ -3,6 +3,8 @@ dated vertical lines."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
@@ -12,10 +14,15 @@ from socialroi.reports.figures._common import COST, REVENUE, base_layout, empty_
 
 
 def make_monthly_trend(
-    monthly: pl.DataFrame, policy_periods: pl.DataFrame, *, currency: str
+    monthly: pl.DataFrame,
+    policy_periods: pl.DataFrame,
+    *,
+    currency: str,
+    period: tuple[datetime, datetime] | None = None,
 ) -> go.Figure:
     """From `monthly` (month, social_revenue, cost, social_leads, social_deals, leads, deals) and
-    `policy_periods` (team, from, policy): bars and lines by month, a marked line per change."""
+    `policy_periods` (team, from, policy): bars and lines by month, a marked line per change, and
+    the report's `period` (start, end) shaded."""
     if monthly.height == 0:
         return empty_figure("No months with data yet.")
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -68,6 +75,16 @@ def make_monthly_trend(
             showarrow=False,
             xanchor="left",
             font={"size": 11, "color": "#374151"},
+        )
+    if period is not None:
+        start, end = period
+        fig.add_vrect(
+            x0=start - timedelta(days=15),
+            x1=end - timedelta(days=15),
+            fillcolor="#fde68a",
+            opacity=0.35,
+            line_width=0,
+            layer="below",
         )
     fig.update_layout(barmode="group", hovermode="x unified", margin={"t": 70})
     fig.update_yaxes(title_text=plotly_text(currency), tickformat="~s", secondary_y=False)

@@ -1,0 +1,157 @@
+"""The report's policy comparison, computed once per report, and its recommendation.
+
+When the policy engine is installed (`socialroi.policy.compare`, options from
+`socialroi.policy_file.load_policies`, rendered by `socialroi.reports._policy_section`), the
+options are simulated with REPORT_DRAWS draws (fewer than the engine's default, to keep the report
+quick; the method notes say so) and the summary shows the comparison's recommendation. Without it,
+the section falls back to what was observed: social value per month under each policy period,
+side by side, with no causal claim.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from socialroi.config import Settings
+from socialroi.core.kpis import Analysis
+from socialroi.reports._format import html_text as _e
+from socialroi.reports._format import money, number, ratio
+
+REPORT_DRAWS = 4_000
+REPORT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class PolicyBlock:
+    """The section body, its figures, the summary's recommendation and how it was made."""
+
+    html: str
+    recommendation: str
+    simulated: bool
+    figures: dict[str, go.Figure] = field(default_factory=dict)
+    draws: int | None = None
+
+
+def _engine() -> tuple[Any, Any, Any] | None:
+    """(compare, policy_section, load_policies), or None when the policy engine is missing."""
+    try:
+        compare = importlib.import_module("socialroi.policy").compare
+        section = importlib.import_module("socialroi.reports._policy_section").policy_section
+        load = importlib.import_module("socialroi.policy_file").load_policies
+    except (ImportError, AttributeError):
+        return None
+    return compare, section, load
+
+
+def policy_block(
+    tables: Mapping[str, pl.DataFrame] | None,
+    a: Analysis,
+    settings: Settings,
+    *,
+    draws: int = REPORT_DRAWS,
+) -> PolicyBlock:
+    """The comparison of policy options on `tables` (the canonical tables the analysis used)."""
+    engine = _engine() if tables is not None else None
+    if engine is None or tables is None:
+        return observed_block(a)
+    compare, section, load = engine
+    section_cfg = settings.raw.get("policy")
+    path = section_cfg.get("file") if isinstance(section_cfg, dict) else None
+    options = load(path, settings)
+    comparison = compare(
+        tables,
+        options=options,
+        as_of=a.as_of,
+        months=REPORT_MONTHS,
+        draws=draws,
+        seed=0,
+        currency=a.currency,
+    )
+    body, figures = section(comparison, currency=a.currency)
+    return PolicyBlock(
+        html=body,
+        recommendation=str(comparison.recommendation),
+        simulated=True,
+        figures=dict(figures),
+        draws=draws,
+    )
+
+
+def _segments(policy_periods: pl.DataFrame, as_of: datetime) -> list[tuple[date, date, str]]:
+    """(from, to, label) for each stretch between policy changes; the label lists every team's
+    policy in force then (``*`` is the whole company)."""
+    rows = policy_periods.select("team", "from", "to", "policy").rows()
+    starts = sorted({r[1] for r in rows})
+    out = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else as_of.date()
+        active: dict[str, str] = {}
+        for team, frm, to, policy in sorted(rows, key=lambda r: r[1]):
+            if frm <= start and (to is None or to > start):
+                active[team or "*"] = policy
+        if "*" in active and len(active) > 1:
+            company = active.pop("*")
+            active = {t: p for t, p in active.items() if p != company} | {"*": company}
+        label = "; ".join(
+            f"{p}" + ("" if t == "*" else f" ({t})") for t, p in sorted(active.items())
+        )
+        if end > start:
+            out.append((start, end, label))
+    return out
+
+
+def observed_block(a: Analysis) -> PolicyBlock:
+    """Social results per month under each stretch of policy, as observed (no simulation)."""
+    segs = _segments(a.policy_periods, a.as_of)
+    if not segs:
+        return PolicyBlock(
+            html='<p class="note">No policy periods recorded, so there is nothing to compare. '
+            "Add them to the store (table <code>policy_periods</code>).</p>",
+            recommendation="No policy periods recorded yet.",
+            simulated=False,
+        )
+    m = a.monthly
+    rows, best = [], None
+    for start, end, label in segs:
+        part = m.filter((pl.col("month") >= start) & (pl.col("month") < end))
+        n = part.height
+        if n == 0:
+            continue
+        rev, cost = float(part["social_revenue"].sum()), float(part["cost"].sum())
+        net = (rev - cost) / n
+        leads = float(part["social_leads"].sum()) / n
+        if best is None or net > best[0]:
+            best = (net, label)
+        rows.append(
+            f"<tr><td>{_e(label)}</td><td class='date'>{start:%Y-%m} to {end:%Y-%m}</td>"
+            f'<td class="num">{n}</td><td class="num">{number(leads)}</td>'
+            f'<td class="num">{money(rev / n, a.currency)}</td>'
+            f'<td class="num">{money(cost / n, a.currency)}</td>'
+            f'<td class="num">{money(net, a.currency)}</td>'
+            f'<td class="num">{ratio((rev - cost) / cost if cost else None)}</td></tr>'
+        )
+    rec = (
+        f"Observed so far: social net value per month was highest under {best[1]} "
+        f"({money(best[0], a.currency)} a month). This is a before/after view, not a "
+        "simulation of the options."
+        if best
+        else "Not enough months under each policy to compare."
+    )
+    html = (
+        '<p class="sub">Social results per month under each policy, as observed. Months differ '
+        "in season and market, so read this as a description, not as the effect of the policy; "
+        "<code>socialroi policy</code> estimates the effects with intervals.</p>"
+        '<div class="scroll"><table><thead><tr><th>Policy in force</th><th>Months</th>'
+        '<th class="num">n</th><th class="num">Social leads / month</th>'
+        '<th class="num">Revenue / month</th><th class="num">Cost / month</th>'
+        '<th class="num">Net / month</th><th class="num">ROI</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    return PolicyBlock(html=html, recommendation=rec, simulated=False)

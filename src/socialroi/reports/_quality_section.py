@@ -1,0 +1,137 @@
+"""The report's data-quality section (match rates, missing data, API gaps, failed runs), the
+assumptions behind the numbers, and the short method notes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from socialroi.core.kpis import Analysis
+from socialroi.core.roi import SOCIAL_CHANNELS
+from socialroi.reports._format import html_text as _e
+from socialroi.reports._format import ratio
+from socialroi.reports._policy_block import PolicyBlock
+
+RUNS_SHOWN = 10
+
+
+def _gaps(a: Analysis) -> str:
+    g = a.quality.gaps
+    if g.height == 0:
+        return '<p class="note">No posts recorded, so no platform metrics to check.</p>'
+    items = []
+    for platform, posts, first, missing in g.iter_rows():
+        if missing:
+            months = ", ".join(f"{m:%Y-%m}" for m in missing[:12])
+            more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            items.append(
+                f"<li><b>{_e(platform)}</b>: no post metrics for {len(missing)} month"
+                f"{'s' if len(missing) != 1 else ''} ({months}{more}); reach and clicks there "
+                "are missing, not zero.</li>"
+            )
+        else:
+            items.append(
+                f"<li><b>{_e(platform)}</b>: metrics every month since {first:%Y-%m} "
+                f"({posts:,} posts).</li>"
+            )
+    return f'<h3>Platform metrics by month</h3><ul class="note">{"".join(items)}</ul>'
+
+
+def _runs(a: Analysis) -> str:
+    runs = a.quality.failed_runs
+    if runs.height == 0:
+        return '<p class="note">The run log has no failed pull or import.</p>'
+    rows = "".join(
+        f"<tr><td class='date'>{r['started_at']:%Y-%m-%d %H:%M}</td><td>{_e(r['kind'])}</td>"
+        f"<td>{_e(r['target'])}</td><td>{_e(r['error'])}</td></tr>"
+        for r in runs.sort("started_at", descending=True).head(RUNS_SHOWN).iter_rows(named=True)
+    )
+    return (
+        f'<h3>Failed pulls and imports</h3><p class="sub">{runs.height:,} runs failed; data from '
+        "them may be missing (the latest first).</p>"
+        '<div class="scroll"><table><thead><tr><th>Started</th><th>Kind</th><th>Source</th>'
+        f"<th>Error</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+
+
+def quality_section(a: Analysis, fig: str) -> str:
+    """Match rates (chart), missing-data counts, metric gaps by platform and failed runs."""
+    q = a.quality
+    overall = q.match_rate.filter(pl.col("platform") == "(all social)")
+    if overall.height:
+        o = overall.row(0, named=True)
+        lead = (
+            f"{ratio(o['match_rate'])} of {o['sessions']:,} social web sessions were matched to a "
+            f"contact; {q.anonymous['sessions'].sum():,} sessions stay anonymous reach."
+        )
+    else:
+        lead = "No social web sessions recorded."
+    checks = "".join(
+        f'<tr><td>{_e(c)}</td><td class="num">{n:,}</td></tr>' for c, n in q.missing.iter_rows()
+    )
+    return (
+        f'<p class="sub">{lead}</p>{fig}'
+        '<h3>Missing data</h3><table><thead><tr><th>Check</th><th class="num">Rows</th></tr>'
+        f"</thead><tbody>{checks}</tbody></table>{_gaps(a)}{_runs(a)}"
+    )
+
+
+def assumptions(a: Analysis, policy: PolicyBlock) -> str:
+    """The settings and conventions the numbers rest on, in a list."""
+    period = (
+        f"{a.period.label()} ({a.period.start:%Y-%m-%d} to the day before {a.period.end:%Y-%m-%d})"
+        if a.period
+        else f"all history up to {a.as_of:%Y-%m-%d}"
+    )
+    items = [
+        f"Period: {_e(period)}. Conversions dated in it count; their touches may come before it, "
+        f"within the {a.lookback_days}-day lookback. Monthly costs are spread evenly over their "
+        "days. The monthly trend and the referral network keep all history for context.",
+        f"Attribution model: <b>{_e(a.model)}</b>, lookback {a.lookback_days} days, time-decay "
+        f"half-life {a.half_life_days:g} days (config <code>[attribution]</code>).",
+        f"Referral chains: value × {a.network.decay:g} per hop, up to {a.network.max_depth} hops "
+        "(config <code>[network]</code>).",
+        f"Social channels: {_e(', '.join(SOCIAL_CHANNELS))}.",
+        "Staff time is priced at each employee's loaded hourly cost.",
+        f"Amounts in {_e(a.currency)}; rows in other currencies need converting before import.",
+    ]
+    if a.redacted:
+        items.append(
+            "Contacts are shown under pseudonyms (a keyed hash kept in the store): the same "
+            "person has the same pseudonym in every table and run on this store."
+        )
+    if policy.simulated:
+        items.append(
+            f"Policy options: simulated {REPORT_MONTHS_TEXT} with {policy.draws:,} draws; their "
+            "assumptions are listed in the policy section."
+        )
+    return "<ul class='note'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+REPORT_MONTHS_TEXT = "over the next 12 months"
+
+
+def method_notes(a: Analysis, policy: PolicyBlock) -> str:
+    """How the numbers are made, in a few lines."""
+    sim = (
+        f"Policy options are simulated by Monte Carlo with {policy.draws:,} draws in this report "
+        "(fewer than <code>socialroi policy</code> uses, to keep the report quick); shares and "
+        "intervals move by about a percentage point between seeds."
+        if policy.simulated
+        else "Without the policy simulation, the policy section compares observed months only."
+    )
+    items = [
+        "Each touch credits the contact's first conversion of a kind at or after it, within the "
+        "lookback. Conversions no touch reached are “(unattributed)”, so totals reconcile.",
+        "Revenue is the credited value of won deals; open pipeline the credited value of deals "
+        "still open at the report date. Leads and deals are credited shares.",
+        "Cost is every social cost (ads, tools, agencies, training, monitoring…) plus staff hours "
+        "at loaded wages; “(shared)” holds costs not tied to one platform. "
+        "ROI = (revenue − cost) ÷ cost.",
+        "Rule models weight touches by position and time; Markov and Shapley learn the shares "
+        "from converting and non-converting journeys. Where they agree, the choice of model does "
+        "not matter.",
+        "Sessions are tied to contacts by contact id, visitor id, a shared device or click id; "
+        "the rest stays anonymous reach.",
+        sim,
+    ]
+    return "<ul class='note'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
