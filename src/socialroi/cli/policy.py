@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from socialroi.cli._analysis import model_option, settings_for, store_path_for
+from socialroi.cli._analysis import settings_for, store_path_for
 from socialroi.cli._options import config_option, format_option, store_option
 from socialroi.cli._output import emit, json_rows, render_table
 
@@ -54,7 +54,6 @@ def command() -> None:
     "present, else built-in defaults].",
 )
 @format_option("table", "json", "csv", default="table")
-@model_option
 @store_option
 @config_option
 def compare_command(  # noqa: PLR0917 (click passes every option)
@@ -63,7 +62,6 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
     seed: int,
     policies_path: Path | None,
     fmt: str,
-    model: str | None,
     store_path: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -76,7 +74,7 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
     from socialroi.policy_file import load_policies
     from socialroi.store import Store
 
-    settings = settings_for(config_path, model)
+    settings = settings_for(config_path, None)
     options = load_policies(policies_path, settings)
     with Store.open(store_path_for(store_path, settings), read_only=True) as store:
         _, currency = company_and_currency(store, settings)
@@ -90,7 +88,6 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
         draws=draws,
         seed=seed,
         currency=currency,
-        model=settings.attribution.model,
         observed=fmt == "json",
     )
     table = result.summary.select(TABLE_COLUMNS)

@@ -163,7 +163,7 @@ def compare(
     draws: int = 10_000,
     seed: int = 0,
     currency: str = "USD",
-    model: str = "linear",
+    model: str = "first_touch",
     observed: bool = True,
 ) -> PolicyComparison:
     """Compare the options (default: the five with their defaults) on the data before `as_of`.

@@ -2,28 +2,34 @@
 
 `estimate_funnel` reads the canonical tables as they stood at ``as_of`` (the same view the report
 uses, `socialroi.core.kpis.as_of_view`) and looks at the complete months before it (up to
-`WINDOW_MONTHS`). Social leads, won deals and revenue are the credits that the chosen attribution
-model (linear by default; `socialroi.core.kpis.compute`) gives to organic social touches (paid
-social is left out: no policy changes the ad budget). A credit whose touch names an employee (a
-tracked link or a staff post) is the staff's; the rest is the brand's (brand posts and social
-visits no post explains).
+`WINDOW_MONTHS`). Social leads, won deals and revenue are the social-sourced ones: credits of
+the ``first_touch`` attribution model (`socialroi.core.kpis.compute`) to organic social touches, so
+a lead counts when the contact's first touch in the lookback window was a social post, click or
+conversation (paid social is left out: no policy changes the ad budget). A credit whose touch
+names an employee (a tracked link, a reply or mention of a staff post) is the staff's; the rest
+is the brand's (brand posts and social visits no post explains).
 
 Rates and how their uncertainty is expressed (posteriors from counts; Jeffreys-style priors):
 
 * reach per staff post: mean impressions (latest snapshot per post, post_metrics); the posterior
   of a mean of n posts with coefficient of variation c is Gamma(n/c², μc²/n);
-* clicks per impression of staff posts: Beta(clicks + ½, impressions − clicks + ½);
-* leads per click (staff): Gamma(leads + ½, 1/clicks) — conversations started by a post count as
-  its leads too, so this is "leads per click or equivalent";
+* clicks per impression of staff posts with a link: Beta(clicks + ½, impressions − clicks + ½);
+* leads per click (staff): Gamma(leads + ½, 1/clicks on tracked links) — only a tracked click can
+  be tied to its lead; conversations started by a post count as its leads too, so this is
+  "leads per click or equivalent";
 * brand leads per month: Gamma(leads + ½, 1/months);
-* won deals per social lead: Beta(won + ½, leads − won + ½);
+* leads from conversations (replies, mentions, messages on a staff post) per impression:
+  Gamma(leads + ½, 1/impressions);
+* won deals per social lead: Beta(won + ½, leads − won + ½) over the whole company's social
+  leads (every lead's when social has fewer than 5 won deals);
 * value of a won deal: the mean of every won deal closed in the window, Gamma as for reach;
 * lead → won lag: months from a contact's first lead to the deal's close, over all won deals;
 * month-to-month variation of lead volume beyond Poisson (seasonality, demand): from all leads
   per month, cv² = max(0, (variance − mean)/mean²);
 * per policy found in policy_periods: participation Beta(active + ½, idle + ½) over
-  employee-months, posts per participant per week Gamma(posts + ½, 1/(active × weeks)), reach per
-  post, and the shares of service cases and hires that came through social.
+  employee-months, posts per participant per week Gamma(posts + ½, 1/(active × weeks)), the
+  share of posts with a link Beta(linked + ½, unlinked + ½), reach per post, and the shares
+  of service cases and hires that came through social.
 
 Where the store has too little, the rate falls back to a stated default with a wide range and
 says so in its source. Pure: polars in, plain values out; no files, no clock.
@@ -34,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import polars as pl
@@ -51,6 +57,7 @@ HOURS_PER_WORKDAY = 8.0
 LAG_MONTHS = 13
 MIN_EMPLOYEE_MONTHS = 12
 MIN_POSTS = 10
+MIN_WON = 5
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ RATE_KEYS: tuple[str, ...] = (
     "reach_per_post",
     "clicks_per_impression",
     "leads_per_click",
+    "conversation_leads_per_impression",
     "brand_leads_per_month",
     "won_per_lead",
     "value_per_won",
@@ -208,6 +216,7 @@ def _staff_posts(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         "impressions",
         "clicks",
         pl.col("utm_content").is_not_null().alias("tracked"),
+        pl.col("link_url").is_not_null().alias("linked"),
     )
 
 
@@ -331,6 +340,17 @@ def _policy_estimates(
                 "participation", "share of staff", active + 0.5, n - active + 0.5, src
             )
         }
+        mine = posts_policy.filter(pl.col("policy") == pol)
+        if mine.height >= MIN_POSTS:
+            linked = int(mine["linked"].sum())
+            est["link_share"] = beta_rate(
+                "link_share",
+                "share of posts",
+                linked + 0.5,
+                mine.height - linked + 0.5,
+                f"estimated from your data ({linked} of {mine.height} staff posts under {pol} "
+                "linked to your site)",
+            )
         if active >= 3:
             est["posts_per_week"] = gamma_rate(
                 "posts_per_week",
@@ -351,44 +371,70 @@ def _policy_estimates(
     return out
 
 
-def _social_monthly(
-    tables: Mapping[str, pl.DataFrame],
-    *,
-    as_of: datetime,
-    model: str,
-    months: list[date],
-    staff_ids: list[str] | None,
+def _social_rows(
+    tables: Mapping[str, pl.DataFrame], *, as_of: datetime, model: str, months: list[date]
 ) -> pl.DataFrame:
-    """month, staff_leads, brand_leads, won, revenue: credits to organic social touches."""
+    """Credit rows of organic social touches in `months` (see `_social_credits`)."""
     analysis = compute(tables, as_of=as_of, model=model, compare=())
-    social = _social_credits(analysis.credits[model]).filter(pl.col("month").is_in(months))
-    if staff_ids is not None:
-        social = social.filter(pl.col("employee_id").is_in(staff_ids))
+    return _social_credits(analysis.credits[model]).filter(pl.col("month").is_in(months))
+
+
+def _social_monthly(social: pl.DataFrame, months: list[date]) -> pl.DataFrame:
+    """month, staff_leads (of which click_leads: through a post click), brand_leads, won,
+    revenue."""
     kind, staff = pl.col("kind"), pl.col("staff")
+    click = pl.col("touch_kind") == "post_click"
     sums = social.group_by("month").agg(
         pl.col("credit").filter((kind == "lead") & staff).sum().alias("staff_leads"),
+        pl.col("credit").filter((kind == "lead") & staff & click).sum().alias("click_leads"),
         pl.col("credit").filter((kind == "lead") & ~staff).sum().alias("brand_leads"),
         pl.col("credit").filter(kind == "deal").sum().alias("won"),
         pl.col("value_credit").filter(kind == "deal").sum().alias("revenue"),
     )
+    cols = ("staff_leads", "click_leads", "brand_leads", "won", "revenue")
     return (
         pl.DataFrame({"month": months}, schema={"month": pl.Date})
         .join(sums, on="month", how="left")
-        .with_columns(
-            pl.col(c).fill_null(0.0) for c in ("staff_leads", "brand_leads", "won", "revenue")
-        )
+        .with_columns(pl.col(c).fill_null(0.0) for c in cols)
         .sort("month")
     )
 
 
+def _won_per_lead(
+    t: Mapping[str, pl.DataFrame], company: pl.DataFrame, months: list[date]
+) -> Assumption:
+    """Won deals per social lead over the company (all leads when social has under 5 wins)."""
+    won = float(company["won"].sum())
+    leads = float((company["staff_leads"] + company["brand_leads"]).sum())
+    what = "social leads"
+    if won < MIN_WON and months:
+        first = datetime(months[0].year, months[0].month, 1, tzinfo=UTC)
+        leads = float(t["leads"].filter(pl.col("created_at") >= first).height)
+        won = float(
+            t["deals"]
+            .filter(pl.col("won").fill_null(False) & (pl.col("closed_at") >= first))
+            .height
+        )
+        what = "leads from every source (fewer than 5 social won deals)"
+    return beta_rate(
+        "won_per_lead",
+        "won deals per social lead",
+        won + 0.5,
+        max(leads - won, 0.0) + 0.5,
+        f"estimated from your data ({won:.1f} won deals, {leads:.1f} {what})",
+    )
+
+
 def _staff_rates(
-    t: Mapping[str, pl.DataFrame], posts: pl.DataFrame, staff_leads: float
+    t: Mapping[str, pl.DataFrame], posts: pl.DataFrame, click_leads: float, conv_leads: float
 ) -> dict[str, Assumption]:
-    """Reach per post, clicks per impression and leads per click of staff posts."""
+    """Reach per post, clicks per impression (linked posts), leads per click and leads from
+    conversations per impression of staff posts."""
     rates: dict[str, Assumption] = {}
     measured = posts.filter(pl.col("impressions").is_not_null())
-    impressions = float(measured["impressions"].sum() or 0)
-    clicks = float(measured["clicks"].fill_null(0).sum() or 0)
+    with_link = measured.filter(pl.col("linked"))
+    impressions = float(with_link["impressions"].sum() or 0)
+    clicks = float(with_link["clicks"].fill_null(0).sum() or 0)
     # Only a click on a tracked link can be tied to its lead: leads per click use those clicks.
     tracked = float(measured.filter(pl.col("tracked"))["clicks"].fill_null(0).sum() or 0)
     if measured.height >= MIN_POSTS:
@@ -411,8 +457,8 @@ def _staff_rates(
             "clicks per impression",
             clicks + 0.5,
             impressions - clicks + 0.5,
-            f"estimated from your data ({clicks:,.0f} clicks on {impressions:,.0f} staff-post "
-            "impressions)",
+            f"estimated from your data ({clicks:,.0f} clicks on {impressions:,.0f} impressions "
+            "of staff posts with a link)",
         )
     else:
         ctr = 2 * _brand_ctr(t)
@@ -422,13 +468,30 @@ def _staff_rates(
             (ctr, ctr / 3, min(1.0, ctr * 2.5)),
             f"assumption: no staff post metrics; twice the brand's rate ({LINKEDIN_CTR})",
         )
-    if tracked > 0 and staff_leads > 0:
+    all_impressions = float(measured["impressions"].sum() or 0)
+    if all_impressions > 0:
+        rates["conversation_leads_per_impression"] = gamma_rate(
+            "conversation_leads_per_impression",
+            "leads per impression",
+            conv_leads + 0.5,
+            1 / all_impressions,
+            f"estimated from your data ({conv_leads:.1f} leads from replies, mentions and "
+            f"messages on {all_impressions:,.0f} staff-post impressions)",
+        )
+    else:
+        rates["conversation_leads_per_impression"] = default_rate(
+            "conversation_leads_per_impression",
+            "leads per impression",
+            (5e-5, 1e-5, 2e-4),
+            "assumption (no staff post metrics in your data)",
+        )
+    if tracked > 0 and click_leads > 0:
         rates["leads_per_click"] = gamma_rate(
             "leads_per_click",
             "social leads per click",
-            staff_leads + 0.5,
+            click_leads + 0.5,
             1 / tracked,
-            f"estimated from your data ({staff_leads:.1f} leads credited to staff posts, "
+            f"estimated from your data ({click_leads:.1f} leads from clicks on staff posts, "
             f"{tracked:,.0f} clicks on their tracked links)",
         )
     else:
@@ -594,7 +657,7 @@ def estimate_funnel(
     *,
     as_of: datetime,
     teams: Sequence[str] | None = None,
-    model: str = "linear",
+    model: str = "first_touch",
 ) -> Funnel:
     """The funnel rates from the complete months before `as_of` (see the module notes).
 
@@ -619,20 +682,22 @@ def estimate_funnel(
         posts = posts.join(employees.select("employee_id"), on="employee_id", how="semi")
     by_policy = _policy_estimates(emp_months, posts)
     staff_ids = employees["employee_id"].to_list() if teams is not None else None
-    monthly = _social_monthly(tables, as_of=as_of, model=model, months=months, staff_ids=staff_ids)
+    social = _social_rows(tables, as_of=as_of, model=model, months=months)
+    company_monthly = _social_monthly(social, months)
+    if staff_ids is not None:
+        social = social.filter(pl.col("employee_id").is_in(staff_ids))
     monthly = (
-        monthly.join(
-            posts.group_by("month").agg(pl.len().alias("staff_posts")), on="month", how="left"
-        )
+        _social_monthly(social, months)
+        .join(posts.group_by("month").agg(pl.len().alias("staff_posts")), on="month", how="left")
         .join(_company_policy(emp_months), on="month", how="left")
         .with_columns(pl.col("staff_posts").fill_null(0))
     )
     staff_leads = float(monthly["staff_leads"].sum())
+    click_leads = float(monthly["click_leads"].sum())
     brand_leads = float(monthly["brand_leads"].sum())
-    leads, won = staff_leads + brand_leads, float(monthly["won"].sum())
 
     rates: dict[str, Assumption] = {"wage": _wage(current)}
-    rates |= _staff_rates(t, posts, staff_leads)
+    rates |= _staff_rates(t, posts, click_leads, staff_leads - click_leads)
     if teams is None:
         rates["brand_leads_per_month"] = gamma_rate(
             "brand_leads_per_month",
@@ -646,13 +711,7 @@ def estimate_funnel(
         rates["brand_leads_per_month"] = _none(
             "brand_leads_per_month", "leads per month", TEAMS_ONLY
         )
-    rates["won_per_lead"] = beta_rate(
-        "won_per_lead",
-        "won deals per social lead",
-        won + 0.5,
-        max(leads - won, 0.0) + 0.5,
-        f"estimated from your data ({won:.1f} won deals, {leads:.1f} social leads)",
-    )
+    rates["won_per_lead"] = _won_per_lead(t, company_monthly, months)
     rates["value_per_won"], value_cv = _value_per_won(t, months)
 
     company = _company_policy(emp_months)

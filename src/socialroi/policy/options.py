@@ -64,6 +64,7 @@ OPTION_NAMES: tuple[str, ...] = (
 ASSUMPTIONS: dict[str, tuple[str, str]] = {
     "participation": ("share of staff", "share of staff who post for the company in a month"),
     "posts_per_week": ("posts per participant per week", "how often a posting employee posts"),
+    "link_share": ("share of posts", "staff posts that link to your site"),
     "minutes_per_post": ("minutes", "staff time per post, priced at loaded wages"),
     "reach_per_post": ("impressions per staff post", "how many see one staff post"),
     "lead_multiplier": (
@@ -189,6 +190,7 @@ def _base(**over: Assumption) -> dict[str, Assumption]:
     base = {
         "participation": _a("participation", 0.25, 0.10, 0.45, f"{SET_IT}; {PEW}"),
         "posts_per_week": _a("posts_per_week", 0.5, 0.25, 1.0),
+        "link_share": _a("link_share", 0.35, 0.15, 0.6),
         "minutes_per_post": _a("minutes_per_post", 15.0, 8.0, 25.0),
         "reach_per_post": _STAFF_REACH,
         "lead_multiplier": _a("lead_multiplier", 1.0, 1.0, 1.0, "your staff's posts as they are"),
@@ -220,6 +222,7 @@ def default_options() -> dict[str, PolicyOption]:
             _base(
                 participation=_a("participation", 0.0, 0.0, 0.0, "no staff posting under a ban"),
                 posts_per_week=_zero("posts_per_week"),
+                link_share=_zero("link_share"),
                 training_hours=_zero("training_hours"),
                 monitoring_per_seat=_a("monitoring_per_seat", 6.0, 3.0, 12.0),
                 productivity_workdays=_a("productivity_workdays", -20.3, -30.0, -10.0, CHEN_CHAN),
@@ -248,6 +251,9 @@ def default_options() -> dict[str, PolicyOption]:
             _base(
                 participation=_a("participation", 0.5, 0.25, 0.8),
                 posts_per_week=_a("posts_per_week", 1.0, 0.5, 1.5),
+                link_share=_a(
+                    "link_share", 0.85, 0.6, 1.0, f"{SET_IT} (advocacy tools share curated links)"
+                ),
                 minutes_per_post=_a("minutes_per_post", 8.0, 5.0, 15.0),
                 lead_multiplier=_a("lead_multiplier", 1.2, 0.8, 2.0, f"{SET_IT}; {LINKEDIN_CTR}"),
                 tools_per_month=_a("tools_per_month", 600.0, 300.0, 1000.0),
@@ -262,6 +268,7 @@ def default_options() -> dict[str, PolicyOption]:
             _base(
                 participation=_a("participation", 0.35, 0.15, 0.55),
                 posts_per_week=_a("posts_per_week", 0.6, 0.3, 1.2),
+                link_share=_a("link_share", 0.5, 0.25, 0.8),
                 lead_multiplier=_a("lead_multiplier", 1.2, 1.0, 1.6),
                 training_hours=_a("training_hours", 4.0, 2.0, 8.0),
                 training_fee=_a("training_fee", 3000.0, 1000.0, 6000.0),
@@ -274,6 +281,9 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(f"{where}: must be a number, not {value!r}")
     return float(value)
+
+
+SHARES = ("participation", "link_share", "service_social_share", "hires_social_share")
 
 
 def parse_assumption(base: Assumption, value: Any, where: str) -> Assumption:
@@ -298,9 +308,7 @@ def parse_assumption(base: Assumption, value: Any, where: str) -> Assumption:
         source = "set in the policies file"
     if not low <= central <= high:
         raise ConfigError(f"{where}: need low ≤ central ≤ high, got {low}, {central}, {high}")
-    if base.name in ("participation", "service_social_share", "hires_social_share") and not (
-        low >= 0 and high <= 1
-    ):
+    if base.name in SHARES and not (low >= 0 and high <= 1):
         raise ConfigError(f"{where}: a share must be between 0 and 1")
     if base.name not in ("productivity_workdays",) and low < 0:
         raise ConfigError(f"{where}: must not be negative")

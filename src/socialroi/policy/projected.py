@@ -4,8 +4,9 @@ For every option, `project` draws the option's assumptions and the company's fun
 (`socialroi.policy.funnel`) `draws` times and simulates `months` months:
 
 * staff posts a month = staff × participation × posts per participant per week × 52/12;
-* expected social leads a month = (staff posts × reach per post × clicks per impression × leads
-  per click × lead multiplier + brand leads a month × brand posting multiplier) × the month's
+* expected social leads a month = (staff posts × reach per post × (share of posts with a link ×
+  clicks per impression of a linked post × leads per click + leads from conversations per
+  impression) × lead multiplier + brand leads a month × brand posting multiplier) × the month's
   demand shock (Gamma with mean 1 and the month-to-month variation seen in the data);
 * won deals close after the lead → won lag seen in the data (leads from the months before the
   projection keep closing); revenue = won deals × deal value;
@@ -50,6 +51,7 @@ FUNNEL_DRAWN: tuple[str, ...] = (
     "reach_per_post",
     "clicks_per_impression",
     "leads_per_click",
+    "conversation_leads_per_impression",
     "brand_leads_per_month",
     "won_per_lead",
     "value_per_won",
@@ -74,6 +76,7 @@ STAFF_LIKE: dict[str, str] = {"dedicated_manager": "acceptable_use"}
 FROM_DATA: tuple[str, ...] = (
     "participation",
     "posts_per_week",
+    "link_share",
     "reach_per_post",
     "service_social_share",
     "hires_social_share",
@@ -193,7 +196,10 @@ def _simulate(
     (draws,); `shock`: (draws, months). Without `rng`, expected values (no luck)."""
     staff, wage = float(funnel.staff), funnel.rates["wage"].central
     posts = staff * v["participation"] * v["posts_per_week"] * WEEKS_PER_MONTH  # (O, D)
-    per_post = v["reach_per_post"] * f["clicks_per_impression"] * f["leads_per_click"]
+    per_click = f["clicks_per_impression"] * f["leads_per_click"]
+    per_post = v["reach_per_post"] * (
+        v["link_share"] * per_click + f["conversation_leads_per_impression"]
+    )
     rate = posts * per_post * v["lead_multiplier"]
     rate = rate + f["brand_leads_per_month"] * v["brand_posts_multiplier"]
     lam = rate[:, :, None] * shock[None, :, :]  # (O, D, M)
@@ -378,7 +384,7 @@ def project_from(
     seed: int = 0,
     options: Mapping[str, PolicyOption] | None = None,
     teams: Sequence[str] | None = None,
-    model: str = "linear",
+    model: str = "first_touch",
 ) -> Projection:
     """A projection made only from the data before `as_of`, for one option: the backtest.
 
