@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from socialroi.core.attribution import (
@@ -24,7 +26,7 @@ from socialroi.core.attribution import (
     journeys_from_touches,
     markov,
 )
-from socialroi.core.attribution.datadriven import journeys_in_input_order
+from socialroi.core.attribution.datadriven import grouped_journeys
 from socialroi.core.attribution.rules import (
     ROLE_WEIGHTS,
     _position_credit,
@@ -37,6 +39,7 @@ from socialroi.core.journeys import (
     assign_touches,
     conform_touches,
     contact_runs,
+    group_touches,
     grouped_in_time,
 )
 
@@ -72,6 +75,21 @@ def _data(seed: int, contacts: int = 300) -> tuple[pl.DataFrame, pl.DataFrame]:
         }
     )
     return touches, conversions
+
+
+def _paths(journeys: pl.DataFrame) -> list[tuple[object, ...]]:
+    """Every journey as (channels in step order, converted, value), sorted."""
+    rows = (
+        journeys.sort("journey_id", "step")
+        .group_by("journey_id", maintain_order=True)
+        .agg(
+            pl.col("channel").cast(pl.String),
+            pl.col("converted").first(),
+            pl.col("value").first(),
+        )
+        .drop("journey_id")
+    )
+    return sorted((tuple(c), conv, v) for c, conv, v in rows.iter_rows())
 
 
 def test_grouped_detection():
@@ -118,17 +136,7 @@ def test_journeys_by_contact_runs_match_ranked_journeys():
     by_runs = journeys_from_touches(kept)
     assert by_runs["journey_id"].is_sorted()
     ranked = journeys_from_touches(assign_touches(touches, conversions, carry=("value",)))
-
-    def paths(j: pl.DataFrame) -> list[tuple[object, ...]]:
-        rows = (
-            j.sort("journey_id", "step")
-            .group_by("journey_id", maintain_order=True)
-            .agg(pl.col("channel"), pl.col("converted").first(), pl.col("value").first())
-            .drop("journey_id")
-        )
-        return sorted((tuple(c), conv, v) for c, conv, v in rows.iter_rows())
-
-    assert paths(by_runs) == paths(ranked)
+    assert _paths(by_runs) == _paths(ranked)
 
 
 @pytest.mark.parametrize("order", [1, 2, 3, 4])
@@ -202,16 +210,20 @@ def test_rule_arrays_match_expressions(model):
 
 @pytest.mark.parametrize("codes", [False, True])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_journeys_in_input_order_match_assigned_journeys(seed, codes):
+def test_grouped_journeys_match_assigned_journeys(seed, codes):
     touches, conversions = _data(seed)
     convs = conform_conversions(conversions)
-    fast = journeys_in_input_order(conform_touches(touches), convs, 90, codes=codes)
+    fast = grouped_journeys(conform_touches(touches), convs, 90, codes=codes)
     assert fast is not None
     kept = assign_in_input_order(touches, convs, carry=("value",))
     assert kept is not None
     expected = journeys_from_touches(kept)
     assert_frame_equal(fast.with_columns(pl.col("channel").cast(pl.String)), expected)
-    assert journeys_in_input_order(conform_touches(touches.sort("ts")), convs, 90) is None
+    # Rows in any order give the same journeys.
+    shuffled = grouped_journeys(conform_touches(touches.sample(fraction=1.0, seed=seed)), convs, 90)
+    assert shuffled is not None
+    assert _paths(shuffled) == _paths(expected)
+    assert grouped_journeys(conform_touches(touches.clear()), convs, 90) is None
 
 
 @pytest.mark.parametrize("order", [1, 4])
@@ -275,3 +287,114 @@ def test_rule_credits_all_match_one_at_a_time():
     for model in RULE_MODELS:
         assert_frame_equal(together[model], rule_credits(assigned, model, half_life_days=3.0))
     assert rule_credits_all(assigned, (), half_life_days=-1.0) == {}
+
+
+@st.composite
+def _touch_data(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Small touches (few contacts, days with ties) in one of four row layouts, conversions
+    (some for contacts without touches, some at the same time) and a short lookback, so
+    window edges and ties come up often."""
+    contacts = draw(st.integers(1, 5))
+    rows = draw(
+        st.lists(
+            st.tuples(st.integers(0, contacts - 1), st.integers(0, 12), st.sampled_from("abc")),
+            max_size=30,
+        )
+    )
+    convs = draw(
+        st.lists(st.tuples(st.integers(0, contacts), st.integers(0, 14)), max_size=6),
+    )
+    touches = pl.DataFrame(
+        {
+            "contact_id": [f"c{c}" for c, _, _ in rows],
+            "ts": [T0 + timedelta(days=d) for _, d, _ in rows],
+            "channel": [ch for _, _, ch in rows],
+            "ref": list(range(len(rows))),
+        },
+        schema={
+            "contact_id": pl.String,
+            "ts": pl.Datetime("us", "UTC"),
+            "channel": pl.String,
+            "ref": pl.Int64,
+        },
+    )
+    layout = draw(st.sampled_from(["store", "grouped", "time", "shuffled"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if layout == "store":
+        touches = touches.sort("contact_id", "ts", maintain_order=True)
+    elif layout == "grouped":
+        rank = {f"c{c}": int(r) for c, r in enumerate(rng.permutation(contacts))}
+        key = pl.col("contact_id").replace_strict(rank, return_dtype=pl.Int64)
+        touches = touches.sort(key, "ts", maintain_order=True)
+    elif layout == "time":
+        touches = touches.sort("ts", maintain_order=True)
+    else:
+        touches = touches[rng.permutation(touches.height)]
+    conversions = pl.DataFrame(
+        {
+            "conversion_id": [f"k{i}" for i in range(len(convs))],
+            "contact_id": [f"c{c}" for c, _ in convs],
+            "ts": [T0 + timedelta(days=d) for _, d in convs],
+            "value": [float(10 * i + 5) for i in range(len(convs))],
+        },
+        schema={
+            "conversion_id": pl.String,
+            "contact_id": pl.String,
+            "ts": pl.Datetime("us", "UTC"),
+            "value": pl.Float64,
+        },
+    )
+    return touches, conversions, draw(st.integers(0, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_touch_data())
+def test_grouping_assigns_like_assign_touches(data):
+    touches, conversions, lookback = data
+    convs = conform_conversions(conversions)
+    grouped = group_touches(conform_touches(touches), convs, lookback_days=lookback)
+    if touches.height == 0:
+        assert grouped is None
+        return
+    assert grouped is not None
+    expected = assign_touches(touches, convs, lookback_days=lookback)
+    by_ref = dict(zip(expected["ref"], expected["conversion_id"], strict=True))
+    ids = convs.get_column("conversion_id").to_list()
+    got = [ids[k] if k >= 0 else None for k in grouped.in_input_order()]
+    assert got == [by_ref[r] for r in touches["ref"]]
+    # In grouped order each contact is one run of rows in time order, ties in input order.
+    order = np.arange(touches.height) if grouped.order is None else grouped.order
+    rows = touches.with_row_index("_row")[order]
+    heads = rows.filter(pl.Series(grouped.runs)).get_column("contact_id")
+    assert heads.n_unique() == heads.len() == rows.get_column("contact_id").n_unique()
+    for _, part in rows.group_by("contact_id"):
+        assert part.select("ts", "_row").rows() == sorted(part.select("ts", "_row").rows())
+
+
+@settings(max_examples=150, deadline=None)
+@given(_touch_data())
+def test_order1_counts_match_markov_on_journeys(data):
+    touches, conversions, lookback = data
+    fast = fit(touches, conversions, "markov", lookback_days=lookback)
+    assigned = assign_touches(touches, conversions, lookback_days=lookback, carry=("value",))
+    general = markov(journeys_from_touches(assigned), order=1)
+    assert isinstance(fast, MarkovResult)
+    assert_frame_equal(fast.transitions, general.transitions)
+    assert_frame_equal(fast.credits, general.credits, check_exact=False, rel_tol=1e-12)
+    assert fast.conversion_probability == general.conversion_probability
+
+
+@settings(max_examples=40, deadline=None)
+@given(_touch_data())
+def test_credit_models_in_any_row_order_match_the_general_path(data):
+    touches, conversions, lookback = data
+    models = ["first_touch", "linear", "time_decay", "w_shaped", "markov", "shapley"]
+    fast = credit_models(touches, conversions, models, lookback_days=lookback)
+    convs = conform_conversions(conversions)
+    assigned = assign_touches(
+        touches, convs, lookback_days=lookback, carry=_JOURNEY_COLUMNS, keep_order=True
+    )
+    params = ModelParams(lookback_days=lookback)
+    for model in models:
+        general = _with_unattributed(MODELS[model](assigned, params), convs, touches.columns)
+        assert_frame_equal(fast[model], general, check_exact=False, rel_tol=1e-12)

@@ -10,6 +10,7 @@ the journeys that data-driven models compare against.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -60,32 +61,56 @@ def _contact_then_time(touches: pl.DataFrame) -> bool:
     return not bool((same & back).any())
 
 
-def contact_runs(contact: pl.Series) -> np.ndarray | None:
-    """Where each contact's run of rows starts (bool per row), when every contact's rows are
-    consecutive (one run per contact, in any contact order); None otherwise."""
+def _runs(contact: pl.Series) -> tuple[np.ndarray, bool] | None:
+    """Where each contact's run of rows starts (bool per row) and whether the runs come in
+    sorted contact order, when every contact's rows are consecutive; None otherwise."""
     n = contact.len()
-    new = np.ones(n, dtype=bool)
-    if n > 1:
-        new[1:] = contact.slice(1).ne_missing(contact.slice(0, n - 1)).to_numpy()
-    heads = contact.gather(np.flatnonzero(new))
-    # A contact repeated early (rows in time order, say) shows in the first runs: no sort then.
-    if heads.head(1 << 16).is_duplicated().any():
+    # A contact repeated early (rows in time order, say) shows in the first rows: stop there.
+    head = contact.slice(0, min(n, 1 << 16))
+    if head.gather(np.flatnonzero(_run_starts(head))).is_duplicated().any():
         return None
+    new = _run_starts(contact)
+    heads = contact.gather(np.flatnonzero(new))
+    # Neighbouring runs differ, so sorted heads are distinct: the store's order needs no sort.
+    if heads.null_count() == 0 and heads.is_sorted():
+        return new, True
     heads = heads.sort(nulls_last=True)
     if heads.len() > 1 and heads.slice(1).eq_missing(heads.slice(0, heads.len() - 1)).any():
         return None
+    return new, False
+
+
+def _run_starts(column: pl.Series) -> np.ndarray:
+    """True where a row differs from the row before it (nulls equal each other); row 0 is."""
+    ids = column.rle_id().to_numpy()
+    new = np.ones(len(ids), dtype=bool)
+    np.not_equal(ids[1:], ids[:-1], out=new[1:])
     return new
+
+
+def contact_runs(contact: pl.Series) -> np.ndarray | None:
+    """Where each contact's run of rows starts (bool per row), when every contact's rows are
+    consecutive (one run per contact, in any contact order); None otherwise."""
+    found = _runs(contact)
+    return None if found is None else found[0]
+
+
+def _runs_in_time(touches: pl.DataFrame) -> tuple[np.ndarray, bool] | None:
+    """_runs of `touches`' contacts when, besides, each contact's rows are in time order."""
+    found = _runs(touches.get_column("contact_id"))
+    if found is None:
+        return None
+    new = found[0]
+    ts = touches.get_column("ts").to_physical().to_numpy()
+    if bool((ts[1:] < ts[:-1])[~new[1:]].any()):
+        return None
+    return found
 
 
 def grouped_in_time(touches: pl.DataFrame) -> np.ndarray | None:
     """contact_runs of `touches` when, besides, each contact's rows are in time order."""
-    new = contact_runs(touches.get_column("contact_id"))
-    if new is None:
-        return None
-    ts = touches.get_column("ts").to_physical().to_numpy()
-    if bool((ts[1:] < ts[:-1])[~new[1:]].any()):
-        return None
-    return new
+    found = _runs_in_time(touches)
+    return None if found is None else found[0]
 
 
 def match_forward(
@@ -105,6 +130,117 @@ def match_forward(
     )
     inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
     return joined, inside
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """Touches grouped by contact, each contact's rows in time order (ties in input order).
+
+    `order` lists the input rows in grouped order (None: the input already is grouped). `runs`
+    flags each contact's first row and `conversion` gives each row's conversion as a row number
+    of the conversions frame (-1: none), both in grouped order, as assign_touches assigns them.
+    `sorted_contacts`: the contacts come in sorted order (the store's order).
+    """
+
+    order: np.ndarray | None
+    runs: np.ndarray
+    conversion: np.ndarray
+    sorted_contacts: bool
+
+    def in_input_order(self) -> np.ndarray:
+        """`conversion` for the input's rows, in input order."""
+        if self.order is None:
+            return self.conversion
+        out = np.empty_like(self.conversion)
+        out[self.order] = self.conversion
+        return out
+
+
+def group_touches(
+    touches: pl.DataFrame, convs: pl.DataFrame, *, lookback_days: int
+) -> Grouped | None:
+    """Conformed `touches` (any row order) grouped by contact in time order, each row's
+    conversion found among conformed `convs`; None when there are no touches.
+
+    Input already grouped (the store's order, a CRM export's) is used as it is; other input is
+    put in order by one sort on the contact's hash and the time, with an exact check (two
+    contacts sharing a hash fall back to a sort on the contact itself).
+    """
+    if touches.height == 0:
+        return None
+    narrow = touches.select("contact_id", "ts")
+    order: np.ndarray | None = None
+    found = _runs_in_time(narrow)
+    if found is None:
+        keys = narrow.select(pl.col("contact_id").hash(), "ts")
+        order = _arg_sort(keys)
+        found = _runs_in_time(narrow[order])
+        if found is None:
+            order = _arg_sort(narrow)
+            found = _runs_in_time(narrow[order])
+        if found is None:  # pragma: no cover - sorted rows are grouped in time
+            raise AssertionError("sorted touches are not grouped by contact")
+        narrow = narrow[order]
+    runs, sorted_contacts = found
+    conversion = _conversion_rows(narrow, runs, sorted_contacts, convs, lookback_days)
+    return Grouped(order, runs, conversion, sorted_contacts)
+
+
+def _arg_sort(keys: pl.DataFrame) -> np.ndarray:
+    """Row order sorting `keys` by its columns in turn, ties in row order."""
+    by = keys.select(pl.arg_sort_by(keys.columns, maintain_order=True))
+    return by.to_series().to_numpy()
+
+
+def _conversion_rows(
+    narrow: pl.DataFrame,
+    runs: np.ndarray,
+    sorted_contacts: bool,
+    convs: pl.DataFrame,
+    lookback_days: int,
+) -> np.ndarray:
+    """Each row's conversion (a row of `convs`, -1: none) for grouped `narrow` (contact_id, ts).
+
+    Only the contacts that have a conversion take part in the matching: each is a run of rows,
+    numbered by its position, so the match runs on integer keys over a small share of the rows.
+    """
+    n = narrow.height
+    dtype = np.int32 if convs.height < 2**31 else np.int64
+    conversion = np.full(n, -1, dtype=dtype)
+    starts = np.flatnonzero(runs)
+    heads = narrow.get_column("contact_id").gather(starts).cast(pl.String)
+    right = convs.select(
+        "contact_id",
+        pl.col("ts").alias("conv_ts"),
+        "conversion_id",
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_k"),
+    )
+    if sorted_contacts:
+        at = heads.search_sorted(right.get_column("contact_id")).to_numpy().astype(np.int64)
+        hit = at < len(starts)
+        wanted = right.get_column("contact_id").filter(pl.Series(hit))
+        hit[hit] = (heads.gather(at[hit]) == wanted).to_numpy()
+        right = right.filter(pl.Series(hit)).with_columns(pl.Series("_b", at[hit]))
+    else:
+        blocks = pl.DataFrame({"contact_id": heads, "_b": np.arange(len(starts), dtype=np.int64)})
+        right = right.join(blocks, on="contact_id", how="inner")
+    if right.height == 0:
+        return conversion
+    block = np.unique(right.get_column("_b").to_numpy())
+    size = np.diff(np.append(starts, n))[block]
+    rows = np.repeat(starts[block] - (np.cumsum(size) - size), size) + np.arange(size.sum())
+    left = pl.DataFrame(
+        {"contact_id": np.repeat(block, size), "ts": narrow.get_column("ts").gather(rows)}
+    )
+    right = right.select(pl.col("_b").alias("contact_id"), "conv_ts", "conversion_id", "_k")
+    joined, inside = match_forward(
+        left,
+        right.sort("contact_id", "conv_ts", "conversion_id").drop("conversion_id"),
+        lookback_days=lookback_days,
+    )
+    matched = joined.select(pl.when(inside).then(pl.col("_k")).fill_null(-1)).to_series()
+    conversion[rows] = matched.to_numpy()
+    return conversion
 
 
 def _assign(

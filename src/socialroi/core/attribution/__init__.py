@@ -24,17 +24,16 @@ import numpy as np
 import polars as pl
 
 from socialroi.core.attribution.datadriven import (
-    journeys_from_index,
+    journeys_from_grouped,
     journeys_from_touches,
-    journeys_in_input_order,
-    runs_and_index,
     spread_credits,
 )
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits, rule_credits_all
 from socialroi.core.attribution.shapley import ShapleyResult, shapley
+from socialroi.core.attribution.transitions import markov_order1
 from socialroi.core.conversions import conform_conversions
-from socialroi.core.journeys import assign_in_input_order, assign_touches, conform_touches
+from socialroi.core.journeys import Grouped, assign_touches, conform_touches, group_touches
 from socialroi.errors import DataError
 
 UNATTRIBUTED = "(unattributed)"
@@ -162,6 +161,40 @@ def _credits_off_journeys(by_channel: pl.DataFrame, converting: pl.DataFrame) ->
     return not bool(credited.get_column("channel").cast(pl.String).is_in(held).all())
 
 
+def _credit_models_assigned(
+    touches: pl.DataFrame, convs: pl.DataFrame, models: Sequence[str], params: ModelParams
+) -> dict[str, pl.DataFrame]:
+    """credit_models through assign_touches' frame (the path for input with no touches)."""
+    journeys = assign_touches(
+        touches, convs, lookback_days=params.lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
+    )
+    converting = journeys.filter(pl.col("conversion_id").is_not_null())
+    missing = _untouched(convs, converting)
+    return {
+        model: _with_unattributed(
+            MODELS[model](converting if _is_builtin_rule(model) else journeys, params),
+            convs,
+            touches.columns,
+            missing if _is_builtin(model) else None,
+        )
+        for model in models
+    }
+
+
+def _fit_grouped(
+    model: str, grouped: Grouped, touches: pl.DataFrame, convs: pl.DataFrame, order: int
+) -> MarkovResult | ShapleyResult:
+    """A data-driven model on conformed touches already grouped by contact (`grouped`)."""
+    channel = touches.get_column("channel")
+    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+    if model == "shapley":
+        return shapley(journeys_from_grouped(grouped, channel.cast(pl.String), value))
+    if order == 1:
+        return markov_order1(grouped, channel, value)
+    journeys = journeys_from_grouped(grouped, channel.cast(pl.Categorical), value)
+    return markov(journeys, order=order)
+
+
 def credit_models(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
@@ -181,28 +214,15 @@ def credit_models(
     convs = conform_conversions(conversions)
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
-    found = runs_and_index(touches, convs, lookback_days)
-    if found is None:
-        journeys = assign_touches(
-            touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS, keep_order=True
-        )
-        converting = journeys.filter(pl.col("conversion_id").is_not_null())
-        missing = _untouched(convs, converting)
-        return {
-            model: _with_unattributed(
-                MODELS[model](converting if _is_builtin_rule(model) else journeys, params),
-                convs,
-                touches.columns,
-                missing if _is_builtin(model) else None,
-            )
-            for model in models
-        }
-    # Each contact's touches are consecutive rows in time order: `index` numbers each touch's
-    # conversion (a row of convs, -1 for none) in input order. A stable sort by ts of any
-    # subset gives the rows in the order assign_touches would give them (which is the input
-    # order itself when contacts are sorted).
-    runs, index = found
-    store_order = touches.get_column("contact_id").is_sorted()
+    grouped = group_touches(touches, convs, lookback_days=lookback_days)
+    if grouped is None:  # no touches
+        return _credit_models_assigned(touches, convs, models, params)
+    # `index` numbers each touch's conversion (a row of convs, -1 for none) in input order. A
+    # stable sort by ts of any subset gives the rows in the order assign_touches would give
+    # them (which is the input order itself when contacts come sorted, in time order).
+    index = grouped.in_input_order()
+    contact = touches.get_column("contact_id")
+    store_order = grouped.order is None and (grouped.sorted_contacts or contact.is_sorted())
 
     def as_assigned(frame: pl.DataFrame, *first: pl.Expr) -> pl.DataFrame:
         keys = [*first] if store_order else [*first, pl.col("ts")]
@@ -220,11 +240,9 @@ def credit_models(
         # Every touch with its conversion's columns (input order), for models that read them all.
         nonlocal full
         if full is None:
-            full = assign_in_input_order(
-                touches, convs, lookback_days=lookback_days, carry=_JOURNEY_COLUMNS
-            )
-        if full is None:  # pragma: no cover - runs_and_index found the same grouping
-            raise AssertionError("touches are no longer grouped by contact")
+            at = pl.Series(index)
+            at = pl.select(pl.when(at >= 0).then(at)).to_series()
+            full = touches.hstack(added[at].get_columns())
         return full
 
     # Data-driven models first: their work on every touch then peaks before the rule models'
@@ -232,14 +250,7 @@ def credit_models(
     credited: dict[str, pl.DataFrame] = {}
     for model in models:
         if model in DATA_DRIVEN_MODELS and MODELS[model] is _BUILTIN[model]:
-            channel = touches.get_column("channel")
-            value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
-            if model == "markov":
-                journeys = journeys_from_index(runs, index, channel.cast(pl.Categorical), value)
-                by_channel = markov(journeys, order=params.order).credits
-                del journeys
-            else:
-                by_channel = shapley(journeys_from_index(runs, index, channel, value)).credits
+            by_channel = _fit_grouped(model, grouped, touches, convs, params.order).credits
             if _credits_off_journeys(by_channel, converting):
                 credited[model] = as_assigned(
                     spread_credits(in_order(), by_channel), pl.col("conversion_id").is_null()
@@ -306,14 +317,16 @@ def fit(
     convs = conform_conversions(conversions)
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
-    # The result does not depend on row order: keep the input's when that needs no sort.
-    journeys = journeys_in_input_order(touches, convs, lookback_days, codes=model == "markov")
-    if journeys is None:
+    # The result does not depend on row order: touches grouped by contact in time order give
+    # the journeys without ranking any text, and an order-1 chain without building them.
+    grouped = group_touches(touches, convs, lookback_days=lookback_days)
+    if grouped is None:  # no touches
         assigned = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=("value",), keep_order=True
         )
         journeys = journeys_from_touches(assigned)
-    return markov(journeys, order=order) if model == "markov" else shapley(journeys)
+        return markov(journeys, order=order) if model == "markov" else shapley(journeys)
+    return _fit_grouped(model, grouped, touches, convs, order)
 
 
 def _keys(by: Sequence[str] | str) -> list[str]:

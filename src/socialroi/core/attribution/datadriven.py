@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from socialroi.core.journeys import contact_runs, grouped_in_time, match_forward
+from socialroi.core.journeys import Grouped, contact_runs, group_touches
 from socialroi.errors import DataError
 
 _CID = "conversion_id"
@@ -123,52 +123,33 @@ def _journeys_by_contact(assigned: pl.DataFrame, runs: np.ndarray, value: pl.Exp
     )
 
 
-def journeys_in_input_order(
+def grouped_journeys(
     touches: pl.DataFrame, convs: pl.DataFrame, lookback_days: int, *, codes: bool = False
 ) -> pl.DataFrame | None:
-    """journeys_from_touches(assign_in_input_order(touches, convs, carry=("value",))), for
-    conformed `touches` and `convs`, when each contact's touches are consecutive rows in time
-    order; None otherwise.
+    """journeys_from_touches(assign_touches(touches, convs, carry=("value",))) for conformed
+    `touches` and `convs`, in any row order, built from the touches grouped by contact; None
+    when there are no touches.
 
     Only contact, time and channel are read, and conversions are told apart by their row number,
     not their id. With `codes` the channel comes out categorical (the same channels and order).
     """
-    found = runs_and_index(touches, convs, lookback_days)
-    if found is None:
+    grouped = group_touches(touches, convs, lookback_days=lookback_days)
+    if grouped is None:
         return None
-    runs, k = found
     value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
     channel = touches.get_column("channel")
     channel = channel.cast(pl.Categorical) if codes else channel.cast(pl.String)
-    return journeys_from_index(runs, k, channel, value)
+    return journeys_from_grouped(grouped, channel, value)
 
 
-def runs_and_index(
-    touches: pl.DataFrame, convs: pl.DataFrame, lookback_days: int
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """For conformed `touches` whose contacts' touches are consecutive rows in time order:
-    grouped_in_time's contact runs and each touch's conversion as a row number of `convs`
-    (-1: none), as assign_touches assigns them. None for any other input."""
-    runs = grouped_in_time(touches)
-    if runs is None or touches.height == 0:
-        return None
-    right = (
-        convs.select(
-            "contact_id",
-            pl.col("ts").alias("conv_ts"),
-            "conversion_id",
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("_k"),
-        )
-        .sort("contact_id", "conv_ts", "conversion_id")
-        .drop("conversion_id")
-    )
-    joined, inside = match_forward(
-        touches.select("contact_id", "ts"), right, lookback_days=lookback_days
-    )
-    index = pl.when(inside).then(pl.col("_k")).fill_null(-1)
-    if convs.height < 2**31:
-        index = index.cast(pl.Int32)
-    return runs, joined.select(index).to_series().to_numpy()
+def journeys_from_grouped(
+    grouped: Grouped, channel: pl.Series, conv_value: np.ndarray
+) -> pl.DataFrame:
+    """The journeys frame of `grouped` touches whose channels (input order) are `channel`;
+    `conv_value` holds each conversion's value by conversions row. step numbers grouped rows."""
+    if grouped.order is not None:
+        channel = channel.gather(grouped.order)
+    return journeys_from_index(grouped.runs, grouped.conversion, channel, conv_value)
 
 
 def journeys_from_index(

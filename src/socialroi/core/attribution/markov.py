@@ -39,7 +39,7 @@ class MarkovResult:
     order: int
 
 
-def _channel_codes(column: pl.Series) -> tuple[list[str], pl.Series]:
+def channel_codes(column: pl.Series) -> tuple[list[str], pl.Series]:
     """The channels (sorted) and each row's index into them; categorical input stays numeric."""
     if column.null_count():
         raise DataError("journeys contain a touch with no channel")
@@ -263,7 +263,7 @@ def markov(
         if "weight" in columns
         else []
     )
-    channels, code = _channel_codes(journeys.get_column("channel"))
+    channels, code = channel_codes(journeys.get_column("channel"))
     journeys = _ordered(
         journeys.with_columns(
             code,
@@ -276,8 +276,15 @@ def markov(
     converted = states.converted
     total_conv = float(states.journey_weight[converted].sum())
     total_value = float((states.value * states.journey_weight)[converted].sum())
-    counts = _transition_counts(states)
+    return solve_chain(_transition_counts(states), channels, order, total_conv, total_value)
 
+
+def solve_chain(
+    counts: pl.DataFrame, channels: list[str], order: int, total_conv: float, total_value: float
+) -> MarkovResult:
+    """The chain of transition `counts` (from, to, n: state codes as _encode numbers them,
+    sorted by from then to) solved exactly, its removal effects turned into credit for
+    `channels` out of `total_conv` conversions worth `total_value`."""
     transient = np.unique(
         np.concatenate([[_START], counts["from"].to_numpy(), counts["to"].to_numpy()])
     )
@@ -287,13 +294,16 @@ def markov(
     n = len(index)
 
     totals = counts.group_by("from").agg(pl.col("n").sum().alias("out"))
-    probs = counts.join(totals, on="from").with_columns((pl.col("n") / pl.col("out")).alias("p"))
+    # Joins keep the left frame's order, so transitions come sorted and the solve is repeatable.
+    probs = counts.join(totals, on="from", maintain_order="left").with_columns(
+        (pl.col("n") / pl.col("out")).alias("p")
+    )
     inner = probs.filter(pl.col("to") >= 0)
     codes = np.array(sorted(index, key=index.__getitem__), dtype=np.int64)
     remap = pl.DataFrame({"code": codes, "i": np.arange(n, dtype=np.int64)})
-    inner_idx = inner.join(remap.rename({"code": "from", "i": "fi"}), on="from").join(
-        remap.rename({"code": "to", "i": "ti"}), on="to"
-    )
+    inner_idx = inner.join(
+        remap.rename({"code": "from", "i": "fi"}), on="from", maintain_order="left"
+    ).join(remap.rename({"code": "to", "i": "ti"}), on="to", maintain_order="left")
     q = sp.csr_matrix(
         (inner_idx["p"].to_numpy(), (inner_idx["fi"].to_numpy(), inner_idx["ti"].to_numpy())),
         shape=(n, n),
