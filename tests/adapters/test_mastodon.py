@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -11,12 +12,15 @@ import requests
 import responses
 from responses import matchers
 
+from socialroi.adapters import _social_rows as rows
 from socialroi.adapters import mastodon
 from socialroi.adapters._http import Signal
 from socialroi.adapters.base import Batch
-from socialroi.errors import AuthFailed
+from socialroi.adapters.sync import run_stream, state_cursor
+from socialroi.errors import AuthFailed, ConfigError
 from tests.adapters.conftest import load_fixture
 from tests.adapters.contract import run_contract
+from tests.adapters.fakeserver import FakeServer, Reply
 
 BASE = "https://mastodon.social"
 LOOKUP = f"{BASE}/api/v1/accounts/lookup"
@@ -242,3 +246,68 @@ def test_contract(make_context, tmp_path) -> None:
         add_forward(rsps, newer=False)
         counts = run_contract(lambda: mastodon.create(ctx), tmp_path, secrets=[TOKEN])
     assert counts == {"accounts": 1, "account_daily": 1, "posts": 3, "post_metrics": 3}
+
+
+def test_a_connection_dropped_mid_pagination_resumes_with_nothing_lost_or_doubled(
+    make_context, store
+) -> None:
+    with FakeServer() as srv:
+        statuses = "/api/v1/accounts/109302/statuses"
+        query = "limit=40&exclude_reblogs=true&max_id=115570000000000001"
+        nxt = f'<{srv.url}{statuses}?{query}>; rel="next"'
+        srv.script("GET", "/api/v1/accounts/lookup", Reply(200, body=fx("account_lookup")))
+        srv.script("GET", statuses, Reply(200, body=fx("statuses_page1"), headers={"Link": nxt}))
+        srv.script(
+            "GET",
+            statuses,
+            Reply(200, body=fx("statuses_page2"), drop="mid-body"),
+            Reply(200, body=fx("statuses_page2"), drop="mid-body"),
+            Reply(200, body=fx("statuses_page2")),
+            query={"max_id": "115570000000000001"},
+        )
+        ctx = make_context("mastodon", {"accounts": ["acme"]}, base_url=srv.url, max_retries=1)
+        stream = mastodon.MastodonAdapter.streams[1]
+        failed = run_stream(store, mastodon.create(ctx), stream)
+        assert (failed.status, failed.rows) == ("failed", 4)  # page 1: 2 posts + 2 snapshots
+        assert "connection dropped" in (failed.error or "")
+        assert store.get_state("mastodon", "posts") is not None
+        assert state_cursor(store.get_state("mastodon", "posts")) is None  # not moved yet
+        resumed = run_stream(store, mastodon.create(ctx), stream)
+    assert resumed.ok
+    assert resumed.cursor == {"109302": "115580000000000003"}
+    posts = store.read("posts")
+    assert sorted(posts["post_id"]) == [
+        "115490000000000010",
+        "115570000000000001",
+        "115580000000000003",
+    ]
+    assert store.count("post_metrics") == 3
+
+
+@pytest.mark.parametrize(
+    ("accounts", "message"),
+    [
+        ([], "lists no accounts"),
+        ([{"owner": "e014"}], "accounts[0] must be a handle"),
+        ("acme", None),
+    ],
+)
+def test_accounts_option_is_checked(make_context, accounts, message) -> None:
+    ctx = make_context("mastodon", {"accounts": accounts})
+    if message is None:
+        assert mastodon.create(ctx).specs == (rows.AccountSpec("acme", "brand"),)
+    else:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            mastodon.create(ctx)
+
+
+def test_platform_times_read_as_utc() -> None:
+    want = datetime(2026, 11, 20, 14, 3, tzinfo=UTC)
+    for text in (
+        "2026-11-20T14:03:00.000Z",
+        "2026-11-20T15:03:00+01:00",
+        "2026-11-20T14:03:00+0000",
+    ):
+        assert rows.parse_time(text) == want
+    assert rows.parse_time("yesterday") is None
+    assert rows.parse_time(None) is None
