@@ -17,8 +17,12 @@ from socialroi.adapters import facebook
 from socialroi.adapters.base import AdapterContext, Batch
 from socialroi.adapters.registry import build_context
 from socialroi.adapters.secrets import Secrets
-from socialroi.errors import AuthFailed, ConfigError
+from socialroi.adapters.sync import run_stream, state_cursor
+from socialroi.errors import AuthFailed, ConfigError, UpstreamError
+from socialroi.store import Store
+from tests.adapters.conftest import FakeClock
 from tests.adapters.contract import run_contract
+from tests.adapters.fakeserver import FakeServer, Reply
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -277,3 +281,53 @@ def test_contract(make_context: Any, tmp_path: Path) -> None:
         )
         counts = run_contract(lambda: facebook.create(ctx), tmp_path, secrets=[TOKEN])
     assert counts == {"accounts": 1, "account_daily": 3, "posts": 3, "post_metrics": 3}
+
+
+def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
+    fake_server: FakeServer, make_context: Any, fake_clock: FakeClock, store: Store
+) -> None:
+    usage = {"X-App-Usage": json.dumps({"call_count": 100, "total_time": 20, "total_cputime": 9})}
+    fake_server.script(
+        "GET",
+        "/v25.0/1111/posts",
+        Reply(403, load("error_app_limit.json"), usage),  # code 4 under 403: wait, retry
+        Reply(200, load("posts_page1.json")),
+    )
+    page2 = load("posts_page2.json")
+    fake_server.script(
+        "GET",
+        "/v25.0/1111/posts",
+        Reply(200, page2, drop="mid-body"),
+        Reply(200, page2, drop="before"),
+        Reply(200, page2),
+        query={"after": "QVFIUmJfMg"},
+    )
+    ctx = make_context(
+        "facebook",
+        {"page_id": "1111"},
+        {"access_token": TOKEN},
+        base_url=fake_server.url,
+        max_retries=1,
+    )
+    stream = facebook.STREAMS[1]
+    first = run_stream(store, facebook.create(ctx), stream, secrets=[TOKEN])
+    # Page 2 broke twice: retries ran out (exit 3); page 1 is kept, the cursor did not move.
+    assert not first.ok
+    assert isinstance(first.exception, UpstreamError)
+    assert first.exception.exit_code == 3
+    assert "connection" in (first.error or "")
+    assert TOKEN not in (first.error or "")
+    assert store.count("posts") == 2
+    assert state_cursor(store.get_state("facebook", "posts")) is None
+    assert fake_clock.sleeps[0] == 300.0  # the app-limit wait, before any backoff
+    # The next run starts over from the same (unset) cursor and completes.
+    second = run_stream(store, facebook.create(ctx), stream, secrets=[TOKEN])
+    assert second.ok
+    assert store.count("posts") == 3
+    cursor = {"created_time": "2026-11-20T10:00:00+00:00"}
+    assert state_cursor(store.get_state("facebook", "posts")) == cursor
+    third = run_stream(store, facebook.create(ctx), stream, secrets=[TOKEN])
+    assert third.ok
+    assert store.count("posts") == 3
+    # Every call carried our token.
+    assert all(c.query.get("access_token") == TOKEN for c in fake_server.calls())
