@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from socialroi.config import Settings
 from socialroi.config import load as load_config
 from socialroi.errors import (
+    AuthFailed,
     ConfigError,
     DataError,
     PartialSuccess,
@@ -33,6 +34,7 @@ from socialroi.store import Store
 
 if TYPE_CHECKING:
     from socialroi.adapters.files import import_file, read_table_file
+    from socialroi.adapters.sync import pull
     from socialroi.analysis import analyze
     from socialroi.core.attribution import (
         RULE_MODELS,
@@ -43,8 +45,12 @@ if TYPE_CHECKING:
     )
     from socialroi.core.conversions import deal_conversions, lead_conversions
     from socialroi.core.identity import resolve as resolve_identity
+    from socialroi.core.period import parse_period
     from socialroi.demo import generate as generate_demo
     from socialroi.demo import write_demo
+    from socialroi.monthly import run_monthly
+    from socialroi.policy import compare as compare_policies
+    from socialroi.policy_file import load_policies
     from socialroi.reports import write_report
     from socialroi.reports.export import write_exports
 
@@ -66,6 +72,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "read_table_file": ("socialroi.adapters.files", "read_table_file"),
     "write_report": ("socialroi.reports", "write_report"),
     "write_exports": ("socialroi.reports.export", "write_exports"),
+    "pull": ("socialroi.adapters.sync", "pull"),
+    "compare_policies": ("socialroi.policy", "compare"),
+    "load_policies": ("socialroi.policy_file", "load_policies"),
+    "parse_period": ("socialroi.core.period", "parse_period"),
+    "run_monthly": ("socialroi.monthly", "run_monthly"),
 }
 
 
@@ -81,6 +92,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "RULE_MODELS",
+    "AuthFailed",
     "ConfigError",
     "DataError",
     "PartialSuccess",
@@ -93,6 +105,7 @@ __all__ = [
     "UpstreamError",
     "analyze",
     "attribute",
+    "compare_policies",
     "credit_models",
     "credit_touches",
     "deal_conversions",
@@ -100,8 +113,12 @@ __all__ = [
     "import_file",
     "lead_conversions",
     "load_config",
+    "load_policies",
+    "parse_period",
+    "pull",
     "read_table_file",
     "resolve_identity",
+    "run_monthly",
     "summarize",
     "write_demo",
     "write_exports",
