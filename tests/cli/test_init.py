@@ -53,3 +53,13 @@ def test_unknown_platform_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
     assert "unknown platform 'myspace'" in result.output
     assert not (tmp_path / "c.toml").exists()
+
+
+def test_the_example_config_shows_every_platform_commented():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "config" / "socialroi.example.toml"
+    text = example.read_text(encoding="utf-8")
+    for name in registry.PLATFORMS:
+        assert f"# [platforms.{name}]" in text, name
+    assert config.load(example).platforms() == {}  # all commented: nothing is pulled by default
