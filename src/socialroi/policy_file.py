@@ -18,9 +18,10 @@ from socialroi.policy.options import PolicyOption, default_options, parse_option
 DEFAULT_POLICIES = Path("config/policies.toml")
 
 
-def policies_path(path: Path | None, settings: Settings) -> Path | None:
+def policies_path(path: Path | str | None, settings: Settings) -> Path | None:
     """The file to read, or None for the built-in defaults. An explicitly named file must exist."""
     if path is not None:
+        path = Path(path)
         if not path.exists():
             raise ConfigError(f"policies file {path} does not exist")
         return path
@@ -38,7 +39,7 @@ def policies_path(path: Path | None, settings: Settings) -> Path | None:
     return DEFAULT_POLICIES if DEFAULT_POLICIES.exists() else None
 
 
-def load_policies(path: Path | None, settings: Settings) -> dict[str, PolicyOption]:
+def load_policies(path: Path | str | None, settings: Settings) -> dict[str, PolicyOption]:
     """The policy options: the file's (see `policies_path`) over the defaults."""
     p = policies_path(path, settings)
     if p is None:
