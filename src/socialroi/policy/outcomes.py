@@ -1,0 +1,154 @@
+"""Monthly social outcomes per team and for the company: the series policy effects are read from.
+
+A contact is *social-sourced* when its first touch (identity-resolved touchpoints, the employee
+filled in from the post's owner, as the core's first-touch model with no lookback limit sees it) is
+on an organic social platform; a contact with no touch at all counts when its lead's source says
+organic social. Paid social is a separate channel, and a contact met through a referral (even
+from a client won on social) is not social-sourced. The *unit* of a social-sourced contact is the
+team of the employee its first touch names; a first touch on a brand post or on a social visit
+no post explains names no employee and stays at company level.
+
+Metrics per month (complete months before ``as_of`` only):
+
+* ``leads``: leads of social-sourced contacts, dated by creation;
+* ``deals``: their won deals, dated by close;
+* ``revenue``: the amounts of those won deals;
+* ``net_value``: revenue minus social costs (core.roi: cost rows on a social platform or on none,
+  staff hours at the employee's loaded hourly cost). A team's costs are the rows naming one of
+  its employees; the company's are all social cost rows.
+
+Company series use unit ``'*'``; team series use the team's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import polars as pl
+
+from socialroi.core import roi
+from socialroi.core.identity import resolve_tables
+from socialroi.core.kpis import _with_post_owner, as_of_view
+from socialroi.schema import SOCIAL_PLATFORMS
+
+COMPANY = "*"
+METRICS: tuple[str, ...] = ("leads", "deals", "revenue", "net_value")
+ORGANIC_SOCIAL_SOURCES: tuple[str, ...] = ("organic_social", "social")
+OUTCOME_COLUMNS: tuple[str, ...] = ("month", "unit", "metric", "value")
+
+
+def month_start(d: date | datetime) -> date:
+    return date(d.year, d.month, 1)
+
+
+def add_months(d: date, k: int) -> date:
+    m = d.year * 12 + d.month - 1 + k
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def months_between(first: date, stop: date) -> list[date]:
+    """Month starts from `first` up to, not including, `stop`."""
+    out: list[date] = []
+    m = month_start(first)
+    while m < stop:
+        out.append(m)
+        m = add_months(m, 1)
+    return out
+
+
+def contact_units(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """contact_id, unit: every social-sourced contact and its team ('*' when no employee)."""
+    identity = resolve_tables(t)
+    touches = _with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
+    first = (
+        touches.sort("contact_id", "ts", maintain_order=True)
+        .group_by("contact_id", maintain_order=True)
+        .first()
+        .filter(pl.col("channel").is_in(SOCIAL_PLATFORMS))
+        .select("contact_id", "employee_id")
+    )
+    by_source = (
+        t["leads"]
+        .filter(pl.col("source").str.to_lowercase().is_in(ORGANIC_SOCIAL_SOURCES))
+        .join(first, on="contact_id", how="anti")
+        .select("contact_id", pl.lit(None, dtype=pl.String).alias("employee_id"))
+        .unique("contact_id")
+    )
+    teams = t["employees"].select("employee_id", pl.col("team").alias("unit"))
+    return (
+        pl.concat([first, by_source])
+        .join(teams, on="employee_id", how="left")
+        .select("contact_id", pl.col("unit").fill_null(COMPANY))
+    )
+
+
+def _by_month(df: pl.DataFrame, ts: str, value: pl.Expr, metric: str) -> pl.DataFrame:
+    return (
+        df.with_columns(pl.col(ts).dt.truncate("1mo").dt.date().alias("month"))
+        .group_by("month", "unit")
+        .agg(value.cast(pl.Float64).alias("value"))
+        .with_columns(pl.lit(metric).alias("metric"))
+        .select(OUTCOME_COLUMNS)
+    )
+
+
+def _with_company(df: pl.DataFrame) -> pl.DataFrame:
+    """Team rows plus a company row per (month, metric) summing every unit."""
+    company = (
+        df.group_by("month", "metric")
+        .agg(pl.col("value").sum())
+        .with_columns(pl.lit(COMPANY).alias("unit"))
+        .select(OUTCOME_COLUMNS)
+    )
+    return pl.concat([df.filter(pl.col("unit") != COMPANY), company])
+
+
+def monthly_outcomes(
+    tables: Mapping[str, pl.DataFrame], *, as_of: datetime, months: list[date]
+) -> pl.DataFrame:
+    """month, unit, metric, value for every month in `months`, every team of the employees table
+    and the company ('*'), every metric (zeros where nothing happened)."""
+    t = as_of_view(tables, as_of)
+    units = contact_units(t)
+    leads = t["leads"].join(units, on="contact_id")
+    won = t["deals"].filter(pl.col("won").fill_null(False) & pl.col("closed_at").is_not_null())
+    won = won.join(units, on="contact_id")
+    priced = roi.social_costs(roi.price_costs(t["costs"], t["employees"]))
+    teams = t["employees"].select("employee_id", pl.col("team").alias("unit"))
+    costs = (
+        priced.join(teams, on="employee_id", how="left")
+        .with_columns(pl.col("unit").fill_null(COMPANY), pl.col("month").dt.month_start())
+        .group_by("month", "unit")
+        .agg(pl.col("amount").fill_null(0.0).sum().alias("cost"))
+    )
+    parts = [
+        _by_month(leads, "created_at", pl.len(), "leads"),
+        _by_month(won, "closed_at", pl.len(), "deals"),
+        _by_month(won, "closed_at", pl.col("amount").fill_null(0.0).sum(), "revenue"),
+    ]
+    counted = _with_company(pl.concat(parts))
+    cost_rows = _with_company(
+        costs.select("month", "unit", pl.lit("cost").alias("metric"), pl.col("cost").alias("value"))
+    )
+    team_names = sorted(set(t["employees"]["team"].drop_nulls().to_list()))
+    grid = (
+        pl.DataFrame({"month": months}, schema={"month": pl.Date})
+        .join(pl.DataFrame({"unit": [COMPANY, *team_names]}), how="cross")
+        .join(pl.DataFrame({"metric": [*METRICS[:3], "cost"]}), how="cross")
+    )
+    long = grid.join(
+        pl.concat([counted, cost_rows]), on=["month", "unit", "metric"], how="left"
+    ).with_columns(pl.col("value").fill_null(0.0))
+    wide = long.pivot("metric", index=["month", "unit"], values="value")
+    net = wide.select(
+        "month",
+        "unit",
+        pl.lit("net_value").alias("metric"),
+        (pl.col("revenue") - pl.col("cost")).alias("value"),
+    )
+    return (
+        pl.concat([long.filter(pl.col("metric") != "cost"), net])
+        .sort("unit", "metric", "month")
+        .select(OUTCOME_COLUMNS)
+    )
