@@ -11,34 +11,33 @@ import responses
 
 from socialroi import schema
 from socialroi.adapters import ga4
-from socialroi.adapters.registry import build_context
-from socialroi.adapters.secrets import Secrets
+from socialroi.adapters.sync import run_stream, state_cursor
 from socialroi.core.identity import ALL_SOCIAL, resolve
-from socialroi.errors import AuthFailed, ConfigError, RateLimited
+from socialroi.errors import AuthFailed, ConfigError, RateLimited, UpstreamError
+from tests.adapters.conftest import AS_OF
+from tests.adapters.contract import run_contract
+from tests.adapters.fakeserver import Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ga4"
 BASE = "https://ga4.test"
 URL = f"{BASE}/v1beta/properties/123456789:runReport"
 TOKEN = "ya29.a0-test-token-value"  # noqa: S105 - a fake token
-AS_OF = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+SECRETS = {"access_token": TOKEN}
 
 
 def load(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def make(options=None, *, sleeps=None, wait=True):
-    opts = {"base_url": BASE, "property_id": "123456789", "page_size": 3, "lookback_days": 3}
-    ctx = build_context(
-        "ga4",
-        options={**opts, **(options or {})},
-        secrets=Secrets("ga4", {"access_token": TOKEN}),
-        as_of=AS_OF,
-        wait_on_rate_limit=wait,
-        sleep=(sleeps.append if sleeps is not None else lambda s: None),
-        now=lambda: AS_OF,
-    )
-    return ga4.create(ctx)
+@pytest.fixture
+def make(make_context):
+    """make(options=None, **context keywords) -> the GA4 adapter on the fake clock."""
+
+    def build(options=None, **kw):
+        opts = {"base_url": BASE, "property_id": "123456789", "page_size": 3, "lookback_days": 3}
+        return ga4.create(make_context("ga4", {**opts, **(options or {})}, SECRETS, **kw))
+
+    return build
 
 
 def serve(rsps, pages: dict[int, str]) -> list[dict]:
@@ -59,7 +58,7 @@ def at(day: int, hour: int) -> datetime:
 
 
 @responses.activate
-def test_pages_become_daily_aggregate_session_rows():
+def test_pages_become_daily_aggregate_session_rows(make):
     bodies = serve(responses, {0: "page1.json", 3: "page2.json"})
     batches = list(make().fetch("sessions", since=None, state=None))
 
@@ -95,7 +94,7 @@ def test_pages_become_daily_aggregate_session_rows():
 
 
 @responses.activate
-def test_warnings_name_the_rollup_row_channel_disagreements_and_a_low_quota():
+def test_warnings_name_the_rollup_row_channel_disagreements_and_a_low_quota(make):
     serve(responses, {0: "page1.json", 3: "page2.json"})
     first, second = make().fetch("sessions", since=None, state=None)
     # page 1: GA4 counts reddit as Organic Social, the channel rules as a referral
@@ -117,7 +116,7 @@ def test_warnings_name_the_rollup_row_channel_disagreements_and_a_low_quota():
 
 
 @responses.activate
-def test_an_empty_report_has_no_rows_and_still_moves_the_cursor():
+def test_an_empty_report_has_no_rows_and_still_moves_the_cursor(make):
     serve(responses, {0: "empty.json"})
     (batch,) = make().fetch("sessions", since=None, state=None)
     assert batch.tables["sessions"].height == 0
@@ -126,7 +125,7 @@ def test_an_empty_report_has_no_rows_and_still_moves_the_cursor():
 
 
 @responses.activate
-def test_missing_metadata_takes_days_as_utc():
+def test_missing_metadata_takes_days_as_utc(make):
     serve(responses, {0: "no_metadata.json"})
     (batch,) = make().fetch("sessions", since=None, state=None)
     assert batch.tables["sessions"].select("started_at", "source", "count").rows() == [
@@ -135,7 +134,7 @@ def test_missing_metadata_takes_days_as_utc():
 
 
 @responses.activate
-def test_the_window_repulls_the_settling_days_after_the_cursor():
+def test_the_window_repulls_the_settling_days_after_the_cursor(make):
     bodies = serve(responses, {0: "empty.json"})
     adapter = make({"lookback_days": 90})
     list(adapter.fetch("sessions", since=None, state={"through": "2026-11-20"}))
@@ -149,7 +148,7 @@ def test_the_window_repulls_the_settling_days_after_the_cursor():
 
 
 @responses.activate
-def test_rerunning_gives_the_same_ids_so_upserts_replace():
+def test_rerunning_gives_the_same_ids_so_upserts_replace(make):
     serve(responses, {0: "page1.json", 3: "page2.json"})
     adapter = make()
     ids = [
@@ -174,7 +173,7 @@ def test_aggregate_rows_weigh_in_the_match_rate():
 
 
 @responses.activate
-def test_check_reports_sessions_and_quota():
+def test_check_reports_sessions_and_quota(make):
     responses.add(responses.POST, URL, json=load("check.json"))
     assert make().check() == (
         "property 123456789 (America/New_York): 1,204 sessions in the last 7 days; "
@@ -183,7 +182,7 @@ def test_check_reports_sessions_and_quota():
 
 
 @responses.activate
-def test_an_expired_token_is_auth_failed_without_the_token():
+def test_an_expired_token_is_auth_failed_without_the_token(make):
     responses.add(responses.POST, URL, json=load("401.json"), status=401)
     with pytest.raises(AuthFailed) as err:
         make().check()
@@ -192,7 +191,7 @@ def test_an_expired_token_is_auth_failed_without_the_token():
     assert TOKEN not in text
 
 
-def test_the_property_id_is_required():
+def test_the_property_id_is_required(make):
     with pytest.raises(ConfigError, match="property_id"):
         make({"property_id": ""})
     assert make({"property_id": "properties/123456789"}).property_id == "123456789"
@@ -208,15 +207,15 @@ def response(status: int, body: dict | None = None, headers: dict | None = None)
 
 
 def test_rate_limit_rule_reads_which_quota_ran_out():
-    now = AS_OF  # 07:00 in Los Angeles (PST, UTC-8)
+    now = AS_OF  # 07:30 in Los Angeles (PST, UTC-8)
     hourly = ga4.rate_limit(response(429, load("429_hourly.json")), now)
     assert hourly is not None
     assert (hourly.wait, hourly.retry) == (3600.0, True)
     assert hourly.reason == "GA4: 429 RESOURCE_EXHAUSTED, hourly quota returns within the hour"
     daily = ga4.rate_limit(response(429, load("429_daily.json")), now)
-    # next midnight US Pacific: 2026-11-23 00:00 PST = 08:00Z, 17 hours away
+    # next midnight US Pacific: 2026-11-23 00:00 PST = 08:00Z, 16.5 hours away
     assert daily is not None
-    assert (daily.wait, daily.retry) == (17 * 3600.0, True)
+    assert (daily.wait, daily.retry) == (16.5 * 3600.0, True)
     assert "2026-11-23 08:00Z" in daily.reason
     concurrent = ga4.rate_limit(response(429, load("429_concurrent.json")), now)
     assert concurrent is not None
@@ -229,14 +228,58 @@ def test_rate_limit_rule_reads_which_quota_ran_out():
 
 
 @responses.activate
-def test_an_hourly_429_waits_then_retries_and_a_daily_one_fails_with_its_reset():
+def test_an_hourly_429_waits_then_retries_and_a_daily_one_fails_with_its_reset(make, fake_clock):
     responses.add(responses.POST, URL, json=load("429_hourly.json"), status=429)
     responses.add(responses.POST, URL, json=load("check.json"))
-    sleeps: list[float] = []
-    assert "1,204 sessions" in make(sleeps=sleeps).check()
-    assert sleeps == [3600.0]
+    assert "1,204 sessions" in make().check()
+    assert fake_clock.sleeps == [3600.0]
 
     responses.replace(responses.POST, URL, json=load("429_daily.json"), status=429)
     with pytest.raises(RateLimited) as err:
-        make().check()  # 17 hours is longer than max_wait (1 hour)
+        make().check()  # 16.5 hours is longer than max_wait (1 hour)
     assert err.value.reset_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_contract(make, tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        serve(rsps, {0: "page1.json", 3: "page2.json"})
+        counts = run_contract(make, tmp_path, secrets=[TOKEN])
+    assert counts == {"sessions": 6}
+
+
+PATH = "/v1beta/properties/123456789:runReport"
+
+
+def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
+    fake_server, make, fake_clock, store
+):
+    page1, page2 = load("page1.json"), load("page2.json")
+    fake_server.script(
+        "POST",
+        PATH,
+        Reply(429, load("429_hourly.json")),  # hourly quota: wait, retry
+        Reply(200, page1),
+        Reply(200, page2, drop="mid-body"),  # page 2 cut half-way, twice
+        Reply(200, page2, drop="before"),
+        Reply(200, page2),
+    )
+    adapter = make({"base_url": fake_server.url}, max_retries=1)
+    stream = adapter.streams[0]
+    first = run_stream(store, adapter, stream, secrets=[TOKEN])
+    # retries ran out on page 2 (exit 3); page 1 is kept and the cursor did not move
+    assert not first.ok
+    assert isinstance(first.exception, UpstreamError)
+    assert first.exception.exit_code == 3
+    assert TOKEN not in (first.error or "")
+    assert fake_clock.sleeps[0] == 3600.0
+    assert store.count("sessions") == 3
+    assert state_cursor(store.get_state("ga4", "sessions")) is None
+    # the next run starts again from the same (unset) cursor and completes
+    second = run_stream(store, make({"base_url": fake_server.url}), stream, secrets=[TOKEN])
+    assert second.ok
+    assert store.read("sessions")["count"].sum() == 67
+    assert state_cursor(store.get_state("ga4", "sessions")) == {"through": "2026-11-22"}
+    # every call carried the token and asked for the property's quota
+    calls = fake_server.calls()
+    assert all(c.headers["authorization"] == f"Bearer {TOKEN}" for c in calls)
+    assert all(json.loads(c.body)["returnPropertyQuota"] for c in calls)
