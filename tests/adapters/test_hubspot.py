@@ -9,9 +9,11 @@ import requests
 import responses
 
 from socialroi.adapters import hubspot
+from socialroi.adapters.sync import run_stream, state_cursor
 from socialroi.errors import AuthFailed, RateLimited, UpstreamError
 from tests.adapters.conftest import AS_OF, load_fixture
 from tests.adapters.contract import run_contract
+from tests.adapters.fakeserver import Reply
 
 BASE = "https://hubspot.test"
 TOKEN = "pat-na1-11111111-2222-3333-4444-555555555555"  # noqa: S105 - a fake token
@@ -305,3 +307,55 @@ def test_waits_through_http_and_a_daily_limit_fails_with_its_reset(make_context,
     assert reset.replace(microsecond=0) == (AS_OF + timedelta(seconds=20)).replace(
         hour=0, minute=0, second=0
     ) + timedelta(days=1)
+
+
+def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
+    fake_server, make_context, fake_clock, store
+):
+    fake_server.script(
+        "GET",
+        "/crm/v3/objects/deals",
+        Reply(429, fx("429_ten_secondly"), WINDOW),  # ten-secondly window: wait, retry
+        Reply(200, fx("deals_page1")),
+    )
+    fake_server.script(
+        "GET",
+        "/crm/v3/objects/deals",
+        Reply(200, fx("deals_page2"), drop="mid-body"),  # page 2 cut half-way, then a 502
+        Reply(502, "Bad Gateway"),
+        Reply(200, fx("deals_page2")),
+        query={"after": "9003"},
+    )
+    fake_server.script("POST", "/crm/v3/objects/deals/search", Reply(200, fx("deals_search")))
+    fake_server.script(
+        "POST",
+        "/crm/v4/associations/deals/contacts/batch/read",
+        Reply(207, fx("deals_associations")),
+    )
+
+    def adapter(**kw):
+        return hubspot.create(make_context("hubspot", {}, SECRETS, base_url=fake_server.url, **kw))
+
+    stream = adapter().streams[1]
+    first = run_stream(store, adapter(max_retries=1), stream, secrets=[TOKEN])
+    # retries ran out on page 2 (exit 3): page 1's deals stay, the cursor is not set
+    assert not first.ok
+    assert first.exception is not None
+    assert first.exception.exit_code == 3
+    assert TOKEN not in (first.error or "")
+    assert fake_clock.sleeps[0] == 10.0
+    assert store.count("deals") == 2
+    assert state_cursor(store.get_state("hubspot", "deals")) is None
+    # the next run lists again and completes
+    second = run_stream(store, adapter(), stream, secrets=[TOKEN])
+    assert second.ok
+    assert store.count("deals") == 3
+    assert state_cursor(store.get_state("hubspot", "deals")) == {"modified": "2026-11-21T10:00:00Z"}
+    # then searches from the cursor: 9001 again (replaced), 9003 warned about; nothing doubled
+    third = run_stream(store, adapter(), stream, secrets=[TOKEN])
+    assert third.ok
+    assert store.count("deals") == 3
+    assert third.warnings == [
+        "HubSpot deal 9003: not loaded, no contact read (No contact is associated with deal 9003.)"
+    ]
+    assert all(c.headers["authorization"] == f"Bearer {TOKEN}" for c in fake_server.calls())
