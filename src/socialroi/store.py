@@ -98,6 +98,8 @@ class Store:
         store = cls(con, p, read_only=read_only)
         try:
             con.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws a progress bar on stdout for queries over 2 s; stdout is for data.
+            con.execute("SET enable_progress_bar = false")
             if not read_only:
                 store._create_tables()
             yield store
