@@ -132,10 +132,13 @@ def _call(
     environ: Mapping[str, str] | None,
     sleep: Callable[[float], None],
 ) -> Check:
-    cheap = {**options, "max_retries": min(int(options.get("max_retries", 1)), 1)}
-    ctx = registry.build_context(
-        name, options=cheap, as_of=as_of, wait_on_rate_limit=False, sleep=sleep, environ=environ
-    )
+    try:
+        cheap = {**options, "max_retries": min(int(options.get("max_retries", 1)), 1)}
+        ctx = registry.build_context(
+            name, options=cheap, as_of=as_of, wait_on_rate_limit=False, sleep=sleep, environ=environ
+        )
+    except (SocialROIError, TypeError, ValueError) as exc:
+        return Check(name, "config", INVALID, str(exc))
     values = ctx.secrets.values()
     try:
         found = registry.create(ctx).check()
