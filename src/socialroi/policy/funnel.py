@@ -2,12 +2,12 @@
 
 `estimate_funnel` reads the canonical tables as they stood at ``as_of`` (the same view the report
 uses, `socialroi.core.kpis.as_of_view`) and looks at the complete months before it (up to
-`WINDOW_MONTHS`). Social leads, won deals and revenue are the social-sourced ones: credits of
-the ``first_touch`` attribution model (`socialroi.core.kpis.compute`) to organic social touches, so
-a lead counts when the contact's first touch in the lookback window was a social post, click or
-conversation (paid social is left out: no policy changes the ad budget). A credit whose touch
-names an employee (a tracked link, a reply or mention of a staff post) is the staff's; the rest
-is the brand's (brand posts and social visits no post explains).
+`WINDOW_MONTHS`). Social leads, won deals and revenue are the social-sourced ones: credits
+of the ``first_touch`` model (as `socialroi.core.kpis.compute` credits them) to organic social
+touches, so a lead counts when the contact's first touch in the lookback window was a social
+post, click or conversation (paid social is left out: no policy changes the ad budget). A
+credit whose touch names an employee (a tracked link, a reply or mention of a staff post) is the
+staff's; the rest is the brand's (brand posts and social visits no post explains).
 
 Rates and how their uncertainty is expressed (posteriors from counts; Jeffreys-style priors):
 
@@ -47,7 +47,11 @@ import polars as pl
 from scipy import stats
 
 from socialroi import schema
-from socialroi.core.kpis import as_of_view, compute
+from socialroi.core.conversions import deal_conversions, lead_conversions
+from socialroi.core.identity import resolve_tables
+from socialroi.core.kpis import _with_post_owner, as_of_view, check_model
+from socialroi.core.model_compare import credit_compared
+from socialroi.errors import DataError
 from socialroi.policy.options import BLS, LINKEDIN_CTR, SERVICE_COSTS, SHRM, Assumption
 from socialroi.schema import SOCIAL_PLATFORMS
 
@@ -58,6 +62,8 @@ LAG_MONTHS = 13
 MIN_EMPLOYEE_MONTHS = 12
 MIN_POSTS = 10
 MIN_WON = 5
+#: The lookback window a touch must fall in to source a lead (design §4's default).
+LOOKBACK_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -374,9 +380,21 @@ def _policy_estimates(
 def _social_rows(
     tables: Mapping[str, pl.DataFrame], *, as_of: datetime, model: str, months: list[date]
 ) -> pl.DataFrame:
-    """Credit rows of organic social touches in `months` (see `_social_credits`)."""
-    analysis = compute(tables, as_of=as_of, model=model, compare=())
-    return _social_credits(analysis.credits[model]).filter(pl.col("month").is_in(months))
+    """Credit rows of organic social touches in `months` (see `_social_credits`): the first
+    steps of `socialroi.core.kpis.compute` (identity, the post's owner as the touch's employee,
+    leads and won deals as conversions, one model's credits) without the rest of the report."""
+    check_model(model)
+    t = as_of_view(tables, as_of)
+    touchpoints = _with_post_owner(resolve_tables(t).touchpoints, t["posts"], t["accounts"])
+    conversions = pl.concat(
+        [lead_conversions(t["leads"]), deal_conversions(t["deals"], t["leads"])]
+    )
+    credits, skipped = credit_compared(
+        touchpoints, conversions, (model,), lookback_days=LOOKBACK_DAYS, half_life_days=7.0
+    )
+    if model in skipped:
+        raise DataError(f"model '{model}' cannot run on this data: {skipped[model]}")
+    return _social_credits(credits[model]).filter(pl.col("month").is_in(months))
 
 
 def _social_monthly(social: pl.DataFrame, months: list[date]) -> pl.DataFrame:

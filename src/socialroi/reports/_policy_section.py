@@ -189,7 +189,11 @@ def policy_section(
         + "<h3>Assumptions and their sources</h3>"
         + '<p class="note">“estimated from your data” replaces a default where the store has '
         "periods under that policy; “assumption: set this for your company” marks what no "
-        "source settles (config/policies.toml).</p>" + _assumptions_table(comparison)
+        "source settles (set it in config/policies.toml).</p>"
+        + f"<details><summary>All {comparison.assumptions.height} assumptions and rates"
+        + "</summary>"
+        + _assumptions_table(comparison)
+        + "</details>"
     )
     figures: dict[str, go.Figure] = {
         "policy_net": make_net_distribution(

@@ -1,0 +1,111 @@
+"""The funnel from the company's own data: hand-checked on the tiny fixture company, and on the
+demo company against what its generator does."""
+
+from datetime import UTC, date, datetime
+from functools import cache
+
+import numpy as np
+import polars as pl
+import pytest
+
+from socialroi.demo import DemoCompany, generate
+from socialroi.policy.funnel import RATE_KEYS, Funnel, employee_months, estimate_funnel
+from tests.reports.fixture import AS_OF, tables
+
+
+@cache
+def demo() -> DemoCompany:
+    return generate(months=12)
+
+
+@cache
+def demo_funnel() -> Funnel:
+    company = demo()
+    return estimate_funnel(company.tables, as_of=company.as_of)
+
+
+def test_fixture_company_by_hand():
+    f = estimate_funnel(tables(), as_of=AS_OF)
+    assert set(RATE_KEYS) <= set(f.rates)
+    # two employees at 50 and 40 an hour
+    assert f.rates["wage"].central == 45.0
+    assert f.staff == 2
+    # won deals closed by AS_OF: D1 1,000, D2 2,000, D4 700 (D5 closes later)
+    assert f.rates["value_per_won"].central == pytest.approx(3700 / 3)
+    # Jan–Mar 2025: the complete months before AS_OF with data
+    assert f.window == (date(2025, 1, 1), date(2025, 4, 1))
+    assert f.months == 3
+    # no post metrics, no service cases, no hires: stated defaults, marked as such
+    assert f.rates["reach_per_post"].source.startswith("assumption")
+    assert f.rates["service_cases_per_month"].central == 0.0
+    assert f.lag.sum() == pytest.approx(1.0)
+
+
+def test_a_team_row_beats_the_company_row():
+    employees = pl.DataFrame(
+        {
+            "employee_id": ["a", "b"],
+            "team": ["Sales", "Support"],
+            "start_date": [None, date(2025, 2, 1)],
+            "end_date": [None, None],
+        },
+        schema_overrides={"start_date": pl.Date, "end_date": pl.Date},
+    )
+    periods = pl.DataFrame(
+        {
+            "team": ["*", "Sales"],
+            "from": [date(2025, 1, 1), date(2025, 2, 1)],
+            "to": [None, None],
+            "policy": ["acceptable_use", "employee_advocacy"],
+        }
+    )
+    out = employee_months(employees, periods, [date(2025, 1, 1), date(2025, 2, 1)]).sort(
+        "employee_id", "month"
+    )
+    assert out.select("employee_id", "month", "policy").rows() == [
+        ("a", date(2025, 1, 1), "acceptable_use"),
+        ("a", date(2025, 2, 1), "employee_advocacy"),
+        ("b", date(2025, 2, 1), "acceptable_use"),  # not employed in January
+    ]
+
+
+def test_demo_rates_come_from_its_data_and_advocates_post_more():
+    f = demo_funnel()
+    for key in ("reach_per_post", "clicks_per_impression", "leads_per_click", "won_per_lead"):
+        assert f.rates[key].source.startswith("estimated from your data"), key
+        assert f.rates[key].low < f.rates[key].central < f.rates[key].high
+    adv, use = f.by_policy["employee_advocacy"], f.by_policy["acceptable_use"]
+    # the generator: advocates post about weekly, nearly always with a link
+    assert adv["participation"].central > use["participation"].central
+    assert adv["link_share"].central > use["link_share"].central
+    # under the ban nobody posted
+    assert f.by_policy["blanket_ban"]["participation"].central < 0.02
+    assert f.monthly.height == f.months == 12
+
+
+def test_only_data_before_as_of_is_used():
+    company = demo()
+    switch = next(s for s in company.truth["switches"] if s["to"] == "employee_advocacy")
+    cut = datetime.fromisoformat(switch["date"]).replace(tzinfo=UTC)
+    full = estimate_funnel(company.tables, as_of=cut)
+    assert "employee_advocacy" not in full.by_policy  # it had not started yet
+    # drop everything dated on or after the cut: the estimate does not change
+    cut_tables = dict(company.tables)
+    for name, col in (("posts", "created_at"), ("leads", "created_at"), ("deals", "created_at")):
+        cut_tables[name] = company.tables[name].filter(pl.col(col) < cut)
+    cut_tables["post_metrics"] = company.tables["post_metrics"].filter(pl.col("as_of") < cut)
+    cut_tables["sessions"] = company.tables["sessions"].filter(pl.col("started_at") < cut)
+    cut_tables["touchpoints"] = company.tables["touchpoints"].filter(pl.col("ts") < cut)
+    before = estimate_funnel(cut_tables, as_of=cut)
+    for key in RATE_KEYS:
+        assert before.rates[key] == full.rates[key], key
+    assert np.array_equal(before.history_leads, full.history_leads)
+
+
+def test_a_projection_for_some_teams_leaves_out_the_company_lines():
+    company = demo()
+    f = estimate_funnel(company.tables, as_of=company.as_of, teams=["Sales"])
+    assert f.teams == ("Sales",)
+    assert 0 < f.staff < demo_funnel().staff
+    for key in ("brand_leads_per_month", "service_cases_per_month", "hires_per_month"):
+        assert f.rates[key].central == 0.0
