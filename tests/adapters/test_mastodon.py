@@ -254,7 +254,8 @@ def test_a_connection_dropped_mid_pagination_resumes_with_nothing_lost_or_double
     with FakeServer() as srv:
         statuses = "/api/v1/accounts/109302/statuses"
         query = "limit=40&exclude_reblogs=true&max_id=115570000000000001"
-        nxt = f'<{srv.url}{statuses}?{query}>; rel="next"'
+        # The instance names itself in Link; it is followed through the configured base URL.
+        nxt = f'<https://infosec.exchange{statuses}?{query}>; rel="next"'
         srv.script("GET", "/api/v1/accounts/lookup", Reply(200, body=fx("account_lookup")))
         srv.script("GET", statuses, Reply(200, body=fx("statuses_page1"), headers={"Link": nxt}))
         srv.script(
@@ -311,3 +312,17 @@ def test_platform_times_read_as_utc() -> None:
         assert rows.parse_time(text) == want
     assert rows.parse_time("yesterday") is None
     assert rows.parse_time(None) is None
+
+
+def test_init_template_uncommented_is_a_valid_config() -> None:
+    import tomllib
+
+    from socialroi.adapters import registry
+
+    text = re.sub(r"(?m)^# (\w+ = )", r"\1", mastodon.INIT_TEMPLATE)
+    table = tomllib.loads(text)["platforms"]["mastodon"]
+    assert set(table) == set(mastodon.DEFAULTS)  # every option is in the template
+    registry.resolve_options(mastodon, table)  # no unknown key
+    shown = {k: v for k, v in table.items() if k != "accounts"}
+    assert shown == {k: v for k, v in mastodon.DEFAULTS.items() if k != "accounts"}  # the defaults
+    assert tomllib.loads(text)["platforms"]["mastodon"]["accounts"]  # an example of each form

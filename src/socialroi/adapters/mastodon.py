@@ -236,7 +236,7 @@ class MastodonAdapter:
         body = resp.json() if resp.content else []
         if not isinstance(body, list):
             raise UpstreamError(f"mastodon: GET {urlsplit(resp.url).path}: expected a list")
-        links = {rel: str(v["url"]) for rel, v in resp.links.items() if v.get("url")}
+        links = {rel: _on_base(str(v["url"])) for rel, v in resp.links.items() if v.get("url")}
         return [s for s in body if isinstance(s, Mapping)], links
 
     def _params(self, **extra: str) -> dict[str, str]:
@@ -382,6 +382,13 @@ class MastodonAdapter:
                 yield Batch(rows.frames({"post_metrics": metrics}), None, self._drain_warnings())
         if self._warnings:
             yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
+
+
+def _on_base(link: str) -> str:
+    """A `Link` URL as path and query, so it is followed on the configured base URL (a proxy or
+    test server in front of the instance) rather than on the host the instance names."""
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _at_or_after(status: Mapping[str, Any], bound: datetime) -> bool:
