@@ -100,7 +100,7 @@ def test_warnings_name_the_rollup_row_channel_disagreements_and_a_low_quota(make
     # page 1: GA4 counts reddit as Organic Social, the channel rules as a referral
     assert first.warnings == (
         "GA4 counts 4 sessions from reddit.com / referral as Organic Social; socialroi counts "
-        "them as referral (tag social links with utm_medium=social, or paid_social for ads)",
+        "them as referral (tag organic posts utm_medium=social, ads utm_medium=cpc)",
     )
     assert len(second.warnings) == 3
     assert "9 sessions are in GA4's '(other)' row" in second.warnings[0]
@@ -296,3 +296,9 @@ def test_init_template_uncommented_is_a_valid_config():
     assert set(table) == set(ga4.DEFAULTS)  # every option is in the template
     assert registry.resolve_options(ga4, table)["base_url"] == ga4.DEFAULTS["base_url"]
     assert "SOCIALROI_GA4_ACCESS_TOKEN" in ga4.INIT_TEMPLATE
+
+
+def test_doctor_requires_the_property_id_only():
+    from socialroi.adapters.checks import required_options
+
+    assert required_options(ga4) == ("property_id",)

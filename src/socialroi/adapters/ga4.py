@@ -51,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "page_size": 10_000,
 }
 SECRETS: tuple[str, ...] = ("access_token",)
+#: Options `socialroi doctor` requires (quota_project may stay empty).
+REQUIRED_OPTIONS: tuple[str, ...] = ("property_id",)
 
 #: Report dimensions, in request order. The first is the date; the rest name the combination.
 DIMENSIONS: tuple[str, ...] = (
@@ -254,7 +256,7 @@ def channel_warnings(df: pl.DataFrame, *, limit: int = 5) -> list[str]:
         out.append(
             f"GA4 counts {r['n']:,} sessions from {r['source'] or '(empty)'} / "
             f"{r['medium'] or '(empty)'} as {r['_theirs']}; socialroi counts them as "
-            f"{r['channel']} (tag social links with utm_medium=social, or paid_social for ads)"
+            f"{r['channel']} (tag organic posts utm_medium=social, ads utm_medium=cpc)"
         )
     return out
 
