@@ -17,7 +17,7 @@ import responses
 from socialroi.adapters import x
 from socialroi.adapters._http import Signal
 from socialroi.adapters.base import Batch
-from socialroi.errors import AuthFailed, RateLimited
+from socialroi.errors import AuthFailed, RateLimited, UpstreamError
 from tests.adapters.conftest import load_fixture
 from tests.adapters.contract import run_contract
 from tests.adapters.fakeserver import FakeServer, Reply
@@ -318,3 +318,12 @@ def test_init_template_uncommented_is_a_valid_config() -> None:
     shown = {k: v for k, v in table.items() if k != "accounts"}
     assert shown == {k: v for k, v in x.DEFAULTS.items() if k != "accounts"}  # the defaults
     assert tomllib.loads(text)["platforms"]["x"]["accounts"]  # an example of each form
+
+
+def test_a_200_that_is_not_json_is_an_upstream_error(make_context) -> None:
+    adapter = x.create(make_context("x", OPTIONS, {"bearer_token": TOKEN}))
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.x.com/2/users/by", json=fx("users_by"))
+        rsps.get(f"https://api.x.com/2/users/{UID}/tweets", body="<html>maintenance</html>")
+        with pytest.raises(UpstreamError, match="not JSON"):
+            list(adapter.fetch("posts", since=None, state=None))

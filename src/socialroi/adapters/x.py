@@ -389,6 +389,8 @@ class XAdapter:
                 break
             except tweepy.TweepyException as exc:
                 raise UpstreamError(scrub(f"x: {exc}", self.ctx.secrets.values())) from None
+            except ValueError:
+                raise UpstreamError(f"x: {user_id}: the timeline answer is not JSON") from None
             if not isinstance(body, Mapping):
                 break
             self._warnings.extend(partial_errors(body))
