@@ -550,13 +550,7 @@ class HubSpot:
         after: str | None = None
         while True:
             body: dict[str, Any] = {
-                "filterGroups": [
-                    {
-                        "filters": [
-                            {"propertyName": kind.modified, "operator": "GTE", "value": _ms(lower)}
-                        ]
-                    }
-                ],
+                "filterGroups": [{"filters": [_since_filter(kind.modified, lower)]}],
                 "sorts": [{"propertyName": kind.modified, "direction": "ASCENDING"}],
                 "properties": list(kind.properties),
                 "limit": self.search_page_size,
