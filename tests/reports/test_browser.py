@@ -1,22 +1,36 @@
-"""The report in headless Chromium: every figure draws, no console message, nothing fetched.
+"""The report in headless Chromium: every chart draws, nothing logs to the console, nothing is
+fetched, it fits a phone, and text from data never runs as code.
 
-`make test` installs Debian's `chromium` when it can; without it the test is skipped, except
-under CI, where a missing browser fails the run. The page's Content-Security-Policy blocks
-every request, and a blocked request is logged to the console, so a silent console means the
-report made no network request.
+`make test` installs Debian's `chromium` when it can; without it these tests are skipped, except
+under CI, where a missing browser fails the run.
+
+How a request would be seen: Chromium runs with every request, loopback included, sent through a
+proxy on 127.0.0.1 that records what it is asked for. The page's Content-Security-Policy should
+stop requests before they leave; the proxy catches any that do. Chromium's own traffic (component
+updates, sign-in, network time: Google service hosts, BROWSER_OWN) is set aside; a page request to
+such a host would still be refused by the CSP, which logs it to the console. Console messages come
+from Chromium's log on stderr. `test_the_checks_catch_a_request_and_a_console_error` shows both
+detectors firing on a page made to trip them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from socialroi import Settings, Store
 from socialroi.reports import write_report
+from tests.reports.conftest import make_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -25,12 +39,76 @@ pytestmark = [
         CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"
     ),
 ]
+FIGURES = (
+    "models",
+    "platforms",
+    "employees",
+    "campaigns",
+    "funnel",
+    "trend",
+    "influence",
+    "givers",
+    "quality",
+)
+PWNED = "PWNED-BY-DATA"
+#: Hosts Chromium itself calls (updates, sign-in, network time), whatever the page does.
+BROWSER_OWN = re.compile(r"(^|\.)(googleapis\.com|google\.com|gvt1\.com|gstatic\.com)$")
 
 
-def test_report_renders_offline_without_console_messages(fixture_store: Path, tmp_path: Path):
-    with Store.open(fixture_store, read_only=True) as store:
-        out = write_report(store, tmp_path / "r.html", settings=Settings())
+def _host(request: str) -> str:
+    """The host a recorded proxy request is for: ``CONNECT h:443`` or ``GET http://h/...``."""
+    target = request.split(" ", 1)[1]
+    target = target.split("://", 1)[-1]
+    return target.split("/", 1)[0].rsplit(":", 1)[0]
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers every request 404 and remembers it."""
+
+    seen: list[str]
+
+    def _record(self) -> None:
+        self.server.seen.append(f"{self.command} {self.path}")  # type: ignore[attr-defined]
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = do_CONNECT = _record  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.seen = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Page:
+    dom: str
+    console: list[str]
+    requests: list[str]
+
+
+def load(
+    proxy: ThreadingHTTPServer,
+    url: str,
+    profile: Path,
+    *,
+    width: int = 1400,
+    shot: Path | None = None,
+) -> Page:
+    """`url` in headless Chromium: the DOM once scripts ran, console lines, requests made (and a
+    screenshot to `shot`)."""
     assert CHROMIUM is not None, "CI needs Debian's chromium: scripts/ensure-chromium installs it"
+    before = len(proxy.seen)  # type: ignore[attr-defined]
     res = subprocess.run(
         [
             CHROMIUM,
@@ -38,19 +116,171 @@ def test_report_renders_offline_without_console_messages(fixture_store: Path, tm
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-domain-reliability",
+            f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}",
+            "--proxy-bypass-list=<-loopback>",
+            f"--user-data-dir={profile}",
             "--enable-logging=stderr",
             "--v=0",
-            "--virtual-time-budget=3000",
+            f"--window-size={width},3000",
+            "--virtual-time-budget=5000",
+            *([f"--screenshot={shot}"] if shot else []),
             "--dump-dom",
-            out.as_uri(),
+            url,
         ],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=120,
         check=False,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    console = [line for line in res.stderr.splitlines() if ":CONSOLE" in line]
-    assert console == []
-    assert res.stdout.count('class="main-svg"') >= 5  # every figure drew
+    seen = proxy.seen[before:]  # type: ignore[attr-defined]
+    return Page(
+        dom=res.stdout,
+        console=[line for line in res.stderr.splitlines() if ":CONSOLE" in line],
+        requests=[r for r in seen if not BROWSER_OWN.search(_host(r))],
+    )
+
+
+def charts_drawn(dom: str) -> dict[str, int]:
+    """Figure name → the number of plotly `main-svg` layers inside its div."""
+    marks = [(m.start(), m.group(1)) for m in re.finditer(r'<div id="fig-([\w-]+)"', dom)]
+    out = {}
+    for i, (start, name) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(dom)
+        out[name] = dom[start:end].count('class="main-svg"')
+    return out
+
+
+class _Reader(HTMLParser):
+    """The document as a reader sees it: title, body text (entities decoded, scripts and styles
+    left out), every event-handler attribute, and the root element's data-width."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.handlers: list[tuple[str, str, str | None]] = []
+        self.title = ""
+        self.width = ""
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip += tag in ("script", "style")
+        self._in_title = tag == "title"
+        self.handlers += [(tag, k, v) for k, v in attrs if k.startswith("on")]
+        if tag == "html":
+            self.width = dict(attrs).get("data-width") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style")
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def read(dom: str) -> _Reader:
+    r = _Reader()
+    r.feed(dom)
+    return r
+
+
+def test_the_checks_catch_a_request_and_a_console_error(proxy, tmp_path):
+    page = tmp_path / "trip.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body><p>x</p>"
+        '<img src="http://example.invalid/pixel.png">'
+        "<script>console.error('tripwire'); fetch('http://tripwire.invalid/beacon');</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    got = load(proxy, page.as_uri(), tmp_path / "profile")
+    assert any("tripwire" in line for line in got.console)
+    assert any("example.invalid/pixel.png" in r for r in got.requests), got.requests
+    assert any("tripwire.invalid/beacon" in r for r in got.requests), got.requests
+
+
+@pytest.fixture(scope="module")
+def laptop(proxy, fixture_store, tmp_path_factory) -> Page:
+    """The fixture company's report at laptop width, with a screenshot."""
+    tmp = tmp_path_factory.mktemp("laptop")
+    with Store.open(fixture_store, read_only=True) as store:
+        out = write_report(store, tmp / "r.html", settings=Settings())
+    shot = tmp / "report.png"
+    page = load(proxy, out.as_uri(), tmp / "profile", shot=shot)
+    assert shot.stat().st_size > 10_000
+    print(f"\nscreenshot: {shot}")
+    return page
+
+
+def test_report_is_silent_and_fetches_nothing(laptop):
+    assert laptop.console == []
+    assert laptop.requests == []
+
+
+def test_report_draws_every_chart(laptop):
+    drawn = charts_drawn(laptop.dom)
+    assert set(FIGURES) <= set(drawn)  # and the policy section's own
+    assert all(n >= 1 for n in drawn.values()), drawn
+
+
+PAYLOAD_SCRIPT = f"<script>document.title='{PWNED}'</script>"
+PAYLOAD_IMG = f"<img src=x onerror=\"document.title='{PWNED}'\">"
+PAYLOAD_SVG = f"<svg onload=\"document.title='{PWNED}'\"></svg><b>bold?</b>"
+#: Written into a copy of the report: the viewport's and the page's widths, once loaded.
+WIDTH_PROBE = (
+    "<script>addEventListener('load',()=>{document.documentElement.dataset.width="
+    "innerWidth+'/'+document.documentElement.scrollWidth});</script></body>"
+)
+
+
+@pytest.fixture(scope="module")
+def phone(proxy, tmp_path_factory) -> Page:
+    """A report whose post texts, contact, deal, campaign and company names are markup and
+    script, at phone width (Chromium's narrowest window), with a screenshot."""
+    tmp = tmp_path_factory.mktemp("phone")
+    store = make_store(
+        tmp / "evil.duckdb",
+        post=f"Launch {PAYLOAD_SCRIPT}",
+        contact=f"Carla {PAYLOAD_IMG}",
+        deal=f"Deal {PAYLOAD_SVG}",
+        campaign=f"spring {PAYLOAD_IMG}",
+        company="Acme <i>Ltd</i>",
+    )
+    with Store.open(store, read_only=True) as s:
+        out = write_report(s, tmp / "evil.html", settings=Settings())
+    probe = tmp / "probe.html"
+    probe.write_text(
+        out.read_text(encoding="utf-8").replace("</body>", WIDTH_PROBE), encoding="utf-8"
+    )
+    shot = tmp / "phone.png"
+    page = load(proxy, probe.as_uri(), tmp / "profile", width=390, shot=shot)
+    print(f"\nphone screenshot: {shot}")
+    return page
+
+
+def test_text_from_data_never_runs_and_shows_as_text(phone):
+    doc = read(phone.dom)
+    assert PWNED not in doc.title
+    assert doc.title.startswith("Acme <i>Ltd</i>")  # shown as text, not markup
+    assert not [h for h in doc.handlers if PWNED in (h[2] or "")]
+    text = "".join(doc.parts)
+    for literal in (PAYLOAD_SCRIPT, PAYLOAD_IMG, PAYLOAD_SVG):
+        assert literal in text, literal
+    assert phone.console == []
+    assert phone.requests == []  # the <img src=x> was never made an image
+    assert all(n >= 1 for n in charts_drawn(phone.dom).values())
+
+
+def test_report_fits_a_phone(phone):
+    viewport, page = (int(n) for n in read(phone.dom).width.split("/"))
+    assert viewport < 640  # the phone layout applies
+    assert page <= viewport  # nothing wider than the screen: wide tables scroll in place

@@ -62,9 +62,7 @@ def policy_block(
     if engine is None or tables is None:
         return observed_block(a)
     compare, section, load = engine
-    section_cfg = settings.raw.get("policy")
-    path = section_cfg.get("file") if isinstance(section_cfg, dict) else None
-    options = load(path, settings)
+    options = load(None, settings)  # the config's [policy] file, else the defaults
     comparison = compare(
         tables,
         options=options,

@@ -1,0 +1,70 @@
+"""The report's policy comparison: computed once, its recommendation in the summary; without the
+policy engine, the observed months per policy instead."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from socialroi import Settings, Store
+from socialroi.analysis import analyze, read_tables
+from socialroi.core.kpis import compute
+from socialroi.reports import _policy_block as block
+from socialroi.reports import write_report
+from tests.reports.fixture import AS_OF, tables
+
+
+def test_summary_shows_the_comparisons_recommendation(fixture_store, tmp_path, monkeypatch):
+    calls = []
+    engine = block._engine()
+    if engine is None:
+        pytest.skip("the policy engine is not installed")
+    compare, section, load = engine
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs)
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(block, "_engine", lambda: (counted, section, load))
+    with Store.open(fixture_store, read_only=True) as store:
+        out = write_report(store, tmp_path / "r.html", settings=Settings())
+        t = read_tables(store)
+        a = analyze(store, settings=Settings(), tables=t)
+    assert len(calls) == 1  # once per report
+    assert calls[0]["draws"] == block.REPORT_DRAWS
+    expected = compare(
+        t,
+        options=load(None, Settings()),
+        as_of=a.as_of,
+        draws=block.REPORT_DRAWS,
+        seed=0,
+        currency=a.currency,
+        months=block.REPORT_MONTHS,
+    ).recommendation
+    doc = out.read_text(encoding="utf-8")
+    summary = doc[doc.index('<section id="summary">') : doc.index('<section id="deals">')]
+    assert "Recommendation (simulated options)" in summary
+    assert html.escape(expected) in summary
+    assert f"{block.REPORT_DRAWS:,} draws" in doc  # the method notes say how many
+
+
+def test_without_the_engine_the_observed_view(monkeypatch, fixture_store, tmp_path):
+    monkeypatch.setattr(block, "_engine", lambda: None)
+    with Store.open(fixture_store, read_only=True) as store:
+        out = write_report(store, tmp_path / "r.html", settings=Settings())
+    doc = out.read_text(encoding="utf-8")
+    assert "Recommendation (observed months, no simulation)" in doc
+
+
+def test_observed_block_by_hand():
+    t = tables()
+    a = compute(t, as_of=AS_OF)
+    b = block.observed_block(a)
+    assert not b.simulated
+    periods = a.policy_periods
+    if periods.height == 0:
+        assert "No policy periods" in b.html
+    else:
+        assert "<table>" in b.html
+        assert "Observed so far" in b.recommendation
