@@ -345,3 +345,17 @@ def test_init_template_uncommented_is_a_valid_config() -> None:
     opts = registry.resolve_options(facebook, table)
     assert opts["base_url"] == facebook.DEFAULTS["base_url"]
     assert "SOCIALROI_FACEBOOK_ACCESS_TOKEN" in facebook.INIT_TEMPLATE
+
+
+def test_refused_page_insights_warn_and_keep_the_cursor() -> None:
+    adapter = facebook.create(make_ctx(lookback_days=3))
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        rsps.get(f"{GRAPH}/1111/insights", json=load("error_permission.json"), status=400)
+        batches = list(adapter.fetch("page", since=None, state=None))
+    assert [b.cursor for b in batches] == [None]  # the days will be asked for again
+    assert any("error 10" in w for b in batches for w in b.warnings)
+    daily = collect(batches, "account_daily")
+    assert daily.select("date", "followers", "impressions").rows() == [
+        (date(2026, 11, 21), 1204, None)
+    ]

@@ -173,6 +173,9 @@ class Insights:
 
     data: list[Any] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: True when a call was refused for a reason other than a dead metric (permissions, too few
+    #: viewers): the caller should not treat the period as done.
+    failed: bool = False
 
     @property
     def values(self) -> dict[str, Any]:
@@ -314,6 +317,7 @@ class GraphClient:
                 f"(error 100: {exc.info.message}); dropped"
             )
             return
+        out.failed = True
         out.warnings.append(
             f"{self.label}: insights for {object_id} unavailable "
             f"(error {exc.info.code}: {exc.info.message})"

@@ -140,6 +140,7 @@ class FacebookAdapter:
             yield Batch(r.frames({"accounts": [account]}), None)
             return
         followers_now = g.as_int(page.get("followers_count"))
+        stuck = False
         for w_start, w_end in g.windows(start, last, WINDOW_DAYS):
             ins = self.graph.insights(
                 self.page_id,
@@ -171,9 +172,12 @@ class FacebookAdapter:
                         "profile_clicks": g.as_int(v.get("page_views_total")),
                     }
                 )
+            stuck = stuck or ins.failed
             yield Batch(
                 r.frames({"accounts": [account], "account_daily": rows}),
-                {"day": w_end.isoformat()},
+                # Insights refused (e.g. no read_insights): from here on keep the cursor, so the
+                # days are asked for again next run.
+                None if stuck else {"day": w_end.isoformat()},
                 tuple(ins.warnings),
             )
 

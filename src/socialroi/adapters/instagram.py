@@ -132,6 +132,7 @@ class InstagramAdapter:
         if start > last:
             yield Batch(r.frames({"accounts": [account]}), None)
             return
+        stuck = False
         for day in g.days(start, last):
             lo = datetime(day.year, day.month, day.day, tzinfo=UTC)
             ins = self.graph.insights(
@@ -160,9 +161,11 @@ class InstagramAdapter:
                         "profile_clicks": g.as_int(v.get("profile_links_taps")),
                     }
                 )
+            stuck = stuck or ins.failed
             yield Batch(
                 r.frames({"accounts": [account], "account_daily": rows}),
-                {"day": day.isoformat()},
+                # Insights refused: from here on keep the cursor, so the day is asked for again.
+                None if stuck else {"day": day.isoformat()},
                 tuple(ins.warnings),
             )
 
