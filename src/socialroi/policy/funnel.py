@@ -670,6 +670,24 @@ def _month_cv(t: Mapping[str, pl.DataFrame], months: list[date]) -> float:
     return math.sqrt(min(1.0, max(0.0, (var - mean) / mean**2)))
 
 
+def _history(monthly: pl.DataFrame, posts: pl.DataFrame, *, teams_only: bool) -> np.ndarray:
+    """Social leads of the last LAG_MONTHS - 1 months, oldest first (zeros before the data)."""
+    history = np.zeros(LAG_MONTHS - 1)
+    leads_by_month = monthly["staff_leads"] + monthly["brand_leads"]
+    if teams_only:
+        # A team's untagged clicks cannot be tied to it (company-wide they are the brand's
+        # leads); scale its click leads up by all clicks ÷ tracked clicks on its posts.
+        clicks = posts.filter(pl.col("linked"))["clicks"].fill_null(0).sum()
+        tracked = posts.filter(pl.col("tracked"))["clicks"].fill_null(0).sum()
+        if tracked:
+            extra = monthly["click_leads"] * (float(clicks) / float(tracked) - 1.0)
+            leads_by_month = leads_by_month + extra
+    tail = leads_by_month.to_numpy().astype(float)[-(LAG_MONTHS - 1) :]
+    if len(tail):
+        history[-len(tail) :] = tail
+    return history
+
+
 def estimate_funnel(
     tables: Mapping[str, pl.DataFrame],
     *,
@@ -753,11 +771,7 @@ def estimate_funnel(
         )
         rates["hires_per_month"] = _none("hires_per_month", "hires per month", TEAMS_ONLY)
 
-    history = np.zeros(LAG_MONTHS - 1)
-    tail = (monthly["staff_leads"] + monthly["brand_leads"]).to_numpy().astype(float)
-    tail = tail[-(LAG_MONTHS - 1) :]
-    if len(tail):
-        history[-len(tail) :] = tail
+    history = _history(monthly, posts, teams_only=teams is not None)
     return Funnel(
         as_of=as_of,
         window=(months[0], _month(at)) if months else None,
