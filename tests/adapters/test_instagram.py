@@ -223,3 +223,15 @@ def test_init_template_uncommented_is_a_valid_config() -> None:
     opts = registry.resolve_options(instagram, table)
     assert opts["base_url"] == instagram.DEFAULTS["base_url"]
     assert "SOCIALROI_INSTAGRAM_ACCESS_TOKEN" in instagram.INIT_TEMPLATE
+
+
+def test_expired_token_is_auth_failed_naming_the_variable(make_context: MakeContext) -> None:
+    from socialroi.errors import AuthFailed
+
+    expired = load_fixture("facebook", "error_token_expired")
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/{IG}", json=expired, status=400)
+        with pytest.raises(AuthFailed) as err:
+            adapter(make_context).check()
+    assert "SOCIALROI_INSTAGRAM_ACCESS_TOKEN" in str(err.value)
+    assert TOKEN not in str(err.value)
