@@ -18,6 +18,7 @@ from socialroi.adapters.base import Batch
 from socialroi.errors import AuthFailed
 from tests.adapters.conftest import load_fixture
 from tests.adapters.contract import run_contract
+from tests.adapters.fakeserver import FakeServer, Reply
 
 BASE = "https://public.api.bsky.app/xrpc"
 PROFILE = f"{BASE}/app.bsky.actor.getProfile"
@@ -212,3 +213,18 @@ def test_init_template_uncommented_is_a_valid_config() -> None:
     shown = {k: v for k, v in table.items() if k != "accounts"}
     assert shown == {k: v for k, v in bluesky.DEFAULTS.items() if k != "accounts"}  # the defaults
     assert tomllib.loads(text)["platforms"]["bluesky"]["accounts"]  # an example of each form
+
+
+def test_loopback_429_with_bluesky_headers_then_the_profile(make_context, fake_clock) -> None:
+    limited = {"RateLimit-Remaining": "0", "RateLimit-Reset": str(NOW_EPOCH + 30)}
+    with FakeServer() as srv:
+        srv.script(
+            "GET",
+            "/xrpc/app.bsky.actor.getProfile",
+            Reply(429, body=fx("error_rate_limited"), headers=limited),
+            Reply(200, body=fx("profile")),
+        )
+        ctx = make_context("bluesky", {"accounts": ["acme.bsky.social"]}, base_url=srv.url)
+        assert bluesky.create(ctx).check() == "@acme.bsky.social: 842 followers"
+        assert len(srv.calls("/xrpc/app.bsky.actor.getProfile")) == 2
+    assert fake_clock.sleeps == [30.0]
