@@ -326,3 +326,17 @@ def test_init_template_uncommented_is_a_valid_config() -> None:
     shown = {k: v for k, v in table.items() if k != "accounts"}
     assert shown == {k: v for k, v in mastodon.DEFAULTS.items() if k != "accounts"}  # the defaults
     assert tomllib.loads(text)["platforms"]["mastodon"]["accounts"]  # an example of each form
+
+
+def test_html_to_text_leaves_out_the_quote_fallback_paragraph() -> None:
+    html = (
+        '<p class="quote-inline">RE: <a href="https://mastodon.social/@news/1155">'
+        "mastodon.social/@news/1155</a></p>"
+        '<p>Worth a read &lt;3 <a href="https://acme.example/a?utm_source=mastodon">'
+        "acme.example/a</a></p>"
+    )
+    assert mastodon.html_to_text(html) == (
+        "Worth a read <3 acme.example/a",
+        "https://acme.example/a?utm_source=mastodon",
+    )
+    assert mastodon.html_to_text("") == (None, None)

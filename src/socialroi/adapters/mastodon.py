@@ -80,14 +80,27 @@ RATE_LIMIT = rate_limit
 
 
 class _Html(HTMLParser):
-    """Plain text and links of a status's HTML `content`."""
+    """Plain text and links of a status's HTML `content`.
+
+    The `<p class="quote-inline">RE: link</p>` that Mastodon 4.4+ adds to quote posts for older
+    clients is left out: it names the quoted post, it is not the author's text or link.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[str] = []
+        self.skipping = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self.skipping = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p" and "quote-inline" in (dict(attrs).get("class") or "").split():
+            self.skipping = True
+        if self.skipping:
+            return
         if tag == "br":
             self.parts.append("\n")
         elif tag == "p" and "".join(self.parts).strip():
@@ -101,7 +114,8 @@ class _Html(HTMLParser):
                 self.links.append(href)
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.skipping:
+            self.parts.append(data)
 
 
 def html_to_text(content: str | None) -> tuple[str | None, str | None]:
