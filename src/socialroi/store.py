@@ -7,6 +7,7 @@ nothing. DuckDB lets one process hold a file for writing; a second writer waits 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -99,7 +100,9 @@ class Store:
         try:
             con.execute("SET TimeZone = 'UTC'")
             # DuckDB draws a progress bar on stdout for queries over 2 s; stdout is for data.
-            con.execute("SET enable_progress_bar = false")
+            # (Inside Jupyter without ipywidgets DuckDB refuses to change the setting: keep going.)
+            with contextlib.suppress(duckdb.Error):
+                con.execute("SET enable_progress_bar = false")
             if not read_only:
                 store._create_tables()
             yield store
