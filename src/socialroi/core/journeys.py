@@ -61,30 +61,41 @@ def _contact_then_time(touches: pl.DataFrame) -> bool:
     return not bool((same & back).any())
 
 
-def _runs(contact: pl.Series) -> tuple[np.ndarray, bool] | None:
-    """Where each contact's run of rows starts (bool per row) and whether the runs come in
-    sorted contact order, when every contact's rows are consecutive; None otherwise."""
+@dataclass(frozen=True)
+class _Runs:
+    """Rows grouped by contact: where each contact's run starts, its first contact value."""
+
+    new: np.ndarray  # bool per row: a run starts here
+    starts: np.ndarray  # row of each run's start
+    heads: pl.Series  # each run's contact
+    sorted: bool  # runs come in sorted contact order
+
+
+def _runs(contact: pl.Series) -> _Runs | None:
+    """The runs of `contact` when every contact's rows are consecutive; None otherwise."""
     n = contact.len()
     # A contact repeated early (rows in time order, say) shows in the first rows: stop there.
     head = contact.slice(0, min(n, 1 << 16))
     if head.gather(np.flatnonzero(_run_starts(head))).is_duplicated().any():
         return None
     new = _run_starts(contact)
-    heads = contact.gather(np.flatnonzero(new))
+    starts = np.flatnonzero(new)
+    heads = contact.gather(starts)
     # Neighbouring runs differ, so sorted heads are distinct: the store's order needs no sort.
     if heads.null_count() == 0 and heads.is_sorted():
-        return new, True
-    heads = heads.sort(nulls_last=True)
-    if heads.len() > 1 and heads.slice(1).eq_missing(heads.slice(0, heads.len() - 1)).any():
+        return _Runs(new, starts, heads, sorted=True)
+    ranked = heads.sort(nulls_last=True)
+    if ranked.len() > 1 and ranked.slice(1).eq_missing(ranked.slice(0, ranked.len() - 1)).any():
         return None
-    return new, False
+    return _Runs(new, starts, heads, sorted=False)
 
 
 def _run_starts(column: pl.Series) -> np.ndarray:
     """True where a row differs from the row before it (nulls equal each other); row 0 is."""
-    ids = column.rle_id().to_numpy()
-    new = np.ones(len(ids), dtype=bool)
-    np.not_equal(ids[1:], ids[:-1], out=new[1:])
+    before = column.shift(1)
+    new = column.ne_missing(before).to_numpy()
+    if len(new):
+        new[0] = True
     return new
 
 
@@ -92,17 +103,18 @@ def contact_runs(contact: pl.Series) -> np.ndarray | None:
     """Where each contact's run of rows starts (bool per row), when every contact's rows are
     consecutive (one run per contact, in any contact order); None otherwise."""
     found = _runs(contact)
-    return None if found is None else found[0]
+    return None if found is None else found.new
 
 
-def _runs_in_time(touches: pl.DataFrame) -> tuple[np.ndarray, bool] | None:
+def _runs_in_time(touches: pl.DataFrame) -> _Runs | None:
     """_runs of `touches`' contacts when, besides, each contact's rows are in time order."""
     found = _runs(touches.get_column("contact_id"))
     if found is None:
         return None
-    new = found[0]
     ts = touches.get_column("ts").to_physical().to_numpy()
-    if bool((ts[1:] < ts[:-1])[~new[1:]].any()):
+    # Time goes back only where a new contact starts.
+    back = np.flatnonzero(ts[1:] < ts[:-1])
+    if not found.new[back + 1].all():
         return None
     return found
 
@@ -110,7 +122,7 @@ def _runs_in_time(touches: pl.DataFrame) -> tuple[np.ndarray, bool] | None:
 def grouped_in_time(touches: pl.DataFrame) -> np.ndarray | None:
     """contact_runs of `touches` when, besides, each contact's rows are in time order."""
     found = _runs_in_time(touches)
-    return None if found is None else found[0]
+    return None if found is None else found.new
 
 
 def match_forward(
@@ -136,15 +148,18 @@ def match_forward(
 class Grouped:
     """Touches grouped by contact, each contact's rows in time order (ties in input order).
 
-    `order` lists the input rows in grouped order (None: the input already is grouped). `runs`
-    flags each contact's first row and `conversion` gives each row's conversion as a row number
-    of the conversions frame (-1: none), both in grouped order, as assign_touches assigns them.
-    `sorted_contacts`: the contacts come in sorted order (the store's order).
+    `order` lists the input rows in grouped order (None: the input already is grouped). The
+    rest is in grouped order: `runs` flags each contact's first row, `conversion` gives each
+    row's conversion as a row number of the conversions frame (-1: none), as assign_touches
+    assigns them, and `candidates` lists (ascending) the rows of every contact that has a
+    conversion, the only rows `conversion` can be set on. `sorted_contacts`: the contacts come
+    in sorted order (the store's order).
     """
 
     order: np.ndarray | None
     runs: np.ndarray
     conversion: np.ndarray
+    candidates: np.ndarray
     sorted_contacts: bool
 
     def in_input_order(self) -> np.ndarray:
@@ -168,7 +183,8 @@ def group_touches(
     """
     if touches.height == 0:
         return None
-    narrow = touches.select("contact_id", "ts")
+    # One chunk: array conversions are then views or single copies.
+    narrow = touches.select("contact_id", "ts").rechunk()
     order: np.ndarray | None = None
     found = _runs_in_time(narrow)
     if found is None:
@@ -181,9 +197,8 @@ def group_touches(
         if found is None:  # pragma: no cover - sorted rows are grouped in time
             raise AssertionError("sorted touches are not grouped by contact")
         narrow = narrow[order]
-    runs, sorted_contacts = found
-    conversion = _conversion_rows(narrow, runs, sorted_contacts, convs, lookback_days)
-    return Grouped(order, runs, conversion, sorted_contacts)
+    conversion, candidates = _conversion_rows(narrow.get_column("ts"), found, convs, lookback_days)
+    return Grouped(order, found.new, conversion, candidates, found.sorted)
 
 
 def _arg_sort(keys: pl.DataFrame) -> np.ndarray:
@@ -193,45 +208,39 @@ def _arg_sort(keys: pl.DataFrame) -> np.ndarray:
 
 
 def _conversion_rows(
-    narrow: pl.DataFrame,
-    runs: np.ndarray,
-    sorted_contacts: bool,
-    convs: pl.DataFrame,
-    lookback_days: int,
-) -> np.ndarray:
-    """Each row's conversion (a row of `convs`, -1: none) for grouped `narrow` (contact_id, ts).
+    ts: pl.Series, runs: _Runs, convs: pl.DataFrame, lookback_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each grouped row's conversion (a row of `convs`, -1: none) given the rows' times `ts`,
+    and the rows of the contacts that have a conversion.
 
-    Only the contacts that have a conversion take part in the matching: each is a run of rows,
-    numbered by its position, so the match runs on integer keys over a small share of the rows.
+    Only those contacts take part in the matching: each is a run of rows, numbered by its
+    position, so the match runs on integer keys over a small share of the rows.
     """
-    n = narrow.height
+    n = ts.len()
     dtype = np.int32 if convs.height < 2**31 else np.int64
     conversion = np.full(n, -1, dtype=dtype)
-    starts = np.flatnonzero(runs)
-    heads = narrow.get_column("contact_id").gather(starts).cast(pl.String)
+    heads = runs.heads.cast(pl.String)
     right = convs.select(
         "contact_id",
         pl.col("ts").alias("conv_ts"),
         "conversion_id",
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_k"),
     )
-    if sorted_contacts:
+    if runs.sorted:
         at = heads.search_sorted(right.get_column("contact_id")).to_numpy().astype(np.int64)
-        hit = at < len(starts)
+        hit = at < heads.len()
         wanted = right.get_column("contact_id").filter(pl.Series(hit))
         hit[hit] = (heads.gather(at[hit]) == wanted).to_numpy()
         right = right.filter(pl.Series(hit)).with_columns(pl.Series("_b", at[hit]))
     else:
-        blocks = pl.DataFrame({"contact_id": heads, "_b": np.arange(len(starts), dtype=np.int64)})
+        blocks = pl.DataFrame({"contact_id": heads, "_b": np.arange(heads.len(), dtype=np.int64)})
         right = right.join(blocks, on="contact_id", how="inner")
-    if right.height == 0:
-        return conversion
     block = np.unique(right.get_column("_b").to_numpy())
-    size = np.diff(np.append(starts, n))[block]
-    rows = np.repeat(starts[block] - (np.cumsum(size) - size), size) + np.arange(size.sum())
-    left = pl.DataFrame(
-        {"contact_id": np.repeat(block, size), "ts": narrow.get_column("ts").gather(rows)}
-    )
+    size = np.diff(np.append(runs.starts, n))[block]
+    rows = np.repeat(runs.starts[block] - (np.cumsum(size) - size), size) + np.arange(size.sum())
+    if right.height == 0:
+        return conversion, rows
+    left = pl.DataFrame({"contact_id": np.repeat(block, size), "ts": ts.gather(rows)})
     right = right.select(pl.col("_b").alias("contact_id"), "conv_ts", "conversion_id", "_k")
     joined, inside = match_forward(
         left,
@@ -240,7 +249,7 @@ def _conversion_rows(
     )
     matched = joined.select(pl.when(inside).then(pl.col("_k")).fill_null(-1)).to_series()
     conversion[rows] = matched.to_numpy()
-    return conversion
+    return conversion, rows
 
 
 def _assign(

@@ -17,6 +17,7 @@ grand totals reconcile, but one conversion's credits need not sum to 1.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,7 +32,7 @@ from socialroi.core.attribution.datadriven import (
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits, rule_credits_all
 from socialroi.core.attribution.shapley import ShapleyResult, shapley
-from socialroi.core.attribution.transitions import markov_order1
+from socialroi.core.attribution.transitions import ChannelCodes, markov_order1, touch_channel_codes
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import Grouped, assign_touches, conform_touches, group_touches
 from socialroi.errors import DataError
@@ -182,17 +183,37 @@ def _credit_models_assigned(
 
 
 def _fit_grouped(
-    model: str, grouped: Grouped, touches: pl.DataFrame, convs: pl.DataFrame, order: int
+    model: str,
+    grouped: Grouped,
+    touches: pl.DataFrame,
+    convs: pl.DataFrame,
+    order: int,
+    *,
+    codes: ChannelCodes | None = None,
 ) -> MarkovResult | ShapleyResult:
-    """A data-driven model on conformed touches already grouped by contact (`grouped`)."""
+    """A data-driven model on conformed touches already grouped by contact (`grouped`);
+    `codes`, when given, are the touches' channel codes (for an order-1 chain)."""
     channel = touches.get_column("channel")
     value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
     if model == "shapley":
         return shapley(journeys_from_grouped(grouped, channel.cast(pl.String), value))
     if order == 1:
-        return markov_order1(grouped, channel, value)
+        return markov_order1(grouped, channel, value, codes)
     journeys = journeys_from_grouped(grouped, channel.cast(pl.Categorical), value)
     return markov(journeys, order=order)
+
+
+def _group(
+    touches: pl.DataFrame, convs: pl.DataFrame, lookback_days: int, *, codes: bool
+) -> tuple[Grouped | None, ChannelCodes | None]:
+    """group_touches, and with `codes` the touches' channel codes, worked out meanwhile on a
+    second thread: both spend their time in array code that runs outside the interpreter lock."""
+    if not codes:
+        return group_touches(touches, convs, lookback_days=lookback_days), None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        coding = pool.submit(touch_channel_codes, touches.get_column("channel"))
+        grouped = group_touches(touches, convs, lookback_days=lookback_days)
+        return grouped, coding.result()
 
 
 def credit_models(
@@ -214,7 +235,8 @@ def credit_models(
     convs = conform_conversions(conversions)
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
-    grouped = group_touches(touches, convs, lookback_days=lookback_days)
+    order1 = order == 1 and "markov" in models and _is_builtin("markov")
+    grouped, codes = _group(touches, convs, lookback_days, codes=order1)
     if grouped is None:  # no touches
         return _credit_models_assigned(touches, convs, models, params)
     # `index` numbers each touch's conversion (a row of convs, -1 for none) in input order. A
@@ -250,7 +272,7 @@ def credit_models(
     credited: dict[str, pl.DataFrame] = {}
     for model in models:
         if model in DATA_DRIVEN_MODELS and MODELS[model] is _BUILTIN[model]:
-            by_channel = _fit_grouped(model, grouped, touches, convs, params.order).credits
+            by_channel = _fit_grouped(model, grouped, touches, convs, order, codes=codes).credits
             if _credits_off_journeys(by_channel, converting):
                 credited[model] = as_assigned(
                     spread_credits(in_order(), by_channel), pl.col("conversion_id").is_null()
@@ -319,14 +341,14 @@ def fit(
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     # The result does not depend on row order: touches grouped by contact in time order give
     # the journeys without ranking any text, and an order-1 chain without building them.
-    grouped = group_touches(touches, convs, lookback_days=lookback_days)
+    grouped, codes = _group(touches, convs, lookback_days, codes=model == "markov" and order == 1)
     if grouped is None:  # no touches
         assigned = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=("value",), keep_order=True
         )
         journeys = journeys_from_touches(assigned)
         return markov(journeys, order=order) if model == "markov" else shapley(journeys)
-    return _fit_grouped(model, grouped, touches, convs, order)
+    return _fit_grouped(model, grouped, touches, convs, order, codes=codes)
 
 
 def _keys(by: Sequence[str] | str) -> list[str]:

@@ -48,9 +48,9 @@ def channel_codes(column: pl.Series) -> tuple[list[str], pl.Series]:
         names = used.cast(pl.String).to_list()
         physical = used.to_physical().cast(pl.Int64).to_numpy()
         rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"))
-        lut = np.zeros(int(physical.max(initial=0)) + 1, dtype=np.int64)
+        lut = np.zeros(int(physical.max(initial=0)) + 1, dtype=np.int32)
         lut[physical] = rank
-        codes = lut[column.to_physical().cast(pl.Int64).to_numpy()]
+        codes = lut[column.to_physical().to_numpy()]
         return sorted(names), pl.Series("code", codes)
     strings = column.cast(pl.String)
     channels = strings.unique().sort().to_list()

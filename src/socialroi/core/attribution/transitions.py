@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from socialroi.core.attribution.datadriven import journeys_from_grouped
 from socialroi.core.attribution.markov import (
     _CONV,
     _DENSE_PAIRS,
@@ -21,6 +22,7 @@ from socialroi.core.attribution.markov import (
     _START,
     MarkovResult,
     channel_codes,
+    markov,
     solve_chain,
 )
 from socialroi.core.journeys import Grouped
@@ -30,22 +32,41 @@ from socialroi.errors import DataError
 _D_NULL, _D_CONV, _D_START = 0, 1, 2
 
 
-def markov_order1(grouped: Grouped, channel: pl.Series, conv_value: np.ndarray) -> MarkovResult:
+#: Distinct channels (sorted) and each touch's index into them.
+ChannelCodes = tuple[list[str], np.ndarray]
+
+
+def markov_order1(
+    grouped: Grouped,
+    channel: pl.Series,
+    conv_value: np.ndarray,
+    codes: ChannelCodes | None = None,
+) -> MarkovResult:
     """markov(order=1) of the journeys of `grouped` touches whose channels (input order) are
-    `channel`; `conv_value` holds each conversion's value (by conversions row)."""
+    `channel`; `conv_value` holds each conversion's value (by conversions row). `codes`, when
+    given, is touch_channel_codes(channel)."""
+    channels, code = touch_channel_codes(channel) if codes is None else codes
+    n_states = len(channels) + 3
+    if n_states * n_states > _DENSE_PAIRS:
+        # Too many channels for a table of every pair: markov counts them on journeys.
+        journeys = journeys_from_grouped(grouped, channel.cast(pl.String), conv_value)
+        return markov(journeys, order=1)
+    state = code + 3
+    if grouped.order is not None:
+        state = state[grouped.order]
+    counts, total_conv, total_value = _count(grouped, state, n_states, conv_value)
+    return solve_chain(_frame(counts, n_states), channels, 1, total_conv, total_value)
+
+
+def touch_channel_codes(channel: pl.Series) -> ChannelCodes:
+    """The distinct channels (sorted) and each touch's index into them (int32). Raises
+    DataError for a touch with no channel."""
     if channel.null_count():
         raise DataError("journeys contain a touch with no channel")
     if not isinstance(channel.dtype, pl.Categorical | pl.Enum):
         channel = channel.cast(pl.String).cast(pl.Categorical)
     channels, code = channel_codes(channel)
-    n_states = len(channels) + 3
-    if n_states * n_states > _DENSE_PAIRS:
-        raise DataError(f"too many channels ({len(channels)}) for a first-order chain")
-    state = code.cast(pl.Int32).to_numpy() + 3
-    if grouped.order is not None:
-        state = state[grouped.order]
-    counts, total_conv, total_value = _count(grouped, state, n_states, conv_value)
-    return solve_chain(_frame(counts, n_states), channels, 1, total_conv, total_value)
+    return channels, code.cast(pl.Int32).to_numpy()
 
 
 def _count(
@@ -53,26 +74,34 @@ def _count(
 ) -> tuple[np.ndarray, float, float]:
     """Transition counts over dense (from, to) pairs (`state`: each grouped row's dense
     state), the number of converting journeys and their total value."""
-    runs, k = grouped.runs, grouped.conversion
-    n = len(state)
-    # Contacts without a converting touch are one journey: the previous row, START at a run's
-    # start, and the run's last row ends in NULL.
-    prev = np.empty(n, dtype=np.int32)
-    prev[0] = _D_START
-    prev[1:] = state[:-1]
-    prev[runs] = _D_START
-    last = np.empty(n, dtype=bool)
-    last[:-1] = runs[1:]
-    last[-1] = True
-    rows = _converting_rows(runs, k)
+    runs, k, rows = grouped.runs, grouped.conversion, grouped.candidates
+    n, pairs = len(state), n_states * n_states
+    starts = np.flatnonzero(runs)
+    # First as if every contact were one journey: a row steps from the row before it, from
+    # START at the contact's first row, and the contact's last row ends in NULL.
+    key = np.empty(n, dtype=np.int32)
+    key[0] = _D_START
+    key[1:] = state[:-1]
+    key[starts] = _D_START
+    key *= n_states
+    key += state
+    counts = np.bincount(key, minlength=pairs)
+    lasts = np.append(starts[1:] - 1, n - 1)
+    counts += np.bincount(state[lasts] * n_states + _D_NULL, minlength=pairs)
     if len(rows):
-        _fix_converting(rows, grouped, state, prev, last)
-    steps = prev != state
-    pairs = n_states * n_states
-    counts = np.bincount(prev[steps] * n_states + state[steps], minlength=pairs)
-    ends = np.flatnonzero(last)
-    end_to = np.where(k[ends] >= 0, _D_CONV, _D_NULL)
-    counts += np.bincount(state[ends] * n_states + end_to, minlength=pairs)
+        # Contacts with a conversion: take those steps back and count their journeys' own.
+        counts -= np.bincount(key[rows], minlength=pairs)
+        at_end = rows[(rows == n - 1) | runs[np.minimum(rows + 1, n - 1)]]
+        counts -= np.bincount(state[at_end] * n_states + _D_NULL, minlength=pairs)
+        prev, last = _candidate_steps(rows, grouped, state)
+        counts += np.bincount(prev * n_states + state[rows], minlength=pairs)
+        ends = rows[last]
+        end_to = np.where(k[ends] >= 0, _D_CONV, _D_NULL)
+        counts += np.bincount(state[ends] * n_states + end_to, minlength=pairs)
+    del key
+    # A step from a channel to itself is a merged repeat.
+    channel = np.arange(3, n_states)
+    counts[channel * n_states + channel] = 0
     # One conversion's journey begins where a converting row does not continue the row before.
     opens = rows[k[rows] >= 0]
     opens = opens[(opens == 0) | (k[np.maximum(opens - 1, 0)] != k[opens])]
@@ -80,48 +109,41 @@ def _count(
     return counts, float(len(opens)), total_value
 
 
-def _converting_rows(runs: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The rows (ascending) of every contact that has a converting touch."""
-    starts = np.flatnonzero(runs)
-    hit = np.flatnonzero(k >= 0)
-    if len(hit) == 0:
-        return hit
-    block = np.unique(np.searchsorted(starts, hit, side="right") - 1)
-    size = np.diff(np.append(starts, len(k)))[block]
-    return np.repeat(starts[block] - (np.cumsum(size) - size), size) + np.arange(size.sum())
-
-
-def _fix_converting(
-    rows: np.ndarray, grouped: Grouped, state: np.ndarray, prev: np.ndarray, last: np.ndarray
-) -> None:
-    """Set `prev` and `last` right on `rows`, the rows of contacts with a converting touch.
+def _candidate_steps(
+    rows: np.ndarray, grouped: Grouped, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For `rows` (ascending; whole contacts that have a conversion): each row's previous state
+    in its journey (START for the journey's first row) and whether it ends its journey.
 
     A converting row continues the row before it when that row has the same conversion. A
     non-converting row continues the contact's previous non-converting row, and the contact's
     last non-converting row ends its non-converting journey.
     """
     runs, k = grouped.runs, grouped.conversion
+    n = len(k)
     kr = k[rows]
     conv = kr >= 0
-    before = np.maximum(rows - 1, 0)
-    same = (rows > 0) & (k[before] == kr)
-    prev[rows[conv]] = np.where(same[conv], state[before[conv]], _D_START)
-    after = np.minimum(rows + 1, len(k) - 1)
-    last[rows[conv]] = (rows[conv] == len(k) - 1) | (k[after[conv]] != kr[conv])
+    prev = np.full(len(rows), _D_START, dtype=state.dtype)
+    last = np.zeros(len(rows), dtype=bool)
+    at = rows[conv]
+    before = np.maximum(at - 1, 0)
+    prev[conv] = np.where((at > 0) & (k[before] == kr[conv]), state[before], _D_START)
+    last[conv] = (at == n - 1) | (k[np.minimum(at + 1, n - 1)] != kr[conv])
     free = rows[~conv]
     if len(free) == 0:
-        return
+        return prev, last
     # `rows` holds whole contacts, so their run flags number the contacts among them.
     contact = np.cumsum(runs[rows])[~conv]
     cont = np.zeros(len(free), dtype=bool)
     cont[1:] = contact[1:] == contact[:-1]
-    shifted = np.empty(len(free), dtype=np.int32)
+    shifted = np.empty(len(free), dtype=state.dtype)
     shifted[0] = _D_START
     shifted[1:] = state[free[:-1]]
-    prev[free] = np.where(cont, shifted, _D_START)
+    prev[~conv] = np.where(cont, shifted, _D_START)
     ends = np.ones(len(free), dtype=bool)
     ends[:-1] = ~cont[1:]
-    last[free] = ends
+    last[~conv] = ends
+    return prev, last
 
 
 def _frame(counts: np.ndarray, n_states: int) -> pl.DataFrame:
