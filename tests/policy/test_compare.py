@@ -1,12 +1,14 @@
 """compare(): the options side by side on the demo company, the recommendation with its
 uncertainty, and the report section (escaped, with its figures)."""
 
+from datetime import UTC, datetime
 from functools import cache
 
 import polars as pl
 import pytest
 
 from socialroi.demo import generate
+from socialroi.errors import DataError
 from socialroi.policy import PolicyComparison, compare, recommendation_text, short_money
 from socialroi.policy.options import OPTION_NAMES, parse_options
 from socialroi.reports._policy_section import policy_section
@@ -63,6 +65,11 @@ def test_the_same_seed_gives_the_same_comparison():
     )
     assert again.summary.equals(c.summary)
     assert again.recommendation == c.recommendation
+
+
+def test_no_data_is_a_data_error_not_a_recommendation():
+    with pytest.raises(DataError, match="no month of data before 2026-01-01"):
+        compare({}, as_of=datetime(2026, 1, 1, tzinfo=UTC), draws=100, observed=False)
 
 
 def test_recommendation_text_by_hand():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from socialroi.policy.funnel import Funnel, estimate_funnel
+from socialroi.policy.funnel import Funnel, check_enough, estimate_funnel
 from socialroi.policy.options import PolicyOption, default_options
 from socialroi.policy.projected import (
     Projection,
@@ -169,9 +169,10 @@ def compare(
     """Compare the options (default: the five with their defaults) on the data before `as_of`.
 
     `model` is the attribution model that decides which leads and deals are social;
-    ``observed=False`` skips the observed effects of past switches.
+    ``observed=False`` skips the observed effects of past switches. Raises DataError when the
+    store has no month of data before `as_of` or nobody employed then.
     """
-    funnel = estimate_funnel(tables, as_of=as_of, model=model)
+    funnel = check_enough(estimate_funnel(tables, as_of=as_of, model=model))
     chosen = {
         name: calibrate(opt, funnel)
         for name, opt in (default_options() if options is None else options).items()

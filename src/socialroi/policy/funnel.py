@@ -688,6 +688,23 @@ def _history(monthly: pl.DataFrame, posts: pl.DataFrame, *, teams_only: bool) ->
     return history
 
 
+def check_enough(funnel: Funnel) -> Funnel:
+    """`funnel`, or a DataError when there is nothing to project from (no month of data before
+    ``as_of``, or nobody employed then)."""
+    if funnel.months == 0:
+        raise DataError(
+            f"no month of data before {funnel.as_of:%Y-%m-%d} to project from: import leads, "
+            "posts and policy periods first"
+        )
+    if funnel.staff == 0:
+        who = f" in teams {', '.join(funnel.teams)}" if funnel.teams else ""
+        raise DataError(
+            f"nobody employed{who} on {funnel.as_of:%Y-%m-%d}: the projection needs your staff "
+            "(table employees, with start and end dates)"
+        )
+    return funnel
+
+
 def estimate_funnel(
     tables: Mapping[str, pl.DataFrame],
     *,

@@ -41,6 +41,7 @@ from socialroi.policy.funnel import (
     HOURS_PER_WORKDAY,
     WEEKS_PER_MONTH,
     Funnel,
+    check_enough,
     estimate_funnel,
 )
 from socialroi.policy.options import ASSUMPTIONS, Assumption, PolicyOption, default_options
@@ -397,6 +398,6 @@ def project_from(
     opts = dict(options) if options is not None else default_options()
     if option_name not in opts:
         raise ConfigError(f"unknown option '{option_name}'; options are: {', '.join(opts)}")
-    funnel = estimate_funnel(tables, as_of=as_of, teams=teams, model=model)
+    funnel = check_enough(estimate_funnel(tables, as_of=as_of, teams=teams, model=model))
     option = calibrate(opts[option_name], funnel)
     return project(funnel, [option], months=months, draws=draws, seed=seed)
