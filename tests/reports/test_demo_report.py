@@ -40,6 +40,7 @@ def test_demo_report(demo_store, tmp_path):
     assert (a.network.chains["network_revenue"] > 0).all()
     assert (a.network.influence["converting_reached"] > 0).any()
     assert a.network.giver_summary["spearman"].null_count() == 0
+    assert out.stat().st_size < 6_000_000
     doc = out.read_text(encoding="utf-8")
     for title in SECTIONS.values():
         assert f"<h2>{title}</h2>" in doc

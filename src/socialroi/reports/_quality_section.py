@@ -46,8 +46,9 @@ def _runs(a: Analysis) -> str:
         for r in runs.sort("started_at", descending=True).head(RUNS_SHOWN).iter_rows(named=True)
     )
     return (
-        f'<h3>Failed pulls and imports</h3><p class="sub">{runs.height:,} runs failed; data from '
-        "them may be missing (the latest first).</p>"
+        f'<h3>Failed pulls and imports</h3><p class="sub">{runs.height:,} '
+        f"run{'s' if runs.height != 1 else ''} failed; data from them may be missing (the latest "
+        "first).</p>"
         '<div class="scroll"><table><thead><tr><th>Started</th><th>Kind</th><th>Source</th>'
         f"<th>Error</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )
