@@ -273,6 +273,22 @@ def test_observe_too_few_months_before_the_switch() -> None:
     assert all(row[k] is None for k in ("effect", "low", "high", "placebo_effect"))
 
 
+def test_observe_too_few_months_after_the_switch() -> None:
+    tables = _tables(
+        {"Sales": [20] * 12},
+        [
+            ("*", START, date(2023, 12, 1), "blanket_ban"),
+            ("*", date(2023, 12, 1), None, "training"),
+        ],
+        START,
+    )
+    result = observe(tables, as_of=datetime(2024, 1, 1, tzinfo=UTC))
+    row = _row(result.estimates, "its", "leads")
+    assert row["verdict"] == "too_thin"
+    assert row["reason"] == "1 month after the switch; at least 3 needed"
+    assert row["effect"] is None
+
+
 def test_observe_did_between_teams_recovers_the_effect() -> None:
     rng = np.random.default_rng(8)
     n_pre, n_post = 8, 8

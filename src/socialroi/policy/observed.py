@@ -128,12 +128,16 @@ def _thin(sw: Switch, method: str, metric: str, reason: str) -> dict[str, object
     return _row(sw, method, metric, verdict="too_thin", reason=reason)
 
 
+def _months_text(n: int) -> str:
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
 def _length_problem(sw: Switch, min_before: int) -> str | None:
     before, after = sw.start - sw.pre_start, sw.stop - sw.start
     if before < min_before:
-        return f"{before} months before the switch; at least {min_before} needed"
+        return f"{_months_text(before)} before the switch; at least {min_before} needed"
     if after < MIN_AFTER:
-        return f"{after} months after the switch; at least {MIN_AFTER} needed"
+        return f"{_months_text(after)} after the switch; at least {MIN_AFTER} needed"
     return None
 
 
