@@ -240,3 +240,24 @@ def test_socialroi_store_is_the_default_store(
     assert f"store {target}" in result.stdout
     assert contents(target)["deals"]["deal_id"].to_list() == ["d1"]
     assert not (tmp_path / "data").exists()
+
+
+def test_an_older_store_gains_new_columns_and_tables(tmp_path):
+    """A store written before a column or table existed still opens, reads and takes new rows."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with Store.open(path) as store:
+        store.upsert("employees", pl.DataFrame({"employee_id": ["e1"], "name": ["Ann"]}))
+    con = duckdb.connect(str(path))
+    con.execute('ALTER TABLE employees DROP COLUMN "team"')
+    con.execute("DROP TABLE hires")
+    con.close()
+    with Store.open(path, read_only=True) as store:
+        old = store.read("employees")
+        assert old["name"].to_list() == ["Ann"]
+        assert old["team"].to_list() == [None]
+        assert store.read("hires").height == 0
+    with Store.open(path) as store:
+        store.upsert("employees", pl.DataFrame({"employee_id": ["e2"], "team": ["Sales"]}))
+        assert store.read("employees")["team"].to_list() == [None, "Sales"]

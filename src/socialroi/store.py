@@ -130,11 +130,25 @@ class Store:
                 raise StoreError(f"cannot open store {p}: {exc}") from None
 
     def _create_tables(self) -> None:
+        """Create missing tables, and add columns a newer schema gained to older stores."""
         with self.transaction():
             for t in schema.TABLES.values():
                 self._con.execute(table_ddl(t))
+                have = self._columns(t.name)
+                for c in t.columns:
+                    if c.name not in have:
+                        self._con.execute(
+                            f"ALTER TABLE {_quote(t.name)} ADD COLUMN {_quote(c.name)} "
+                            f"{_DUCK_TYPES[type(c.dtype)]}"
+                        )
             for ddl in _INTERNAL_DDL:
                 self._con.execute(ddl)
+
+    def _columns(self, table: str) -> set[str]:
+        rows = self._con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+        return {r[0] for r in rows}
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -204,7 +218,11 @@ class Store:
     def read(self, table: str) -> pl.DataFrame:
         """The whole table with its canonical schema, in key order."""
         t = schema.table(table)
-        cols = ", ".join(_quote(c) for c in t.names)
+        have = self._columns(t.name)
+        if not have:  # a read-only store older than the table
+            return schema.empty(table)
+        # A read-only store older than a column shows it empty (a writable one gained it on open).
+        cols = ", ".join(_quote(c) if c in have else f"NULL AS {_quote(c)}" for c in t.names)
         order = ", ".join(_quote(k) for k in t.key)
         df = self._con.execute(f"SELECT {cols} FROM {_quote(t.name)} ORDER BY {order}").pl()
         if df.height == 0:
