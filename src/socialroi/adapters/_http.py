@@ -440,9 +440,10 @@ def _describe(exc: requests.RequestException) -> str:
         return "timed out"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "connection dropped mid-response"
+    detail = str(exc).split("\n", 1)[0][:_MESSAGE_LIMIT]
     if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return type(exc).__name__
+        return f"connection failed ({detail})" if detail else "connection failed"
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 __all__ = [
