@@ -158,7 +158,7 @@ def _credits_off_journeys(by_channel: pl.DataFrame, converting: pl.DataFrame) ->
     """Whether a channel holds credit without being in any converting journey (spread_credits
     then puts it on non-converting touches)."""
     credited = by_channel.filter((pl.col("conversions") != 0) | (pl.col("value") != 0))
-    held = converting.get_column("channel").unique()
+    held = converting.get_column("channel").cast(pl.String).unique().to_list()
     return not bool(credited.get_column("channel").cast(pl.String).is_in(held).all())
 
 
