@@ -115,8 +115,8 @@ def method_notes(a: Analysis, policy: PolicyBlock) -> str:
     """How the numbers are made, in a few lines."""
     sim = (
         f"Policy options are simulated by Monte Carlo with {policy.draws:,} draws in this report "
-        "(fewer than <code>socialroi policy</code> uses, to keep the report quick); shares and "
-        "intervals move by about a percentage point between seeds."
+        "(fewer than the policy engine's default, to keep the report quick), from a fixed seed, "
+        "so the same data gives the same figures."
         if policy.simulated
         else "Without the policy simulation, the policy section compares observed months only."
     )
