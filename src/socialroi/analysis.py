@@ -135,5 +135,6 @@ def analyze(
     failed = runs.filter(pl.col("status") == "error").select(
         "kind", "target", "started_at", "error"
     )
-    quality = dataclasses.replace(result.quality, failed_runs=failed)
+    synced = store.query("SELECT adapter, stream, updated_at FROM sync_state ORDER BY 1, 2")
+    quality = dataclasses.replace(result.quality, failed_runs=failed, sync_state=synced)
     return dataclasses.replace(result, redacted=redact, quality=quality)

@@ -62,8 +62,10 @@ def test_metric_gaps_by_month():
 def test_report_lists_metric_gaps_and_failed_runs(fixture_store, tmp_path):
     path = tmp_path / "s.duckdb"
     shutil.copy(fixture_store, path)
-    with Store.open(path) as store, store.run("pull", "linkedin") as rec:
-        rec.error = "linkedin: token <b>expired</b>"
+    with Store.open(path) as store:
+        with store.run("pull", "linkedin") as rec:
+            rec.error = "linkedin: token <b>expired</b>"
+        store.set_state("linkedin", "posts", {"cursor": "abc"})
     with Store.open(path, read_only=True) as store:
         doc = write_report(store, tmp_path / "r.html", settings=Settings()).read_text("utf-8")
     quality = doc[doc.index('<section id="quality">') : doc.index('<section id="method">')]
@@ -71,3 +73,5 @@ def test_report_lists_metric_gaps_and_failed_runs(fixture_store, tmp_path):
     assert "1 run failed" in quality
     assert "linkedin: token &lt;b&gt;expired&lt;/b&gt;" in quality
     assert "Assumptions" in quality
+    # the cursor moved "now", long after the fixture's report date: not stale
+    assert "<td>linkedin</td><td>posts</td>" in quality

@@ -21,13 +21,16 @@ class DataQuality:
     """match_rate: platform, sessions, matched, match_rate (incl. '(all social)');
     anonymous: platform, sessions; missing: check, count; gaps: platform, posts, first_month,
     months_without_metrics (list of dates); failed_runs: the store's run log rows that failed
-    (kind, target, started_at, error; filled in by `socialroi.analysis`, which reads the store)."""
+    (kind, target, started_at, error) and sync_state (adapter, stream, updated_at) are filled in by
+    `socialroi.analysis`, which reads the store."""
 
     match_rate: pl.DataFrame
     anonymous: pl.DataFrame
     missing: pl.DataFrame
     gaps: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
     failed_runs: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    #: adapter, stream, updated_at: when each pull last advanced its cursor (from the store).
+    sync_state: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
 
 
 GAPS_SCHEMA: dict[str, pl.DataType] = {

@@ -54,6 +54,33 @@ def _runs(a: Analysis) -> str:
     )
 
 
+#: A pull whose cursor has not moved for this long before the report date is called stale.
+STALE_DAYS = 35
+
+
+def _sync(a: Analysis) -> str:
+    sync = a.quality.sync_state
+    if sync.height == 0:
+        return '<p class="note">No platform pulls recorded (data came from imports).</p>'
+    rows = []
+    for adapter, stream, updated in sync.iter_rows():
+        age = (a.as_of - updated).days if updated is not None else None
+        stale = age is None or age > STALE_DAYS
+        flag = '<span class="bad">stale</span>' if stale else "ok"
+        when = f"{updated:%Y-%m-%d}" if updated is not None else "never"
+        rows.append(
+            f"<tr><td>{_e(adapter)}</td><td>{_e(stream)}</td><td class='date'>{when}</td>"
+            f"<td>{flag}</td></tr>"
+        )
+    return (
+        f'<h3>Pulls</h3><p class="sub">When each platform pull last moved forward; more than '
+        f"{STALE_DAYS} days before the report date is stale, and its recent data may be "
+        'missing.</p><div class="scroll"><table><thead><tr><th>Source</th><th>Stream</th>'
+        f"<th>Last advanced</th><th>State</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</div>"
+    )
+
+
 def quality_section(a: Analysis, fig: str) -> str:
     """Match rates (chart), missing-data counts, metric gaps by platform and failed runs."""
     q = a.quality
@@ -72,7 +99,7 @@ def quality_section(a: Analysis, fig: str) -> str:
     return (
         f'<p class="sub">{lead}</p>{fig}'
         '<h3>Missing data</h3><table><thead><tr><th>Check</th><th class="num">Rows</th></tr>'
-        f"</thead><tbody>{checks}</tbody></table>{_gaps(a)}{_runs(a)}"
+        f"</thead><tbody>{checks}</tbody></table>{_gaps(a)}{_sync(a)}{_runs(a)}"
     )
 
 
