@@ -1,8 +1,10 @@
 """Session channel rules (GA4 defaults) and tracked-link codes."""
 
+import re
+
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialroi.core.channels import classify_sessions, link_code_parts
@@ -33,6 +35,17 @@ def classify(source, medium, content=None) -> dict[str, object]:
         ("bsky.app", "referral", "bluesky", "bluesky", "web"),
         ("facebook", "CPC", "paid_social", "facebook", "paid"),
         ("linkedin", "paid", "paid_social", "linkedin", "paid"),
+        # GA4's Paid Social medium rule ^(.*cp.*|ppc|retargeting|paid.*)$, case-insensitive
+        ("l.facebook.com", "paid_social", "paid_social", "facebook", "paid"),
+        ("linkedin.com", "Paid-Social", "paid_social", "linkedin", "paid"),
+        ("instagram", "retargeting", "paid_social", "instagram", "paid"),
+        ("t.co", "cpm", "paid_social", "x", "paid"),
+        ("x.com", "ppc", "paid_social", "x", "paid"),
+        # not paid: the regex is anchored ('unpaid' neither starts with paid nor holds 'cp')
+        ("linkedin.com", "unpaid", "linkedin", "linkedin", "web"),
+        ("facebook.com", "retargeting-test", "facebook", "facebook", "web"),
+        # a paid social medium from a source that is not social is not paid social
+        ("newsletter-tool", "paid_social", "other", None, "web"),
         ("newsletter-tool", "social-media", "social_other", None, "web"),
         ("someblog.example", "Social Network", "social_other", None, "web"),
         ("(direct)", "(none)", "direct", None, "direct"),
@@ -85,6 +98,21 @@ def test_paid_social_with_code_keeps_paid_channel():
         "facebook",
         "post_click",
     )
+
+
+PAID_SOCIAL_RE = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    source=st.sampled_from(["facebook.com", "t.co", "lnkd.in", "bsky.app", "instagram"]),
+    medium=st.text(alphabet="cpaidrsoetgnml_-", max_size=14),
+)
+def test_a_social_source_is_paid_exactly_when_ga4s_medium_rule_matches(source, medium):
+    got = classify(source, medium)
+    paid = PAID_SOCIAL_RE.match(medium.strip().lower()) is not None
+    assert (got["channel"] == "paid_social") == paid
+    assert got["kind"] == ("paid" if paid else "web")
 
 
 def test_text_that_is_not_a_code_is_ignored():

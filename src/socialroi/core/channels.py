@@ -5,7 +5,7 @@ A session's `source` and `medium` (case-insensitive) decide its channel:
 ========================================================  ==================================
 rule (first that applies)                                 channel
 ========================================================  ==================================
-social source and medium ``cpc``/``ppc``/``paid``         ``paid_social``
+social source and a paid medium (below)                   ``paid_social``
 social source, or a social medium                         the platform (``linkedin``, ``x``…),
                                                           ``social_other`` when none is known
 source ``(direct)`` (or empty) and medium                 ``direct``
@@ -17,6 +17,8 @@ medium ``referral``                                       ``referral``
 anything else                                             ``other``
 ========================================================  ==================================
 
+A paid medium matches GA4's ``^(.*cp.*|ppc|retargeting|paid.*)$`` (so ``cpc``, ``cpm``,
+``paid``, ``paid_social``, ``paid-social`` and ``retargeting`` are paid on a social source).
 A social medium is exactly one of ``social``, ``social-network``, ``social-media``, ``sm``,
 ``social network``, ``social media`` (GA4's list; a prefix match would make ``sms`` social).
 A tracked-link code in `content` (:mod:`socialroi.core.links`) names the platform, the post and the
@@ -63,6 +65,8 @@ SOCIAL_MEDIUMS: tuple[str, ...] = (
     "social media",
 )
 PAID_MEDIUMS: tuple[str, ...] = ("cpc", "ppc", "paid")
+#: GA4's Paid Social medium rule (matched against the lower-cased medium).
+PAID_SOCIAL_MEDIUM_RE = r"^(.*cp.*|ppc|retargeting|paid.*)$"
 EMAIL_MEDIUMS: tuple[str, ...] = ("email", "e-mail", "newsletter")
 DIRECT_MEDIUMS: tuple[str, ...] = ("(none)", "(not set)", "")
 
@@ -107,9 +111,10 @@ def _channel() -> pl.Expr:
     src, med = pl.col("_src"), pl.col("_med")
     social_source = pl.col("_src_platform").is_not_null()
     paid = med.is_in(PAID_MEDIUMS)
+    paid_social = med.str.contains(PAID_SOCIAL_MEDIUM_RE)
     direct = src.fill_null("").is_in(["(direct)", ""]) & med.is_in(DIRECT_MEDIUMS)
     return (
-        pl.when(social_source & paid)
+        pl.when(social_source & paid_social)
         .then(pl.lit(PAID_SOCIAL))
         .when(social_source | med.is_in(SOCIAL_MEDIUMS))
         .then(pl.col("platform").fill_null(SOCIAL_OTHER))
