@@ -1,7 +1,9 @@
 """HubSpot CRM adapter: contacts, leads, source touches and deals; list vs search; rate limits."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import polars as pl
 import pytest
@@ -9,6 +11,7 @@ import requests
 import responses
 
 from socialroi.adapters import hubspot
+from socialroi.adapters._http import Signal
 from socialroi.adapters.sync import run_stream, state_cursor
 from socialroi.errors import AuthFailed, RateLimited, UpstreamError
 from tests.adapters.conftest import AS_OF, load_fixture
@@ -23,7 +26,7 @@ DEALS = f"{BASE}/crm/v3/objects/deals"
 ASSOCIATIONS = f"{BASE}/crm/v4/associations/deals/contacts/batch/read"
 
 
-def fx(name: str):
+def fx(name: str) -> Any:
     return load_fixture("hubspot", name)
 
 
@@ -31,7 +34,7 @@ def t(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 11) ->
     return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def register_lists(rsps) -> None:
+def register_lists(rsps: Any) -> None:
     """The first run's list pages: two of contacts, two of deals, chosen by the `after` query."""
     for url, pages in (
         (CONTACTS, {None: "contacts_page1", "503": "contacts_page2"}),
@@ -45,12 +48,12 @@ def register_lists(rsps) -> None:
         rsps.add_callback(responses.GET, url, callback=answer)
 
 
-def register_searches(rsps) -> list[dict]:
+def register_searches(rsps: Any) -> list[dict[str, Any]]:
     """The incremental run's searches and the deals' association batch read; returns bodies."""
-    bodies: list[dict] = []
+    bodies: list[dict[str, Any]] = []
 
-    def search(name):
-        def answer(request):
+    def search(name: str) -> Callable[[Any], tuple[int, dict[str, str], str]]:
+        def answer(request: Any) -> tuple[int, dict[str, str], str]:
             bodies.append(json.loads(request.body))
             return 200, {}, json.dumps(fx(name))
 
@@ -67,7 +70,7 @@ def adapter(make_context):
     return hubspot.create(make_context("hubspot", {"base_url": BASE}, SECRETS))
 
 
-def fetch_all(adapter, stream, state=None, since=None):
+def fetch_all(adapter: Any, stream: str, state: Any = None, since: Any = None) -> Any:
     batches = list(adapter.fetch(stream, since=since, state=state))
     tables = {name: pl.concat([b.tables[name] for b in batches]) for name in batches[0].tables}
     return batches, tables
@@ -79,7 +82,7 @@ def test_contacts_list_gives_contacts_leads_and_source_touches(adapter):
     batches, tables = fetch_all(adapter, "contacts")
     # two pages; the cursor (newest lastmodifieddate: 502's) is set by the last one only
     assert [b.cursor for b in batches] == [None, {"modified": "2026-11-21T09:30:00Z"}]
-    first = responses.calls[0].request
+    first = cast(Any, responses.calls[0].request)
     assert first.headers["Authorization"] == f"Bearer {TOKEN}"
     assert "lifecyclestage" in first.params["properties"].split(",")
     assert first.params["limit"] == "100"
@@ -122,7 +125,7 @@ def test_contacts_list_gives_contacts_leads_and_source_touches(adapter):
 def test_deals_list_uses_associations_and_closes_only_closed_deals(adapter):
     register_lists(responses)
     batches, tables = fetch_all(adapter, "deals")
-    assert responses.calls[0].request.params["associations"] == "contacts"
+    assert cast(Any, responses.calls[0].request).params["associations"] == "contacts"
     assert [b.cursor for b in batches] == [None, {"modified": "2026-11-21T10:00:00Z"}]
     assert tables["deals"].rows() == [
         ("9001", "501", "Analytical Ltd - renewal", t(20, 12, month=10), t(19, 17), "closedwon",
@@ -153,7 +156,7 @@ def test_later_runs_search_from_the_cursor_less_the_overlap(adapter):
     assert bodies[0]["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
     assert bodies[0]["limit"] == 200
     # search results carry no associations: the v4 batch read supplies them (HTTP 207)
-    assoc = json.loads(responses.calls[1].request.body)
+    assoc = json.loads(cast(str, responses.calls[1].request.body))
     assert assoc == {"inputs": [{"id": "9003"}, {"id": "9001"}]}
     assert tables["deals"]["deal_id"].to_list() == ["9001"]
     assert tables["deals"]["contact_id"].to_list() == ["501"]
@@ -168,7 +171,7 @@ def test_later_runs_search_from_the_cursor_less_the_overlap(adapter):
 def test_since_searches_and_an_empty_result_keeps_no_cursor(adapter):
     responses.post(f"{CONTACTS}/search", json=fx("contacts_search_empty"))
     (batch,) = adapter.fetch("contacts", since=t(1, 0), state=None)
-    body = json.loads(responses.calls[0].request.body)
+    body = json.loads(cast(str, responses.calls[0].request.body))
     assert body["filterGroups"][0]["filters"][0]["value"] == str(int(t(1, 0).timestamp() * 1000))
     assert all(df.height == 0 for df in batch.tables.values())
     assert batch.cursor is None
@@ -243,7 +246,7 @@ def test_contract(make_context, tmp_path):
         register_lists(rsps)
         register_searches(rsps)
         ctx = make_context("hubspot", {"base_url": BASE}, SECRETS)
-        counts = run_contract(lambda: hubspot.create(ctx), tmp_path, secrets=SECRETS.values())
+        counts = run_contract(lambda: hubspot.create(ctx), tmp_path, secrets=list(SECRETS.values()))
     assert counts == {"contacts": 5, "leads": 3, "touchpoints": 5, "deals": 3}
 
 
@@ -262,7 +265,7 @@ def response(status: int, body=None, headers=None):
 def test_rate_limit_rule_reads_the_policy_and_the_window_headers():
     rule = hubspot.rate_limit
     ten = rule(response(429, fx("429_ten_secondly"), WINDOW), AS_OF)
-    assert ten == hubspot.Signal(10.0, True, "HubSpot: 429 TEN_SECONDLY_ROLLING, waiting 10s")
+    assert ten == Signal(10.0, True, "HubSpot: 429 TEN_SECONDLY_ROLLING, waiting 10s")
     told = rule(response(429, fx("429_ten_secondly"), {**WINDOW, "Retry-After": "3"}), AS_OF)
     assert told is not None
     assert told.wait == 3.0
@@ -333,7 +336,7 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
         Reply(207, fx("deals_associations")),
     )
 
-    def adapter(**kw):
+    def adapter(**kw: Any) -> Any:
         return hubspot.create(make_context("hubspot", {}, SECRETS, base_url=fake_server.url, **kw))
 
     stream = adapter().streams[1]
@@ -341,6 +344,7 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
     # retries ran out on page 2 (exit 3): page 1's deals stay, the cursor is not set
     assert not first.ok
     assert first.exception is not None
+    assert isinstance(first.exception, UpstreamError)
     assert first.exception.exit_code == 3
     assert TOKEN not in (first.error or "")
     assert fake_clock.sleeps[0] == 10.0
