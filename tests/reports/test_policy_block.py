@@ -12,6 +12,7 @@ from socialroi.analysis import analyze, read_tables
 from socialroi.core.kpis import compute
 from socialroi.reports import _policy_block as block
 from socialroi.reports import write_report
+from socialroi.reports.html import SECTIONS
 from tests.reports.fixture import AS_OF, tables
 
 
@@ -68,3 +69,16 @@ def test_observed_block_by_hand():
     else:
         assert "<table>" in b.html
         assert "Observed so far" in b.recommendation
+
+
+def test_an_empty_store_still_gets_a_report(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    with Store.open(path) as store:
+        store.set_meta("as_of", "2026-01-01T00:00:00+00:00")
+    with Store.open(path, read_only=True) as store:
+        doc = write_report(store, tmp_path / "r.html", settings=Settings()).read_text("utf-8")
+    for sid in SECTIONS:
+        assert f'<section id="{sid}">' in doc
+    if block._engine() is not None:
+        assert "The options could not be simulated" in doc
+    assert "No policy periods recorded" in doc

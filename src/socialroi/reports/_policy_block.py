@@ -10,6 +10,7 @@ side by side, with no causal claim.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import polars as pl
 
 from socialroi.config import Settings
 from socialroi.core.kpis import Analysis
+from socialroi.errors import DataError
 from socialroi.reports._format import html_text as _e
 from socialroi.reports._format import money, number, ratio
 
@@ -63,15 +65,20 @@ def policy_block(
         return observed_block(a)
     compare, section, load = engine
     options = load(None, settings)  # the config's [policy] file, else the defaults
-    comparison = compare(
-        tables,
-        options=options,
-        as_of=a.as_of,
-        months=REPORT_MONTHS,
-        draws=draws,
-        seed=0,
-        currency=a.currency,
-    )
+    try:
+        comparison = compare(
+            tables,
+            options=options,
+            as_of=a.as_of,
+            months=REPORT_MONTHS,
+            draws=draws,
+            seed=0,
+            currency=a.currency,
+        )
+    except DataError as exc:  # too little data to project from: say so, show what was observed
+        fallback = observed_block(a)
+        why = f'<p class="note">The options could not be simulated: {_e(exc)}.</p>'
+        return dataclasses.replace(fallback, html=why + fallback.html)
     body, figures = section(comparison, currency=a.currency)
     return PolicyBlock(
         html=body,
