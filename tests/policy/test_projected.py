@@ -124,9 +124,12 @@ def test_with_luck_but_no_leads_the_net_value_is_still_exact():
 def test_the_lag_moves_revenue_into_later_months():
     lag = np.zeros(LAG_MONTHS)
     lag[2] = 1.0  # won two months after the lead
-    funnel = replace(make_funnel(), lag=lag)
+    history = np.zeros(LAG_MONTHS - 1)
+    history[-2:] = [20.0, 10.0]  # leads two months and one month before the projection
+    funnel = replace(make_funnel(), lag=lag, history_leads=history)
     p = project(funnel, [make_option()], months=4, draws=1, seed=0, luck=False)
-    assert np.allclose(p.lines["revenue"][0, 0], [0, 0, 2166.6667, 2166.6667], rtol=1e-6)
+    # 20 and 10 earlier leads × 0.1 won × 1,000, then the projection's own 21.667 leads a month
+    assert np.allclose(p.lines["revenue"][0, 0], [2000, 1000, 2166.6667, 2166.6667], rtol=1e-6)
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():

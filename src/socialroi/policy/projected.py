@@ -184,6 +184,17 @@ def _option_values(
     return out
 
 
+def _pipeline(lag: np.ndarray, history: np.ndarray, months: int) -> np.ndarray:
+    """Per projected month: the leads of the months before the projection that close then
+    (weighted by the lag), the same for every option and draw."""
+    h = len(history)
+    out = np.zeros(months)
+    for m in range(months):
+        for k in range(m + 1, min(len(lag), h + m + 1)):
+            out[m] += lag[k] * history[h + m - k]
+    return out
+
+
 def _simulate(
     funnel: Funnel,
     v: Mapping[str, np.ndarray],
@@ -206,12 +217,10 @@ def _simulate(
     lam = rate[:, :, None] * shock[None, :, :]  # (O, D, M)
     leads = rng.poisson(lam).astype(float) if rng is not None else lam
 
-    lag, hist = funnel.lag, funnel.history_leads
-    h = len(hist)
-    ext = np.concatenate([np.broadcast_to(hist, (*lam.shape[:2], h)), leads], axis=2)
-    lagged = np.zeros_like(lam)
-    for k in range(min(len(lag), h + 1)):
-        lagged += lag[k] * ext[:, :, h - k : h - k + months]
+    lagged = _pipeline(funnel.lag, funnel.history_leads, months)[None, None, :] + np.zeros_like(lam)
+    for k, w in enumerate(funnel.lag[:months]):
+        if w > 0:
+            lagged[:, :, k:] += w * leads[:, :, : months - k]
     won_mean = f["won_per_lead"][None, :, None] * lagged
     value = f["value_per_won"][None, :, None]
     if rng is not None:
@@ -228,25 +237,32 @@ def _simulate(
         + v["tools_per_month"]
         + v["monitoring_per_seat"] * staff
     )
-    cost = np.repeat(monthly_cost[:, :, None], months, axis=2)
-    cost[:, :, 0] += v["training_hours"] * staff * wage + v["training_fee"]
+    once = v["training_hours"] * staff * wage + v["training_fee"]
     productivity = v["productivity_workdays"] * HOURS_PER_WORKDAY * wage * staff / 12
     service = (
         f["service_cases_per_month"] * v["service_social_share"] * f["service_saving_per_case"]
     )
     recruiting = f["hires_per_month"] * v["hires_social_share"] * f["hire_saving"]
-    ones = np.ones(months)
-    lines = {
+    shape = lam.shape
+
+    def monthly(x: np.ndarray) -> np.ndarray:
+        """(options, draws) → (options, draws, months), a read-only view."""
+        return np.broadcast_to(x[:, :, None], shape)
+
+    cost = np.repeat(monthly_cost[:, :, None], months, axis=2)
+    cost[:, :, 0] += once
+    net = revenue + (productivity + service + recruiting - monthly_cost)[:, :, None]
+    net[:, :, 0] -= once
+    return {
         "leads": leads,
         "won": won,
         "revenue": revenue,
         "cost": cost,
-        "productivity": productivity[:, :, None] * ones,
-        "service": service[:, :, None] * ones,
-        "recruiting": recruiting[:, :, None] * ones,
+        "productivity": monthly(productivity),
+        "service": monthly(service),
+        "recruiting": monthly(recruiting),
+        "net": net,
     }
-    lines["net"] = revenue + lines["productivity"] + lines["service"] + lines["recruiting"] - cost
-    return lines
 
 
 def _check(options: Sequence[PolicyOption], months: int, draws: int) -> None:
