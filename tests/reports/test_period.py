@@ -115,3 +115,16 @@ def test_cli_period(fixture_store, tmp_path):
     assert "February 2025" in doc
     assert "€500" in doc
     assert "€2,500" not in doc  # the whole-history revenue is not the headline
+
+
+def test_the_trend_shades_the_period():
+    from socialroi.reports.figures import make_monthly_trend
+
+    a = compute(tables(), as_of=AS_OF, period=parse_period("2025-02", as_of=AS_OF))
+    assert a.period is not None
+    fig = make_monthly_trend(
+        a.monthly, a.policy_periods, currency="EUR", period=(a.period.start, a.period.end)
+    )
+    (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
+    # the February bar sits on 2025-02-01; the shade spans it, in dates plotly.js can read
+    assert (rect.x0, rect.x1) == ("2025-01-17", "2025-02-14")

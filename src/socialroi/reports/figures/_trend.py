@@ -78,9 +78,9 @@ def make_monthly_trend(
         )
     if period is not None:
         start, end = period
-        fig.add_vrect(
-            x0=start - timedelta(days=15),
-            x1=end - timedelta(days=15),
+        fig.add_vrect(  # plotly.js reads dates without a zone: pass plain dates
+            x0=(start - timedelta(days=15)).date().isoformat(),
+            x1=(end - timedelta(days=15)).date().isoformat(),
             fillcolor="#fde68a",
             opacity=0.35,
             line_width=0,
