@@ -42,7 +42,17 @@ from socialroi.adapters._headers import DEFAULT_EMPTY, derive, resolve
 from socialroi.errors import DataError
 from socialroi.store import Store
 
-__all__ = ["ImportResult", "import_file", "read_table_file"]
+__all__ = ["ImportProgress", "ImportResult", "import_file", "read_table_file"]
+
+#: progress(stage, done, total), called once per stage or column, never per row: "read" (rows
+#: read, rows), "parse" (columns parsed, columns), "check" (rows checked, rows), "write" (rows
+#: written, rows to write; once at 0 before the write and once when it is done).
+ImportProgress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
 
 _EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 _CURRENCY = "$€£¥₹"
@@ -211,16 +221,19 @@ def read_table_file(
     sheet: str | None = None,
     delimiter: str | None = None,
     encoding: str = "utf-8",
+    progress: ImportProgress | None = None,
 ) -> pl.DataFrame:
     """Read a CSV or Excel file into a frame with `table`'s exact schema (see the module doc).
 
     `mapping` maps file headers to table columns (like ``--map``). Raises one DataError naming
-    the file, the row and the column of the first problem.
+    the file, the row and the column of the first problem. `progress` hears of each stage.
     """
+    report = progress or _no_progress
     t = schema.table(table)
     path = Path(path)
     file = str(path)
     raw = _read_raw(path, sheet, delimiter, encoding, file)
+    report("read", raw.height, raw.height)
     sources = resolve(t, raw.columns, mapping, file)
     text = raw.with_row_index("_row", offset=2).select(
         "_row", *[src.expr().alias(name) for name, src in sources.items()]
@@ -235,12 +248,14 @@ def read_table_file(
         if col.name not in sources:
             if empty_is_blank:
                 parsed[col.name] = pl.repeat("", text.height, dtype=pl.String, eager=True)
+            report("parse", order + 1, len(t.columns))
             continue
         s = text.get_column(col.name)
         values, message = _parse(col, s, month=(t.name, col.name) == ("costs", "month"))
         parsed[col.name] = values.fill_null("") if empty_is_blank else values
         if (hit := _check(t, col, s, parsed[col.name], message)) is not None:
             problems.append((int(rows[hit[0]]), order, hit[1], sources[col.name].label))
+        report("parse", order + 1, len(t.columns))
     if problems:
         row, _, msg, column = min(problems)
         raise _err(msg, file, row, column)
@@ -260,6 +275,7 @@ def read_table_file(
         shown = ", ".join(f"{k}={out[k][second]}" for k in key)
         msg = f"duplicate key ({shown}) with different content than row {rows[first]}"
         raise _err(msg, file, int(rows[second]), where)
+    report("check", out.height, out.height)
     return out
 
 
@@ -302,23 +318,34 @@ def import_file(
     sheet: str | None = None,
     delimiter: str | None = None,
     encoding: str = "utf-8",
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Read `path` (as `read_table_file`) and upsert it into `table`: all rows or none.
 
     The run is logged (kind 'import', target "TABLE FILE") with the rows written, or the error.
-    Rows the store already holds with the same content are not rewritten.
+    Rows the store already holds with the same content are not rewritten. `progress` hears of
+    each stage (see `ImportProgress`).
     """
+    report = progress or _no_progress
     t = schema.table(table)
     with store.run("import", f"{table} {path}") as rec:
         df = read_table_file(
-            table, path, mapping=mapping, sheet=sheet, delimiter=delimiter, encoding=encoding
+            table,
+            path,
+            mapping=mapping,
+            sheet=sheet,
+            delimiter=delimiter,
+            encoding=encoding,
+            progress=progress,
         )
         incoming = df.unique(maintain_order=True) if _has_repeats(df, list(t.key)) else df
         with store.transaction():
             existing = store.read(table) if store.count(table) else schema.empty(table)
             changed = incoming.join(existing, on=t.names, how="anti", nulls_equal=True)
             updated = changed.join(existing.select(t.key), on=list(t.key), how="semi").height
+            report("write", 0, changed.height)
             store.upsert(table, changed, source=str(path))
+            report("write", changed.height, changed.height)
         rec.rows = changed.height
     return ImportResult(
         table=table,

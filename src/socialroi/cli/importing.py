@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from socialroi import schema
-from socialroi.cli._options import config_option, store_option
+from socialroi.cli._options import config_option, format_option, store_option
+from socialroi.cli._progress import Bar, progress, quiet_option
+
+if TYPE_CHECKING:
+    from socialroi.adapters.files import ImportResult
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
@@ -45,7 +50,8 @@ def _encoding(value: str) -> str:
 _HELP = f"""Import FILE (CSV or XLSX) into TABLE: all rows or none.
 
 Rows are upserted by the table's key, so importing the same file twice changes nothing.
-HubSpot and Salesforce export headers are recognised; --map names the others.
+HubSpot and Salesforce export headers are recognised; --map names the others. Prints one line
+saying what was read and written (--format table, csv or json: the same as one row).
 
 \b
 Tables: {", ".join(schema.TABLES)}."""
@@ -65,7 +71,14 @@ Tables: {", ".join(schema.TABLES)}."""
 @click.option(
     "--delimiter", default=None, help="CSV delimiter: one character or 'tab' [default: ,]."
 )
-@click.option("--encoding", default="utf-8", show_default=True, help="CSV text encoding.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="CSV text encoding (e.g. cp1252 for files saved by Excel on Windows, utf-16).",
+)
+@quiet_option
+@format_option("text", "table", "csv", "json", default="text")
 @store_option
 @config_option
 def command(
@@ -76,6 +89,8 @@ def command(
     sheet: str | None,
     delimiter: str | None,
     encoding: str,
+    quiet: bool,
+    fmt: str,
     store_path: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -91,12 +106,50 @@ def command(
     if not file.exists():
         raise DataError("no such file", file=str(file))
     path = store_path or load_config(config_path).store or default_path()
-    with Store.open(path) as store:
+    with Store.open(path) as store, progress(f"import {table}", quiet=quiet) as bar:
+        bar.update(0, label=f"import {table}: reading {file.name}")
         res = import_file(
-            store, table, file, mapping=mapping, sheet=sheet, delimiter=delim, encoding=encoding
+            store,
+            table,
+            file,
+            mapping=mapping,
+            sheet=sheet,
+            delimiter=delim,
+            encoding=encoding,
+            progress=_ImportProgress(bar, table) if bar.enabled else None,
         )
+    if fmt != "text":
+        _emit_result(res, path, fmt)
+        return
     same = "; the store already held the rest" if res.rows_written < res.rows_read else ""
     click.echo(
         f"{res.table}: {res.rows_read} rows read from {res.file}, {res.rows_written} written "
         f"({res.rows_new} new, {res.rows_updated} updated){same}; store {path}"
     )
+
+
+_STAGES = {"read": "read", "parse": "parsing", "check": "checking keys", "write": "writing"}
+_UNITS = {"read": "rows", "parse": "columns", "check": "rows", "write": "rows"}
+
+
+class _ImportProgress:
+    """import_file's progress(stage, done, total) on one bar: a stage a label."""
+
+    def __init__(self, bar: Bar, table: str) -> None:
+        self.bar = bar
+        self.table = table
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        label = f"import {self.table}: {_STAGES.get(stage, stage)}"
+        self.bar.update(done, total=total, label=label, unit=_UNITS.get(stage, ""))
+
+
+def _emit_result(res: ImportResult, store: Path, fmt: str) -> None:
+    import dataclasses
+
+    import polars as pl
+
+    from socialroi.cli._output import emit
+
+    row = {**dataclasses.asdict(res), "store": str(store)}
+    emit(pl.DataFrame([row]), fmt)

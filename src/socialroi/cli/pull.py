@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,26 +11,25 @@ from typing import TYPE_CHECKING
 import click
 
 from socialroi.cli._options import config_option, format_option, store_option
+from socialroi.cli._progress import Bar, progress, quiet_option
 
 if TYPE_CHECKING:
     from socialroi.adapters.sync import PullResult
 
 
-class _Progress:
-    """One updating line per stream on stderr: "x/posts: 240 rows"."""
+class _StreamProgress:
+    """The sync engine's progress(platform, stream, rows) as one bar: platforms done of those
+    chosen, labelled with the stream being fetched and its rows so far."""
 
-    def __init__(self) -> None:
-        self.current: tuple[str, str] | None = None
+    def __init__(self, bar: Bar) -> None:
+        self.bar = bar
+        self.platforms: list[str] = []
 
     def __call__(self, platform: str, stream: str, rows: int) -> None:
-        if self.current not in (None, (platform, stream)):
-            click.echo(err=True)
-        self.current = (platform, stream)
-        click.echo(f"\r{platform}/{stream}: {rows:,} rows", nl=False, err=True)
-
-    def close(self) -> None:
-        if self.current is not None:
-            click.echo(err=True)
+        if platform not in self.platforms:
+            self.platforms.append(platform)
+        label = f"pull {platform}/{stream}"
+        self.bar.update(len(self.platforms) - 1, label=label, note=f"{rows:,} rows")
 
 
 def _print(result: PullResult, fmt: str) -> None:
@@ -65,7 +63,7 @@ def _print(result: PullResult, fmt: str) -> None:
             "cursor": pl.String,
             "warnings": pl.Int64,
         }
-        emit(pl.DataFrame(rows, schema=schema), "table")
+        emit(pl.DataFrame(rows, schema=schema), fmt)
         for w in result.warnings:
             click.secho(f"warning: {w}", fg="yellow", err=True)
 
@@ -85,8 +83,8 @@ def _print(result: PullResult, fmt: str) -> None:
     show_default=True,
     help="Wait when a platform says to (up to its max_wait), or stop with exit code 3.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-@format_option("table", "json", default="table")
+@quiet_option
+@format_option("table", "csv", "json", default="table")
 @store_option
 @config_option
 @click.pass_context
@@ -116,11 +114,10 @@ def command(  # noqa: PLR0917 - click passes every option
         _debug_logging()
     settings = load(config_path)
     path = store_path or settings.store or default_path()
-    progress: _Progress | None = None
-    if not quiet and sys.stderr.isatty():
-        progress = _Progress()
     partial: PullPartial | None = None
-    with Store.open(path) as store:
+    with Store.open(path) as store, progress("pull", unit="platforms", quiet=quiet) as bar:
+        if bar.enabled:
+            bar.update(0, total=len(platforms) if platforms else len(settings.platforms()))
         try:
             result = pull(
                 store,
@@ -130,13 +127,12 @@ def command(  # noqa: PLR0917 - click passes every option
                 full=full,
                 wait_on_rate_limit=wait_on_rate_limit,
                 as_of=clock.now(),
-                progress=progress,
+                progress=_StreamProgress(bar) if bar.enabled else None,
             )
         except PullPartial as exc:
             partial, result = exc, exc.result
-        finally:
-            if progress is not None:
-                progress.close()
+        if bar.enabled:
+            bar.update(bar.total or 0, label="pull", note="done")
     _print(result, fmt)
     if partial is not None:
         raise partial
