@@ -307,7 +307,6 @@ def render_report(
     section's own); `policy` the policy comparison (default: the observed view)."""
     policy = policy if policy is not None else observed_block(a)
     div = {name: figure_div(fig, f"fig-{name}") for name, fig in figures.items()}
-    policy_figs = "".join(div[n] for n in policy.figures if n in div)
     bodies = {
         "summary": _summary(a, policy),
         "deals": _traced(a),
@@ -325,7 +324,7 @@ def render_report(
         "campaigns": campaigns_section(a, div.get("campaigns", "")),
         "funnel": funnel_section(a, div.get("funnel", "")),
         "trend": _trend_lead(a) + div.get("trend", "") + _policies(a),
-        "policy": policy.html + policy_figs,
+        "policy": _policy_body(policy, div),
         "network": network_section(a, div),
         "quality": quality_section(a, div.get("quality", ""))
         + "<h3>Assumptions</h3>"
@@ -352,6 +351,22 @@ def render_report(
         "<footer>Made with socialroi. This file is self-contained and works offline.</footer>"
         "</body></html>\n"
     )
+
+
+#: The policy figure that belongs with the past switches; the others go with the projection.
+OBSERVED_FIGURE = "policy_observed"
+
+
+def _policy_body(policy: PolicyBlock, div: Mapping[str, str]) -> str:
+    """The policy section with its projection figures after the options table (before the
+    section's first sub-heading) and the observed-switch figure at the end."""
+    projection = "".join(div[n] for n in policy.figures if n in div and n != OBSERVED_FIGURE)
+    observed = div.get(OBSERVED_FIGURE, "") if OBSERVED_FIGURE in policy.figures else ""
+    body = policy.html
+    cut = body.find("<h3")
+    if cut < 0:
+        return body + projection + observed
+    return body[:cut] + projection + body[cut:] + observed
 
 
 def _trend_lead(a: Analysis) -> str:
