@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from socialroi.cli._options import config_option
+from socialroi.cli._progress import progress, quiet_option
 from socialroi.demo import params
 
 DEFAULT_OUT = Path("reports/demo")
@@ -45,29 +46,43 @@ REPORT_NAME = "report.html"
     default=None,
     help=f"YYYY-MM: the data stops just before this month [default: {params.DEFAULT_END:%Y-%m}].",
 )
+@quiet_option
 @config_option
-def command(
-    seed: int, months: int, out_dir: Path, end: datetime | None, config_path: Path | None
+def command(  # noqa: PLR0917 - click passes every option
+    seed: int,
+    months: int,
+    out_dir: Path,
+    end: datetime | None,
+    quiet: bool,
+    config_path: Path | None,
 ) -> None:
     """Build the demo company: a seeded, synthetic 40-person IT-services firm (no credentials,
-    no network) that banned social media at work, then allowed it, then ran employee advocacy in
-    two teams. Writes a fresh store, the ground truth of each policy switch, and the report."""
+        no network) that banned social media at work, then allowed it, then ran employee advocacy in
+        two teams. Writes a fresh store, the ground truth of each policy switch, and the report, then
+    prints the three paths and a one-line summary of the company."""
     from socialroi.config import load
     from socialroi.demo import generate, truth_json, write_demo
     from socialroi.reports import write_report
     from socialroi.store import Store
 
     settings = load(config_path)
-    company = generate(seed=seed, months=months, end=end.date() if end else None)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    store_path = out_dir / STORE_NAME
-    for old in (store_path, store_path.with_name(STORE_NAME + ".wal")):
-        old.unlink(missing_ok=True)
-    truth_path = out_dir / TRUTH_NAME
-    with Store.open(store_path) as store:
-        write_demo(company, store)
-        truth_path.write_text(truth_json(company), encoding="utf-8")
-        report = write_report(store, out_dir / REPORT_NAME, settings=settings, as_of=company.as_of)
+    with progress("demo", 3, unit="steps", quiet=quiet) as bar:
+        bar.update(0, label="demo: generating the company")
+        company = generate(seed=seed, months=months, end=end.date() if end else None)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        store_path = out_dir / STORE_NAME
+        for old in (store_path, store_path.with_name(STORE_NAME + ".wal")):
+            old.unlink(missing_ok=True)
+        truth_path = out_dir / TRUTH_NAME
+        with Store.open(store_path) as store:
+            bar.update(1, label="demo: writing the store")
+            write_demo(company, store)
+            truth_path.write_text(truth_json(company), encoding="utf-8")
+            bar.update(2, label="demo: writing the report")
+            report = write_report(
+                store, out_dir / REPORT_NAME, settings=settings, as_of=company.as_of
+            )
+        bar.update(3, label="demo: done")
 
     s = company.summary()
     first, last = (

@@ -1,0 +1,161 @@
+"""Progress bars: drawn on stderr only on a terminal and without --quiet; never on stdout."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from socialroi.cli import _progress, main
+from socialroi.cli._progress import Bar
+from tests.cli._platforms import (  # noqa: F401 - fixtures
+    ENV,
+    fake_platforms_fixture,
+    serve_good,
+    server_fixture,
+    write_config,
+)
+
+DEALS = "deal_id,contact_id,created_at,amount\nd1,c1,2024-03-05,100\nd2,c2,2024-03-06,250.50\n"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _bar(total: int | None = None, unit: str = "") -> tuple[Bar, io.StringIO, FakeClock]:
+    out, clock = io.StringIO(), FakeClock()
+    return Bar("import posts", total, unit=unit, stream=out, clock=clock, columns=200), out, clock
+
+
+def test_bar_shows_count_percent_elapsed_and_eta():
+    bar, out, clock = _bar(12, unit="columns")
+    clock.now += 3
+    bar.update(6)
+    line = out.getvalue()
+    assert line.startswith("\r")
+    assert line[1:] == (
+        "import posts  [##########----------]  6/12 columns   50%  0:03 elapsed, ETA 0:03"
+    )
+
+
+def test_bar_without_total_shows_count_and_elapsed():
+    bar, out, clock = _bar(unit="rows")
+    clock.now += 75
+    bar.update(1240, note="x/posts")
+    assert out.getvalue() == "\rimport posts: x/posts  1,240 rows  1:15 elapsed"
+
+
+def test_bar_redraws_in_place_throttled_and_ends_the_line():
+    bar, out, clock = _bar(4)
+    bar.update(1)
+    bar.update(2)  # same instant: skipped
+    assert out.getvalue().count("\r") == 1
+    bar.update(2, label="import posts: writing")  # a new stage is drawn at once
+    assert out.getvalue().count("\r") == 2
+    clock.now += 1
+    bar.close()
+    text = out.getvalue()
+    assert text.endswith("\n")
+    assert text.count("\n") == 1
+    last = text.rstrip("\n").rsplit("\r", 1)[1]
+    assert last.startswith("import posts: writing  [##########----------]  2/4")
+
+
+def test_a_shorter_line_blanks_what_the_longer_one_left():
+    bar, out, clock = _bar()
+    bar.update(123456, label="a long label for the first stage")
+    first = out.getvalue()
+    bar.update(1, label="short")
+    second = out.getvalue()[len(first) :]
+    assert len(second) >= len(first)
+    assert second.rstrip(" ").endswith("elapsed")
+
+
+def test_a_line_is_cut_to_the_terminal_width():
+    out = io.StringIO()
+    bar = Bar("x" * 300, 10, stream=out, clock=FakeClock(), columns=60)
+    bar.update(5)
+    assert len(out.getvalue()) == 1 + 59
+
+
+def test_a_disabled_bar_writes_nothing():
+    out = io.StringIO()
+    bar = Bar("pull", 3, enabled=False, stream=out)
+    bar.update(1, label="pull x/posts")
+    bar.close()
+    assert out.getvalue() == ""
+
+
+def _import(tmp_path, *args: str):
+    f = tmp_path / "deals.csv"
+    f.write_text(DEALS, encoding="utf-8")
+    argv = ["import", "deals", str(f), "--store", str(tmp_path / "s.duckdb"), *args]
+    return CliRunner().invoke(main, argv, catch_exceptions=False)
+
+
+def test_import_draws_no_progress_when_stderr_is_not_a_terminal(tmp_path):
+    result = _import(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.startswith("deals: 2 rows read from ")
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """stderr counts as a terminal."""
+    monkeypatch.setattr(_progress, "stderr_is_terminal", lambda: True)
+
+
+def test_import_on_a_terminal_draws_each_stage_on_stderr(tmp_path, terminal):
+    result = _import(tmp_path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    for stage in ("reading deals.csv", "parsing", "writing"):
+        assert f"import deals: {stage}" in result.stderr
+    assert "2/2 rows  100%" in result.stderr
+    assert result.stderr.endswith("\n")
+    (row,) = json.loads(result.stdout)  # the bar never reaches stdout
+    assert row["rows_written"] == 2
+
+
+def test_quiet_hides_the_bar_on_a_terminal(tmp_path, terminal):
+    for flag in ("--quiet", "-q"):
+        result = _import(tmp_path, flag)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+
+
+def test_pull_on_a_terminal_names_the_stream_and_counts_platforms(
+    tmp_path, fake_platforms, server, terminal
+):
+    serve_good(server)
+    cfg = write_config(tmp_path, fake={"base_url": server.url})
+    argv = ["pull", "--config", str(cfg), "--store", str(tmp_path / "s.duckdb")]
+    result = CliRunner().invoke(main, argv, env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "pull fake/posts: 4 rows" in result.stderr
+    assert "pull: done  [####################]  1/1 platforms  100%" in result.stderr
+    assert "pull" not in result.stdout.splitlines()[0]
+    quiet = CliRunner().invoke(main, [*argv, "-q"], env=ENV)
+    assert quiet.exit_code == 0, quiet.output
+    assert "pull fake/" not in quiet.stderr
+
+
+def test_demo_draws_its_stages_only_on_a_terminal(tmp_path, monkeypatch):
+    argv = ["demo", "--months", "6", "--seed", "3", "--out", str(tmp_path / "d")]
+    plain = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert plain.exit_code == 0, plain.output
+    assert "demo:" not in plain.stderr
+    monkeypatch.setattr(_progress, "stderr_is_terminal", lambda: True)
+    shown = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    for stage in ("generating the company", "writing the store", "writing the report", "done"):
+        assert f"demo: {stage}" in shown.stderr
+    assert "3/3 steps  100%" in shown.stderr
+    assert "demo:" not in shown.stdout
