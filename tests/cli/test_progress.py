@@ -69,7 +69,7 @@ def test_bar_redraws_in_place_throttled_and_ends_the_line():
 
 
 def test_a_shorter_line_blanks_what_the_longer_one_left():
-    bar, out, clock = _bar()
+    bar, out, _ = _bar()
     bar.update(123456, label="a long label for the first stage")
     first = out.getvalue()
     bar.update(1, label="short")
