@@ -11,6 +11,7 @@ from socialroi.demo import generate
 from socialroi.errors import DataError
 from socialroi.policy import PolicyComparison, compare, recommendation_text, short_money
 from socialroi.policy.options import OPTION_NAMES, parse_options
+from socialroi.reports._format import html_text
 from socialroi.reports._policy_section import policy_section
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
@@ -98,3 +99,10 @@ def test_report_section_escapes_text_and_has_its_figures():
     assert {"policy_net", "policy_best", "policy_tornado"} <= set(figures)
     for fig in figures.values():
         assert PAYLOAD not in fig.to_json()
+    observed = comparison().observed
+    if observed is not None:
+        thin = observed.estimates.filter(pl.col("verdict") != "estimate")
+        for reason in thin["reason"].unique().to_list():
+            assert html_text(reason) in html  # why a switch could not be measured
+        for r in observed.estimates.filter(pl.col("verdict") == "estimate").iter_rows(named=True):
+            assert f"<td>{html_text(r['metric'])}</td>" in html

@@ -97,44 +97,68 @@ def _assumptions_table(comparison: PolicyComparison) -> str:
     )
 
 
+def _estimate_row(r: dict[str, Any], currency: str) -> str:
+    is_money = r["metric"] in ("revenue", "net_value")
+
+    def fmt(v: float) -> str:
+        return money(v, currency) if is_money else f"{v:,.1f}"
+
+    what = f"{fmt(r['effect'])} a month ({fmt(r['low'])} to {fmt(r['high'])})"
+    checks = []
+    if r["pre_trend_p"] is not None:
+        checks.append(f"pre-trend p = {r['pre_trend_p']:.2f}")
+    if r["placebo_low"] is not None and r["placebo_high"] is not None:
+        checks.append(f"placebo {fmt(r['placebo_low'])} to {fmt(r['placebo_high'])}")
+    return (
+        f"<tr><td class='date'>{r['switch_date']}</td><td>{_e(r['from_policy'])} → "
+        f"{_e(r['to_policy'])}</td><td>{_e(r['teams'])}</td><td>{_e(r['method'])}</td>"
+        f"<td>{_e(r['metric'])}</td><td class='num'>{_e(what)}</td>"
+        f"<td class='post'>{_e('; '.join(checks))}</td></tr>"
+    )
+
+
 def _observed_html(comparison: PolicyComparison, currency: str) -> str:
+    """Estimated effects in a table; the rows the data could not carry, one line per reason."""
     obs = comparison.observed
     if obs is None or obs.estimates.height == 0:
         return (
             '<p class="note">No dated policy switch in the data to measure, so only the '
             "projection is shown.</p>"
         )
-    rows = []
-    for r in obs.estimates.iter_rows(named=True):
-        if r["verdict"] == "estimate" and r["effect"] is not None:
-            is_money = r["metric"] in ("revenue", "net_value")
-
-            def fmt(v: float, is_money: bool = is_money) -> str:
-                return money(v, currency) if is_money else f"{v:,.1f}"
-
-            what = f"{fmt(r['effect'])} a month ({fmt(r['low'])} to {fmt(r['high'])})"
-            checks = []
-            if r["pre_trend_p"] is not None:
-                checks.append(f"pre-trend p = {r['pre_trend_p']:.2f}")
-            if r["placebo_low"] is not None and r["placebo_high"] is not None:
-                checks.append(f"placebo {fmt(r['placebo_low'])} to {fmt(r['placebo_high'])}")
-            check = "; ".join(checks)
-        else:
-            what, check = "not estimated", str(r["reason"] or "")
-        rows.append(
-            f"<tr><td class='date'>{r['switch_date']}</td><td>{_e(r['from_policy'])} → "
-            f"{_e(r['to_policy'])}</td><td>{_e(r['teams'])}</td><td>{_e(r['method'])}</td>"
-            f"<td>{_e(r['metric'])}</td><td class='num'>{_e(what)}</td>"
-            f"<td class='post'>{_e(check)}</td></tr>"
-        )
+    done = pl.col("verdict") == "estimate"
+    shown = obs.estimates.filter(done & pl.col("effect").is_not_null())
+    rows = [_estimate_row(r, currency) for r in shown.iter_rows(named=True)]
+    keys = ["switch_date", "from_policy", "to_policy", "teams", "method", "reason"]
+    thin = (
+        obs.estimates.filter(~done | pl.col("effect").is_null())
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("metric"))
+    )
+    notes = [
+        f"<li>{r['switch_date']} {_e(r['from_policy'])} → {_e(r['to_policy'])} "
+        f"({_e(r['teams'])}, {_e(r['method'])}; {_e(', '.join(r['metric']))}): "
+        f"{_e(r['reason'] or 'not estimated')}</li>"
+        for r in thin.iter_rows(named=True)
+    ]
+    table = (
+        '<div class="scroll"><table><thead><tr><th>Switch</th><th>Policies</th><th>Teams</th>'
+        '<th>Method</th><th>Metric</th><th class="num">Effect (90% interval)</th>'
+        f"<th>Checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        if rows
+        else ""
+    )
+    thin_html = (
+        f'<p class="note">Not estimated, and why:</p><ul class="note">{"".join(notes)}</ul>'
+        if notes
+        else ""
+    )
     return (
         '<h3>What past switches did</h3><p class="sub">The change each dated switch made, '
         "with its 90% interval: an interrupted time series when every team switched, a "
         "difference-in-differences against the teams that did not. A pre-trend p-value below "
         "0.05, or a placebo interval that excludes zero, says the estimate is fragile.</p>"
-        '<div class="scroll"><table><thead><tr><th>Switch</th><th>Policies</th><th>Teams</th>'
-        '<th>Method</th><th>Metric</th><th class="num">Effect (90% interval)</th>'
-        f"<th>Checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        + table
+        + thin_html
     )
 
 
