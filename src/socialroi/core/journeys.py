@@ -71,8 +71,12 @@ class _Runs:
     sorted: bool  # runs come in sorted contact order
 
 
-def _runs(contact: pl.Series) -> _Runs | None:
-    """The runs of `contact` when every contact's rows are consecutive; None otherwise."""
+def _runs(contact: pl.Series, hashes: np.ndarray | None = None) -> _Runs | None:
+    """The runs of `contact` when every contact's rows are consecutive; None otherwise.
+
+    `hashes`, when given, is each row's contact hash and the rows are sorted by it: runs with
+    different hashes then hold different contacts, and only runs sharing a hash are compared.
+    """
     n = contact.len()
     # A contact repeated early (rows in time order, say) shows in the first rows: stop there.
     head = contact.slice(0, min(n, 1 << 16))
@@ -84,6 +88,13 @@ def _runs(contact: pl.Series) -> _Runs | None:
     # Neighbouring runs differ, so sorted heads are distinct: the store's order needs no sort.
     if heads.null_count() == 0 and heads.is_sorted():
         return _Runs(new, starts, heads, sorted=True)
+    if hashes is not None:
+        by_hash = hashes[starts]
+        shared = np.flatnonzero(by_hash[1:] == by_hash[:-1])
+        suspects = heads.gather(np.union1d(shared, shared + 1))
+        if suspects.is_duplicated().any():
+            return None
+        return _Runs(new, starts, heads, sorted=False)
     ranked = heads.sort(nulls_last=True)
     if ranked.len() > 1 and ranked.slice(1).eq_missing(ranked.slice(0, ranked.len() - 1)).any():
         return None
@@ -106,9 +117,9 @@ def contact_runs(contact: pl.Series) -> np.ndarray | None:
     return None if found is None else found.new
 
 
-def _runs_in_time(touches: pl.DataFrame) -> _Runs | None:
+def _runs_in_time(touches: pl.DataFrame, hashes: np.ndarray | None = None) -> _Runs | None:
     """_runs of `touches`' contacts when, besides, each contact's rows are in time order."""
-    found = _runs(touches.get_column("contact_id"))
+    found = _runs(touches.get_column("contact_id"), hashes)
     if found is None:
         return None
     ts = touches.get_column("ts").to_physical().to_numpy()
@@ -188,23 +199,68 @@ def group_touches(
     order: np.ndarray | None = None
     found = _runs_in_time(narrow)
     if found is None:
-        keys = narrow.select(pl.col("contact_id").hash(), "ts")
-        order = _arg_sort(keys)
-        found = _runs_in_time(narrow[order])
+        order, hashes, ts = _hash_time_order(narrow)
+        by_hash = pl.DataFrame(
+            {
+                "contact_id": narrow.get_column("contact_id").gather(order),
+                "ts": pl.Series("ts", ts).cast(narrow.schema["ts"]),
+            }
+        )
+        found = _runs_in_time(by_hash, hashes)
         if found is None:
             order = _arg_sort(narrow)
-            found = _runs_in_time(narrow[order])
+            by_hash = narrow[order]
+            found = _runs_in_time(by_hash)
         if found is None:  # pragma: no cover - sorted rows are grouped in time
             raise AssertionError("sorted touches are not grouped by contact")
-        narrow = narrow[order]
+        narrow = by_hash
     conversion, candidates = _conversion_rows(narrow.get_column("ts"), found, convs, lookback_days)
     return Grouped(order, found.new, conversion, candidates, found.sorted)
 
 
+def _hash_time_order(narrow: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row order sorting `narrow` by (contact hash, ts, row), and the hashes and the
+    physical times in that order.
+
+    One sort on a single 64-bit key does most of it: the hash's top 32 bits above the time
+    (coarsened to fit 32 bits). Rows that key cannot order (two contacts sharing the top bits,
+    or one contact's touches in the same time step) are then sorted exactly, run by run.
+    """
+    hashes = narrow.get_column("contact_id").hash().to_numpy()
+    ts = narrow.get_column("ts").to_physical().to_numpy()
+    t0 = int(ts.min())
+    step = max(0, (int(ts.max()) - t0).bit_length() - 32)
+    key = (hashes >> np.uint64(32)) << np.uint64(32)
+    key |= ((ts - t0) >> step).astype(np.uint64)
+    order = pl.Series(key).arg_sort().to_numpy(writable=True)
+    del key
+    hashes, ts = hashes[order], ts[order]
+    # Adjacent rows out of (hash, ts, row) order; each spoils its run of equal top bits.
+    worse = hashes[1:] < hashes[:-1]
+    tie = hashes[1:] == hashes[:-1]
+    worse |= tie & (ts[1:] < ts[:-1])
+    worse |= tie & (ts[1:] == ts[:-1]) & (order[1:] < order[:-1])
+    spoilt = np.flatnonzero(worse)
+    if len(spoilt) == 0:
+        return order, hashes, ts
+    top = np.unique(hashes[spoilt] >> np.uint64(32))
+    sorted_top = hashes >> np.uint64(32)
+    lo = np.searchsorted(sorted_top, top, side="left")
+    hi = np.searchsorted(sorted_top, top, side="right")
+    size = hi - lo
+    rows = np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(size.sum())
+    part = pl.DataFrame({"hash": hashes[rows], "ts": ts[rows], "row": order[rows]})
+    again = part.select(pl.arg_sort_by("hash", "ts", "row")).to_series().to_numpy()
+    order[rows] = order[rows][again]
+    hashes[rows] = hashes[rows][again]
+    ts[rows] = ts[rows][again]
+    return order, hashes, ts
+
+
 def _arg_sort(keys: pl.DataFrame) -> np.ndarray:
     """Row order sorting `keys` by its columns in turn, ties in row order."""
-    by = keys.select(pl.arg_sort_by(keys.columns, maintain_order=True))
-    return by.to_series().to_numpy()
+    row = pl.int_range(pl.len(), dtype=pl.UInt32 if keys.height < 2**32 else pl.UInt64)
+    return keys.select(pl.arg_sort_by(*keys.columns, row)).to_series().to_numpy()
 
 
 def _conversion_rows(
