@@ -33,3 +33,37 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOCIALROI_CONFIG", str(ROOT / "config" / "socialroi.example.toml"))
     exec(code.replace("reports/demo/socialroi.duckdb", str(store_path)), {})  # noqa: S102
+
+
+def _commands():
+    from socialroi.cli import main
+    from socialroi.cli._reference import _walk
+
+    return _walk(main, "socialroi", None)
+
+
+def test_every_command_and_option_has_help():
+    import click
+
+    missing = []
+    for ctx, cmd in _commands():
+        text = (cmd.help or "").strip()
+        if not text:
+            missing.append(ctx.command_path)
+        for param in cmd.params:
+            if isinstance(param, click.Option):
+                if "--help" not in param.opts and not (param.help or "").strip():
+                    missing.append(f"{ctx.command_path} {'/'.join(param.opts)}")
+            elif param.human_readable_name not in text:  # arguments are explained in the text
+                missing.append(f"{ctx.command_path} {param.human_readable_name}")
+    assert len(_commands()) >= 12  # the group, eleven commands and `policy compare`
+    assert missing == [], f"no help for: {missing}"
+
+
+def test_cli_reference_is_current():
+    from socialroi.cli._reference import render
+
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert doc == render(), "docs/cli.md is out of date: run `make docs`"
+    for ctx, _ in _commands():
+        assert f"`{ctx.command_path}`" in doc

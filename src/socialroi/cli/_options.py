@@ -26,6 +26,7 @@ def store_option(func: F) -> F:
 
 
 def config_option(func: F) -> F:
+    """--config PATH; default $SOCIALROI_CONFIG, then config/socialroi.toml when present."""
     return click.option(
         "--config",
         "config_path",
@@ -35,7 +36,21 @@ def config_option(func: F) -> F:
     )(func)
 
 
+_FORMATS = {
+    "text": "text: a sentence",
+    "table": "table: aligned columns",
+    "csv": "csv: a header row, then one row per line",
+    "json": "json: one JSON document, rows as objects (null for a missing value)",
+}
+
+
+def _format_help(choices: tuple[str, ...]) -> str:
+    return "How data is printed on stdout; " + "; ".join(_FORMATS.get(c, c) for c in choices) + "."
+
+
 def format_option(*choices: str, default: str) -> Callable[[F], F]:
+    """--format with `choices` (each explained in the help), printed through `_output.emit`."""
+
     def deco(func: F) -> F:
         return click.option(
             "--format",
@@ -43,7 +58,7 @@ def format_option(*choices: str, default: str) -> Callable[[F], F]:
             type=click.Choice(list(choices)),
             default=default,
             show_default=True,
-            help="Output format on stdout.",
+            help=_format_help(choices),
         )(func)
 
     return deco

@@ -232,7 +232,8 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     type=click.Choice(model_names()),
     default="linear",
     show_default=True,
-    help="Attribution model.",
+    help="Attribution model: a fixed rule (first_touch ... inverse_j) or data-driven "
+    "(markov: removal effects; shapley: each channel's marginal value).",
 )
 @click.option(
     "--order",
@@ -253,7 +254,8 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     type=click.FloatRange(min=0, min_open=True),
     default=7.0,
     show_default=True,
-    help="Half-life of time_decay weights.",
+    help="time_decay only: a touch this many days before the conversion gets half the weight "
+    "of one at the conversion.",
 )
 @click.option(
     "--by",

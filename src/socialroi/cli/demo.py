@@ -30,7 +30,7 @@ REPORT_NAME = "report.html"
     type=click.IntRange(params.MIN_MONTHS, params.MAX_MONTHS),
     default=params.DEFAULT_MONTHS,
     show_default=True,
-    help="Months to generate.",
+    help="Months of history to generate, ending just before --end.",
 )
 @click.option(
     "--out",
@@ -44,7 +44,8 @@ REPORT_NAME = "report.html"
     "--end",
     type=click.DateTime(formats=["%Y-%m"]),
     default=None,
-    help=f"YYYY-MM: the data stops just before this month [default: {params.DEFAULT_END:%Y-%m}].",
+    metavar="YYYY-MM",
+    help=f"The data stops just before this month [default: {params.DEFAULT_END:%Y-%m}].",
 )
 @quiet_option
 @config_option
@@ -57,9 +58,9 @@ def command(  # noqa: PLR0917 - click passes every option
     config_path: Path | None,
 ) -> None:
     """Build the demo company: a seeded, synthetic 40-person IT-services firm (no credentials,
-        no network) that banned social media at work, then allowed it, then ran employee advocacy in
-        two teams. Writes a fresh store, the ground truth of each policy switch, and the report, then
-    prints the three paths and a one-line summary of the company."""
+    no network) that banned social media at work, then allowed it, then ran employee advocacy in
+    two teams. Writes a fresh store, the ground truth of each policy switch, and the report, then
+    prints the three paths and a one-line summary of the company (plain text: no --format)."""
     from socialroi.config import load
     from socialroi.demo import generate, truth_json, write_demo
     from socialroi.reports import write_report

@@ -12,7 +12,7 @@ from socialroi.cli._options import config_option, format_option
 @click.command("doctor")
 @click.argument("platforms", nargs=-1)
 @click.option("--no-call", is_flag=True, help="Check config and secrets only; call no platform.")
-@format_option("table", "json", default="table")
+@format_option("table", "csv", "json", default="table")
 @config_option
 @click.pass_context
 def command(

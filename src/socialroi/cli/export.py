@@ -40,8 +40,9 @@ def command(
 ) -> None:
     """Write summary, attribution (per channel and model), roi_platform, roi_employee, monthly
     and deals_traced (paths as text), and the referral and influence tables. In CSV and XLSX,
-    text cells that a spreadsheet would run as a formula are prefixed with a quote. Prints each
-    path written."""
+    text cells that a spreadsheet would run as a formula are prefixed with a quote.
+
+    Prints each path written, one per line (plain text: --format here is the files' format)."""
     from socialroi.analysis import analyze
     from socialroi.reports.export import write_exports
     from socialroi.store import Store

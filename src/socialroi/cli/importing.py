@@ -51,7 +51,7 @@ _HELP = f"""Import FILE (CSV or XLSX) into TABLE: all rows or none.
 
 Rows are upserted by the table's key, so importing the same file twice changes nothing.
 HubSpot and Salesforce export headers are recognised; --map names the others. Prints one line
-saying what was read and written (--format table, csv or json: the same as one row).
+saying what was read and written (--format table, csv or json: the same counts as one row).
 
 \b
 Tables: {", ".join(schema.TABLES)}."""
@@ -67,14 +67,21 @@ Tables: {", ".join(schema.TABLES)}."""
     metavar="SOURCE=TARGET",
     help="Read the file's column SOURCE into the table's column TARGET (repeatable).",
 )
-@click.option("--sheet", default=None, help="Excel sheet to read [default: the first].")
 @click.option(
-    "--delimiter", default=None, help="CSV delimiter: one character or 'tab' [default: ,]."
+    "--sheet", default=None, metavar="NAME", help="Excel sheet to read [default: the first]."
+)
+@click.option(
+    "--delimiter",
+    default=None,
+    metavar="CHAR",
+    help="CSV delimiter: one character, or tab, comma, semicolon, pipe [default: , and tab for "
+    ".tsv files].",
 )
 @click.option(
     "--encoding",
     default="utf-8",
     show_default=True,
+    metavar="NAME",
     help="CSV text encoding (e.g. cp1252 for files saved by Excel on Windows, utf-16).",
 )
 @quiet_option

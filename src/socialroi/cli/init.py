@@ -52,13 +52,13 @@ def render(platforms: tuple[str, ...]) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_CONFIG,
     show_default=True,
-    help="Where to write the config.",
+    help="Config file to write (its folder is created).",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists (otherwise exit 1).")
 def command(platforms: tuple[str, ...], out: Path, force: bool) -> None:
-    """Write a commented config with a [platforms.<name>] table for each PLATFORM
+    """Write a commented config with a [platforms.<name>] table for each of PLATFORMS
     (x, facebook, instagram, linkedin, mastodon, bluesky, ga4, hubspot), and list the
-    environment variables that hold their secrets."""
+    environment variables that hold their secrets (plain text: no --format)."""
     from socialroi.adapters import registry
     from socialroi.adapters.secrets import DEFAULT_SECRETS, env_var
     from socialroi.config import load

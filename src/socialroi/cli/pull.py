@@ -74,7 +74,8 @@ def _print(result: PullResult, fmt: str) -> None:
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Fetch nothing older than this day (YYYY-MM-DD) [default: each platform's lookback].",
+    metavar="YYYY-MM-DD",
+    help="Fetch nothing older than this day [default: each platform's lookback].",
 )
 @click.option("--full", is_flag=True, help="Ignore stored cursors and fetch the whole window.")
 @click.option(
@@ -102,6 +103,9 @@ def command(  # noqa: PLR0917 - click passes every option
     """Pull posts, metrics, followers, sessions and CRM records from each configured platform
     (or only PLATFORMS) into the store. Each stream resumes from its stored cursor; rows and
     cursor commit together, so an interrupted pull loses and doubles nothing.
+
+    Prints one row per stream (platform, stream, status, rows, cursor, warnings); warnings go to
+    stderr, except in JSON, where each stream carries its warnings and error.
 
     Exit 0 all pulled, 1 config problem, 3 a platform failed, 4 some platforms failed after
     others were committed."""

@@ -61,7 +61,8 @@ def command(  # noqa: PLR0917 (click passes every option)
     social contacts brought in, models side by side, platforms, posts, employees, campaigns, the
     funnel, the monthly trend, policy comparison, referral chains, data quality and method.
 
-    The file is self-contained and opens offline. Prints the path written.
+    The file is self-contained and opens offline. Prints the path written on stdout (plain text,
+    no --format) and its size on stderr.
     """
     from socialroi.analysis import redaction_salt
     from socialroi.reports import write_report

@@ -17,7 +17,7 @@ from socialroi.cli._output import emit
     type=click.Choice(["platform", "employee", "month"]),
     default="platform",
     show_default=True,
-    help="Group the ROI table by this.",
+    help="One row per platform, per employee (their own posts) or per month.",
 )
 @model_option
 @format_option("table", "csv", "json", default="table")
