@@ -8,7 +8,8 @@ fixtures were captured against.
 
 from __future__ import annotations
 
-import re
+import html as html_lib
+import json
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -98,25 +99,23 @@ def everything(result: Result) -> str:
     return result.stdout + result.stderr
 
 
+def read(store_path: Path) -> dict[str, pl.DataFrame]:
+    """Every canonical table a pull fills, read in one opening of the store."""
+    with Store.open(store_path, read_only=True) as store:
+        return {table: store.read(table) for table in TABLES}
+
+
 def snapshot(store_path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every canonical table's rows, sorted, for comparing two stores."""
-    with Store.open(store_path, read_only=True) as store:
-        out = {}
-        for table in TABLES:
-            df = store.read(table)
-            out[table] = sorted(df.rows(), key=repr)
-        return out
+    return {table: sorted(df.rows(), key=repr) for table, df in read(store_path).items()}
 
 
 def counts(store_path: Path) -> dict[str, dict[str, int]]:
-    with Store.open(store_path, read_only=True) as store:
-        out = {}
-        for table in EXPECTED:
-            df = store.read(table).group_by("platform").len()
-            out[table] = dict(df.iter_rows())
-        for table in EXPECTED_CRM:
-            out.setdefault("crm", {})[table] = store.count(table)
-        return out
+    """Rows per platform of the social tables, and rows of the GA4 and HubSpot tables."""
+    tables = read(store_path)
+    out = {t: dict(tables[t].group_by("platform").len().iter_rows()) for t in EXPECTED}
+    out["crm"] = {t: tables[t].height for t in EXPECTED_CRM}
+    return out
 
 
 # -- the run's world: one server, a fixed clock, the secrets in the environment -------------------
@@ -196,11 +195,10 @@ def test_init_writes_every_platform_and_names_the_variables(init_result, config)
 def test_doctor_reaches_every_platform_and_shows_no_secret(config, env, server) -> None:
     result = cli("doctor", "--format", "json", "--config", config, env=env)
     assert result.exit_code == 0, everything(result)
-    import json
-
     checks = json.loads(result.stdout)
     calls = {c["platform"]: c for c in checks if c["check"] == "call"}
     assert sorted(calls) == sorted(PLATFORMS)
+    assert {c["platform"]: c["status"] for c in calls.values()} == dict.fromkeys(PLATFORMS, "ok")
     assert {c["status"] for c in checks} <= {"ok", "skipped"}
     # the one cheap call of each platform answered from the fixtures
     assert "1,204 contacts" in calls["hubspot"]["detail"]
@@ -311,15 +309,22 @@ def test_the_report_shows_pulled_posts_escaped_and_the_pulled_sessions(
     result = cli("report", "--config", config, "--store", store, "--out", out, env=env)
     assert result.exit_code == 0, everything(result)
     html = out.read_text(encoding="utf-8")
-    with Store.open(store, read_only=True) as s:
-        texts = [t for t in s.read("posts")["text"].to_list() if t]
-    import html as html_lib
-
-    shown = [t for t in texts if html_lib.escape(t[:40], quote=False) in html]
-    assert shown, "no pulled post text in the report"
-    # any pulled text with markup characters appears escaped, never raw
-    for t in texts:
-        if re.search(r"[<>&]", t):
-            assert t not in html
+    # Facebook post 2001's message (posts_page1.json), its '&'s escaped, truncated by the table
+    message = next(
+        p["message"]
+        for p in load_fixture("facebook", "posts_page1")["data"]
+        if p["id"] == f"{fake.PAGE_ID}_2001"
+    )
+    assert "&utm_medium=social" in message
+    assert html_lib.escape(message[:90], quote=False) in html
+    assert "?utm_source=facebook&amp;utm_medium=social&amp;" in html
+    assert "?utm_source=facebook&utm_medium" not in html  # never raw
+    # and the other platforms' pulled posts are listed too
+    for platform in ("x", "instagram", "bluesky"):
+        assert f"<td>{platform}</td><td>brand</td>" in html
+    # data quality counts the pulled GA4 sessions by their `count`: social are linkedin.com /
+    # social (12), t.co / referral (7) and l.facebook.com / paid_social (5); reddit.com /
+    # referral (4), direct (30) and the (other) row (9) are not. GA4 rows name no contact.
+    assert "0.0% of 24 social web sessions were matched to a contact" in html
     for value in SECRETS.values():
         assert value not in html
