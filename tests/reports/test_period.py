@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socialroi.cli import main
 from socialroi.core.kpis import compute
@@ -128,3 +130,17 @@ def test_the_trend_shades_the_period():
     (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
     # the February bar sits on 2025-02-01; the shade spans it, in dates plotly.js can read
     assert (rect.x0, rect.x1) == ("2025-01-17", "2025-02-14")
+
+
+@given(st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(0, 400))
+def test_month_shares_add_up_to_the_days_of_the_period(first, length):
+    last = first + timedelta(days=length)
+    p = parse_period(f"{first:%Y-%m-%d}..{last:%Y-%m-%d}", as_of=datetime(2031, 1, 1, tzinfo=UTC))
+    assert (p.end - p.start).days == length + 1
+    months = pl.DataFrame(
+        {"m": pl.date_range(date(first.year, first.month, 1), last, "1mo", eager=True)}
+    )
+    days = months.select(
+        month_share("m", p) * (pl.col("m").dt.offset_by("1mo") - pl.col("m")).dt.total_days()
+    )["m"]
+    assert float(days.sum()) == pytest.approx(length + 1)
