@@ -118,6 +118,18 @@ def counts(store_path: Path) -> dict[str, dict[str, int]]:
     return out
 
 
+def secrets_in_store(store_path: Path) -> list[str]:
+    """Any secret value found in any text of any table (canonical, run log, sync state, meta)."""
+    found = []
+    with Store.open(store_path, read_only=True) as store:
+        names = store.query("SELECT table_name FROM information_schema.tables")["table_name"]
+        for name in names.to_list():
+            df = store.query(f'SELECT * FROM "{name}"')
+            text = "\n".join(df.select(pl.all().cast(pl.String)).write_csv().splitlines())
+            found += [f"{name}: {v}" for v in SECRETS.values() if v in text]
+    return found
+
+
 # -- the run's world: one server, a fixed clock, the secrets in the environment -------------------
 @pytest.fixture(scope="module")
 def server() -> Iterator[Loopback]:
@@ -136,7 +148,7 @@ def fixed_clock() -> Iterator[None]:
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # No secrets file: every secret comes from the environment.
     missing = tmp_path_factory.mktemp("nosecrets") / "secrets.toml"
-    return {**SECRETS, "SOCIALROI_SECRETS": str(missing), "SOCIALROI_STORE": ""}
+    return {**SECRETS, "SOCIALROI_SECRETS": str(missing)}
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +279,7 @@ def test_a_platform_failing_past_its_retries_is_partial_and_the_next_pull_repair
         assert s.get_state("hubspot", "contacts") is not None
     for value in SECRETS.values():
         assert value not in everything(broken)
+    assert secrets_in_store(store) == []
 
     repaired = cli("pull", "--quiet", "--config", config, "--store", store, env=env)
     assert repaired.exit_code == 0, everything(repaired)
