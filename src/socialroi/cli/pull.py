@@ -116,6 +116,7 @@ def command(  # noqa: PLR0917 - click passes every option
 
     if ctx.find_root().params.get("debug"):
         _debug_logging()
+        quiet = True  # the log lines on stderr would break the bar's line
     settings = load(config_path)
     path = store_path or settings.store or default_path()
     partial: PullPartial | None = None
