@@ -143,7 +143,7 @@ def as_of_view(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> dict[str,
     return t
 
 
-def _with_post_owner(
+def with_post_owner(
     touchpoints: pl.DataFrame, posts: pl.DataFrame, accounts: pl.DataFrame
 ) -> pl.DataFrame:
     """Fill a touch's employee from the account that published its post, when a person owns it."""
@@ -228,7 +228,7 @@ def compute(
         check_model(m)
     t = as_of_view(tables, as_of)
     identity = resolve_tables(t)
-    touchpoints = _with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
+    touchpoints = with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
     conversions = pl.concat(
         [
             lead_conversions(t["leads"]),

@@ -49,7 +49,7 @@ from scipy import stats
 from socialroi import schema
 from socialroi.core.conversions import deal_conversions, lead_conversions
 from socialroi.core.identity import resolve_tables
-from socialroi.core.kpis import _with_post_owner, as_of_view, check_model
+from socialroi.core.kpis import as_of_view, check_model, with_post_owner
 from socialroi.core.model_compare import credit_compared
 from socialroi.errors import DataError
 from socialroi.policy.options import BLS, LINKEDIN_CTR, SERVICE_COSTS, SHRM, Assumption
@@ -385,7 +385,7 @@ def _social_rows(
     leads and won deals as conversions, one model's credits) without the rest of the report."""
     check_model(model)
     t = as_of_view(tables, as_of)
-    touchpoints = _with_post_owner(resolve_tables(t).touchpoints, t["posts"], t["accounts"])
+    touchpoints = with_post_owner(resolve_tables(t).touchpoints, t["posts"], t["accounts"])
     conversions = pl.concat(
         [lead_conversions(t["leads"]), deal_conversions(t["deals"], t["leads"])]
     )

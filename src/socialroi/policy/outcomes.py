@@ -29,7 +29,7 @@ import polars as pl
 
 from socialroi.core import roi
 from socialroi.core.identity import resolve_tables
-from socialroi.core.kpis import _with_post_owner, as_of_view
+from socialroi.core.kpis import as_of_view, with_post_owner
 from socialroi.schema import SOCIAL_PLATFORMS
 
 COMPANY = "*"
@@ -60,7 +60,7 @@ def months_between(first: date, stop: date) -> list[date]:
 def contact_units(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """contact_id, unit: every social-sourced contact and its team ('*' when no employee)."""
     identity = resolve_tables(t)
-    touches = _with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
+    touches = with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
     first = (
         touches.sort("contact_id", "ts", maintain_order=True)
         .group_by("contact_id", maintain_order=True)
