@@ -2,6 +2,7 @@
 
     with Loopback(route) as srv:          # route(seen) -> Reply | None (None: 404)
         srv.fail("/crm/", Reply(500))      # every path under /crm/ answers 500 until cleared
+        srv.fail("/rest/posts", Reply(500), query={"start": "2"})   # only the second page
         ...
 
 It binds 127.0.0.1 only, answers at most `max_requests` requests (then 599s) and shuts itself
@@ -28,7 +29,7 @@ class Loopback:
         self.max_requests = max_requests
         self.lifetime = lifetime
         self.requests: list[Seen] = []
-        self.faults: dict[str, Reply] = {}
+        self.faults: list[tuple[str, dict[str, str], Reply]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -40,10 +41,11 @@ class Loopback:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def fail(self, prefix: str, reply: Reply) -> None:
-        """Answer `reply` to every request whose path starts with `prefix` (until `clear`)."""
+    def fail(self, prefix: str, reply: Reply, query: dict[str, str] | None = None) -> None:
+        """Answer `reply` to every request whose path starts with `prefix` and whose query has
+        `query`'s values (e.g. only the second page), until `clear`."""
         with self._lock:
-            self.faults[prefix] = reply
+            self.faults.append((prefix, dict(query or {}), reply))
 
     def clear(self) -> None:
         with self._lock:
@@ -101,7 +103,14 @@ class Loopback:
         with self._lock:
             self.requests.append(seen)
             over = len(self.requests) > self.max_requests
-            fault = next((r for p, r in self.faults.items() if parts.path.startswith(p)), None)
+            fault = next(
+                (
+                    r
+                    for p, q, r in self.faults
+                    if parts.path.startswith(p) and all(query.get(k) == v for k, v in q.items())
+                ),
+                None,
+            )
         reply: Reply | None
         if over:
             reply = Reply(599, {"error": "loopback request budget exhausted"})

@@ -40,7 +40,8 @@ SECRETS = {
     "SOCIALROI_GA4_ACCESS_TOKEN": "ya29.ga4-e2e-secret-0006",
     "SOCIALROI_HUBSPOT_ACCESS_TOKEN": "pat-na1-hs-e2e-secret-0007",
 }
-#: What each [platforms.*] table gets on top of what `init` wrote (besides base_url).
+#: What each [platforms.*] table gets on top of what `init` wrote (besides base_url). Every
+#: platform retries a 5xx once (one short real backoff), so the fault runs stay fast.
 OPTIONS = {
     "x": 'accounts = ["acme"]',
     "facebook": f'page_id = "{fake.PAGE_ID}"\nlookback_days = 3',
@@ -49,7 +50,7 @@ OPTIONS = {
     "mastodon": 'accounts = ["acme"]',
     "bluesky": f'accounts = ["{fake.BSKY_HANDLE}"]',
     "ga4": f'property_id = "{fake.GA4_PROPERTY}"\nlookback_days = 3\npage_size = 3',
-    "hubspot": "max_retries = 1",  # a 5xx fault fails after one retry (one short backoff)
+    "hubspot": "",
 }
 SOCIAL = ("x", "facebook", "instagram", "linkedin", "mastodon", "bluesky")
 
@@ -163,7 +164,8 @@ def fill_in(text: str, base_url: str) -> str:
     for name in PLATFORMS:
         header = f"[platforms.{name}]\n"
         assert header in text, name
-        text = text.replace(header, f'{header}base_url = "{base_url}"\n{OPTIONS[name]}\n', 1)
+        lines = f'base_url = "{base_url}"\nmax_retries = 1\n{OPTIONS[name]}\n'
+        text = text.replace(header, header + lines, 1)
     return text
 
 
@@ -284,6 +286,38 @@ def test_a_platform_failing_past_its_retries_is_partial_and_the_next_pull_repair
     repaired = cli("pull", "--quiet", "--config", config, "--store", store, env=env)
     assert repaired.exit_code == 0, everything(repaired)
     assert snapshot(store) == snapshot(clean[0])  # nothing lost, nothing doubled
+
+
+@pytest.mark.parametrize(
+    ("platform", "path", "page2"),
+    [
+        ("linkedin", "/rest/posts", {"start": "2"}),
+        ("mastodon", fake.STATUSES, {"max_id": "115570000000000001"}),
+        ("x", f"/2/users/{fake.X_UID}/tweets", {"pagination_token": fake.X_NEXT}),
+    ],
+)
+def test_a_connection_failing_on_the_second_page_loses_and_doubles_nothing(
+    platform, path, page2, clean, config, env, server, tmp_path
+) -> None:
+    store = tmp_path / "socialroi.duckdb"
+    args = ("pull", platform, "--quiet", "--config", config, "--store", store)
+    # page 2 answers 503 to the first try and the one retry
+    server.fail(path, Reply(503, {"error": "unavailable"}), query=page2)
+    try:
+        broken = cli(*args, "--format", "json", env=env)
+    finally:
+        server.clear()
+    assert broken.exit_code == 4, everything(broken)  # page 1 and the other streams landed
+    posts = next(s for s in json.loads(broken.stdout) if s["stream"] == "posts")
+    assert posts["status"] == "failed"
+    assert 0 < read(store)["posts"].height < EXPECTED["posts"][platform]
+
+    repaired = cli(*args, env=env)
+    assert repaired.exit_code == 0, everything(repaired)
+    want, got = read(clean[0]), read(store)
+    for table in EXPECTED:
+        mine = pl.col("platform") == platform
+        assert got[table].filter(mine).rows() == want[table].filter(mine).rows(), table
 
 
 def test_a_rate_limit_with_fail_on_rate_limit_exits_3_naming_the_reset(
