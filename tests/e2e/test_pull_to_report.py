@@ -54,16 +54,19 @@ OPTIONS = {
 }
 SOCIAL = ("x", "facebook", "instagram", "linkedin", "mastodon", "bluesky")
 
-# Rows per platform, counted by hand from tests/adapters/fixtures/<platform>/:
-#   X: tweets_page1 (3) + tweets_page2 (1) = 4 posts; metrics for the 3 under metrics_days (30).
-#   Facebook: posts_page1 (2) + posts_page2 (1) = 3 posts, 3 metric snapshots (2003's refusal
-#     is a warning with an empty snapshot), page_insights' 3 days in the 3-day lookback.
+# Rows per platform, counted by hand from tests/adapters/fixtures/<platform>/ (run day 2026-11-22,
+# lookback 90 days unless the config above says 3):
+#   X: tweets_page1 (3) + tweets_page2 (1) = 4 posts; metrics for the 3 within metrics_days (30).
+#   Facebook: posts_page1 (2) + posts_page2 (1) = 3 posts and 3 snapshots (2003's refusal leaves
+#     its snapshot empty, with a warning); page_insights gives the 3 days of the 3-day lookback.
 #   Instagram: media_page1 (3) + media_page2 (1) = 4 posts; 3 insight calls (one empty, one
-#     refused for too few viewers); account_insights for 2 of the 3 days carry values.
-#   LinkedIn: posts_page1 (2) + posts_page2 (1) = 3 posts, share stats for 2, 2 daily rows.
-#   Mastodon: statuses_page1 (2) + statuses_page2 (1) = 3 statuses; Bluesky: feed pages 2 + 1.
-#   One account and one follower snapshot per social platform (the run's day), 2 days for the
-#   platforms with daily insights.
+#     refused for too few viewers); account_insights has values for 11-19 and 11-21, not 11-20.
+#   LinkedIn: posts_page1 (2) + posts_page2 (1) = 3 posts, share stats for 2 (shares + ugcPosts),
+#     share_stats_daily's 2 days.
+#   Mastodon: statuses pages hold 5: one is a reblog and one (2026-07-01) is before the lookback,
+#     so 3 posts. Bluesky: feed pages hold 5: a repost and a 2026-08-01 post drop, so 3.
+#   Each social platform: one account; one follower snapshot for the run's day, plus the daily
+#   insights rows above. Post snapshot counts as in each adapter's test_contract.
 EXPECTED: dict[str, dict[str, int]] = {
     "posts": {"x": 4, "facebook": 3, "instagram": 4, "linkedin": 3, "mastodon": 3, "bluesky": 3},
     "post_metrics": {
@@ -85,8 +88,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     },
 }
 # GA4: page1 (3 rows) + page2 (3 rows) = 6 aggregate session rows standing for 67 sessions.
-# HubSpot: contacts_page1 (3) + contacts_page2 (2) = 5 contacts; 3 of them are leads; 5 source
-# touches (504 is OFFLINE: none; 501's latest source adds one); deals_page1 (2) + page2 (1) = 3.
+# HubSpot: contacts_page1 (2) + contacts_page2 (3) = 5 contacts, 3 of them leads; 5 source
+# touches (504 is OFFLINE: none; 501's latest source adds one); deals pages hold 4, and 9003
+# has no associated contact, so 3 deals.
 EXPECTED_CRM = {"sessions": 6, "contacts": 5, "leads": 3, "touchpoints": 5, "deals": 3}
 #: The canonical tables a pull fills (the run log and stream state are compared separately).
 TABLES = (*EXPECTED, *EXPECTED_CRM)
