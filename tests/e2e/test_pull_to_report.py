@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import re
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -223,6 +224,18 @@ def test_doctor_reaches_every_platform_and_shows_no_secret(config, env, server) 
     assert f"property {fake.GA4_PROPERTY}" in calls["ga4"]["detail"]
     for value in SECRETS.values():
         assert value not in everything(result)
+    # the table a user reads: one working call line per platform, still no secret
+    table = cli("doctor", "--config", config, env=env)
+    assert table.exit_code == 0, everything(table)
+    assert len(re.findall(r"^\S+ +call +ok ", table.stdout, flags=re.M)) == len(PLATFORMS)
+    for value in SECRETS.values():
+        assert value not in everything(table)
+    # a missing secret is a config problem named by its variable
+    without = {**env, "SOCIALROI_HUBSPOT_ACCESS_TOKEN": ""}
+    missing = cli("doctor", "--config", config, env=without)
+    assert missing.exit_code == 1, everything(missing)
+    assert "set SOCIALROI_HUBSPOT_ACCESS_TOKEN" in missing.stdout
+    assert re.search(r"^hubspot +call +skipped ", missing.stdout, flags=re.M)
 
 
 # -- pull -----------------------------------------------------------------------------------------
