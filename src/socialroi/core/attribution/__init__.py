@@ -133,9 +133,22 @@ def _with_unattributed(
     )
     columns = [*touch_columns, *CREDIT_COLUMNS]
     if "value_credit" not in credited.columns:
-        credited = credited.with_columns((pl.col("credit") * pl.col("value")).alias("value_credit"))
+        # hstack, not with_columns: the frame's columns are kept as they are, not copied.
+        value_credit = credited.get_column("credit") * credited.get_column("value")
+        credited = credited.hstack([value_credit.alias("value_credit")])
     unattributed = unattributed.with_columns(pl.col("value").alias("value_credit"))
-    out = pl.concat([credited.select(columns), unattributed], how="diagonal_relaxed")
+    # From the columns themselves: select would copy columns whose chunks do not line up.
+    credited = pl.DataFrame([credited.get_column(c) for c in columns])
+    schema = credited.schema
+    if all(schema[c] == dtype for c, dtype in unattributed.schema.items()):
+        # Appended as a chunk of its own: the touch columns stay shared with the frame every
+        # model credits, not copied once per model.
+        filled = unattributed.select(
+            (pl.col(c) if c in unattributed.columns else pl.lit(None, dtype=schema[c])).alias(c)
+            for c in columns
+        )
+        return pl.concat([credited, filled], how="vertical", rechunk=False)
+    out = pl.concat([credited, unattributed], how="diagonal_relaxed")
     return out.select(columns)
 
 
@@ -252,9 +265,10 @@ def credit_models(
 
     rows = np.flatnonzero(index >= 0)
     added = convs.select("conversion_id", pl.col("ts").alias("conv_ts"), *_JOURNEY_COLUMNS)
+    # One chunk per column: models then add columns without copying the touch columns.
     converting = as_assigned(
         touches[rows].hstack(added[index[rows]].get_columns()),
-    )
+    ).rechunk()
     missing = _untouched(convs, converting)
     full: pl.DataFrame | None = None
 
