@@ -79,7 +79,7 @@ def _count(
     starts = np.flatnonzero(runs)
     # First as if every contact were one journey: a row steps from the row before it, from
     # START at the contact's first row, and the contact's last row ends in NULL.
-    key = np.empty(n, dtype=np.int32)
+    key = np.empty(n, dtype=np.intp)  # bincount's own type: no converted copy
     key[0] = _D_START
     key[1:] = state[:-1]
     key[starts] = _D_START
