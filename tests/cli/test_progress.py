@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -139,12 +140,17 @@ def test_pull_on_a_terminal_names_the_stream_and_counts_platforms(
     argv = ["pull", "--config", str(cfg), "--store", str(tmp_path / "s.duckdb")]
     result = CliRunner().invoke(main, argv, env=ENV)
     assert result.exit_code == 0, result.output
-    assert "pull fake/posts: 4 rows" in result.stderr
+    assert re.search(r"\rpull fake/posts: [1-4] rows  \[", result.stderr)  # redraws throttled
     assert "pull: done  [####################]  1/1 platforms  100%" in result.stderr
     assert "pull" not in result.stdout.splitlines()[0]
-    quiet = CliRunner().invoke(main, [*argv, "-q"], env=ENV)
-    assert quiet.exit_code == 0, quiet.output
-    assert "pull fake/" not in quiet.stderr
+    for flag in ("-q", "--quiet"):
+        quiet = CliRunner().invoke(main, [*argv, flag], env=ENV)
+        assert quiet.exit_code == 0, quiet.output
+        assert "pull fake/" not in quiet.stderr
+    debug = CliRunner().invoke(main, ["--debug", *argv], env=ENV)  # log lines, no bar
+    assert debug.exit_code == 0, debug.output
+    assert "socialroi.http: fake: GET /posts" in debug.stderr
+    assert "\r" not in debug.stderr
 
 
 def test_demo_draws_its_stages_only_on_a_terminal(tmp_path, monkeypatch):
