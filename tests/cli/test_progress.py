@@ -46,6 +46,17 @@ def test_bar_shows_count_percent_elapsed_and_eta():
     )
 
 
+def test_a_new_stage_has_its_own_eta():
+    bar, out, clock = _bar(10, unit="rows")
+    clock.now += 60
+    bar.update(10)  # the first stage took a minute
+    clock.now += 2
+    bar.update(1, total=4, label="import posts: parsing", unit="columns")
+    clock.now += 2
+    bar.update(2)  # one column in the 2 s since the stage began: 4 s more for the last two
+    assert out.getvalue().rsplit("\r", 1)[1].endswith("2/4 columns   50%  1:04 elapsed, ETA 0:04")
+
+
 def test_bar_without_total_shows_count_and_elapsed():
     bar, out, clock = _bar(unit="rows")
     clock.now += 75

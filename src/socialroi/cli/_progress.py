@@ -8,7 +8,8 @@ One line, redrawn in place::
 
     import posts: parsing  [##########----------]   6/12 columns   50%  0:03 elapsed, ETA 0:03
 
-Without a known total the bar shows the count and the elapsed time only.
+Without a known total the bar shows the count and the elapsed time only. The ETA is measured from
+the start of the current count: a count that goes back or a new total (the next stage) restarts it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class Bar:
         self._stream = stream if stream is not None else sys.stderr
         self._clock = clock
         self._start = clock()
+        self._count_start = self._start
+        self._count_from = 0
         self._last_draw: float | None = None
         self._shown = 0
         self._columns = columns
@@ -91,6 +94,9 @@ class Bar:
             self.unit = unit
         if note is not None:
             self.note = note
+        if done < self.done or (total is not None and total != self.total):
+            self._count_start = self._clock()  # a new count (a stage): its own ETA
+            self._count_from = done
         if total is not None:
             self.total = total
         self.done = done
@@ -101,7 +107,8 @@ class Bar:
 
     def render(self) -> str:
         """The line as it is drawn now (without the carriage return)."""
-        elapsed = self._clock() - self._start
+        now = self._clock()
+        elapsed = now - self._start
         unit = f" {self.unit}" if self.unit else ""
         label = f"{self.label}: {self.note}" if self.note else self.label
         if not self.total:
@@ -110,7 +117,9 @@ class Bar:
         filled = round(frac * WIDTH)
         bar = "#" * filled + "-" * (WIDTH - filled)
         count = f"{self.done:,}/{self.total:,}{unit}"
-        eta = "?" if frac <= 0 else _clock(elapsed * (1 - frac) / frac)
+        counted = self.done - self._count_from
+        rate = counted / (now - self._count_start) if counted > 0 and now > self._count_start else 0
+        eta = _clock((self.total - self.done) / rate) if rate > 0 else "?"
         times = f"{_clock(elapsed)} elapsed, ETA {eta}"
         return f"{label}  [{bar}]  {count}  {frac:4.0%}  {times}"
 
