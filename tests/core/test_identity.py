@@ -121,6 +121,7 @@ def test_unmatched_sessions_are_anonymous(identity):
     anon = identity.anonymous
     assert anon.columns == [
         "session_id", "started_at", "channel", "platform", "post_id", "employee_id", "campaign",
+        "count",
     ]  # fmt: skip
     assert anon.select("session_id", "channel", "platform").rows() == [
         ("s5", "instagram", "instagram"),

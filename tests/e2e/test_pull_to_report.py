@@ -396,5 +396,6 @@ def test_the_report_shows_pulled_posts_escaped_and_the_pulled_sessions(
     # social (12), t.co / referral (7) and l.facebook.com / paid_social (5); reddit.com /
     # referral (4), direct (30) and the (other) row (9) are not. GA4 rows name no contact.
     assert "0.0% of 24 social web sessions were matched to a contact" in html
+    assert "24 sessions stay anonymous reach" in html  # GA4's aggregate rows weigh in full
     for value in SECRETS.values():
         assert value not in html

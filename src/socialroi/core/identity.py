@@ -33,6 +33,7 @@ ANONYMOUS_COLUMNS: tuple[str, ...] = (
     "post_id",
     "employee_id",
     "campaign",
+    "count",
 )
 #: Analytics placeholders that mean "no campaign": (not set), (organic), (referral), (direct)…
 _PLACEHOLDER = r"^\(.*\)$"
@@ -46,7 +47,8 @@ class Identity:
     """Canonical touchpoints: the stored ones and one per matched session, deduplicated by key,
     in time order."""
     anonymous: pl.DataFrame
-    """Sessions tied to no contact (ANONYMOUS_COLUMNS)."""
+    """Sessions tied to no contact (ANONYMOUS_COLUMNS); a row stands for ``count`` sessions
+    (empty: one)."""
     match_rate: pl.DataFrame
     """platform, sessions, matched, match_rate: one row per platform of the social sessions, and
     ``(all social)``. Organic social sessions naming no platform count as ``social_other``. A

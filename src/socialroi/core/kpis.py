@@ -473,15 +473,21 @@ def funnel(
     metrics = _latest_metrics(t["post_metrics"]).join(
         posts.select("platform", "post_id"), on=["platform", "post_id"], how="semi"
     )
-    session_ids = t["sessions"].select(pl.col("session_id").alias("ref"))
-    matched = (
-        identity.touchpoints.join(session_ids, on="ref", how="semi")
-        .filter(roi.is_social() & within("ts"))
-        .height
+    weights = t["sessions"].select(
+        pl.col("session_id").alias("ref"), pl.col("count").fill_null(1).alias("_n")
     )
-    anonymous = identity.anonymous.filter(
-        within("started_at") & pl.col("channel").is_in(list(roi.SOCIAL_CHANNELS))
-    ).height
+    matched = int(
+        identity.touchpoints.join(weights, on="ref", how="inner")
+        .filter(roi.is_social() & within("ts"))["_n"]
+        .sum()
+    )
+    anonymous = int(
+        identity.anonymous.filter(
+            within("started_at") & pl.col("channel").is_in(list(roi.SOCIAL_CHANNELS))
+        )["count"]
+        .fill_null(1)
+        .sum()
+    )
     contacts = identity.touchpoints.filter(roi.is_social() & within("ts"))["contact_id"].n_unique()
     touched = (
         credits.filter(roi.is_social())

@@ -14,6 +14,7 @@ import polars as pl
 
 from socialroi.core.attribution import UNATTRIBUTED
 from socialroi.core.identity import Identity
+from socialroi.core.roi import SOCIAL_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ def data_quality(
     `t` are the canonical tables at as_of, `credits` one model's credits, `priced` the priced
     costs."""
     anonymous = (
-        identity.anonymous.group_by(pl.col("platform").fill_null("(unknown)"))
-        .agg(pl.len().cast(pl.Int64).alias("sessions"))
+        identity.anonymous.filter(pl.col("channel").is_in([*SOCIAL_CHANNELS, "social_other"]))
+        .group_by(pl.col("platform").fill_null("(unknown)"))
+        .agg(pl.col("count").fill_null(1).sum().cast(pl.Int64).alias("sessions"))
         .sort("sessions", "platform", descending=[True, False])
     )
     deals, unattributed = t["deals"], credits.filter(pl.col("channel") == UNATTRIBUTED)
