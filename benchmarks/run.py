@@ -259,6 +259,8 @@ def _note(row: Row) -> str:
         parts.append("one credit_models call; markov's credit spread over touches")
     elif key == "ours.rules_markov1_shuffled":
         parts.append("same, touch rows in random order (shuffle not counted)")
+    elif key == "ours.markov1":
+        parts.append("fit(): assign touches, count transitions from touch arrays, solve")
     elif key.startswith("ours.markov") or key == "ours.shapley":
         parts.append("fit(): assign touches, build journeys, solve")
     elif key.startswith("ca."):
