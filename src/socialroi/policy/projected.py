@@ -39,6 +39,7 @@ import polars as pl
 from socialroi.errors import ConfigError
 from socialroi.policy.funnel import (
     HOURS_PER_WORKDAY,
+    RATE_KEYS,
     WEEKS_PER_MONTH,
     Funnel,
     check_enough,
@@ -48,19 +49,7 @@ from socialroi.policy.options import ASSUMPTIONS, Assumption, PolicyOption, defa
 
 HOURS_PER_FTE_MONTH = 2080.0 / 12.0
 #: Funnel rates that vary by draw (the rest of Funnel.rates are fixed: the wage).
-FUNNEL_DRAWN: tuple[str, ...] = (
-    "reach_per_post",
-    "clicks_per_impression",
-    "leads_per_click",
-    "conversation_leads_per_impression",
-    "brand_leads_per_month",
-    "won_per_lead",
-    "value_per_won",
-    "service_cases_per_month",
-    "service_saving_per_case",
-    "hires_per_month",
-    "hire_saving",
-)
+FUNNEL_DRAWN: tuple[str, ...] = tuple(k for k in RATE_KEYS if k != "wage")
 LINES: tuple[str, ...] = (
     "leads",
     "won",
