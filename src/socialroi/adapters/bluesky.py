@@ -25,6 +25,7 @@ import requests
 
 from socialroi.adapters import _social_rows as rows
 from socialroi.adapters._http import HttpStatusError, Signal, epoch_to_datetime, seconds_until
+from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter
 from socialroi.adapters.base import AdapterContext, Batch, Stream
 from socialroi.errors import UpstreamError
 
@@ -191,11 +192,11 @@ def feed_rows(
 # -- the adapter -----------------------------------------------------------------------------------
 
 
-class BlueskyAdapter:
+class BlueskyAdapter(HandleAdapter):
+    noun = "profile"
     platform: str = PLATFORM
     streams: tuple[Stream, ...] = (
-        Stream("account", ("accounts", "account_daily"), incremental=False,
-               description="each account and its follower count today"),
+        ACCOUNT_STREAM,
         Stream("posts", ("posts", "post_metrics"),
                description="new posts (reposts dropped) with today's counters"),
         Stream("post_metrics", ("post_metrics",), incremental=False,
@@ -203,6 +204,7 @@ class BlueskyAdapter:
     )  # fmt: skip
 
     def __init__(self, ctx: AdapterContext) -> None:
+        super().__init__()
         self.ctx = ctx
         opts = {**DEFAULTS, **ctx.options}
         self.specs = rows.account_specs(opts, PLATFORM)
@@ -212,9 +214,8 @@ class BlueskyAdapter:
         self.max_pages = rows.option_int(opts, "max_pages", PLATFORM)
         self.filter = "posts_with_replies" if opts["include_replies"] else "posts_no_replies"
         self._profiles: dict[str, Mapping[str, Any] | None] = {}
-        self._warnings: list[str] = []
 
-    def _profile(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
+    def _find(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
         if spec.handle not in self._profiles:
             try:
                 found = self.ctx.http.get_json(
@@ -229,45 +230,12 @@ class BlueskyAdapter:
             self._profiles[spec.handle] = found if ok else None
         return self._profiles[spec.handle]
 
-    def _drain_warnings(self) -> tuple[str, ...]:
-        out, self._warnings = tuple(self._warnings), []
-        return out
+    def _identity(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> tuple[str, str, Any]:
+        handle = str(found.get("handle") or spec.handle)
+        return str(found["did"]), handle, found.get("followersCount")
 
-    def check(self) -> str:
-        profile = self._profile(self.specs[0])
-        if profile is None:
-            raise UpstreamError(f"bluesky: profile '{self.specs[0].handle}' not found")
-        followers = rows.count(profile.get("followersCount"))
-        shown = f"{followers:,}" if followers is not None else "?"
-        return f"@{profile.get('handle') or profile['did']}: {shown} followers"
-
-    def fetch(
-        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        if stream == "account":
-            yield self._fetch_accounts()
-        elif stream == "posts":
-            yield from self._fetch_posts(since, state)
-        elif stream == "post_metrics":
-            yield from self._fetch_metrics()
-        else:
-            raise ValueError(f"bluesky has no stream '{stream}'")
-
-    def _fetch_accounts(self) -> Batch:
-        accounts: list[rows.Row] = []
-        daily: list[rows.Row] = []
-        for spec in self.specs:
-            prof = self._profile(spec)
-            if prof is None:
-                continue
-            did = str(prof["did"])
-            handle = str(prof.get("handle") or spec.handle)
-            accounts.append(rows.account_row(PLATFORM, did, handle, spec.owner))
-            daily.append(
-                rows.daily_row(PLATFORM, did, self.ctx.as_of, followers=prof.get("followersCount"))
-            )
-        tables = rows.frames({"accounts": accounts, "account_daily": daily})
-        return Batch(tables, None, self._drain_warnings())
+    def _check_handle(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> str:
+        return str(found.get("handle") or found["did"])
 
     def _pages(self, did: str, bound: datetime) -> Iterator[list[Mapping[str, Any]]]:
         """The author's own posts created at or after `bound`, a page at a time, newest first."""
@@ -297,7 +265,7 @@ class BlueskyAdapter:
     ) -> Iterator[Batch]:
         newest: dict[str, str] = rows.cursor_by_account(state)
         for spec in self.specs:
-            prof = self._profile(spec)
+            prof = self._find(spec)
             if prof is None:
                 if self._warnings:
                     yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
@@ -328,7 +296,7 @@ class BlueskyAdapter:
     def _fetch_metrics(self) -> Iterator[Batch]:
         bound = rows.window_start(self.ctx.as_of, None, self.metrics_days)
         for spec in self.specs:
-            prof = self._profile(spec)
+            prof = self._find(spec)
             if prof is None:
                 continue
             did = str(prof["did"])

@@ -26,6 +26,7 @@ import requests
 
 from socialroi.adapters import _social_rows as rows
 from socialroi.adapters._http import HttpStatusError, Signal, iso_to_datetime, seconds_until
+from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter
 from socialroi.adapters.base import AdapterContext, Batch, Stream
 from socialroi.errors import UpstreamError
 
@@ -197,11 +198,10 @@ def account_handle(account: Mapping[str, Any], base_url: str) -> str:
 # -- the adapter -----------------------------------------------------------------------------------
 
 
-class MastodonAdapter:
+class MastodonAdapter(HandleAdapter):
     platform: str = PLATFORM
     streams: tuple[Stream, ...] = (
-        Stream("account", ("accounts", "account_daily"), incremental=False,
-               description="each account and its follower count today"),
+        ACCOUNT_STREAM,
         Stream("posts", ("posts", "post_metrics"),
                description="new statuses (boosts skipped) with today's counters"),
         Stream("post_metrics", ("post_metrics",), incremental=False,
@@ -209,6 +209,7 @@ class MastodonAdapter:
     )  # fmt: skip
 
     def __init__(self, ctx: AdapterContext) -> None:
+        super().__init__()
         self.ctx = ctx
         opts = {**DEFAULTS, **ctx.options}
         self.base_url = str(opts["base_url"])
@@ -222,10 +223,9 @@ class MastodonAdapter:
         if ctx.secrets.has("access_token"):
             self.headers["Authorization"] = f"Bearer {ctx.secrets.get('access_token')}"
         self._accounts: dict[str, Mapping[str, Any] | None] = {}
-        self._warnings: list[str] = []
 
     # -- calls ---------------------------------------------------------------------------------
-    def _lookup(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
+    def _find(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
         if spec.handle not in self._accounts:
             try:
                 found = self.ctx.http.get_json(
@@ -241,6 +241,10 @@ class MastodonAdapter:
             ok = isinstance(found, Mapping) and found.get("id")
             self._accounts[spec.handle] = found if ok else None
         return self._accounts[spec.handle]
+
+    def _identity(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> tuple[str, str, Any]:
+        handle = account_handle(found, self.base_url)
+        return str(found["id"]), handle, found.get("followers_count")
 
     def _page(
         self, path_or_url: str, params: Mapping[str, Any] | None
@@ -259,55 +263,13 @@ class MastodonAdapter:
             params["exclude_replies"] = "true"
         return params
 
-    def _drain_warnings(self) -> tuple[str, ...]:
-        out, self._warnings = tuple(self._warnings), []
-        return out
-
     # -- protocol --------------------------------------------------------------------------------
-    def check(self) -> str:
-        account = self._lookup(self.specs[0])
-        if account is None:
-            raise UpstreamError(f"mastodon: account '{self.specs[0].handle}' not found")
-        handle = account_handle(account, self.base_url)
-        followers = rows.count(account.get("followers_count"))
-        shown = f"{followers:,}" if followers is not None else "?"
-        return f"@{handle}: {shown} followers"
-
-    def fetch(
-        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        if stream == "account":
-            yield self._fetch_accounts()
-        elif stream == "posts":
-            yield from self._fetch_posts(since, state)
-        elif stream == "post_metrics":
-            yield from self._fetch_metrics()
-        else:
-            raise ValueError(f"mastodon has no stream '{stream}'")
-
-    def _fetch_accounts(self) -> Batch:
-        accounts: list[rows.Row] = []
-        daily: list[rows.Row] = []
-        for spec in self.specs:
-            acc = self._lookup(spec)
-            if acc is None:
-                continue
-            aid = str(acc["id"])
-            accounts.append(
-                rows.account_row(PLATFORM, aid, account_handle(acc, self.base_url), spec.owner)
-            )
-            daily.append(
-                rows.daily_row(PLATFORM, aid, self.ctx.as_of, followers=acc.get("followers_count"))
-            )
-        tables = rows.frames({"accounts": accounts, "account_daily": daily})
-        return Batch(tables, None, self._drain_warnings())
-
     def _fetch_posts(
         self, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
         cursor: dict[str, str] = rows.cursor_by_account(state)
         for spec in self.specs:
-            acc = self._lookup(spec)
+            acc = self._find(spec)
             if acc is None:
                 if self._warnings:
                     yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
@@ -387,7 +349,7 @@ class MastodonAdapter:
     def _fetch_metrics(self) -> Iterator[Batch]:
         bound = rows.window_start(self.ctx.as_of, None, self.metrics_days)
         for spec in self.specs:
-            acc = self._lookup(spec)
+            acc = self._find(spec)
             if acc is None:
                 continue
             aid = str(acc["id"])

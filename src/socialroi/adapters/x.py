@@ -40,6 +40,7 @@ from socialroi.adapters._http import (
     scrub,
     seconds_until,
 )
+from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter
 from socialroi.adapters.base import AdapterContext, Batch, Stream
 from socialroi.errors import AuthFailed, ConfigError, UpstreamError
 
@@ -253,11 +254,10 @@ def partial_errors(body: Mapping[str, Any]) -> list[str]:
 # -- the adapter -----------------------------------------------------------------------------------
 
 
-class XAdapter:
+class XAdapter(HandleAdapter):
     platform: str = PLATFORM
     streams: tuple[Stream, ...] = (
-        Stream("account", ("accounts", "account_daily"), incremental=False,
-               description="each account and its follower count today"),
+        ACCOUNT_STREAM,
         Stream("posts", ("posts", "post_metrics"),
                description="new posts, replies and retweets with today's public metrics"),
         Stream("post_metrics", ("post_metrics",), incremental=False,
@@ -266,6 +266,7 @@ class XAdapter:
     )  # fmt: skip
 
     def __init__(self, ctx: AdapterContext) -> None:
+        super().__init__()
         self.ctx = ctx
         opts = {**DEFAULTS, **ctx.options}
         self.specs = rows.account_specs(opts, PLATFORM)
@@ -298,7 +299,6 @@ class XAdapter:
         self._users: dict[str, Mapping[str, Any]] | None = None
         self._me: str | None = None
         self._me_known = False
-        self._warnings: list[str] = []
 
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
@@ -329,8 +329,12 @@ class XAdapter:
             self._users = found
         return self._users
 
-    def _user(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
+    def _find(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
         return self.users().get(spec.handle.lower())
+
+    def _identity(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> tuple[str, str, Any]:
+        followers = _metrics(found, "public_metrics").get("followers_count")
+        return str(found["id"]), str(found["username"]), followers
 
     def _me_id(self) -> str | None:
         """The user id the user-context credentials belong to; None when there are none."""
@@ -401,51 +405,13 @@ class XAdapter:
                 "older posts were not fetched (raise max_pages)"
             )
 
-    def _drain_warnings(self) -> tuple[str, ...]:
-        out, self._warnings = tuple(self._warnings), []
-        return out
-
     # -- protocol --------------------------------------------------------------------------------
-    def check(self) -> str:
-        user = self._user(self.specs[0])
-        if user is None:
-            raise UpstreamError(f"x: account '{self.specs[0].handle}' not found")
-        followers = rows.count(_metrics(user, "public_metrics").get("followers_count"))
-        shown = f"{followers:,}" if followers is not None else "?"
-        return f"@{user['username']}: {shown} followers"
-
-    def fetch(
-        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        if stream == "account":
-            yield self._fetch_accounts()
-        elif stream == "posts":
-            yield from self._fetch_posts(since, state)
-        elif stream == "post_metrics":
-            yield from self._fetch_metrics()
-        else:
-            raise ValueError(f"x has no stream '{stream}'")
-
-    def _fetch_accounts(self) -> Batch:
-        accounts: list[rows.Row] = []
-        daily: list[rows.Row] = []
-        for spec in self.specs:
-            user = self._user(spec)
-            if user is None:
-                continue
-            uid = str(user["id"])
-            accounts.append(rows.account_row(PLATFORM, uid, str(user["username"]), spec.owner))
-            followers = _metrics(user, "public_metrics").get("followers_count")
-            daily.append(rows.daily_row(PLATFORM, uid, self.ctx.as_of, followers=followers))
-        tables = rows.frames({"accounts": accounts, "account_daily": daily})
-        return Batch(tables, None, self._drain_warnings())
-
     def _fetch_posts(
         self, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
         cursor: dict[str, str] = rows.cursor_by_account(state)
         for spec in self.specs:
-            user = self._user(spec)
+            user = self._find(spec)
             if user is None:
                 if self._warnings:
                     yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
@@ -471,7 +437,7 @@ class XAdapter:
         as_of = self.ctx.as_of
         start = rows.window_start(as_of, None, self.metrics_days)
         for spec in self.specs:
-            user = self._user(spec)
+            user = self._find(spec)
             if user is None:
                 continue
             uid = str(user["id"])

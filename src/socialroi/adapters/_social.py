@@ -1,0 +1,110 @@
+"""The shape Bluesky, Mastodon and X share: accounts by handle, then posts and their counters.
+
+Each of those adapters finds an account for a configured handle in its own way; everything
+after that is the same and lives here: the `account`/`posts`/`post_metrics` stream dispatch,
+the accounts + follower-count batch, the "@handle: N followers" check line and the per-item
+warnings that ride along with the next batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from socialroi.adapters import _social_rows as rows
+from socialroi.adapters.base import AdapterContext, Batch, Stream
+from socialroi.errors import UpstreamError
+
+#: The follower-count snapshot stream, the same on every handle-based platform.
+ACCOUNT_STREAM = Stream(
+    "account",
+    ("accounts", "account_daily"),
+    incremental=False,
+    description="each account and its follower count today",
+)
+
+
+def followers_text(value: Any) -> str:
+    """'1,204 followers' ('? followers' when the platform did not say)."""
+    followers = rows.count(value)
+    shown = f"{followers:,}" if followers is not None else "?"
+    return f"{shown} followers"
+
+
+class HandleAdapter:
+    """Base of the adapters whose accounts are handles; subclasses supply the hooks below."""
+
+    platform: str
+    streams: tuple[Stream, ...]
+    #: What `check` calls the first account when it is missing ("account", "profile").
+    noun: str = "account"
+    ctx: AdapterContext
+    specs: tuple[rows.AccountSpec, ...]
+
+    def __init__(self) -> None:
+        self._warnings: list[str] = []
+
+    # -- hooks -------------------------------------------------------------------------------
+    def _find(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
+        """The platform's account for `spec` (None, with a warning noted, when it has none)."""
+        raise NotImplementedError
+
+    def _identity(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> tuple[str, str, Any]:
+        """(account id, handle, raw follower count) of a found account."""
+        raise NotImplementedError
+
+    def _check_handle(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> str:
+        """The handle `check` shows; the account row's handle unless a platform says otherwise."""
+        return self._identity(found, spec)[1]
+
+    def _fetch_posts(
+        self, since: datetime | None, state: Mapping[str, Any] | None
+    ) -> Iterator[Batch]:
+        raise NotImplementedError
+
+    def _fetch_metrics(self) -> Iterator[Batch]:
+        raise NotImplementedError
+
+    # -- shared ------------------------------------------------------------------------------
+    def _drain_warnings(self) -> tuple[str, ...]:
+        out, self._warnings = tuple(self._warnings), []
+        return out
+
+    def check(self) -> str:
+        spec = self.specs[0]
+        found = self._find(spec)
+        if found is None:
+            raise UpstreamError(f"{self.platform}: {self.noun} '{spec.handle}' not found")
+        _, _, followers = self._identity(found, spec)
+        return f"@{self._check_handle(found, spec)}: {followers_text(followers)}"
+
+    def fetch(
+        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
+    ) -> Iterator[Batch]:
+        if stream == "account":
+            yield self._fetch_accounts()
+        elif stream == "posts":
+            yield from self._fetch_posts(since, state)
+        elif stream == "post_metrics":
+            yield from self._fetch_metrics()
+        else:
+            raise ValueError(f"{self.platform} has no stream '{stream}'")
+
+    def _fetch_accounts(self) -> Batch:
+        accounts: list[rows.Row] = []
+        daily: list[rows.Row] = []
+        for spec in self.specs:
+            found = self._find(spec)
+            if found is None:
+                continue
+            account_id, handle, followers = self._identity(found, spec)
+            accounts.append(rows.account_row(self.platform, account_id, handle, spec.owner))
+            daily.append(
+                rows.daily_row(self.platform, account_id, self.ctx.as_of, followers=followers)
+            )
+        tables = rows.frames({"accounts": accounts, "account_daily": daily})
+        return Batch(tables, None, self._drain_warnings())
+
+
+__all__ = ["ACCOUNT_STREAM", "HandleAdapter", "followers_text"]
