@@ -6,23 +6,14 @@ import pytest
 
 from tests.adapters import fakeplatform
 from tests.adapters.contract import assert_not_behind, run_contract
-from tests.adapters.fakeserver import FakeServer, Reply
+from tests.adapters.fakepages import serve_pages
+from tests.adapters.fakeserver import FakeServer
 
-POSTS_1 = {
-    "items": [
-        {"id": 1, "text": "one", "created_at": "2026-11-01T10:00:00+00:00"},
-        {"id": 2, "text": "two", "created_at": "2026-11-02T10:00:00+00:00"},
-    ],
-    "next": "2",
-}
-POSTS_2 = {"items": [{"id": 3, "text": "three", "created_at": "2026-11-03T10:00:00+00:00"}]}
 METRICS = {"items": [{"id": 1, "likes": 5}, {"id": 3, "likes": 0}]}
 
 
 def script(srv: FakeServer) -> None:
-    srv.script("GET", "/posts", Reply(200, POSTS_1), query={"page": "1"})
-    srv.script("GET", "/posts", Reply(200, POSTS_2), query={"page": "2"})
-    srv.script("GET", "/metrics", Reply(200, METRICS))
+    serve_pages(srv, METRICS)
 
 
 def test_fake_platform_passes_the_contract(fake_platform, fake_server, make_context, tmp_path):

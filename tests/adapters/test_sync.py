@@ -15,6 +15,7 @@ from socialroi.adapters.base import Batch, Stream
 from socialroi.errors import AuthFailed, ConfigError, UpstreamError
 from socialroi.store import Store
 from tests.adapters.conftest import AS_OF
+from tests.adapters.fakepages import PAGE_2, serve_pages
 from tests.adapters.fakeserver import FakeServer, Reply
 
 TOKEN = "fake-token-0123456789"  # noqa: S105 - made up
@@ -109,21 +110,11 @@ def test_full_refetches_without_doubling(store):
 
 # -- through pull(), the HTTP layer and the loopback server ---------------------------------------
 
-PAGE_1 = {
-    "items": [
-        {"id": 1, "text": "a", "created_at": "2026-11-01T10:00:00+00:00"},
-        {"id": 2, "text": "b", "created_at": "2026-11-02T10:00:00+00:00"},
-    ],
-    "next": "2",
-}
-PAGE_2 = {"items": [{"id": 3, "text": "c", "created_at": "2026-11-03T10:00:00+00:00"}]}
 METRICS = {"items": [{"id": 1, "likes": 4}, {"id": 2, "likes": 1}], "warnings": ["post 3: no data"]}
 
 
 def serve(srv: FakeServer, *page_2: Reply) -> None:
-    srv.script("GET", "/posts", Reply(200, PAGE_1), query={"page": "1"})
-    srv.script("GET", "/posts", *(page_2 or (Reply(200, PAGE_2),)), query={"page": "2"})
-    srv.script("GET", "/metrics", Reply(200, METRICS))
+    serve_pages(srv, METRICS, *page_2)
 
 
 def settings(**platforms: str) -> config.Settings:

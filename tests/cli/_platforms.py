@@ -8,19 +8,12 @@ from pathlib import Path
 import pytest
 
 from socialroi.adapters import registry
+from tests.adapters.fakepages import serve_pages
 from tests.adapters.fakeserver import FakeServer, Reply
 
 TOKEN = "fake-token-5f4e3d2c1b0a"  # noqa: S105 - made up; the tests hunt for it in output
 ENV = {"SOCIALROI_FAKE_TOKEN": TOKEN, "SOCIALROI_FAKE2_TOKEN": TOKEN, "SOCIALROI_SECRETS": ""}
 
-PAGE_1 = {
-    "items": [
-        {"id": 1, "text": "a", "created_at": "2026-11-01T10:00:00+00:00"},
-        {"id": 2, "text": "b", "created_at": "2026-11-02T10:00:00+00:00"},
-    ],
-    "next": "2",
-}
-PAGE_2 = {"items": [{"id": 3, "text": "c", "created_at": "2026-11-03T10:00:00+00:00"}]}
 METRICS = {"items": [{"id": 1, "likes": 4}], "warnings": ["post 3: insights not ready"]}
 
 
@@ -38,9 +31,7 @@ def server_fixture() -> Iterator[FakeServer]:
 
 def serve_good(srv: FakeServer) -> None:
     srv.script("GET", "/me", Reply(200, {"handle": "acme"}))
-    srv.script("GET", "/posts", Reply(200, PAGE_1), query={"page": "1"})
-    srv.script("GET", "/posts", Reply(200, PAGE_2), query={"page": "2"})
-    srv.script("GET", "/metrics", Reply(200, METRICS))
+    serve_pages(srv, METRICS)
 
 
 def write_config(tmp_path: Path, **platforms: dict[str, object]) -> Path:
