@@ -8,7 +8,8 @@ Each route holds a queue of replies; each request takes the next one and the las
 A reply can set status, headers, a body (bytes, text or JSON), a delay before answering (to force
 client timeouts) and a dropped connection (before the answer, or half-way through the body).
 Routes may require query parameters (`query={"pagination_token": "p2"}`); the most specific
-matching route wins. Every request is recorded in `srv.requests`.
+matching route wins. Every request is recorded in `srv.requests`. A request no route matches goes
+to `route(seen)` when one is given (`FakeServer(route=...)`), else it answers 404.
 
 It binds 127.0.0.1 only, answers at most `max_requests` requests (then 599s) and shuts itself
 down after `lifetime` seconds even if a test forgets to.
@@ -22,9 +23,10 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -73,8 +75,18 @@ class _Route:
         return self.replies.popleft() if len(self.replies) > 1 else self.replies[0]
 
 
+#: Answers a request no scripted route matches; None answers 404.
+Route = Callable[[Seen], Reply | None]
+
+
 class FakeServer:
-    def __init__(self, *, max_requests: int = 500, lifetime: float = 60.0) -> None:
+    #: How the server names itself in its budget-exhausted answer.
+    label = "fake server"
+
+    def __init__(
+        self, *, max_requests: int = 500, lifetime: float = 60.0, route: Route | None = None
+    ) -> None:
+        self.route = route
         self.routes: list[_Route] = []
         self.requests: list[Seen] = []
         self.max_requests = max_requests
@@ -87,7 +99,7 @@ class FakeServer:
     # -- scripting ---------------------------------------------------------------------------
     def script(
         self, method: str, path: str, *replies: Reply, query: dict[str, str] | None = None
-    ) -> FakeServer:
+    ) -> Self:
         if not replies:
             raise ValueError("a route needs at least one reply")
         with self._lock:
@@ -104,7 +116,7 @@ class FakeServer:
         return f"http://{host!s}:{port}"
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -142,24 +154,29 @@ class FakeServer:
             self._thread.join(timeout=5)
 
     # -- serving -----------------------------------------------------------------------------
+    def _scripted(self, seen: Seen) -> Reply | None:
+        """The scripted reply for `seen` (called under the lock); None: no route matches."""
+        candidates = [r for r in self.routes if r.matches(seen.method, seen.path, seen.query)]
+        route = max(candidates, key=lambda r: len(r.query)) if candidates else None
+        return route.next() if route is not None else None
+
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
+        seen = Seen(
+            h.command, parts.path, query, {k.lower(): v for k, v in h.headers.items()}, body
+        )
         with self._lock:
-            self.requests.append(
-                Seen(
-                    h.command, parts.path, query, {k.lower(): v for k, v in h.headers.items()}, body
-                )
-            )
+            self.requests.append(seen)
             over = len(self.requests) > self.max_requests
-            candidates = [r for r in self.routes if r.matches(h.command, parts.path, query)]
-            route = max(candidates, key=lambda r: len(r.query)) if candidates else None
-            reply = route.next() if route is not None else None
+            reply = self._scripted(seen)
         if over:
-            reply = Reply(599, {"error": "fake server request budget exhausted"})
-        elif reply is None:
+            reply = Reply(599, {"error": f"{self.label} request budget exhausted"})
+        elif reply is None and self.route is not None:
+            reply = self.route(seen)
+        if reply is None:
             reply = Reply(404, {"error": f"no scripted reply for {h.command} {parts.path}"})
         if reply.delay:
             time.sleep(reply.delay)
