@@ -9,14 +9,7 @@ from click.testing import CliRunner
 from socialroi.cli import main
 from socialroi.store import Store
 from tests.adapters.fakeserver import Reply
-from tests.cli._platforms import (  # noqa: F401 - fixtures
-    ENV,
-    TOKEN,
-    fake_platforms_fixture,
-    serve_good,
-    server_fixture,
-    write_config,
-)
+from tests.cli._platforms import ENV, TOKEN, serve_good, write_config
 
 
 def run(tmp_path, cfg, *args: str, debug: bool = False):
