@@ -2,8 +2,9 @@
 
 Each of those adapters finds an account for a configured handle in its own way; everything
 after that is the same and lives here: the `account`/`posts`/`post_metrics` stream dispatch,
-the accounts + follower-count batch, the "@handle: N followers" check line and the per-item
-warnings that ride along with the next batch.
+the accounts + follower-count batch, the walk over the configured accounts for posts and metrics
+(skipping missing ones), the "@handle: N followers" check line and the per-item warnings that
+ride along with the next batch.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class HandleAdapter:
     noun: str = "account"
     ctx: AdapterContext
     specs: tuple[rows.AccountSpec, ...]
+    metrics_days: int
 
     def __init__(self) -> None:
         self._warnings: list[str] = []
@@ -58,12 +60,14 @@ class HandleAdapter:
         """The handle `check` shows; the account row's handle unless a platform says otherwise."""
         return self._identity(found, spec)[1]
 
-    def _fetch_posts(
-        self, since: datetime | None, state: Mapping[str, Any] | None
+    def _account_posts(
+        self, account_id: str, since: datetime | None, cursor: dict[str, str]
     ) -> Iterator[Batch]:
+        """One account's new posts; batches that move the cursor carry a copy of `cursor`."""
         raise NotImplementedError
 
-    def _fetch_metrics(self) -> Iterator[Batch]:
+    def _account_metrics(self, account_id: str, bound: datetime) -> Iterator[Batch]:
+        """Today's counters of one account's posts created at or after `bound`."""
         raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------------
@@ -105,6 +109,27 @@ class HandleAdapter:
             )
         tables = rows.frames({"accounts": accounts, "account_daily": daily})
         return Batch(tables, None, self._drain_warnings())
+
+    def _fetch_posts(
+        self, since: datetime | None, state: Mapping[str, Any] | None
+    ) -> Iterator[Batch]:
+        cursor = rows.cursor_by_account(state)
+        for spec in self.specs:
+            found = self._find(spec)
+            if found is None:
+                if self._warnings:  # the account's "not found" goes out before the next one
+                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
+                continue
+            yield from self._account_posts(self._identity(found, spec)[0], since, cursor)
+
+    def _fetch_metrics(self) -> Iterator[Batch]:
+        bound = rows.window_start(self.ctx.as_of, None, self.metrics_days)
+        for spec in self.specs:
+            found = self._find(spec)
+            if found is not None:
+                yield from self._account_metrics(self._identity(found, spec)[0], bound)
+        if self._warnings:
+            yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
 
 
 __all__ = ["ACCOUNT_STREAM", "HandleAdapter", "followers_text"]

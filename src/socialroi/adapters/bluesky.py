@@ -260,51 +260,35 @@ class BlueskyAdapter(HandleAdapter):
             f"{bound:%Y-%m-%d}; raise max_pages to reach further back"
         )
 
-    def _fetch_posts(
-        self, since: datetime | None, state: Mapping[str, Any] | None
+    def _account_posts(
+        self, did: str, since: datetime | None, newest: dict[str, str]
     ) -> Iterator[Batch]:
-        newest: dict[str, str] = rows.cursor_by_account(state)
-        for spec in self.specs:
-            prof = self._find(spec)
-            if prof is None:
-                if self._warnings:
-                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
-                continue
-            did = str(prof["did"])
-            seen = rows.parse_time(newest.get(did))
-            bound = (
-                seen
-                if seen is not None and since is None
-                else rows.window_start(self.ctx.as_of, since, self.lookback_days)
+        seen = rows.parse_time(newest.get(did))
+        bound = (
+            seen
+            if seen is not None and since is None
+            else rows.window_start(self.ctx.as_of, since, self.lookback_days)
+        )
+        top = seen
+        for posts in self._pages(did, bound):
+            post_rows, metrics = feed_rows(posts, did, self.ctx.as_of)
+            times = [t for t in (created_at(p) for p in posts) if t is not None]
+            if times and (top is None or max(times) > top):
+                top = max(times)
+            tables = rows.frames({"posts": post_rows, "post_metrics": metrics})
+            yield Batch(tables, None, self._drain_warnings())
+        if top is not None and top != seen:
+            newest[did] = top.isoformat().replace("+00:00", "Z")
+            yield Batch(
+                rows.frames({"posts": []}),
+                dict(newest),
+                self._drain_warnings(),
             )
-            top = seen
-            for posts in self._pages(did, bound):
-                post_rows, metrics = feed_rows(posts, did, self.ctx.as_of)
-                times = [t for t in (created_at(p) for p in posts) if t is not None]
-                if times and (top is None or max(times) > top):
-                    top = max(times)
-                tables = rows.frames({"posts": post_rows, "post_metrics": metrics})
-                yield Batch(tables, None, self._drain_warnings())
-            if top is not None and top != seen:
-                newest[did] = top.isoformat().replace("+00:00", "Z")
-                yield Batch(
-                    rows.frames({"posts": []}),
-                    dict(newest),
-                    self._drain_warnings(),
-                )
 
-    def _fetch_metrics(self) -> Iterator[Batch]:
-        bound = rows.window_start(self.ctx.as_of, None, self.metrics_days)
-        for spec in self.specs:
-            prof = self._find(spec)
-            if prof is None:
-                continue
-            did = str(prof["did"])
-            for posts in self._pages(did, bound):
-                _, metrics = feed_rows(posts, did, self.ctx.as_of)
-                yield Batch(rows.frames({"post_metrics": metrics}), None, self._drain_warnings())
-        if self._warnings:
-            yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
+    def _account_metrics(self, did: str, bound: datetime) -> Iterator[Batch]:
+        for posts in self._pages(did, bound):
+            _, metrics = feed_rows(posts, did, self.ctx.as_of)
+            yield Batch(rows.frames({"post_metrics": metrics}), None, self._drain_warnings())
 
 
 def create(ctx: AdapterContext) -> BlueskyAdapter:

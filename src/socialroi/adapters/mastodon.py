@@ -264,22 +264,14 @@ class MastodonAdapter(HandleAdapter):
         return params
 
     # -- protocol --------------------------------------------------------------------------------
-    def _fetch_posts(
-        self, since: datetime | None, state: Mapping[str, Any] | None
+    def _account_posts(
+        self, aid: str, since: datetime | None, cursor: dict[str, str]
     ) -> Iterator[Batch]:
-        cursor: dict[str, str] = rows.cursor_by_account(state)
-        for spec in self.specs:
-            acc = self._find(spec)
-            if acc is None:
-                if self._warnings:
-                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
-                continue
-            aid = str(acc["id"])
-            path = f"/api/v1/accounts/{aid}/statuses"
-            if aid in cursor and since is None:
-                yield from self._walk_forward(aid, path, cursor)
-            else:
-                yield from self._walk_back(aid, path, since, cursor)
+        path = f"/api/v1/accounts/{aid}/statuses"
+        if aid in cursor and since is None:
+            yield from self._walk_forward(aid, path, cursor)
+        else:
+            yield from self._walk_back(aid, path, since, cursor)
 
     def _batch(
         self, statuses: list[Mapping[str, Any]], aid: str, cursor: Mapping[str, str] | None
@@ -346,18 +338,10 @@ class MastodonAdapter(HandleAdapter):
                 f"{bound:%Y-%m-%d}; raise max_pages to reach further back"
             )
 
-    def _fetch_metrics(self) -> Iterator[Batch]:
-        bound = rows.window_start(self.ctx.as_of, None, self.metrics_days)
-        for spec in self.specs:
-            acc = self._find(spec)
-            if acc is None:
-                continue
-            aid = str(acc["id"])
-            for statuses in self._back_pages(aid, f"/api/v1/accounts/{aid}/statuses", bound):
-                _, metrics = status_rows(statuses, aid, self.ctx.as_of)
-                yield Batch(rows.frames({"post_metrics": metrics}), None, self._drain_warnings())
-        if self._warnings:
-            yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
+    def _account_metrics(self, aid: str, bound: datetime) -> Iterator[Batch]:
+        for statuses in self._back_pages(aid, f"/api/v1/accounts/{aid}/statuses", bound):
+            _, metrics = status_rows(statuses, aid, self.ctx.as_of)
+            yield Batch(rows.frames({"post_metrics": metrics}), None, self._drain_warnings())
 
 
 def _on_base(link: str) -> str:

@@ -409,52 +409,41 @@ class XAdapter(HandleAdapter):
     def _fetch_posts(
         self, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
-        cursor: dict[str, str] = rows.cursor_by_account(state)
-        for spec in self.specs:
-            user = self._find(spec)
-            if user is None:
-                if self._warnings:
-                    yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
-                continue
-            uid = str(user["id"])
-            seen = cursor.get(uid) if since is None else None
-            start = None if seen else rows.window_start(self.ctx.as_of, since, self.lookback_days)
-            newest = seen
-            for body in self._timeline(uid, since_id=seen, start=start):
-                tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
-                posts, metrics = tweet_rows(tweets, uid, self.ctx.as_of)
-                newest = _newer(newest, [str(t.get("id") or "") for t in tweets])
-                tables = rows.frames({"posts": posts, "post_metrics": metrics})
-                yield Batch(tables, None, self._drain_warnings())
-            newest = _newer(cursor.get(uid), [newest or ""])
-            if newest and newest != cursor.get(uid):
-                cursor[uid] = newest
-                yield Batch(rows.frames({"posts": []}), dict(cursor))
+        yield from super()._fetch_posts(since, state)
         if self._warnings:
             yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
 
-    def _fetch_metrics(self) -> Iterator[Batch]:
+    def _account_posts(
+        self, uid: str, since: datetime | None, cursor: dict[str, str]
+    ) -> Iterator[Batch]:
+        seen = cursor.get(uid) if since is None else None
+        start = None if seen else rows.window_start(self.ctx.as_of, since, self.lookback_days)
+        newest = seen
+        for body in self._timeline(uid, since_id=seen, start=start):
+            tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
+            posts, metrics = tweet_rows(tweets, uid, self.ctx.as_of)
+            newest = _newer(newest, [str(t.get("id") or "") for t in tweets])
+            tables = rows.frames({"posts": posts, "post_metrics": metrics})
+            yield Batch(tables, None, self._drain_warnings())
+        newest = _newer(cursor.get(uid), [newest or ""])
+        if newest and newest != cursor.get(uid):
+            cursor[uid] = newest
+            yield Batch(rows.frames({"posts": []}), dict(cursor))
+
+    def _account_metrics(self, uid: str, start: datetime) -> Iterator[Batch]:
         as_of = self.ctx.as_of
-        start = rows.window_start(as_of, None, self.metrics_days)
-        for spec in self.specs:
-            user = self._find(spec)
-            if user is None:
-                continue
-            uid = str(user["id"])
-            spans: list[tuple[datetime, datetime | None, bool]] = [(start, None, False)]
-            if self._me_id() == uid:
-                private_start = max(start, as_of - PRIVATE_DAYS)
-                spans = [(private_start, None, True)]
-                if private_start - start > PRIVATE_MARGIN:  # older posts: public metrics only
-                    spans.append((start, private_start, False))
-            for span_start, span_end, private in spans:
-                for body in self._timeline(uid, start=span_start, end=span_end, private=private):
-                    tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
-                    _, metrics = tweet_rows(tweets, uid, as_of)
-                    tables = rows.frames({"post_metrics": metrics})
-                    yield Batch(tables, None, self._drain_warnings())
-        if self._warnings:
-            yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
+        spans: list[tuple[datetime, datetime | None, bool]] = [(start, None, False)]
+        if self._me_id() == uid:
+            private_start = max(start, as_of - PRIVATE_DAYS)
+            spans = [(private_start, None, True)]
+            if private_start - start > PRIVATE_MARGIN:  # older posts: public metrics only
+                spans.append((start, private_start, False))
+        for span_start, span_end, private in spans:
+            for body in self._timeline(uid, start=span_start, end=span_end, private=private):
+                tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
+                _, metrics = tweet_rows(tweets, uid, as_of)
+                tables = rows.frames({"post_metrics": metrics})
+                yield Batch(tables, None, self._drain_warnings())
 
 
 def _newer(current: str | None, ids: Sequence[str]) -> str | None:
