@@ -32,6 +32,7 @@ import requests
 
 from socialroi.adapters._http import Http, HttpStatusError, Signal
 from socialroi.adapters._social_rows import parse_time
+from socialroi.adapters.base import AdapterContext
 from socialroi.errors import AuthFailed, UpstreamError
 
 #: Error codes that mean "slow down": app (4), user (17), Page (32), custom (613) and the
@@ -329,6 +330,22 @@ class GraphClient:
         body = self.get(f"{object_id}/insights", {"metric": ",".join(metrics), **(params or {})})
         data = body.get("data") if isinstance(body, Mapping) else None
         return list(data) if isinstance(data, list) else []
+
+
+def client(ctx: AdapterContext, version: Any, *, label: str, hint: str) -> GraphClient:
+    """A client on `ctx`'s access_token, signing calls when the secrets hold an app_secret.
+
+    `hint` says what to do about a bad token ("set a new Page token"); where is added.
+    """
+    secrets = ctx.secrets
+    return GraphClient(
+        ctx.http,
+        label=label,
+        version=str(version),
+        token=secrets.get("access_token"),
+        app_secret=secrets.get("app_secret") if secrets.has("app_secret") else None,
+        secrets_hint=f"{hint} in {secrets.hint()}",
+    )
 
 
 class GraphCallError(UpstreamError):

@@ -23,6 +23,7 @@ from typing import Any
 
 from socialroi.adapters import _graph as g
 from socialroi.adapters import _social_rows as r
+from socialroi.adapters._streams import dispatch
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.errors import ConfigError
 
@@ -97,14 +98,8 @@ class FacebookAdapter:
         self.page_id = str(self.opts.get("page_id") or "").strip()
         if not self.page_id:
             raise ConfigError("platforms.facebook.page_id is not set (the Page's numeric id)")
-        secrets = ctx.secrets
-        self.graph = g.GraphClient(
-            ctx.http,
-            label="Facebook",
-            version=str(self.opts["api_version"]),
-            token=secrets.get("access_token"),
-            app_secret=secrets.get("app_secret") if secrets.has("app_secret") else None,
-            secrets_hint=f"set a new Page token in {secrets.hint()}",
+        self.graph = g.client(
+            ctx, self.opts["api_version"], label="Facebook", hint="set a new Page token"
         )
 
     def check(self) -> str:
@@ -116,13 +111,15 @@ class FacebookAdapter:
     def fetch(
         self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
-        if stream == "page":
-            return self._page(since, state)
-        if stream == "posts":
-            return self._posts(since, state)
-        if stream == "post_metrics":
-            return self._post_metrics()
-        raise ConfigError(f"facebook has no stream '{stream}'; streams: page, posts, post_metrics")
+        return dispatch(
+            PLATFORM,
+            stream,
+            {
+                "page": lambda: self._page(since, state),
+                "posts": lambda: self._posts(since, state),
+                "post_metrics": self._post_metrics,
+            },
+        )
 
     # --- page ------------------------------------------------------------------------------
 

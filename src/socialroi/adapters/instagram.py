@@ -21,6 +21,7 @@ from typing import Any
 
 from socialroi.adapters import _graph as g
 from socialroi.adapters import _social_rows as r
+from socialroi.adapters._streams import dispatch
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.errors import ConfigError
 
@@ -93,14 +94,8 @@ class InstagramAdapter:
             raise ConfigError(
                 "platforms.instagram.ig_user_id is not set (the professional account's id)"
             )
-        secrets = ctx.secrets
-        self.graph = g.GraphClient(
-            ctx.http,
-            label="Instagram",
-            version=str(self.opts["api_version"]),
-            token=secrets.get("access_token"),
-            app_secret=secrets.get("app_secret") if secrets.has("app_secret") else None,
-            secrets_hint=f"set a new token in {secrets.hint()}",
+        self.graph = g.client(
+            ctx, self.opts["api_version"], label="Instagram", hint="set a new token"
         )
 
     def check(self) -> str:
@@ -112,14 +107,14 @@ class InstagramAdapter:
     def fetch(
         self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
-        if stream == "account":
-            return self._account(since, state)
-        if stream == "posts":
-            return self._posts(since, state)
-        if stream == "post_metrics":
-            return self._post_metrics()
-        raise ConfigError(
-            f"instagram has no stream '{stream}'; streams: account, posts, post_metrics"
+        return dispatch(
+            PLATFORM,
+            stream,
+            {
+                "account": lambda: self._account(since, state),
+                "posts": lambda: self._posts(since, state),
+                "post_metrics": self._post_metrics,
+            },
         )
 
     # --- account ---------------------------------------------------------------------------

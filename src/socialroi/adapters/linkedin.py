@@ -40,6 +40,7 @@ from socialroi.adapters._http import (
     platform_message,
     seconds_until,
 )
+from socialroi.adapters._streams import dispatch
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.errors import AuthFailed, ConfigError, UpstreamError
 
@@ -206,14 +207,14 @@ class LinkedInAdapter:
     def fetch(
         self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
     ) -> Iterator[Batch]:
-        if stream == "organization":
-            return self._organization(since, state)
-        if stream == "posts":
-            return self._posts(since, state)
-        if stream == "post_metrics":
-            return self._post_metrics()
-        raise ConfigError(
-            f"linkedin has no stream '{stream}'; streams: organization, posts, post_metrics"
+        return dispatch(
+            PLATFORM,
+            stream,
+            {
+                "organization": lambda: self._organization(since, state),
+                "posts": lambda: self._posts(since, state),
+                "post_metrics": self._post_metrics,
+            },
         )
 
     # --- organization ----------------------------------------------------------------------
