@@ -23,7 +23,7 @@ from typing import Any
 
 from socialroi.adapters import _graph as g
 from socialroi.adapters import _social_rows as r
-from socialroi.adapters._streams import dispatch
+from socialroi.adapters._streams import OwnerStreams
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.errors import ConfigError
 
@@ -88,7 +88,7 @@ def create(ctx: AdapterContext) -> Adapter:
     return FacebookAdapter(ctx)
 
 
-class FacebookAdapter:
+class FacebookAdapter(OwnerStreams):
     platform = PLATFORM
     streams: tuple[Stream, ...] = STREAMS
 
@@ -108,22 +108,9 @@ class FacebookAdapter:
         count = f"{followers:,} followers" if followers is not None else "followers unknown"
         return f"Facebook Page {page.get('name') or self.page_id}: {count}"
 
-    def fetch(
-        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        return dispatch(
-            PLATFORM,
-            stream,
-            {
-                "page": lambda: self._page(since, state),
-                "posts": lambda: self._posts(since, state),
-                "post_metrics": self._post_metrics,
-            },
-        )
-
     # --- page ------------------------------------------------------------------------------
 
-    def _page(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
+    def _owner(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
         page = self.graph.get(self.page_id, {"fields": "name,username,followers_count"})
         account = {
             "platform": PLATFORM,

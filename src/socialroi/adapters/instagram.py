@@ -21,7 +21,7 @@ from typing import Any
 
 from socialroi.adapters import _graph as g
 from socialroi.adapters import _social_rows as r
-from socialroi.adapters._streams import dispatch
+from socialroi.adapters._streams import OwnerStreams
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.errors import ConfigError
 
@@ -82,7 +82,7 @@ def create(ctx: AdapterContext) -> Adapter:
     return InstagramAdapter(ctx)
 
 
-class InstagramAdapter:
+class InstagramAdapter(OwnerStreams):
     platform = PLATFORM
     streams: tuple[Stream, ...] = STREAMS
 
@@ -104,22 +104,9 @@ class InstagramAdapter:
         count = f"{followers:,} followers" if followers is not None else "followers unknown"
         return f"Instagram @{me.get('username') or self.user_id}: {count}"
 
-    def fetch(
-        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        return dispatch(
-            PLATFORM,
-            stream,
-            {
-                "account": lambda: self._account(since, state),
-                "posts": lambda: self._posts(since, state),
-                "post_metrics": self._post_metrics,
-            },
-        )
-
     # --- account ---------------------------------------------------------------------------
 
-    def _account(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
+    def _owner(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
         me = self.graph.get(self.user_id, {"fields": "username,followers_count"})
         account = r.account_row(PLATFORM, self.user_id, me.get("username"), str(self.opts["owner"]))
         last = self.ctx.as_of.astimezone(UTC).date() - timedelta(days=1)

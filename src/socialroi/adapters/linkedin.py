@@ -40,7 +40,7 @@ from socialroi.adapters._http import (
     platform_message,
     seconds_until,
 )
-from socialroi.adapters._streams import dispatch
+from socialroi.adapters._streams import OwnerStreams
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.errors import AuthFailed, ConfigError, UpstreamError
 
@@ -137,7 +137,7 @@ def from_ms(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, UTC)
 
 
-class LinkedInAdapter:
+class LinkedInAdapter(OwnerStreams):
     platform = PLATFORM
     streams: tuple[Stream, ...] = STREAMS
 
@@ -204,24 +204,9 @@ class LinkedInAdapter:
         vanity = org.get("vanityName")
         return f"LinkedIn organization {name}" + (f" ({vanity})" if vanity else "")
 
-    def fetch(
-        self, stream: str, *, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        return dispatch(
-            PLATFORM,
-            stream,
-            {
-                "organization": lambda: self._organization(since, state),
-                "posts": lambda: self._posts(since, state),
-                "post_metrics": self._post_metrics,
-            },
-        )
-
     # --- organization ----------------------------------------------------------------------
 
-    def _organization(
-        self, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
+    def _owner(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
         org = self._get(f"/rest/organizations/{self.org_id}")
         handle = org.get("vanityName") or org.get("localizedName")
         account = r.account_row(PLATFORM, self.urn, handle, str(self.opts["owner"]))
