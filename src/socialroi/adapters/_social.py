@@ -40,11 +40,18 @@ class HandleAdapter:
     streams: tuple[Stream, ...]
     #: What `check` calls the first account when it is missing ("account", "profile").
     noun: str = "account"
-    ctx: AdapterContext
-    specs: tuple[rows.AccountSpec, ...]
-    metrics_days: int
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: AdapterContext, defaults: Mapping[str, Any]) -> None:
+        """Reads the options every handle-based platform has; `page_size` is capped by the
+        subclass, which reads its own options from `self.opts` after this."""
+        self.ctx = ctx
+        self.opts: dict[str, Any] = {**defaults, **ctx.options}
+        name = self.platform
+        self.specs = rows.account_specs(self.opts, name)
+        self.lookback_days = rows.option_int(self.opts, "lookback_days", name)
+        self.metrics_days = rows.option_int(self.opts, "metrics_days", name)
+        self.page_size = rows.option_int(self.opts, "page_size", name)
+        self.max_pages = rows.option_int(self.opts, "max_pages", name)
         self._warnings: list[str] = []
 
     # -- hooks -------------------------------------------------------------------------------

@@ -204,14 +204,9 @@ class BlueskyAdapter(HandleAdapter):
     )  # fmt: skip
 
     def __init__(self, ctx: AdapterContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        opts = {**DEFAULTS, **ctx.options}
-        self.specs = rows.account_specs(opts, PLATFORM)
-        self.lookback_days = rows.option_int(opts, "lookback_days", PLATFORM)
-        self.metrics_days = rows.option_int(opts, "metrics_days", PLATFORM)
-        self.page_size = min(rows.option_int(opts, "page_size", PLATFORM), 100)
-        self.max_pages = rows.option_int(opts, "max_pages", PLATFORM)
+        super().__init__(ctx, DEFAULTS)
+        opts = self.opts
+        self.page_size = min(self.page_size, 100)
         self.filter = "posts_with_replies" if opts["include_replies"] else "posts_no_replies"
         self._profiles: dict[str, Mapping[str, Any] | None] = {}
 

@@ -209,15 +209,10 @@ class MastodonAdapter(HandleAdapter):
     )  # fmt: skip
 
     def __init__(self, ctx: AdapterContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        opts = {**DEFAULTS, **ctx.options}
+        super().__init__(ctx, DEFAULTS)
+        opts = self.opts
         self.base_url = str(opts["base_url"])
-        self.specs = rows.account_specs(opts, PLATFORM)
-        self.lookback_days = rows.option_int(opts, "lookback_days", PLATFORM)
-        self.metrics_days = rows.option_int(opts, "metrics_days", PLATFORM)
-        self.page_size = min(rows.option_int(opts, "page_size", PLATFORM), 40)
-        self.max_pages = rows.option_int(opts, "max_pages", PLATFORM)
+        self.page_size = min(self.page_size, 40)
         self.include_replies = bool(opts["include_replies"])
         self.headers: dict[str, str] = {}
         if ctx.secrets.has("access_token"):

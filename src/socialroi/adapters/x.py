@@ -266,14 +266,9 @@ class XAdapter(HandleAdapter):
     )  # fmt: skip
 
     def __init__(self, ctx: AdapterContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        opts = {**DEFAULTS, **ctx.options}
-        self.specs = rows.account_specs(opts, PLATFORM)
-        self.lookback_days = rows.option_int(opts, "lookback_days", PLATFORM)
-        self.metrics_days = rows.option_int(opts, "metrics_days", PLATFORM)
-        self.page_size = max(5, min(rows.option_int(opts, "page_size", PLATFORM), 100))
-        self.max_pages = rows.option_int(opts, "max_pages", PLATFORM)
+        super().__init__(ctx, DEFAULTS)
+        opts = self.opts
+        self.page_size = max(5, min(self.page_size, 100))
         self.include_replies = bool(opts["include_replies"])
         mode = str(opts["private_metrics"])
         if mode not in _MODES:
