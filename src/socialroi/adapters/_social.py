@@ -9,11 +9,14 @@ ride along with the next batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+import requests
+
 from socialroi.adapters import _social_rows as rows
+from socialroi.adapters._http import Signal, seconds_until
 from socialroi.adapters.base import AdapterContext, Batch, Stream
 from socialroi.errors import UpstreamError
 
@@ -24,6 +27,30 @@ ACCOUNT_STREAM = Stream(
     incremental=False,
     description="each account and its follower count today",
 )
+
+
+RateRule = Callable[[requests.Response, datetime], Signal | None]
+
+
+def window_rule(
+    label: str, *, reset: str, remaining: str, parse: Callable[[str | None], datetime | None]
+) -> RateRule:
+    """A rate-limit rule for a window that resets at the time in header `reset` (read by
+    `parse`): a 429 waits until then; `remaining` at 0 slows down until then."""
+
+    def rule(response: requests.Response, now: datetime) -> Signal | None:
+        at = parse(response.headers.get(reset))
+        if at is None:
+            return None
+        wait = seconds_until(at, now)
+        stamp = at.strftime("%H:%M:%SZ")
+        if response.status_code == 429:
+            return Signal(wait, True, f"{label}: 429, limit resets {stamp}")
+        if (response.headers.get(remaining) or "").strip() == "0":
+            return Signal(wait, False, f"{label}: no calls left in this window, resets {stamp}")
+        return None
+
+    return rule
 
 
 def followers_text(value: Any) -> str:
@@ -139,4 +166,4 @@ class HandleAdapter:
             yield Batch(rows.frames({"post_metrics": []}), None, self._drain_warnings())
 
 
-__all__ = ["ACCOUNT_STREAM", "HandleAdapter", "followers_text"]
+__all__ = ["ACCOUNT_STREAM", "HandleAdapter", "RateRule", "followers_text", "window_rule"]

@@ -21,11 +21,9 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-import requests
-
 from socialroi.adapters import _social_rows as rows
-from socialroi.adapters._http import HttpStatusError, Signal, epoch_to_datetime, seconds_until
-from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter
+from socialroi.adapters._http import HttpStatusError, epoch_to_datetime
+from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter, window_rule
 from socialroi.adapters.base import AdapterContext, Batch, Stream
 from socialroi.errors import UpstreamError
 
@@ -63,20 +61,10 @@ _EXTERNAL = "app.bsky.embed.external"
 _WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 
 
-def rate_limit(response: requests.Response, now: datetime) -> Signal | None:
-    """Bluesky's signals: a 429 waits until `RateLimit-Reset`; `Remaining: 0` slows down."""
-    reset = epoch_to_datetime(response.headers.get("RateLimit-Reset"))
-    if reset is None:
-        return None
-    wait = seconds_until(reset, now)
-    stamp = reset.strftime("%H:%M:%SZ")
-    if response.status_code == 429:
-        return Signal(wait, True, f"Bluesky: 429, limit resets {stamp}")
-    if (response.headers.get("RateLimit-Remaining") or "").strip() == "0":
-        return Signal(wait, False, f"Bluesky: no calls left in this window, resets {stamp}")
-    return None
-
-
+#: Bluesky's signals: a 429 waits until `RateLimit-Reset`; `Remaining: 0` slows down.
+rate_limit = window_rule(
+    "Bluesky", reset="RateLimit-Reset", remaining="RateLimit-Remaining", parse=epoch_to_datetime
+)
 RATE_LIMIT = rate_limit
 
 

@@ -22,11 +22,9 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from socialroi.adapters import _social_rows as rows
-from socialroi.adapters._http import HttpStatusError, Signal, iso_to_datetime, seconds_until
-from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter
+from socialroi.adapters._http import HttpStatusError, iso_to_datetime
+from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter, window_rule
 from socialroi.adapters.base import AdapterContext, Batch, Stream
 from socialroi.errors import UpstreamError
 
@@ -60,20 +58,10 @@ INIT_TEMPLATE = """\
 """
 
 
-def rate_limit(response: requests.Response, now: datetime) -> Signal | None:
-    """Mastodon's signals: a 429 waits until `X-RateLimit-Reset`; `Remaining: 0` slows down."""
-    reset = iso_to_datetime(response.headers.get("X-RateLimit-Reset"))
-    if reset is None:
-        return None
-    wait = seconds_until(reset, now)
-    stamp = reset.strftime("%H:%M:%SZ")
-    if response.status_code == 429:
-        return Signal(wait, True, f"Mastodon: 429, limit resets {stamp}")
-    if (response.headers.get("X-RateLimit-Remaining") or "").strip() == "0":
-        return Signal(wait, False, f"Mastodon: no calls left in this window, resets {stamp}")
-    return None
-
-
+#: Mastodon's signals: a 429 waits until `X-RateLimit-Reset`; `Remaining: 0` slows down.
+rate_limit = window_rule(
+    "Mastodon", reset="X-RateLimit-Reset", remaining="X-RateLimit-Remaining", parse=iso_to_datetime
+)
 RATE_LIMIT = rate_limit
 
 
