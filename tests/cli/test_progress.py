@@ -176,3 +176,23 @@ def test_demo_draws_its_stages_only_on_a_terminal(tmp_path, monkeypatch):
         assert f"demo: {stage}" in shown.stderr
     assert "3/3 steps  100%" in shown.stderr
     assert "demo:" not in shown.stdout
+
+
+def test_policy_compare_draws_its_steps_only_on_a_terminal(tmp_path, monkeypatch):
+    from socialroi import Store
+    from socialroi.demo import generate, write_demo
+
+    store = tmp_path / "s.duckdb"
+    with Store.open(store) as st:
+        write_demo(generate(seed=5, months=6), st)
+    argv = ["policy", "compare", "--draws", "200", "--store", str(store), "--format", "csv"]
+    plain = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert plain.exit_code == 0, plain.output
+    assert "policy compare:" not in plain.stderr
+    monkeypatch.setattr(_progress, "stderr_is_terminal", lambda: True)
+    shown = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    for step in ("estimating the funnel", "simulating the options", "done"):
+        assert f"policy compare: {step}" in shown.stderr
+    assert "3/3 steps  100%" in shown.stderr
+    assert shown.stdout == plain.stdout

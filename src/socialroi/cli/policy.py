@@ -11,6 +11,7 @@ import click
 from socialroi.cli._analysis import settings_for, store_path_for
 from socialroi.cli._options import config_option, format_option, store_option
 from socialroi.cli._output import emit, json_rows, render_table
+from socialroi.cli._progress import progress, quiet_option
 
 #: Columns of the summary the table and CSV show, in order.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -35,16 +36,26 @@ def command() -> None:
 
 @command.command("compare")
 @click.option(
-    "--months", type=click.IntRange(1, 120), default=12, show_default=True, help="Horizon."
+    "--months",
+    type=click.IntRange(1, 120),
+    default=12,
+    show_default=True,
+    help="Months to project ahead from the last month of data.",
 )
 @click.option(
     "--draws",
     type=click.IntRange(100, 1_000_000),
     default=10_000,
     show_default=True,
-    help="Monte Carlo draws.",
+    help="Monte Carlo draws per option (more: steadier percentiles, slower).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed; the same seed and data give the same numbers.",
+)
 @click.option(
     "--policies",
     "policies_path",
@@ -54,6 +65,7 @@ def command() -> None:
     "present, else built-in defaults].",
 )
 @format_option("table", "json", "csv", default="table")
+@quiet_option
 @store_option
 @config_option
 def compare_command(  # noqa: PLR0917 (click passes every option)
@@ -62,6 +74,7 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
     seed: int,
     policies_path: Path | None,
     fmt: str,
+    quiet: bool,
     store_path: Path | None,
     config_path: Path | None,
 ) -> None:
@@ -80,16 +93,20 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
         _, currency = company_and_currency(store, settings)
         as_of = resolve_as_of(store, None)
         tables = store.read_all()
-    result = compare(
-        tables,
-        options=options,
-        as_of=as_of,
-        months=months,
-        draws=draws,
-        seed=seed,
-        currency=currency,
-        observed=fmt == "json",
-    )
+    with progress("policy compare", unit="steps", quiet=quiet) as bar:
+        result = compare(
+            tables,
+            options=options,
+            as_of=as_of,
+            months=months,
+            draws=draws,
+            seed=seed,
+            currency=currency,
+            observed=fmt == "json",
+            progress=(lambda step, done, total: bar.update(done, total=total, label=_STEPS[step]))
+            if bar.enabled
+            else None,
+        )
     table = result.summary.select(TABLE_COLUMNS)
     if fmt == "json":
         click.echo(json.dumps(_json(result), indent=2))
@@ -99,6 +116,15 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
         click.echo(render_table(table))
         click.echo("")
         click.echo(result.recommendation)
+
+
+_STEPS = {
+    "funnel": "policy compare: estimating the funnel",
+    "simulate": "policy compare: simulating the options",
+    "summarise": "policy compare: summarising",
+    "observed": "policy compare: observed effects of past switches",
+    "done": "policy compare: done",
+}
 
 
 def _json(result: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ a recommendation with its uncertainty. Pure: tables in, a `PolicyComparison` out
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -165,23 +165,35 @@ def compare(
     currency: str = "USD",
     model: str = "first_touch",
     observed: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> PolicyComparison:
     """Compare the options (default: the five with their defaults) on the data before `as_of`.
 
     `model` is the attribution model that decides which leads and deals are social;
     ``observed=False`` skips the observed effects of past switches. Raises DataError when the
-    store has no month of data before `as_of` or nobody employed then.
+    store has no month of data before `as_of` or nobody employed then. `progress(step, done,
+    total)` is called as each step starts ("funnel", "simulate", "summarise", "observed") and
+    once more with done == total at the end.
     """
+    steps = 4 if observed else 3
+    report = progress or (lambda step, done, total: None)
+    report("funnel", 0, steps)
     funnel = check_enough(estimate_funnel(tables, as_of=as_of, model=model))
     chosen = {
         name: calibrate(opt, funnel)
         for name, opt in (default_options() if options is None else options).items()
     }
+    report("simulate", 1, steps)
     projection = project(funnel, list(chosen.values()), months=months, draws=draws, seed=seed)
+    report("summarise", 2, steps)
     summary = summary_frame(projection)
+    if observed:
+        report("observed", 3, steps)
+    effects = _observed(tables, as_of) if observed else None
+    report("done", steps, steps)
     return PolicyComparison(
         options=chosen,
-        observed=_observed(tables, as_of) if observed else None,
+        observed=effects,
         summary=summary,
         sensitivity=sensitivity_frame(funnel, list(chosen.values()), months=months),
         assumptions=assumptions_frame(chosen, funnel),
