@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -82,3 +83,40 @@ def test_export_missing_store(runner, tmp_path):
     res = runner.invoke(main, ["export", "--store", str(tmp_path / "x.duckdb")])
     assert res.exit_code == 1
     assert "no store at" in res.stderr
+
+
+def test_export_redacted_for_a_period(runner, tmp_path):
+    """--redact hides contacts in every exported file; --period limits the figures to it."""
+    from tests.reports.conftest import make_store
+
+    store = make_store(tmp_path / "s.duckdb")
+
+    def export(*args: str) -> Path:
+        out: Path = tmp_path / "-".join(args or ("all",))
+        res = runner.invoke(
+            main, ["export", "--store", str(store), "--out", str(out), "--format", "csv", *args]
+        )
+        assert res.exit_code == 0, res.output
+        return out
+
+    plain, redacted = export(), export("--redact")
+    assert "Carla Ruiz" in (plain / "deals_traced.csv").read_text(encoding="utf-8")
+    for path in redacted.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        assert "Carla Ruiz" not in text, path.name
+        assert "Eve Stone" not in text, path.name
+    again = export("--redact", "--period", "2025-01..2025-04")
+    assert (again / "deals_traced.csv").read_text(encoding="utf-8") == (
+        redacted / "deals_traced.csv"
+    ).read_text(encoding="utf-8"), "the same store gives the same pseudonyms"
+    february = pl.read_csv(export("--period", "2025-02") / "summary.csv")
+    whole = pl.read_csv(plain / "summary.csv")
+    assert february["all_leads"][0] < whole["all_leads"][0]
+
+
+def test_export_bad_period_is_a_usage_error(runner, fixture_store, tmp_path):
+    res = runner.invoke(
+        main,
+        ["export", "--store", str(fixture_store), "--period", "last-year", "--out", str(tmp_path)],
+    )
+    assert res.exit_code == 2

@@ -46,3 +46,48 @@ def model_option(func: click.decorators.FC) -> click.decorators.FC:
         metavar="MODEL",
         help="Attribution model [default: the config's, else linear].",
     )(func)
+
+
+def _check_period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A period in one of the accepted forms (its dates are checked against the data later)."""
+    if value is None:
+        return None
+    from socialroi.core.period import check_syntax
+    from socialroi.errors import ConfigError
+
+    try:
+        return check_syntax(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def period_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--period",
+        default=None,
+        metavar="PERIOD",
+        callback=_check_period,
+        help="Cover only this period: last-month, YYYY-MM, YYYYQN (2026Q3) or FROM..TO (dates or "
+        "months, both inclusive) [default: all history].",
+    )(func)
+
+
+def redact_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--redact",
+        is_flag=True,
+        help="Show contacts under stable pseudonyms instead of their names, emails and handles.",
+    )(func)
+
+
+def ensure_redaction_salt(path: Path) -> None:
+    """Create the store's pseudonym salt once (opening it writable), so every later run on the
+    store, read-only included, shows the same pseudonyms."""
+    from socialroi.analysis import redaction_salt
+    from socialroi.store import Store
+
+    with Store.open(path, read_only=True) as store:
+        if store.get_meta("redact_salt") is not None:
+            return
+    with Store.open(path) as store:
+        redaction_salt(store)

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from socialroi.cli._analysis import model_option, settings_for, store_path_for
+from socialroi.cli._analysis import (
+    ensure_redaction_salt,
+    model_option,
+    period_option,
+    redact_option,
+    settings_for,
+    store_path_for,
+)
 from socialroi.cli._options import config_option, store_option
 
 if TYPE_CHECKING:
@@ -32,15 +39,24 @@ DEFAULT_DIR = Path("reports/export")
     show_default=True,
     help="Folder to write the files to.",
 )
+@period_option
+@redact_option
 @model_option
 @store_option
 @config_option
-def command(
-    fmt: str, out: Path, model: str | None, store_path: Path | None, config_path: Path | None
+def command(  # noqa: PLR0917 - click passes every option
+    fmt: str,
+    out: Path,
+    period: str | None,
+    redact: bool,
+    model: str | None,
+    store_path: Path | None,
+    config_path: Path | None,
 ) -> None:
     """Write summary, attribution (per channel and model), roi_platform, roi_employee, monthly
     and deals_traced (paths as text), and the referral and influence tables. In CSV and XLSX,
-    text cells that a spreadsheet would run as a formula are prefixed with a quote.
+    text cells that a spreadsheet would run as a formula are prefixed with a quote. --period and
+    --redact work as for `socialroi report`.
 
     Prints each path written, one per line (plain text: --format here is the files' format)."""
     from socialroi.analysis import analyze
@@ -48,7 +64,10 @@ def command(
     from socialroi.store import Store
 
     settings = settings_for(config_path, model)
-    with Store.open(store_path_for(store_path, settings), read_only=True) as store:
-        analysis = analyze(store, settings=settings)
+    path_in = store_path_for(store_path, settings)
+    if redact:
+        ensure_redaction_salt(path_in)
+    with Store.open(path_in, read_only=True) as store:
+        analysis = analyze(store, settings=settings, period=period, redact=redact)
     for path in write_exports(analysis, out, cast("ExportFormat", fmt)):
         click.echo(str(path))

@@ -49,7 +49,9 @@ DEFAULT_OUT = Path("reports/monthly")
     default=None,
     help="Log file to append to [default: OUT/run-monthly.log].",
 )
-@click.option("--quiet", is_flag=True, help="Print nothing on success (errors still go to stderr).")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print nothing on success (errors still go to stderr)."
+)
 @store_option
 @config_option
 def command(  # noqa: PLR0917 - click passes every option
