@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import click
+
 from socialroi import schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +37,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     exec(code.replace("reports/demo/socialroi.duckdb", str(store_path)), {})  # noqa: S102
 
 
-def _commands():
+def _commands() -> list[tuple[click.Context, click.Command]]:
     from socialroi.cli import main
     from socialroi.cli._reference import _walk
 
