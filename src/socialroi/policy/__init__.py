@@ -107,6 +107,8 @@ def recommendation_text(summary: pl.DataFrame, *, months: int, currency: str) ->
 
 def assumptions_frame(options: Mapping[str, PolicyOption], funnel: Funnel) -> pl.DataFrame:
     """option ('(your data)' for funnel rates), assumption, central, low, high, unit, source."""
+    pairs = [(name, a) for name, opt in options.items() for a in opt.assumptions.values()]
+    pairs += [("(your data)", a) for a in funnel.rates.values()]
     rows = [
         {
             "option": name,
@@ -117,20 +119,7 @@ def assumptions_frame(options: Mapping[str, PolicyOption], funnel: Funnel) -> pl
             "unit": a.unit,
             "source": a.source,
         }
-        for name, opt in options.items()
-        for a in opt.assumptions.values()
-    ]
-    rows += [
-        {
-            "option": "(your data)",
-            "assumption": a.name,
-            "central": a.central,
-            "low": a.low,
-            "high": a.high,
-            "unit": a.unit,
-            "source": a.source,
-        }
-        for a in funnel.rates.values()
+        for name, a in pairs
     ]
     return pl.DataFrame(
         rows,
