@@ -576,20 +576,29 @@ def _monthly_events(
     )
 
 
+def _count_rate(
+    name: str, noun: str, count: int, n_months: int, *, enough: bool, missing: str
+) -> Assumption:
+    """Events per month as a Gamma posterior from `count` events in `n_months` (Jeffreys prior),
+    or a stated "no data" when there are too few."""
+    unit = f"{noun} per month"
+    if not enough or not n_months:
+        return _none(name, unit, missing)
+    source = f"estimated from your data ({count} {noun} in {n_months} months)"
+    return gamma_rate(name, unit, count + 0.5, 1 / n_months, source)
+
+
 def _service_rates(cases: pl.DataFrame, n_months: int, wage: float) -> dict[str, Assumption]:
-    rates: dict[str, Assumption] = {}
-    if cases.height < 10 or not n_months:
-        rates["service_cases_per_month"] = _none(
-            "service_cases_per_month", "cases per month", "no service cases in your data"
-        )
-    else:
-        rates["service_cases_per_month"] = gamma_rate(
+    rates = {
+        "service_cases_per_month": _count_rate(
             "service_cases_per_month",
-            "cases per month",
-            cases.height + 0.5,
-            1 / n_months,
-            f"estimated from your data ({cases.height} cases in {n_months} months)",
+            "cases",
+            cases.height,
+            n_months,
+            enough=cases.height >= 10,
+            missing="no service cases in your data",
         )
+    }
     minutes = cases.group_by(SOCIAL_CASE.alias("s")).agg(pl.col("minutes_handled").mean())
     m = {bool(r["s"]): r["minutes_handled"] for r in minutes.iter_rows(named=True)}
     if m.get(True) is not None and m.get(False) is not None:
@@ -611,19 +620,16 @@ def _service_rates(cases: pl.DataFrame, n_months: int, wage: float) -> dict[str,
 def _hiring_rates(
     hires: pl.DataFrame, all_hires: pl.DataFrame, n_months: int
 ) -> dict[str, Assumption]:
-    rates: dict[str, Assumption] = {}
-    if all_hires.height < 3 or not n_months:
-        rates["hires_per_month"] = _none(
-            "hires_per_month", "hires per month", "no hires in your data"
-        )
-    else:
-        rates["hires_per_month"] = gamma_rate(
+    rates = {
+        "hires_per_month": _count_rate(
             "hires_per_month",
-            "hires per month",
-            hires.height + 0.5,
-            1 / n_months,
-            f"estimated from your data ({hires.height} hires in {n_months} months)",
+            "hires",
+            hires.height,
+            n_months,
+            enough=all_hires.height >= 3,
+            missing="no hires in your data",
         )
+    }
     cost = all_hires.group_by(SOCIAL_HIRE.alias("s")).agg(pl.col("cost").mean())
     c = {bool(r["s"]): r["cost"] for r in cost.iter_rows(named=True)}
     if c.get(True) is not None and c.get(False) is not None:
