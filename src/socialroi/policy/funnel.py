@@ -588,6 +588,16 @@ def _count_rate(
     return gamma_rate(name, unit, count + 0.5, 1 / n_months, source)
 
 
+def _means_by(df: pl.DataFrame, social: pl.Expr, column: str) -> tuple[float | None, float | None]:
+    """Mean of `column` over the rows `social` marks, and over the others (None when absent)."""
+    means = df.group_by(social.alias("s")).agg(pl.col(column).mean())
+    by = {bool(r["s"]): r[column] for r in means.iter_rows(named=True)}
+    return (
+        None if by.get(True) is None else float(by[True]),
+        None if by.get(False) is None else float(by[False]),
+    )
+
+
 def _service_rates(cases: pl.DataFrame, n_months: int, wage: float) -> dict[str, Assumption]:
     rates = {
         "service_cases_per_month": _count_rate(
@@ -599,15 +609,14 @@ def _service_rates(cases: pl.DataFrame, n_months: int, wage: float) -> dict[str,
             missing="no service cases in your data",
         )
     }
-    minutes = cases.group_by(SOCIAL_CASE.alias("s")).agg(pl.col("minutes_handled").mean())
-    m = {bool(r["s"]): r["minutes_handled"] for r in minutes.iter_rows(named=True)}
-    if m.get(True) is not None and m.get(False) is not None:
-        saving = max(0.0, (float(m[False]) - float(m[True])) / 60 * wage)
+    social, other = _means_by(cases, SOCIAL_CASE, "minutes_handled")
+    if social is not None and other is not None:
+        saving = max(0.0, (other - social) / 60 * wage)
         rates["service_saving_per_case"] = default_rate(
             "service_saving_per_case",
             "currency per case",
             (saving, saving * 0.7, saving * 1.3),
-            f"estimated from your data ({m[False]:.1f} vs {m[True]:.1f} minutes a case, at "
+            f"estimated from your data ({other:.1f} vs {social:.1f} minutes a case, at "
             "loaded wages)",
         )
     else:
@@ -630,16 +639,15 @@ def _hiring_rates(
             missing="no hires in your data",
         )
     }
-    cost = all_hires.group_by(SOCIAL_HIRE.alias("s")).agg(pl.col("cost").mean())
-    c = {bool(r["s"]): r["cost"] for r in cost.iter_rows(named=True)}
-    if c.get(True) is not None and c.get(False) is not None:
-        saving = max(0.0, float(c[False]) - float(c[True]))
+    social, other = _means_by(all_hires, SOCIAL_HIRE, "cost")
+    if social is not None and other is not None:
+        saving = max(0.0, other - social)
         rates["hire_saving"] = default_rate(
             "hire_saving",
             "currency per hire",
             (saving, saving * 0.6, saving * 1.4),
-            f"estimated from your data (cost per hire {c[False]:,.0f} other vs "
-            f"{c[True]:,.0f} through social)",
+            f"estimated from your data (cost per hire {other:,.0f} other vs "
+            f"{social:,.0f} through social)",
         )
     else:
         rates["hire_saving"] = default_rate(
