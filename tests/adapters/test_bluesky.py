@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -199,20 +198,6 @@ def test_contract(make_context, tmp_path) -> None:
         add_history(rsps)
         counts = run_contract(lambda: bluesky.create(ctx), tmp_path)
     assert counts == {"accounts": 1, "account_daily": 1, "posts": 3, "post_metrics": 3}
-
-
-def test_init_template_uncommented_is_a_valid_config() -> None:
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", bluesky.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["bluesky"]
-    assert set(table) == set(bluesky.DEFAULTS)  # every option is in the template
-    registry.resolve_options(bluesky, table)  # no unknown key
-    shown = {k: v for k, v in table.items() if k != "accounts"}
-    assert shown == {k: v for k, v in bluesky.DEFAULTS.items() if k != "accounts"}  # the defaults
-    assert tomllib.loads(text)["platforms"]["bluesky"]["accounts"]  # an example of each form
 
 
 def test_loopback_429_with_bluesky_headers_then_the_profile(make_context, fake_clock) -> None:

@@ -333,20 +333,6 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
     assert all(c.query.get("access_token") == TOKEN for c in fake_server.calls())
 
 
-def test_init_template_uncommented_is_a_valid_config() -> None:
-    import re
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", facebook.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["facebook"]
-    assert set(table) == set(facebook.DEFAULTS)  # every option is in the template
-    opts = registry.resolve_options(facebook, table)
-    assert opts["base_url"] == facebook.DEFAULTS["base_url"]
-    assert "SOCIALROI_FACEBOOK_ACCESS_TOKEN" in facebook.INIT_TEMPLATE
-
-
 def test_refused_page_insights_warn_and_keep_the_cursor() -> None:
     adapter = facebook.create(make_ctx(lookback_days=3))
     with responses.RequestsMock() as rsps:

@@ -285,19 +285,6 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
     assert all(json.loads(c.body)["returnPropertyQuota"] for c in calls)
 
 
-def test_init_template_uncommented_is_a_valid_config():
-    import re
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", ga4.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["ga4"]
-    assert set(table) == set(ga4.DEFAULTS)  # every option is in the template
-    assert registry.resolve_options(ga4, table)["base_url"] == ga4.DEFAULTS["base_url"]
-    assert "SOCIALROI_GA4_ACCESS_TOKEN" in ga4.INIT_TEMPLATE
-
-
 def test_doctor_requires_the_property_id_only():
     from socialroi.adapters.checks import required_options
 

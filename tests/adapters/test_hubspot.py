@@ -363,16 +363,3 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
         "HubSpot deal 9003: not loaded, no contact read (No contact is associated with deal 9003.)"
     ]
     assert all(c.headers["authorization"] == f"Bearer {TOKEN}" for c in fake_server.calls())
-
-
-def test_init_template_uncommented_is_a_valid_config():
-    import re
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", hubspot.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["hubspot"]
-    assert set(table) == set(hubspot.DEFAULTS)  # every option is in the template
-    assert registry.resolve_options(hubspot, table)["base_url"] == hubspot.DEFAULTS["base_url"]
-    assert "SOCIALROI_HUBSPOT_ACCESS_TOKEN" in hubspot.INIT_TEMPLATE

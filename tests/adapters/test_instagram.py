@@ -211,20 +211,6 @@ def test_contract(make_context: MakeContext, tmp_path: Path) -> None:
     assert counts == {"accounts": 1, "account_daily": 2, "posts": 4, "post_metrics": 3}
 
 
-def test_init_template_uncommented_is_a_valid_config() -> None:
-    import re
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", instagram.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["instagram"]
-    assert set(table) == set(instagram.DEFAULTS)  # every option is in the template
-    opts = registry.resolve_options(instagram, table)
-    assert opts["base_url"] == instagram.DEFAULTS["base_url"]
-    assert "SOCIALROI_INSTAGRAM_ACCESS_TOKEN" in instagram.INIT_TEMPLATE
-
-
 def test_expired_token_is_auth_failed_naming_the_variable(make_context: MakeContext) -> None:
     from socialroi.errors import AuthFailed
 

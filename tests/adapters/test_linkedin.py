@@ -264,17 +264,3 @@ def test_contract(make_context: MakeContext, tmp_path: Path) -> None:
         ctx = make_context("linkedin", OPTIONS, {"access_token": TOKEN})
         counts = run_contract(lambda: linkedin.create(ctx), tmp_path, secrets=[TOKEN])
     assert counts == {"accounts": 1, "account_daily": 2, "posts": 3, "post_metrics": 2}
-
-
-def test_init_template_uncommented_is_a_valid_config() -> None:
-    import re
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", linkedin.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["linkedin"]
-    assert set(table) == set(linkedin.DEFAULTS)  # every option is in the template
-    opts = registry.resolve_options(linkedin, table)
-    assert opts["base_url"] == linkedin.DEFAULTS["base_url"]
-    assert "SOCIALROI_LINKEDIN_ACCESS_TOKEN" in linkedin.INIT_TEMPLATE

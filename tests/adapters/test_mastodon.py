@@ -314,20 +314,6 @@ def test_platform_times_read_as_utc() -> None:
     assert rows.parse_time(None) is None
 
 
-def test_init_template_uncommented_is_a_valid_config() -> None:
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", mastodon.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["mastodon"]
-    assert set(table) == set(mastodon.DEFAULTS)  # every option is in the template
-    registry.resolve_options(mastodon, table)  # no unknown key
-    shown = {k: v for k, v in table.items() if k != "accounts"}
-    assert shown == {k: v for k, v in mastodon.DEFAULTS.items() if k != "accounts"}  # the defaults
-    assert tomllib.loads(text)["platforms"]["mastodon"]["accounts"]  # an example of each form
-
-
 def test_html_to_text_leaves_out_the_quote_fallback_paragraph() -> None:
     html = (
         '<p class="quote-inline">RE: <a href="https://mastodon.social/@news/1155">'

@@ -306,20 +306,6 @@ def test_contract(make_context, tmp_path) -> None:
     assert counts == {"accounts": 1, "account_daily": 1, "posts": 4, "post_metrics": 3}
 
 
-def test_init_template_uncommented_is_a_valid_config() -> None:
-    import tomllib
-
-    from socialroi.adapters import registry
-
-    text = re.sub(r"(?m)^# (\w+ = )", r"\1", x.INIT_TEMPLATE)
-    table = tomllib.loads(text)["platforms"]["x"]
-    assert set(table) == set(x.DEFAULTS)  # every option is in the template
-    registry.resolve_options(x, table)  # no unknown key
-    shown = {k: v for k, v in table.items() if k != "accounts"}
-    assert shown == {k: v for k, v in x.DEFAULTS.items() if k != "accounts"}  # the defaults
-    assert tomllib.loads(text)["platforms"]["x"]["accounts"]  # an example of each form
-
-
 def test_a_200_that_is_not_json_is_an_upstream_error(make_context) -> None:
     adapter = x.create(make_context("x", OPTIONS, {"bearer_token": TOKEN}))
     with responses.RequestsMock() as rsps:
