@@ -50,3 +50,29 @@ def empty_figure(message: str, *, height: int = 220) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return base_layout(fig, height=height)
+
+
+def money_bars(
+    names: list[str],
+    rows: Any,
+    bars: tuple[tuple[str, str, str], ...],
+    *,
+    hover: list[str],
+    currency_title: str,
+) -> go.Figure:
+    """Grouped horizontal bars, one series per (column, name, colour) of `rows`, one row per
+    name; each bar's hover shows the row's text and the series name; height grows with rows."""
+    fig = go.Figure()
+    for col, name, color in bars:
+        fig.add_bar(
+            y=names,
+            x=rows[col].to_list(),
+            name=name,
+            orientation="h",
+            marker_color=color,
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra>" + name + "</extra>",
+        )
+    fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
+    fig.update_xaxes(title_text=currency_title, tickformat="~s")
+    return base_layout(fig, height=max(260, 48 * len(names) + 120))

@@ -8,7 +8,13 @@ import plotly.graph_objects as go
 import polars as pl
 
 from socialroi.reports._format import money, number, plotly_text
-from socialroi.reports.figures._common import PIPELINE, REVENUE, base_layout, empty_figure
+from socialroi.reports.figures._common import (
+    PIPELINE,
+    REVENUE,
+    base_layout,
+    empty_figure,
+    money_bars,
+)
 
 TOP = 12
 
@@ -68,20 +74,5 @@ def make_campaign_bars(campaigns: pl.DataFrame, *, currency: str, top: int = TOP
             strict=True,
         )
     ]
-    fig = go.Figure()
-    for col, name, color in (
-        ("revenue", "Revenue", REVENUE),
-        ("pipeline", "Open pipeline", PIPELINE),
-    ):
-        fig.add_bar(
-            y=names,
-            x=rows[col].to_list(),
-            name=name,
-            orientation="h",
-            marker_color=color,
-            hovertext=hover,
-            hoverinfo="text",
-        )
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(title_text=plotly_text(currency), tickformat="~s")
-    return base_layout(fig, height=max(260, 48 * rows.height + 120))
+    bars = (("pipeline", "Open pipeline", PIPELINE), ("revenue", "Revenue", REVENUE))
+    return money_bars(names, rows, bars, hover=hover, currency_title=plotly_text(currency))

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from socialroi.reports._format import money, number, plotly_text, ratio
-from socialroi.reports.figures._common import COST, PIPELINE, REVENUE, base_layout, empty_figure
+from socialroi.reports.figures._common import COST, PIPELINE, REVENUE, empty_figure, money_bars
 
 TOP = 15
 
@@ -35,21 +35,9 @@ def make_roi_bars(
         f"<br>open pipeline {money(r['pipeline'], currency)}"
         for s, r in zip(shown, rows.iter_rows(named=True), strict=True)
     ]
-    fig = go.Figure()
-    for col, name, color in (
+    bars = (
         ("cost", "Cost", COST),
         ("pipeline", "Open pipeline", PIPELINE),
         ("revenue", "Revenue", REVENUE),
-    ):
-        fig.add_bar(
-            y=shown,
-            x=rows[col].to_list(),
-            name=name,
-            orientation="h",
-            marker_color=color,
-            hovertext=hover,
-            hovertemplate="%{hovertext}<extra>" + name + "</extra>",
-        )
-    fig.update_layout(barmode="group", legend={"traceorder": "reversed"})
-    fig.update_xaxes(title_text=f"{plotly_text(currency)}", tickformat="~s")
-    return base_layout(fig, height=max(260, 90 + 48 * rows.height))
+    )
+    return money_bars(shown, rows, bars, hover=hover, currency_title=plotly_text(currency))
