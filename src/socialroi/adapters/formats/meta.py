@@ -1,0 +1,3 @@
+"""Export format module (being written)."""
+
+FORMATS: tuple[()] = ()
