@@ -1,6 +1,8 @@
 """Which channel a web session came through: GA4's default channel rules plus tracked-link codes.
 
-A session's `source` and `medium` (case-insensitive) decide its channel:
+A session's `source` and `medium` (case-insensitive) decide its channel. A source is social when
+:mod:`socialroi.core.vocabulary` names a social platform for it (``lnkd.in``, ``l.facebook.com``,
+``t.co``, ``IG``, a referrer URL…):
 
 ========================================================  ==================================
 rule (first that applies)                                 channel
@@ -30,31 +32,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from socialroi.core import vocabulary
 from socialroi.core.links import PREFIX, SEP
 
-#: Session sources (lower case, without ``www.``) that name a social platform.
-SOCIAL_SOURCES: dict[str, str] = {
-    "x.com": "x",
-    "twitter.com": "x",
-    "t.co": "x",
-    "twitter": "x",
-    "x": "x",
-    "linkedin.com": "linkedin",
-    "lnkd.in": "linkedin",
-    "linkedin": "linkedin",
-    "facebook.com": "facebook",
-    "m.facebook.com": "facebook",
-    "l.facebook.com": "facebook",
-    "fb": "facebook",
-    "facebook": "facebook",
-    "instagram.com": "instagram",
-    "l.instagram.com": "instagram",
-    "instagram": "instagram",
-    "mastodon.social": "mastodon",
-    "mastodon": "mastodon",
-    "bsky.app": "bluesky",
-    "bluesky": "bluesky",
-}
+#: Session sources (lower case, without ``www.``) that name a social platform (the vocabulary's).
+SOCIAL_SOURCES: dict[str, str] = vocabulary.SOCIAL_SOURCES
+#: Channel of an organic social session whose platform nobody names (the vocabulary's).
+SOCIAL_OTHER = vocabulary.SOCIAL_OTHER
+PAID_SOCIAL = vocabulary.PAID_SOCIAL
 
 SOCIAL_MEDIUMS: tuple[str, ...] = (
     "social",
@@ -69,10 +54,6 @@ PAID_MEDIUMS: tuple[str, ...] = ("cpc", "ppc", "paid")
 PAID_SOCIAL_MEDIUM_RE = r"^(.*cp.*|ppc|retargeting|paid.*)$"
 EMAIL_MEDIUMS: tuple[str, ...] = ("email", "e-mail", "newsletter")
 DIRECT_MEDIUMS: tuple[str, ...] = ("(none)", "(not set)", "")
-
-#: Channel of an organic social session whose platform nobody names.
-SOCIAL_OTHER = "social_other"
-PAID_SOCIAL = "paid_social"
 
 _CODE_RE = rf"^{PREFIX}{SEP}([^{SEP}]+){SEP}([^{SEP}]+){SEP}([^{SEP}]*)$"
 
@@ -168,9 +149,7 @@ def classify_sessions(sessions: pl.DataFrame) -> pl.DataFrame:
     )
     code_platform, code_post, code_employee = _code_fields(pl.col("_code"))
     df = df.with_columns(
-        pl.col("_src")
-        .replace_strict(SOCIAL_SOURCES, default=None, return_dtype=pl.String)
-        .alias("_src_platform"),
+        vocabulary.social_platform_expr(pl.col("_src")).alias("_src_platform"),
         code_platform.alias("_code_platform"),
         code_post.alias("post_id"),
         code_employee.alias("employee_id"),
