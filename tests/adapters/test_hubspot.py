@@ -128,11 +128,13 @@ def test_deals_list_uses_associations_and_closes_only_closed_deals(adapter):
     assert cast(Any, responses.calls[0].request).params["associations"] == "contacts"
     assert [b.cursor for b in batches] == [None, {"modified": "2026-11-21T10:00:00Z"}]
     assert tables["deals"].rows() == [
-        ("9001", "501", "Analytical Ltd - renewal", t(20, 12, month=10), t(19, 17), "closedwon",
-         True, 12500.5),
+        ("9001", "501", "Analytical Ltd - renewal", t(20, 12, month=10), t(19, 17), None,
+         "closedwon", True, 12500.5),
         # open: HubSpot's closedate is only the expected close; amount "" is empty
-        ("9002", "502", "Hopper Inc - pilot", t(3, 10), None, "appointmentscheduled", None, None),
-        ("9004", "503", "Margaret Co", t(11, 9), t(20, 11, 59), "closedlost", False, 3000.0),
+        ("9002", "502", "Hopper Inc - pilot", t(3, 10), None, t(31, 0, month=12),
+         "appointmentscheduled", None, None),
+        ("9004", "503", "Margaret Co", t(11, 9), t(20, 11, 59), None, "closedlost", False,
+         3000.0),
     ]  # fmt: skip
     assert batches[1].warnings == ("HubSpot deal 9003: no associated contact, so it is not loaded",)
 

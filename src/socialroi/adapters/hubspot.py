@@ -38,17 +38,16 @@ the reset time). ``X-HubSpot-RateLimit-Remaining`` under 10% of ``-Max`` spaces 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import polars as pl
 import requests
 
 from socialroi import schema
-from socialroi.adapters._headers import derive
 from socialroi.adapters._http import (
     RateLimitRule,
     Signal,
@@ -59,8 +58,9 @@ from socialroi.adapters._http import (
 )
 from socialroi.adapters._utm import parse_utm
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
-from socialroi.core.channels import PAID_SOCIAL, SOCIAL_OTHER, SOCIAL_SOURCES
+from socialroi.adapters.formats._crm import stage_won
 from socialroi.core.links import parse_link_code
+from socialroi.core.vocabulary import PAID_SOCIAL, SOCIAL_OTHER, social_platform_of
 from socialroi.errors import ConfigError, UpstreamError
 
 PLATFORM = "hubspot"
@@ -138,6 +138,16 @@ SOURCE_CHANNELS: dict[str, tuple[str, str]] = {
     "DIRECT_TRAFFIC": ("direct", "direct"),
     "OTHER_CAMPAIGNS": ("other", "web"),
 }
+#: Export labels (and older or renamed names) whose normal form is not the API enum.
+SOURCE_ALIASES: dict[str, str] = {
+    "ORGANIC_SOCIAL": "SOCIAL_MEDIA",
+    "OFFLINE_SOURCES": "OFFLINE",
+    "AI_REFERRAL": "AI_REFERRALS",
+    "REFERRAL": "REFERRALS",
+    "DIRECT": "DIRECT_TRAFFIC",
+    "EMAIL": "EMAIL_MARKETING",
+    "OTHER_CAMPAIGN": "OTHER_CAMPAIGNS",
+}
 #: Records one search query can page through.
 SEARCH_CAP = 10_000
 DEFAULT_INTERVAL = 10.0
@@ -193,7 +203,12 @@ def text(value: Any) -> str | None:
 
 
 def timestamp(value: Any) -> datetime | None:
-    """HubSpot time text: ISO 8601 (``2026-11-20T14:03:00.000Z``) or epoch milliseconds."""
+    """HubSpot time text: ISO 8601 (``2026-11-20T14:03:00.000Z``) or epoch milliseconds.
+
+    A datetime (an export's date column, already read) is taken as it is (naive: UTC).
+    """
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     v = text(value)
     if v is None:
         return None
@@ -219,18 +234,31 @@ def _boolean(value: Any) -> bool | None:
     return None if v is None else v.lower() == "true"
 
 
+def source_key(value: Any) -> str | None:
+    """The ``hs_analytics_source`` enum of an API value or an export's label.
+
+    ``SOCIAL_MEDIA``, ``Social media``, ``Organic social`` → ``SOCIAL_MEDIA``; ``Paid social`` →
+    ``PAID_SOCIAL``; ``Offline sources`` → ``OFFLINE``; ``AI referrals`` → ``AI_REFERRALS``.
+    Other text comes back in the same upper-case form (and then makes no touch).
+    """
+    v = text(value)
+    if v is None:
+        return None
+    key = re.sub(r"[^A-Z0-9]+", "_", v.upper()).strip("_")
+    return SOURCE_ALIASES.get(key, key) or None
+
+
+def stage_key(value: Any) -> str:
+    """A lifecycle stage's internal name from an API value or an export label.
+
+    ``Marketing Qualified Lead`` → ``marketingqualifiedlead``; empty → "".
+    """
+    return re.sub(r"[^a-z0-9]+", "", (text(value) or "").lower())
+
+
 def _platform_of(*names: str | None) -> str | None:
-    """The social platform a network name or a referrer URL names (core.channels' sources)."""
-    for name in names:
-        if not name:
-            continue
-        key = name.strip().lower()
-        if "://" in key:
-            key = urlsplit(key).hostname or ""
-        key = key.removeprefix("www.")
-        if key in SOCIAL_SOURCES:
-            return SOCIAL_SOURCES[key]
-    return None
+    """The social platform the first of `names` that names one names (a network or a URL)."""
+    return next((p for p in map(social_platform_of, names) if p is not None), None)
 
 
 # -- contacts ------------------------------------------------------------------------------------
@@ -241,20 +269,22 @@ def _touch(
     data_1: str | None,
     *,
     ref: str,
+    data_2: str | None = None,
     referrer: str | None = None,
     url: str | None = None,
     campaign: str | None = None,
 ) -> dict[str, Any] | None:
-    if ts is None or source is None or source.upper() not in SOURCE_CHANNELS:
+    key = source_key(source)
+    if ts is None or key is None or key not in SOURCE_CHANNELS:
         return None
-    channel, kind = SOURCE_CHANNELS[source.upper()]
+    channel, kind = SOURCE_CHANNELS[key]
     utm = parse_utm(url)
     code = parse_link_code(utm["link_code"])
-    platform = code.platform.lower() if code else _platform_of(data_1, referrer)
-    if channel == SOCIAL_OTHER and platform is not None:
-        channel = platform
+    platform = code.platform.lower() if code else _platform_of(data_1, referrer, data_2)
     if channel not in (SOCIAL_OTHER, PAID_SOCIAL) and code is None:
         platform = None  # a search or e-mail visit names no social platform
+    if channel == SOCIAL_OTHER and platform is not None:
+        channel = platform
     return {
         "contact_id": contact_id,
         "ts": ts,
@@ -270,7 +300,7 @@ def _touch(
 
 def _lead(contact_id: str, p: Mapping[str, Any], created: datetime | None) -> dict[str, Any] | None:
     dates = [d for d in (timestamp(p.get(name)) for name in LEAD_DATES) if d is not None]
-    stage = (text(p.get("lifecyclestage")) or "").lower()
+    stage = stage_key(p.get("lifecyclestage"))
     if not dates and stage not in LEAD_STAGES:
         return None
     at = min(dates) if dates else created
@@ -280,8 +310,14 @@ def _lead(contact_id: str, p: Mapping[str, Any], created: datetime | None) -> di
         "lead_id": contact_id,
         "contact_id": contact_id,
         "created_at": at,
-        "source": text(p.get("hs_analytics_source")),
+        "source": _source_name(p.get("hs_analytics_source")),
     }
+
+
+def _source_name(value: Any) -> str | None:
+    """A lead's source: the enum when HubSpot's value or label is a known one, else the text."""
+    key = source_key(value)
+    return key if key in SOURCE_CHANNELS or key == "OFFLINE" else text(value)
 
 
 def contact_tables(results: Iterable[Mapping[str, Any]]) -> dict[str, pl.DataFrame]:
@@ -316,6 +352,7 @@ def contact_tables(results: Iterable[Mapping[str, Any]]) -> dict[str, pl.DataFra
             text(p.get("hs_analytics_source")),
             text(p.get("hs_analytics_source_data_1")),
             ref=f"hubspot:first:{cid}",
+            data_2=text(p.get("hs_analytics_source_data_2")),
             referrer=text(p.get("hs_analytics_first_referrer")),
             url=text(p.get("hs_analytics_first_url")),
             campaign=text(p.get("hs_analytics_first_touch_converting_campaign")),
@@ -326,6 +363,7 @@ def contact_tables(results: Iterable[Mapping[str, Any]]) -> dict[str, pl.DataFra
             text(p.get("hs_latest_source")),
             text(p.get("hs_latest_source_data_1")),
             ref=f"hubspot:latest:{cid}",
+            data_2=text(p.get("hs_latest_source_data_2")),
         )
         for touch in (first_touch, latest):
             if touch is not None and not (
@@ -385,15 +423,40 @@ def errored_deals(answer: Mapping[str, Any]) -> set[str]:
     }
 
 
+def deal_close(
+    stage: str | None, won_flag: bool | None, closed_flag: bool | None, close_date: datetime | None
+) -> dict[str, Any]:
+    """A deal's ``won``, ``closed_at`` and ``expected_close``.
+
+    The flags decide when HubSpot sends them (``hs_is_closed_won``, ``hs_is_closed``); without
+    them the stage does (:func:`~socialroi.adapters.formats._crm.stage_won`: ``closedwon``,
+    "Closed won", "Gewonnen"… won; "Closed lost", "Verloren"… lost; anything else open). A closed
+    deal's close date is when it closed; an open deal's is only the expected close.
+    """
+    if won_flag is None and closed_flag is None:
+        won = stage_won(stage)
+        closed = won is not None
+    else:
+        closed = bool(closed_flag) or bool(won_flag)
+        won = bool(won_flag) if closed else None
+    return {
+        "won": won,
+        "closed_at": close_date if closed else None,
+        "expected_close": None if closed else close_date,
+    }
+
+
 def deal_rows(
     results: Iterable[Mapping[str, Any]],
     contacts: Mapping[str, Sequence[str]],
     *,
     noted: Iterable[str] = (),
+    where: Mapping[str, str] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """Canonical deals and warnings (a deal with no contact, or a bad amount, is noted).
 
-    `noted` are deals already warned about (their associations could not be read).
+    `noted` are deals already warned about (their associations could not be read). `where`
+    names a deal's place for warnings ("row 5" of an export file).
     """
     quiet = set(noted)
     rows: list[dict[str, Any]] = []
@@ -402,43 +465,43 @@ def deal_rows(
         did = text(rec.get("id"))
         if did is None:
             continue
+        deal = f"HubSpot deal {did}" + (f" ({where[did]})" if where and did in where else "")
         p = rec.get("properties") or {}
         linked = contacts.get(did) or []
         if not linked:
             if did not in quiet:
-                warnings.append(f"HubSpot deal {did}: no associated contact, so it is not loaded")
+                warnings.append(f"{deal}: no associated contact, so it is not loaded")
             continue
         created = timestamp(p.get("createdate")) or timestamp(rec.get("createdAt"))
         if created is None:
-            warnings.append(f"HubSpot deal {did}: no create date, so it is not loaded")
+            warnings.append(f"{deal}: no create date, so it is not loaded")
             continue
         amount_text = text(p.get("amount"))
         try:
             amount = float(amount_text) if amount_text is not None else None
         except ValueError:
             amount = None
-            warnings.append(f"HubSpot deal {did}: amount {amount_text!r} is not a number")
+            warnings.append(f"{deal}: amount {amount_text!r} is not a number")
         if amount is not None and amount < 0:
-            warnings.append(f"HubSpot deal {did}: negative amount {amount_text} left empty")
+            warnings.append(f"{deal}: negative amount {amount_text} left empty")
             amount = None
         stage = text(p.get("dealstage"))
-        won, closed = _boolean(p.get("hs_is_closed_won")), _boolean(p.get("hs_is_closed"))
-        if won is None and closed is None:
-            # no closed/won flags (an older portal): the stage decides, as for imports
-            won = derive("deals", pl.DataFrame({"stage": [stage]})).get_column("won")[0]
-            is_closed = won is not None
-        else:
-            is_closed = bool(closed) or bool(won)
-            won = bool(won) if is_closed else None
+        close = deal_close(
+            stage,
+            _boolean(p.get("hs_is_closed_won")),
+            _boolean(p.get("hs_is_closed")),
+            timestamp(p.get("closedate")),
+        )
         rows.append(
             {
                 "deal_id": did,
                 "contact_id": linked[0],
                 "name": text(p.get("dealname")),
                 "created_at": created,
-                "closed_at": timestamp(p.get("closedate")) if is_closed else None,
+                "closed_at": close["closed_at"],
+                "expected_close": close["expected_close"],
                 "stage": stage,
-                "won": won,
+                "won": close["won"],
                 "amount": amount,
             }
         )
