@@ -130,6 +130,13 @@ def time_range(start: date, end_exclusive: date) -> str:
     return f"(timeRange:(start:{lo},end:{hi}),timeGranularityType:DAY)"
 
 
+def post_url(urn: str) -> str:
+    """A post's web address: LinkedIn opens ``/feed/update/<urn>`` for share, ugcPost and
+    activity URNs alike (the Page export's ``Post link`` is this address with the activity URN).
+    """
+    return f"https://www.linkedin.com/feed/update/{urn}/"
+
+
 def from_ms(value: Any) -> datetime | None:
     """Epoch milliseconds (LinkedIn's time format) as tz-aware UTC."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -304,7 +311,7 @@ class LinkedInAdapter(OwnerStreams):
         content = el.get("content")
         article = content.get("article") if isinstance(content, Mapping) else None
         link = article.get("source") if isinstance(article, Mapping) else None
-        return r.post_row(
+        row = r.post_row(
             PLATFORM,
             str(el["id"]),
             account_id=self.urn,
@@ -313,6 +320,8 @@ class LinkedInAdapter(OwnerStreams):
             kind="share" if el.get("reshareContext") else "broadcast",
             link_url=link if isinstance(link, str) and link else g.first_url(text),
         )
+        row["url"] = post_url(str(el["id"]))
+        return row
 
     # --- post metrics ----------------------------------------------------------------------
 
