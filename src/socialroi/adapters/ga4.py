@@ -37,7 +37,8 @@ import requests
 from socialroi import schema
 from socialroi.adapters._http import RateLimitRule, Signal, json_body, retry_after
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
-from socialroi.core.channels import PAID_SOCIAL, SOCIAL_OTHER, classify_sessions
+from socialroi.core.channels import classify_sessions
+from socialroi.core.vocabulary import PAID_SOCIAL, SOCIAL_OTHER
 from socialroi.errors import ConfigError, UpstreamError
 
 PLATFORM = "ga4"
@@ -146,7 +147,9 @@ def _zone(name: str | None) -> tuple[ZoneInfo | None, list[str]]:
         return None, [f"GA4: unknown property time zone {name!r}; days are taken as UTC"]
 
 
-def _clean(column: str, value: str | None) -> str | None:
+def clean_value(column: str, value: str | None) -> str | None:
+    """A dimension value as stored in canonical `column`: ``(not set)``, ``(other)`` and, for
+    campaign, content, term and landing page, any parenthesised placeholder become empty."""
     if value is None:
         return None
     v = value.strip()
@@ -163,8 +166,14 @@ def _day(value: str) -> date:
     return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
 
 
-def session_id(property_id: str, day: date, values: Sequence[str]) -> str:
-    """The deterministic id of one report row: property, day and a hash of its other values."""
+def session_id(property_id: str, day: date, values: Sequence[str | None]) -> str:
+    """The deterministic id of one report row: property, day and a hash of its other values.
+
+    `values` are GA4's own texts of :data:`DIMENSIONS` ``[1:]`` in order, ``(not set)`` included,
+    as the Data API returns them. A file export (:mod:`socialroi.adapters.formats.ga4`) passes
+    None for a dimension it lacks, so its rows, which add up over that dimension, never take the
+    id of a pull's row.
+    """
     digest = hashlib.sha256(json.dumps(list(values)).encode("utf-8")).hexdigest()[:16]
     return f"ga4:{property_id}:{day.isoformat()}:{digest}"
 
@@ -201,7 +210,7 @@ def report_rows(report: Mapping[str, Any], property_id: str) -> tuple[pl.DataFra
             "_group": raw.get("sessionDefaultChannelGroup"),
         }
         for dim, col in COLUMNS.items():
-            rec[col] = _clean(col, raw.get(dim))
+            rec[col] = clean_value(col, raw.get(dim))
         if OTHER in values:
             rolled_up += count
         records.append(rec)
