@@ -45,7 +45,13 @@ _INTERNAL_DDL = (
         adapter VARCHAR NOT NULL, stream VARCHAR NOT NULL, state VARCHAR NOT NULL,
         updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (adapter, stream))""",
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
+    # One row per import batch that kept undo records; undone_at is set when it is undone.
+    """CREATE TABLE IF NOT EXISTS import_batches (
+        batch_id VARCHAR PRIMARY KEY, undone_at TIMESTAMPTZ, undone_by VARCHAR)""",
 )
+
+#: Import batches' undo records for table T live in UNDO_PREFIX + T (see adapters/batches.py).
+UNDO_PREFIX = "import_undo_"
 
 
 def default_path() -> Path:
@@ -134,15 +140,27 @@ class Store:
         with self.transaction():
             for t in schema.TABLES.values():
                 self._con.execute(table_ddl(t))
-                have = self._columns(t.name)
-                for c in t.columns:
-                    if c.name not in have:
-                        self._con.execute(
-                            f"ALTER TABLE {_quote(t.name)} ADD COLUMN {_quote(c.name)} "
-                            f"{_DUCK_TYPES[type(c.dtype)]}"
-                        )
+                self._add_missing_columns(t.name, t)
             for ddl in _INTERNAL_DDL:
                 self._con.execute(ddl)
+            undo = self._con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE starts_with(table_name, ?)",
+                [UNDO_PREFIX],
+            ).fetchall()
+            for (name,) in undo:
+                canonical = schema.TABLES.get(str(name).removeprefix(UNDO_PREFIX))
+                if canonical is not None:
+                    self._add_missing_columns(str(name), canonical)
+
+    def _add_missing_columns(self, name: str, t: schema.Table) -> None:
+        """Add to table `name` the columns of `t` it lacks (nullable)."""
+        have = self._columns(name)
+        for c in t.columns:
+            if c.name not in have:
+                self._con.execute(
+                    f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(c.name)} "
+                    f"{_DUCK_TYPES[type(c.dtype)]}"
+                )
 
     def _columns(self, table: str) -> set[str]:
         rows = self._con.execute(
@@ -214,6 +232,72 @@ class Store:
                     self._con.unregister("_incoming")
                 written += df.height
         return written
+
+    def delete_keys(self, table: str, keys: pl.DataFrame) -> int:
+        """Delete the rows of `table` whose key is a row of `keys` (the key columns); returns rows
+        deleted. One transaction.
+
+        DuckDB deletes rows one index entry at a time (about 0.25 ms a row), so when the rows to
+        delete are more than a fiftieth of the table, the table is rebuilt without them instead.
+        """
+        self._check_writable()
+        t = schema.table(table)
+        if keys.height == 0:
+            return 0
+        name = _quote(t.name)
+        before = self.count(t.name)
+        on = " AND ".join(f"s.{_quote(k)} = _keys.{_quote(k)}" for k in t.key)
+        cols = ", ".join(_quote(c) for c in t.names)
+        kept = ", ".join(f"s.{_quote(c)}" for c in t.names)
+        with self.transaction(), self.registered("_keys", keys.select(t.key).unique()):
+            if keys.height * 50 < before:
+                self._con.execute(f"DELETE FROM {name} s USING _keys WHERE {on}")
+            else:  # (a failure rolls the temporary table back with the rest)
+                self._con.execute(
+                    f"CREATE TEMP TABLE _kept AS SELECT {kept} FROM {name} s "
+                    f"ANTI JOIN _keys ON {on}"
+                )
+                self._con.execute(f"DROP TABLE {name}")
+                self._con.execute(table_ddl(t))
+                self._con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _kept")
+                self._con.execute("DROP TABLE _kept")
+        return before - self.count(t.name)
+
+    def undo_table(self, table: str) -> str:
+        """The internal table of import undo records for canonical `table`, created on demand.
+
+        It has the table's columns (all nullable) plus `_batch` (the batch id) and `_op`. Columns
+        a newer schema gained are added to undo tables too (here and when a store is opened).
+        """
+        self._check_writable()
+        t = schema.table(table)
+        name = UNDO_PREFIX + t.name
+        cols = [f"{_quote(c.name)} {_DUCK_TYPES[type(c.dtype)]}" for c in t.columns]
+        with self.transaction():
+            self._con.execute(
+                f"CREATE TABLE IF NOT EXISTS {_quote(name)} "
+                f"({', '.join(cols)}, _batch VARCHAR NOT NULL, _op VARCHAR NOT NULL)"
+            )
+            self._add_missing_columns(name, t)
+        return name
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store holds a table called `name` (canonical or internal)."""
+        return bool(self._columns(name))
+
+    @contextmanager
+    def registered(self, name: str, df: pl.DataFrame) -> Iterator[None]:
+        """`df` visible to SQL as the view `name` for the duration (DuckDB reads it in place)."""
+        self._con.register(name, df)
+        try:
+            yield
+        finally:
+            self._con.unregister(name)
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> None:
+        """Run one writing SQL statement (inside the current transaction when there is one)."""
+        self._check_writable()
+        self._con.execute(sql, params or [])
 
     def read(self, table: str) -> pl.DataFrame:
         """The whole table with its canonical schema, in key order."""
