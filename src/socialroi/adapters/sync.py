@@ -6,6 +6,9 @@ the stream's new cursor, so a cursor never runs ahead of its rows: a run killed 
 from the last committed batch with nothing lost and nothing doubled. Snapshot streams (metrics,
 followers) are keyed by day, so history accumulates and a same-day re-run replaces that day.
 
+After a committed batch of LinkedIn posts, imported posts (activity URNs) that are the same posts
+as pulled ones (share/ugcPost URNs) are merged into them (`linkedin_ids.rekey_linkedin_posts`).
+
 Outcome: everything ran → a PullResult; some streams failed after others committed → PullPartial
 (exit 4); nothing succeeded → the failure itself (UpstreamError / AuthFailed / RateLimited, exit 3,
 or ConfigError, exit 1).
@@ -42,6 +45,17 @@ Progress = Callable[[str, str, int], None]
 
 #: Errors after which the platform's remaining streams are not tried (they would fail the same way).
 _PLATFORM_WIDE = (AuthFailed, RateLimited, ConfigError)
+
+
+def _rekey_linkedin(store: Store) -> int:
+    from socialroi.adapters.linkedin_ids import rekey_linkedin_posts
+
+    return rekey_linkedin_posts(store)
+
+
+#: After a committed batch of posts from this platform: tidy the store (returns posts merged).
+#: LinkedIn: an imported post (activity URN) and the pulled one (share/ugcPost URN) become one.
+AFTER_POSTS: dict[str, Callable[[Store], int]] = {"linkedin": _rekey_linkedin}
 
 
 @dataclass
@@ -139,6 +153,10 @@ def run_stream(
             result.rows += written
             result.batches += 1
             result.cursor = cursor
+            after = AFTER_POSTS.get(platform)
+            posts = batch.tables.get("posts")
+            if after is not None and posts is not None and posts.height:
+                after(store)  # its own transaction, once the batch and its cursor are committed
             result.warnings.extend(scrub(w, secrets) for w in batch.warnings)
             if progress is not None:
                 progress(platform, stream.name, result.rows)

@@ -30,7 +30,8 @@ the number alone), unless the file name starts with the organization number.
 Why the activity URN: the export names a post by its activity (``/feed/update/urn:li:activity:N``)
 while the API's ``/rest/posts`` names it ``urn:li:share:M`` or ``urn:li:ugcPost:M``; only the
 Data Portability API's Activities resolver maps one to the other, so the import keeps the URN
-the file gives and the post's web address in ``url``.
+the file gives and the post's web address in ``url``; ``adapters/linkedin_ids.py`` then makes it
+one post with the pulled share/ugcPost, matched by the creation time both ids carry.
 """
 
 from __future__ import annotations
