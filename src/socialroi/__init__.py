@@ -34,6 +34,7 @@ from socialroi.store import Store
 
 if TYPE_CHECKING:
     from socialroi.adapters.files import import_file, read_table_file
+    from socialroi.adapters.importer import import_export, read_export
     from socialroi.adapters.sync import pull
     from socialroi.analysis import analyze
     from socialroi.core.attribution import (
@@ -70,6 +71,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "write_demo": ("socialroi.demo", "write_demo"),
     "import_file": ("socialroi.adapters.files", "import_file"),
     "read_table_file": ("socialroi.adapters.files", "read_table_file"),
+    "import_export": ("socialroi.adapters.importer", "import_export"),
+    "read_export": ("socialroi.adapters.importer", "read_export"),
     "write_report": ("socialroi.reports", "write_report"),
     "write_exports": ("socialroi.reports.export", "write_exports"),
     "pull": ("socialroi.adapters.sync", "pull"),
@@ -110,12 +113,14 @@ __all__ = [
     "credit_touches",
     "deal_conversions",
     "generate_demo",
+    "import_export",
     "import_file",
     "lead_conversions",
     "load_config",
     "load_policies",
     "parse_period",
     "pull",
+    "read_export",
     "read_table_file",
     "resolve_identity",
     "run_monthly",

@@ -85,19 +85,24 @@ def test_import_summary(tmp_path):
     f.write_text("deal_id,contact_id,created_at,amount\nd1,c1,2024-03-05,100\n", encoding="utf-8")
     base = ("import", "deals", str(f), "--store", str(tmp_path / "s.duckdb"))
     (first,) = json.loads(_run(*base, "--format", "json").stdout)
+    batch = first.pop("batch_id")
+    assert len(batch) == 32
     assert first == {
-        "table": "deals",
         "file": str(f),
+        "format": "table:deals",
+        "table": "deals",
         "rows_read": 1,
-        "rows_written": 1,
         "rows_new": 1,
         "rows_updated": 0,
+        "rows_unchanged": 0,
+        "rows_written": 1,
+        "dry_run": False,
         "store": str(tmp_path / "s.duckdb"),
     }
     (again,) = _csv(_run(*base, "--format", "csv").stdout)
-    assert (again["rows_read"], again["rows_written"]) == ("1", "0")
+    assert (again["rows_read"], again["rows_written"], again["rows_unchanged"]) == ("1", "0", "1")
     table = _run(*base, "--format", "table").stdout.splitlines()
-    assert table[0].split()[:3] == ["table", "file", "rows_read"]
+    assert table[0].split()[:3] == ["file", "format", "table"]
 
 
 def test_doctor(tmp_path, fake_platforms):

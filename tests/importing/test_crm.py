@@ -23,6 +23,7 @@ def test_hubspot_deals_export() -> None:
             "Acme renewal",
             datetime(2024, 3, 5, 14, 22, tzinfo=UTC),
             datetime(2024, 4, 2, 9, 15, tzinfo=UTC),
+            None,  # closed: no expected close
             "closedwon",
             True,  # from the stage: the export has no won column
             12500.0,
@@ -33,6 +34,7 @@ def test_hubspot_deals_export() -> None:
             "Beta pilot",
             datetime(2024, 3, 6, 8, tzinfo=UTC),
             datetime(2024, 4, 10, tzinfo=UTC),
+            None,
             "closedlost",
             False,
             900.0,
@@ -43,6 +45,7 @@ def test_hubspot_deals_export() -> None:
             "Gamma",
             datetime(2024, 3, 7, 10, 30, tzinfo=UTC),
             None,
+            None,  # open and no close date in the file
             "appointmentscheduled",
             None,
             None,
@@ -59,6 +62,7 @@ def test_salesforce_opportunities_export() -> None:
             "Acme - 50 seats",
             datetime(2024, 3, 5, 14, 22, tzinfo=UTC),
             datetime(2024, 5, 31, tzinfo=UTC),
+            None,
             "Closed Won",
             True,
             50000.0,
@@ -69,6 +73,7 @@ def test_salesforce_opportunities_export() -> None:
             "Beta - pilot",
             datetime(2024, 3, 6, 7, tzinfo=UTC),  # +0200 converted to UTC
             datetime(2024, 7, 1, tzinfo=UTC),
+            None,  # the file's IsWon column decides, so the close date stays as given
             "Prospecting",
             False,  # IsWon wins over the stage
             1200.0,

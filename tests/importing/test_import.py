@@ -117,10 +117,12 @@ def _sample(name: str) -> pl.DataFrame:
     cols: dict[str, list[object]] = {}
     for c in t.columns:
         required = c.name in t.required
-        if isinstance(c.dtype, pl.String):
-            blank = (name, c.name) in {("costs", "platform"), ("costs", "employee_id")}
+        blank = (name, c.name) in {("costs", "platform"), ("costs", "employee_id")}
+        if c.name in ("platform", "channel"):  # names the vocabulary spells one way
+            values: list[object] = ["linkedin", "x", "" if blank else "mastodon"]
+        elif isinstance(c.dtype, pl.String):
             third = "" if blank else f"{c.name}-3"  # '' means "not tied to one" for costs
-            values: list[object] = [f"{c.name}-1", awkward, third]
+            values = [f"{c.name}-1", awkward, third]
         elif isinstance(c.dtype, pl.Float64):
             values = [0.0, 1234.56, 0.1]
         elif isinstance(c.dtype, pl.Int64):

@@ -14,7 +14,11 @@ from socialroi import schema
 from socialroi.adapters import _headers
 from socialroi.adapters.files import read_table_file
 
-text = st.text(st.characters(codec="utf-8"), min_size=1).map(str.strip).filter(bool)
+text = (
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1)
+    .map(str.strip)
+    .filter(bool)
+)
 moments = st.datetimes(
     min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
 ).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))

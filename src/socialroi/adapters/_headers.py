@@ -55,7 +55,7 @@ has no won column, the stage decides: HubSpot ``closedwon`` / Salesforce "Closed
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import polars as pl
@@ -170,12 +170,23 @@ def _cleaned(e: str | pl.Expr) -> pl.Expr:
 
 
 def derive(table: str, df: pl.DataFrame) -> pl.DataFrame:
-    """Fill columns the CRM exports imply: a deal's won flag from its stage when it has none."""
+    """Fill columns the CRM exports imply: a deal's won flag from its stage when it has none.
+
+    A deal whose stage is neither won nor lost is open, so its close date (HubSpot sets one on
+    open deals too) is the expected close, not a closing.
+    """
     if table != "deals" or "stage" not in df.columns or "won" in df.columns:
         return df
     stage = df.get_column("stage").str.to_lowercase().str.replace_all(r"[\s_\-]", "")
     won = stage.replace_strict(_WON_STAGES, default=None, return_dtype=pl.Boolean)
-    return df.with_columns(won.alias("won"))
+    out = df.with_columns(won.alias("won"))
+    if "closed_at" in df.columns and "expected_close" not in df.columns:
+        open_ = pl.col("won").is_null()
+        out = out.with_columns(
+            pl.when(open_).then(pl.col("closed_at")).alias("expected_close"),
+            pl.when(~open_).then(pl.col("closed_at")).alias("closed_at"),
+        )
+    return out
 
 
 def _find(headers: Sequence[str], wanted: str, file: str) -> str | None:
@@ -197,11 +208,13 @@ def resolve(
     headers: Sequence[str],
     mapping: Mapping[str, str] | None,
     file: str,
+    *,
+    provided: Set[str] = frozenset(),
 ) -> dict[str, Source]:
     """Map each table column that the file provides to its source column(s).
 
     Raises DataError for a --map naming an unknown header or column, or for a missing required
-    column (with the headers the file has and how to map one).
+    column (with the headers the file has and how to map one) that `provided` (--set) lacks too.
     """
     names = table.names
     found: dict[str, Source] = {}
@@ -236,7 +249,7 @@ def resolve(
         if parts:
             found["name"] = Source("name", tuple(parts))
     needed = [c for c in table.required if c not in DEFAULT_EMPTY.get(table.name, ())]
-    missing = [c for c in needed if c not in found]
+    missing = [c for c in needed if c not in found and c not in provided]
     if missing:
         raise DataError(
             f"missing required column '{missing[0]}' for table '{table.name}' "
