@@ -109,7 +109,14 @@ def read_export(
             raise DataError("--map applies to a table import: socialroi import TABLE FILE --map …")
         found = fmts.get(fmt) if fmt is not None else fmts.detect(book)
         if found is None:
-            raise DataError(_unrecognised(book), file=file)
+            guessed = _table_by_headers(book)
+            if guessed is None:
+                raise DataError(_unrecognised(book), file=file)
+            loaded = read_table(book, guessed, options=opts)
+            loaded.notes.insert(
+                0, f"read as table {guessed}: its headers name that table's columns"
+            )
+            return loaded, f"table {guessed}"
         loaded = found.read(book, opts)
     loaded.notes.insert(0, f"read as {found.title} ({found.name})")
     return loaded, found.title
@@ -125,6 +132,33 @@ def _row_note() -> Iterator[None]:
             raise
         note = f"{exc.message} ({ROW_NOTE})"
         raise DataError(note, file=exc.file, row=exc.row, column=exc.column) from None
+
+
+def _table_by_headers(book: Book) -> str | None:
+    """The one canonical table whose columns a header row of `book` names best, if any.
+
+    A table qualifies when the row names all its required columns; the table that takes the most
+    of the row's headers wins, and a tie is no answer (the user names the table).
+    """
+    from socialroi.adapters._headers import resolve
+
+    for row in book.peek(rows=20):
+        headers = [c for c in row if c]
+        if len(headers) < 2 or len(set(headers)) != len(headers):
+            continue
+        scores: dict[str, int] = {}
+        for name, t in schema.TABLES.items():
+            try:
+                sources = resolve(t, headers, None, book.file)
+            except DataError:
+                continue
+            scores[name] = len({h for src in sources.values() for h in src.headers})
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            return ranked[0][0]
+        if ranked:
+            return None
+    return None
 
 
 def _unrecognised(book: Book) -> str:
