@@ -76,6 +76,19 @@ class AuthFailed(UpstreamError):
     """
 
 
+class PermissionDenied(UpstreamError):
+    """A platform refused a call for a missing permission or scope (not an expired token).
+
+    The message names the permission and where to grant it. A stream that meets one fails; its
+    cursor stays before the refused data, so a later pull fetches it once the permission is granted.
+    """
+
+
+class UnknownObject(UpstreamError):
+    """A platform says the page, account, property or post asked for does not exist (or is not
+    visible to this token): usually a wrong id in the config."""
+
+
 class PartialSuccess(SocialROIError):
     """Some of the work succeeded and was committed; some did not."""
 
