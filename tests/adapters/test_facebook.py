@@ -18,11 +18,17 @@ from socialroi.adapters.base import AdapterContext, Batch
 from socialroi.adapters.registry import build_context
 from socialroi.adapters.secrets import Secrets
 from socialroi.adapters.sync import run_stream, state_cursor
-from socialroi.errors import AuthFailed, ConfigError, UpstreamError
+from socialroi.errors import (
+    AuthFailed,
+    ConfigError,
+    PermissionDenied,
+    UnknownObject,
+    UpstreamError,
+)
 from socialroi.store import Store
 from tests.adapters.conftest import FakeClock
 from tests.adapters.contract import run_contract
-from tests.adapters.fakeserver import FakeServer, Reply
+from tests.adapters.fakeserver import FakeServer, Reply, Seen
 
 FIX = Path(__file__).parent / "fixtures" / "facebook"
 GRAPH = "https://graph.facebook.com/v25.0"
@@ -193,14 +199,33 @@ def test_page_stream_gives_daily_rows_and_moves_the_day_cursor() -> None:
         {"platform": "facebook", "account_id": "1111", "handle": "acmeconsulting", "owner": "brand"}
     ]
     daily = collect(batches, "account_daily").sort("date")
-    cols = ("date", "followers", "impressions", "engagements", "profile_clicks")
+    cols = ("date", "followers", "impressions", "reach", "engagements", "page_views")
     assert daily.select(cols).rows() == [
-        (date(2026, 11, 19), 1195, 1520, 64, 12),
-        (date(2026, 11, 20), 1199, 980, 31, 7),
-        # yesterday: no page_follows yet, so the run's followers_count; page views missing -> null
-        (date(2026, 11, 21), 1204, 2210, 118, None),
+        (date(2026, 11, 19), 1195, 1520, 1010, 64, 12),
+        (date(2026, 11, 20), 1199, 980, 700, 31, 7),
+        # no page_follows yet for yesterday, and no count taken that day: unknown
+        (date(2026, 11, 21), None, 2210, 1650, 118, None),
+        # the run day: the Page's followers_count, as every platform files it
+        (date(2026, 11, 22), 1204, None, None, None, None),
     ]
-    assert batches[-1].cursor == {"day": "2026-11-21"}
+    # the run day's count rides in the cursor until that day's insights are fetched
+    assert batches[0].cursor == {"followers": {"2026-11-22": 1204}}
+    assert batches[-1].cursor == {"day": "2026-11-21", "followers": {"2026-11-22": 1204}}
+
+
+def test_next_days_insights_keep_the_follower_count_taken_on_that_day() -> None:
+    state = {"day": "2026-11-18", "followers": {"2026-11-21": 1203}}
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/1111", json=load("page.json"))
+        rsps.get(f"{GRAPH}/1111/insights", json=load("page_insights.json"))
+        batches = list(adapter.fetch("page", since=None, state=state))
+        sent = parse_qs(urlsplit(rsps.calls[1].request.url or "").query)
+    assert (sent["since"], sent["until"]) == (["2026-11-19"], ["2026-11-22"])
+    daily = {r["date"]: r["followers"] for r in collect(batches, "account_daily").to_dicts()}
+    assert daily[date(2026, 11, 21)] == 1203  # rewritten with its insights, count kept
+    assert daily[date(2026, 11, 22)] == 1204
+    assert batches[-1].cursor == {"day": "2026-11-21", "followers": {"2026-11-22": 1204}}
 
 
 def test_page_stream_splits_long_ranges_into_90_day_windows_and_stops_at_the_cursor() -> None:
@@ -218,19 +243,22 @@ def test_page_stream_splits_long_ranges_into_90_day_windows_and_stops_at_the_cur
         ("2026-07-30", "2026-10-28"),
         ("2026-10-28", "2026-11-22"),
     ]
+    snap = {"followers": {"2026-11-22": 1204}}
     assert [b.cursor for b in batches] == [
-        {"day": "2026-07-29"},
-        {"day": "2026-10-27"},
-        {"day": "2026-11-21"},
+        snap,
+        {"day": "2026-07-29", **snap},
+        {"day": "2026-10-27", **snap},
+        {"day": "2026-11-21", **snap},
     ]
-    # Only yesterday has a row (the followers count); days without data are left out.
-    assert collect(batches, "account_daily")["date"].to_list() == [date(2026, 11, 21)]
+    # Only the run day has a row (the followers count); days without data are left out.
+    assert collect(batches, "account_daily")["date"].to_list() == [date(2026, 11, 22)]
     # Re-run the same day from that cursor: nothing left to fetch, no insights call.
     with responses.RequestsMock() as rsps:
         rsps.get(f"{GRAPH}/1111", json=load("page.json"))
         again = list(adapter.fetch("page", since=None, state=batches[-1].cursor))
         assert len(rsps.calls) == 1
-    assert "account_daily" not in again[0].tables
+    assert [b.cursor for b in again] == [{"day": "2026-11-21", **snap}]
+    assert again[0].tables["account_daily"]["date"].to_list() == [date(2026, 11, 22)]
 
 
 def test_check_names_the_page_and_its_followers() -> None:
@@ -280,7 +308,7 @@ def test_contract(make_context: Any, tmp_path: Path) -> None:
             "facebook", {"page_id": "1111", "lookback_days": 3}, {"access_token": TOKEN}
         )
         counts = run_contract(lambda: facebook.create(ctx), tmp_path, secrets=[TOKEN])
-    assert counts == {"accounts": 1, "account_daily": 3, "posts": 3, "post_metrics": 3}
+    assert counts == {"accounts": 1, "account_daily": 4, "posts": 3, "post_metrics": 3}
 
 
 def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
@@ -333,15 +361,129 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
     assert all(c.query.get("access_token") == TOKEN for c in fake_server.calls())
 
 
-def test_refused_page_insights_warn_and_keep_the_cursor() -> None:
-    adapter = facebook.create(make_ctx(lookback_days=3))
+def test_refused_page_insights_fail_the_stream_and_keep_the_cursor(store: Store) -> None:
+    """Meta's real code-100 permission refusal is no dead metric: the stream fails, the day
+    cursor stays where it was, and the Page's row and today's followers still land."""
+    state = {"day": "2026-11-18"}
+    store.set_state("facebook", "page", {"cursor": state, "last_success": "x"})
     with responses.RequestsMock() as rsps:
         rsps.get(f"{GRAPH}/1111", json=load("page.json"))
-        rsps.get(f"{GRAPH}/1111/insights", json=load("error_permission.json"), status=400)
-        batches = list(adapter.fetch("page", since=None, state=None))
-    assert [b.cursor for b in batches] == [None]  # the days will be asked for again
-    assert any("error 10" in w for b in batches for w in b.warnings)
-    daily = collect(batches, "account_daily")
-    assert daily.select("date", "followers", "impressions").rows() == [
-        (date(2026, 11, 21), 1204, None)
+        rsps.get(f"{GRAPH}/1111/insights", json=load("error_permission_insights.json"), status=400)
+        res = run_stream(store, facebook.create(make_ctx()), facebook.STREAMS[0], secrets=[TOKEN])
+        assert len(rsps.calls) == 2  # one refusal, no per-metric retries
+    assert not res.ok
+    assert isinstance(res.exception, PermissionDenied)
+    assert res.exception.exit_code == 3
+    text = res.error or ""
+    assert "daily insights of Page 1111 (2026-11-19 to 2026-11-21) refused" in text
+    assert "pages_read_engagement" in text
+    assert "App Review" in text
+    assert TOKEN not in text
+    assert state_cursor(store.get_state("facebook", "page")) == {
+        "day": "2026-11-18",
+        "followers": {"2026-11-22": 1204},
+    }
+    daily = store.read("account_daily")
+    assert daily.select("date", "followers").rows() == [(date(2026, 11, 22), 1204)]
+
+
+def test_refused_post_insights_fail_post_metrics_instead_of_storing_nulls() -> None:
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        add_posts(rsps)
+        rsps.get(
+            f"{GRAPH}/1111_2001/insights",
+            json=load("error_requires_pages_read_engagement.json"),
+            status=400,
+        )
+        gen = adapter.fetch("post_metrics", since=None, state=None)
+        with pytest.raises(PermissionDenied, match="insights of post 1111_2001 refused"):
+            next(iter(gen))
+        assert len(rsps.calls) == 2  # the posts page, one refused insights call
+
+
+def test_a_wrong_page_id_names_the_setting() -> None:
+    adapter = facebook.create(make_ctx(page_id="999"))
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/999", json=load("error_unknown_object.json"), status=400)
+        with pytest.raises(UnknownObject, match=r"check platforms\.facebook\.page_id"):
+            list(adapter.fetch("page", since=None, state=None))
+
+
+def test_posts_carry_their_permalink_as_url() -> None:
+    adapter = facebook.create(make_ctx())
+    with responses.RequestsMock() as rsps:
+        add_posts(rsps)
+        batches = list(adapter.fetch("posts", since=None, state=None))
+    urls = dict(collect(batches, "posts").select("post_id", "url").rows())
+    assert urls["1111_2001"] == "https://www.facebook.com/acmeconsulting/posts/2001"
+    assert urls["1111_2002"] == "https://www.facebook.com/acmeconsulting/posts/2002"
+
+
+# --- evidence: a permission-refused pull through the CLI, then the same pull once granted ------
+
+
+def test_cli_pull_refused_insights_exits_4_then_fetches_the_days_once_granted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from socialroi import clock
+    from socialroi.cli import main
+
+    monkeypatch.setattr(clock, "now", lambda: AS_OF)
+    granted = {"yes": False}
+    refused = load("error_permission_insights.json")
+
+    def insights(seen: Seen) -> Reply | None:
+        if not seen.path.endswith("/insights"):
+            return None
+        if not granted["yes"]:
+            return Reply(400, refused)
+        if seen.path == "/v25.0/1111/insights":
+            return Reply(200, load("page_insights.json"))
+        if seen.path == "/v25.0/1111_2001/insights":
+            return Reply(200, load("post_insights_2001.json"))
+        return Reply(200, {"data": []})
+
+    with FakeServer(route=insights) as srv:
+        srv.script("GET", "/v25.0/1111", Reply(200, load("page.json")))
+        srv.script("GET", "/v25.0/1111/posts", Reply(200, load("posts_page1.json")))
+        srv.script(
+            "GET",
+            "/v25.0/1111/posts",
+            Reply(200, load("posts_page2.json")),
+            query={"after": "QVFIUmJfMg"},
+        )
+        cfg = tmp_path / "socialroi.toml"
+        cfg.write_text(
+            '[company]\nname = "Test"\n[platforms.facebook]\npage_id = "1111"\n'
+            f'base_url = "{srv.url}"\nlookback_days = 3\n',
+            encoding="utf-8",
+        )
+        env = {"SOCIALROI_FACEBOOK_ACCESS_TOKEN": TOKEN, "SOCIALROI_SECRETS": ""}
+        argv = ["pull", "--config", str(cfg), "--store", str(tmp_path / "s.duckdb"), "--quiet"]
+        first = CliRunner().invoke(main, argv, env=env)
+        granted["yes"] = True
+        second = CliRunner().invoke(main, argv, env=env)
+    # Posts landed, page and post_metrics were refused: partial success, exit 4.
+    assert first.exit_code == 4, first.output
+    assert "facebook/page: Facebook: daily insights of Page 1111" in first.stderr
+    assert "pages_read_engagement" in first.stderr
+    assert "App Review" in first.stderr
+    assert "facebook/post_metrics: Facebook: insights of post 1111_2001 refused" in first.stderr
+    assert TOKEN not in first.output + first.stderr
+    assert second.exit_code == 0, second.output
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as db:
+        daily = db.read("account_daily").sort("date")
+        cursor = state_cursor(db.get_state("facebook", "page"))
+        metrics = db.read("post_metrics").sort("post_id")
+    # The refused days were asked for again and stored once granted.
+    assert daily.select("date", "followers", "impressions", "reach").rows() == [
+        (date(2026, 11, 19), 1195, 1520, 1010),
+        (date(2026, 11, 20), 1199, 980, 700),
+        (date(2026, 11, 21), None, 2210, 1650),
+        (date(2026, 11, 22), 1204, None, None),
     ]
+    assert cursor == {"day": "2026-11-21", "followers": {"2026-11-22": 1204}}
+    assert metrics.filter(pl.col("post_id") == "1111_2001")["impressions"].to_list() == [2310]

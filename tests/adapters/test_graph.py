@@ -110,7 +110,11 @@ def test_daily_values_belong_to_the_day_before_end_time() -> None:
     body = load("page_insights.json")
     days = g.daily_values(body)
     assert sorted(days) == [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)]
-    assert days[date(2026, 11, 21)] == {"page_media_view": 2210, "page_post_engagements": 118}
+    assert days[date(2026, 11, 21)] == {
+        "page_media_view": 2210,
+        "page_total_media_view_unique": 1650,
+        "page_post_engagements": 118,
+    }
 
 
 def make_http(sleeps: list[float], **kw: Any) -> Http:
@@ -212,3 +216,173 @@ def test_first_url_and_windows() -> None:
         (date(2026, 1, 3), date(2026, 1, 4)),
         (date(2026, 1, 5), date(2026, 1, 5)),
     ]
+
+
+# --- error classification over real bodies (tests/adapters/fixtures/SOURCES.md) -----------------
+
+IG_FIX = FIX.parent / "instagram"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "permissions"),
+    [
+        # code 100 carrying a permission refusal, and the same wording under code 10 and 283
+        (
+            "error_permission_insights.json",
+            g.PERMISSION,
+            ["pages_read_engagement", "Page Public Content Access", "Page Public Metadata Access"],
+        ),
+        (
+            "error_requires_pages_read_engagement.json",
+            g.PERMISSION,
+            ["pages_read_engagement", "Page Public Content Access"],
+        ),
+        ("error_283_pages_read_engagement.json", g.PERMISSION, ["pages_read_engagement"]),
+        ("error_ppca_app_secret.json", g.PERMISSION, ["Page Public Content Access"]),
+        ("error_permissions_200.json", g.PERMISSION, []),
+        # code 100 / subcode 33, the id in error_user_msg only
+        ("error_unknown_object.json", g.UNKNOWN_OBJECT, []),
+        ("error_invalid_metric.json", g.DEAD_METRIC, []),
+        ("error_password_changed.json", g.AUTH, []),
+        ("error_token_expired.json", g.AUTH, []),
+        ("error_transient.json", g.TRANSIENT, []),
+        ("error_app_limit.json", g.RATE_LIMIT, []),
+        ("error_page_limit.json", g.RATE_LIMIT, []),
+        ("error_permission.json", g.NO_DATA, []),  # "(#10) Not enough viewers", no subcode
+        ("../instagram/error_not_enough_viewers.json", g.NO_DATA, []),
+        ("../instagram/error_media_before_conversion.json", g.NO_DATA, []),
+    ],
+)
+def test_meta_error_bodies_are_classified_by_what_they_say(
+    name: str, kind: str, permissions: list[str]
+) -> None:
+    info = g.error_info(load(name))
+    assert info is not None
+    assert g.classify(info) == kind
+    assert g.permissions_named(info.text) == permissions
+
+
+def test_instagram_metric_refusals_are_dead_metrics_but_other_code_100s_are_not() -> None:
+    def kind(message: str, subcode: int | None = None) -> str:
+        return g.classify(g.GraphErrorInfo(100, subcode, message, False))
+
+    assert kind("(#100) metric[0] must be one of the following values: reach, views") == (
+        g.DEAD_METRIC
+    )
+    assert kind(
+        "(#100) The Media Insights API does not support the impressions metric for this media "
+        "product type."
+    ) == (g.DEAD_METRIC)
+    # A bad parameter that is not a metric fails the call instead of being dropped.
+    assert kind("(#100) Tried accessing nonexisting field (permalink_url)") == g.OTHER
+    assert kind("(#100) Param since must be a unix timestamp") == g.OTHER
+
+
+def client(**kw: Any) -> g.GraphClient:
+    return g.GraphClient(
+        make_http([]),
+        label="Facebook",
+        version="v25.0",
+        token=TOKEN,
+        token_where="SOCIALROI_FACEBOOK_ACCESS_TOKEN or [facebook] in config/secrets.toml",  # noqa: S106
+        **kw,
+    )
+
+
+def test_a_permission_refused_insights_call_raises_naming_the_permission_and_where() -> None:
+    from socialroi.errors import PermissionDenied
+
+    c = client()
+    with responses.RequestsMock() as rsps:
+        rsps.get(
+            f"{BASE}/v25.0/1111/insights",
+            json=load("error_permission_insights.json"),
+            status=400,
+        )
+        with pytest.raises(PermissionDenied) as err:
+            c.insights("1111", ["page_media_view", "page_follows"], kind="page")
+        # Refused outright: no per-metric retries, nothing marked dead.
+        assert len(rsps.calls) == 1
+    text = str(err.value)
+    assert "pages_read_engagement" in text
+    assert "App Review" in text
+    assert "SOCIALROI_FACEBOOK_ACCESS_TOKEN" in text
+    assert "Refer to https" not in text  # Meta's long tail is cut
+    assert err.value.exit_code == 3
+    assert c.dead_metrics == set()
+
+
+def test_a_refusal_without_a_name_names_what_the_call_needs() -> None:
+    from socialroi.errors import PermissionDenied
+
+    c = client()
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/v25.0/9/insights", json=load("error_permissions_200.json"), status=403)
+        with pytest.raises(PermissionDenied, match="lacks read_insights or pages_read_engagement"):
+            c.insights(
+                "9", ["post_clicks"], kind="post", needs=("read_insights", "pages_read_engagement")
+            )
+
+
+def test_ppca_refusal_points_at_the_app_secret_too() -> None:
+    from socialroi.errors import PermissionDenied
+
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/v25.0/1111", json=load("error_ppca_app_secret.json"), status=400)
+        with pytest.raises(PermissionDenied) as err:
+            client().get("1111")
+    assert "Page Public Content Access" in str(err.value)
+    assert "app_secret" in str(err.value)
+
+
+def test_an_unknown_id_names_the_config_key() -> None:
+    from socialroi.errors import UnknownObject
+
+    c = client(objects={"1111": "platforms.facebook.page_id"})
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/v25.0/1111", json=load("error_unknown_object.json"), status=400)
+        with pytest.raises(UnknownObject) as err:
+            c.get("1111", what="Page 1111")
+    text = str(err.value)
+    assert "check platforms.facebook.page_id" in text
+    assert "'1111'" in text
+    assert "error 100/33" in text
+
+
+def test_a_changed_password_is_auth_failed_saying_so() -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/v25.0/1111", json=load("error_password_changed.json"), status=400)
+        with pytest.raises(AuthFailed) as err:
+            client().get("1111")
+    assert "password changed" in str(err.value)
+    assert "190/460" in str(err.value)
+
+
+def test_no_data_for_one_object_is_a_warning_not_a_failure() -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(
+            f"{BASE}/v25.0/18/insights",
+            json=json.loads((IG_FIX / "error_media_before_conversion.json").read_text()),
+            status=400,
+        )
+        out = client().insights("18", ["reach", "saved"], kind="feed")
+    assert out.failed
+    assert out.values == {}
+    assert "Media posted before business account conversion" in out.warnings[0]
+
+
+def test_owner_cursor_keeps_follower_snapshots_until_their_day_is_fetched() -> None:
+    state = {"day": "2026-11-20", "followers": {"2026-11-21": 90, "2026-11-19": 80}}
+    snaps = g.follower_snapshots(state)
+    assert snaps == {"2026-11-21": 90, "2026-11-19": 80}
+    snaps["2026-11-22"] = 95
+    assert g.owner_cursor(state, None, snaps) == {
+        "day": "2026-11-20",
+        "followers": {"2026-11-21": 90, "2026-11-22": 95},
+    }
+    assert g.owner_cursor(state, date(2026, 11, 21), snaps) == {
+        "day": "2026-11-21",
+        "followers": {"2026-11-22": 95},
+    }
+    assert g.owner_cursor(None, None, {"2026-11-22": 95}) == {"followers": {"2026-11-22": 95}}
+    assert g.follower_snapshots({"followers": {"x": True, "y": "7"}}) == {}

@@ -15,7 +15,9 @@ from responses import matchers
 from socialroi.adapters import _graph as g
 from socialroi.adapters import instagram
 from socialroi.adapters.base import Adapter, Batch
-from socialroi.errors import RateLimited
+from socialroi.adapters.sync import run_stream, state_cursor
+from socialroi.errors import PermissionDenied, RateLimited, UnknownObject
+from socialroi.store import Store
 from tests.adapters.conftest import FakeClock, MakeContext, load_fixture
 from tests.adapters.contract import run_contract
 
@@ -178,12 +180,16 @@ def test_account_days_from_total_value_insights(make_context: MakeContext) -> No
     assert daily.select(cols).rows() == [
         (date(2026, 11, 19), None, 5400, 212, 17),
         # 11-20 had an empty data set: no row rather than a row of zeros
-        (date(2026, 11, 21), 2310, 6100, 240, None),
+        (date(2026, 11, 21), None, 6100, 240, None),
+        # followers under the run day, as X, Mastodon and Bluesky file them
+        (date(2026, 11, 22), 2310, None, None, None),
     ]
+    snap = {"followers": {"2026-11-22": 2310}}
     assert [b.cursor for b in batches] == [
-        {"day": "2026-11-19"},
-        {"day": "2026-11-20"},
-        {"day": "2026-11-21"},
+        snap,
+        {"day": "2026-11-19", **snap},
+        {"day": "2026-11-20", **snap},
+        {"day": "2026-11-21", **snap},
     ]
 
 
@@ -208,7 +214,7 @@ def test_contract(make_context: MakeContext, tmp_path: Path) -> None:
         add_account(rsps)
         ctx = make_context("instagram", OPTIONS, {"access_token": TOKEN})
         counts = run_contract(lambda: instagram.create(ctx), tmp_path, secrets=[TOKEN])
-    assert counts == {"accounts": 1, "account_daily": 2, "posts": 4, "post_metrics": 3}
+    assert counts == {"accounts": 1, "account_daily": 3, "posts": 4, "post_metrics": 3}
 
 
 def test_expired_token_is_auth_failed_naming_the_variable(make_context: MakeContext) -> None:
@@ -221,3 +227,117 @@ def test_expired_token_is_auth_failed_naming_the_variable(make_context: MakeCont
             adapter(make_context).check()
     assert "SOCIALROI_INSTAGRAM_ACCESS_TOKEN" in str(err.value)
     assert TOKEN not in str(err.value)
+
+
+# --- refusals, recorded bodies, url and reach ------------------------------------------------
+
+REFUSED = "../facebook/error_permission_insights"  # Meta's real code-100 permission refusal
+
+
+def test_refused_account_insights_fail_then_the_days_come_once_granted(
+    make_context: MakeContext, store: Store
+) -> None:
+    stream = instagram.STREAMS[0]
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/{IG}", json=load("user"))
+        rsps.get(f"{GRAPH}/{IG}/insights", json=load(REFUSED), status=400)
+        first = run_stream(store, adapter(make_context), stream, secrets=[TOKEN])
+    assert not first.ok
+    assert isinstance(first.exception, PermissionDenied)
+    assert "daily insights of account 17841400000000001 (2026-11-19) refused" in (first.error or "")
+    assert "pages_read_engagement" in (first.error or "")
+    assert state_cursor(store.get_state("instagram", "account")) == {
+        "followers": {"2026-11-22": 2310}
+    }
+    with responses.RequestsMock() as rsps:
+        add_account(rsps)
+        second = run_stream(store, adapter(make_context), stream, secrets=[TOKEN])
+    assert second.ok
+    daily = store.read("account_daily").sort("date")
+    assert daily.select("date", "followers", "impressions").rows() == [
+        (date(2026, 11, 19), None, 5400),
+        (date(2026, 11, 21), None, 6100),
+        (date(2026, 11, 22), 2310, None),
+    ]
+
+
+def test_refused_media_insights_fail_post_metrics(make_context: MakeContext) -> None:
+    a = adapter(make_context)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        add_media(rsps)
+        rsps.get(f"{GRAPH}/18000000000000001/insights", json=load(REFUSED), status=400)
+        with pytest.raises(PermissionDenied, match="insights of media 18000000000000001"):
+            list(a.fetch("post_metrics", since=None, state=None))
+
+
+def test_a_wrong_account_id_names_the_setting(make_context: MakeContext) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/{IG}", json=load("error_unknown_object"), status=400)
+        with pytest.raises(UnknownObject, match=r"check platforms\.instagram\.ig_user_id"):
+            adapter(make_context).check()
+
+
+def test_media_posted_before_the_business_conversion_is_a_warning(
+    make_context: MakeContext,
+) -> None:
+    a = adapter(make_context)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        add_media(rsps)
+        add_media_insights(rsps)
+        rsps.replace(
+            responses.GET,
+            f"{GRAPH}/18000000000000002/insights",
+            json=load("error_media_before_conversion"),
+            status=400,
+        )
+        batches = list(a.fetch("post_metrics", since=None, state=None))
+    rows = {r["post_id"]: r for r in collect(batches, "post_metrics").to_dicts()}
+    assert (rows["18000000000000002"]["reach"], rows["18000000000000002"]["likes"]) == (None, 64)
+    warnings = [w for b in batches for w in b.warnings]
+    assert any("18000000000000002" in w and "business account conversion" in w for w in warnings)
+
+
+def test_recorded_media_insights_replay(make_context: MakeContext) -> None:
+    """A real recorded media insights body (older metric set, localised titles)."""
+    a = adapter(make_context)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        add_media(rsps)
+        add_media_insights(rsps)
+        rsps.replace(
+            responses.GET,
+            f"{GRAPH}/18000000000000001/insights",
+            json=load("media_insights_recorded"),
+        )
+        batches = list(a.fetch("post_metrics", since=None, state=None))
+    row = next(
+        r for r in collect(batches, "post_metrics").to_dicts() if r["post_id"].endswith("01")
+    )
+    # reach and saved read; impressions is no longer `impressions` but `views`, so unknown;
+    # likes and comments fall back to the media's own counters.
+    assert (row["reach"], row["saves"], row["impressions"]) == (948, 1, None)
+    assert (row["likes"], row["comments"]) == (120, 8)
+
+
+def test_recorded_account_reach_replay_fills_reach(make_context: MakeContext) -> None:
+    """A real recorded `reach` total_value body with breakdowns, for one day."""
+    a = adapter(make_context, options={"lookback_days": 1})
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{GRAPH}/{IG}", json=load("user"))
+        rsps.get(f"{GRAPH}/{IG}/insights", json=load("account_insights_reach_recorded"))
+        batches = list(a.fetch("account", since=None, state=None))
+        sent = query(rsps.calls[1].request.url)
+    assert sent["metric"] == ["views,reach,total_interactions,profile_links_taps"]
+    daily = collect(batches, "account_daily").sort("date")
+    assert daily.select("date", "reach", "impressions").rows() == [
+        (date(2026, 11, 21), 14516883, None),
+        (date(2026, 11, 22), None, None),
+    ]
+
+
+def test_media_carry_their_permalink_as_url(make_context: MakeContext) -> None:
+    with responses.RequestsMock() as rsps:
+        add_media(rsps)
+        batches = list(adapter(make_context).fetch("posts", since=None, state=None))
+    urls = dict(collect(batches, "posts").select("post_id", "url").rows())
+    assert urls["18000000000000001"] == "https://www.instagram.com/p/DAbCdEf1/"
+    assert urls["18000000000000002"] == "https://www.instagram.com/reel/DAbCdEf2/"

@@ -8,10 +8,18 @@ What it does:
   configured, ``appsecret_proof`` (HMAC-SHA256 of the token keyed by the app secret);
 - follows ``paging.next`` (re-rooted on the configured base URL, token re-added) and stops when
   it is absent, even if ``paging.cursors`` are still there;
-- reads Meta's error body ``{"error": {"code", "error_subcode", "message", ...}}``: codes
-  4/17/32/613/80001/80002 are rate limits (handled by `rate_limit_rule` inside the HTTP layer),
-  190 is an expired or invalid token (`AuthFailed`), 1/2 are transient (retried), 100 on an
-  insights call is a metric this object or version does not have (dropped, the rest retried);
+- classifies Meta's error body ``{"error": {"code", "error_subcode", "message", ...}}`` by
+  `classify`: codes 4/17/32/613/80001/80002 are rate limits (handled by `rate_limit_rule` inside
+  the HTTP layer), 190 an expired or invalid token (`AuthFailed`, the subcode explained), 1/2
+  transient (retried). Meta uses code 100 for several things, so the text decides: a refusal that
+  names a permission or feature (``(#100) ... requires the 'pages_read_engagement' permission``,
+  ``Pages Public Content Access requires ...``) and codes 3, 10 and 200-299 are
+  `PermissionDenied`, naming the permission and where to grant it; ``Unsupported get request.
+  Object with ID '...' does not exist`` (subcode 33) and code 803 are `UnknownObject`, naming the
+  config key that holds the id; only ``(#100) The value must be a valid insights metric`` and its
+  Instagram forms are a dead metric, dropped with a warning while the others load. "Not enough
+  viewers" and "media posted before business account conversion" (subcode 2108006) are one
+  object without data: a warning, the object's metrics unknown. Anything else fails the call;
 - `rate_limit_rule` also reads ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` (JSON strings in a
   header) and slows down when any percentage reaches 90.
 """
@@ -25,7 +33,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
@@ -33,7 +41,7 @@ import requests
 from socialroi.adapters._http import Http, HttpStatusError, Signal
 from socialroi.adapters._social_rows import parse_time
 from socialroi.adapters.base import AdapterContext
-from socialroi.errors import AuthFailed, UpstreamError
+from socialroi.errors import AuthFailed, PermissionDenied, UnknownObject, UpstreamError
 
 #: Error codes that mean "slow down": app (4), user (17), Page (32), custom (613) and the
 #: business-use-case limits for Pages (80001) and Instagram (80002).
@@ -41,6 +49,23 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
 TRANSIENT_CODES = frozenset({1, 2})
 TOKEN_CODE = 190
 INVALID_PARAM_CODE = 100
+#: 3 "application does not have the capability", 10 and 200-299 "permission" errors.
+PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
+#: "Unsupported get request. Object with ID '...' does not exist ..." (under code 100).
+UNKNOWN_OBJECT_SUBCODE = 33
+#: "(#803) Some of the aliases you requested do not exist".
+UNKNOWN_ALIAS_CODE = 803
+#: Instagram: the media has no insights (too few viewers; posted before the business conversion).
+NO_DATA_SUBCODES = frozenset({2108006})
+#: What an expired or invalid token's subcode means (Meta's error-handling guide).
+TOKEN_SUBCODES = {
+    458: "the app is no longer installed for the user",
+    459: "the user must log in to Facebook to lift a checkpoint",
+    460: "the password changed (or Meta reset the session for security)",
+    463: "the token expired",
+    464: "the user is not confirmed",
+    467: "the token is invalid (the user logged out or it was revoked)",
+}
 #: A usage header at or above this percentage slows the next call down.
 USAGE_SLOWDOWN_PCT = 90.0
 #: Wait after a rate-limit error that gives no estimate (Meta's windows roll over an hour).
@@ -60,6 +85,13 @@ class GraphErrorInfo:
     subcode: int | None
     message: str
     transient: bool
+    #: ``error_user_title`` and ``error_user_msg``, which sometimes say more than ``message``.
+    user_text: str = ""
+
+    @property
+    def text(self) -> str:
+        """The message and the user-facing text, for matching."""
+        return f"{self.message} {self.user_text}".strip()
 
 
 def error_info(body: Any) -> GraphErrorInfo | None:
@@ -81,7 +113,72 @@ def error_info(body: Any) -> GraphErrorInfo | None:
         subcode=_int(err.get("error_subcode")),
         message=str(err.get("message") or "").strip(),
         transient=bool(err.get("is_transient")),
+        user_text=" ".join(
+            str(err[k]).strip() for k in ("error_user_title", "error_user_msg") if err.get(k)
+        ),
     )
+
+
+#: What a Graph error means for the caller (see `classify`).
+RATE_LIMIT = "rate_limit"
+AUTH = "auth"
+TRANSIENT = "transient"
+PERMISSION = "permission"
+UNKNOWN_OBJECT = "unknown_object"
+DEAD_METRIC = "dead_metric"
+NO_DATA = "no_data"
+OTHER = "other"
+
+_PERMISSION_NAMES = (
+    re.compile(r"'([a-z][a-z0-9_]+)' permission"),
+    re.compile(r"\b[Rr]equires ([a-z][a-z0-9_]+) permission"),
+    re.compile(r"'([A-Z][A-Za-z ]+ Access)' feature"),
+    re.compile(r"\b(Pages? Public (?:Content|Metadata) Access) requires"),
+)
+_DEAD_METRIC = re.compile(
+    r"valid insights metric|metric\[\d+\] must be one of|"
+    r"does not support the \w+ metric|metric is no longer supported|"
+    r"\w+ metric (?:is )?(?:not|no longer) supported",
+    re.IGNORECASE,
+)
+
+
+def permissions_named(text: str) -> list[str]:
+    """The permissions and features a refusal names, in order, without repeats."""
+    found: list[str] = []
+    for pattern in _PERMISSION_NAMES:
+        for m in pattern.finditer(text):
+            name = m.group(1).replace("Pages Public", "Page Public")
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def classify(info: GraphErrorInfo) -> str:
+    """What a Graph error is: one of RATE_LIMIT, AUTH, TRANSIENT, PERMISSION, UNKNOWN_OBJECT,
+    DEAD_METRIC, NO_DATA or OTHER (the first rule that holds, in that order but for NO_DATA,
+    which is checked before PERMISSION: "(#10) Not enough viewers" is no permission problem).
+
+    A refusal that names a permission is PERMISSION even under code 100 and even when it also
+    says "does not exist" (Meta words missing permissions and wrong ids alike).
+    """
+    code, text = info.code, info.text
+    lowered = text.lower()
+    rules = (
+        (RATE_LIMIT, code in RATE_LIMIT_CODES),
+        (AUTH, code == TOKEN_CODE),
+        (TRANSIENT, code in TRANSIENT_CODES or info.transient),
+        (NO_DATA, info.subcode in NO_DATA_SUBCODES or "not enough viewers" in lowered),
+        (PERMISSION, code in PERMISSION_CODES or bool(permissions_named(text))),
+        (
+            UNKNOWN_OBJECT,
+            info.subcode == UNKNOWN_OBJECT_SUBCODE
+            or code == UNKNOWN_ALIAS_CODE
+            or "unsupported get request" in lowered,
+        ),
+        (DEAD_METRIC, code == INVALID_PARAM_CODE and bool(_DEAD_METRIC.search(text))),
+    )
+    return next((kind for kind, holds in rules if holds), OTHER)
 
 
 def _json_body(resp: requests.Response) -> Any:
@@ -201,6 +298,8 @@ class GraphClient:
         token: str,
         app_secret: str | None = None,
         secrets_hint: str = "",
+        token_where: str = "",
+        objects: Mapping[str, str] | None = None,
     ) -> None:
         self.http = http
         self.label = label
@@ -209,7 +308,11 @@ class GraphClient:
         if app_secret:
             self._auth["appsecret_proof"] = appsecret_proof(token, app_secret)
         self._hint = secrets_hint
-        #: Metrics the API rejected (code 100) for an object kind: never asked for again.
+        #: Where the token is set ("SOCIALROI_FACEBOOK_ACCESS_TOKEN or [facebook] in ...").
+        self._token_where = token_where
+        #: Object id -> the config key that holds it, named when Meta says the id is unknown.
+        self.objects = dict(objects or {})
+        #: Metrics the API rejected as invalid for an object kind: never asked for again.
         self.dead_metrics: set[tuple[str, str]] = set()
 
     # --- raw calls ---------------------------------------------------------------------------
@@ -227,11 +330,21 @@ class GraphClient:
             return self.http.url(rel)
         return self.http.url(f"/{self.version}/{path.lstrip('/')}")
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """One GET; returns the JSON body or raises AuthFailed / UpstreamError / GraphCallError.
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        needs: Sequence[str] = (),
+        what: str = "",
+    ) -> Any:
+        """One GET; returns the JSON body or raises the refusal's error.
 
-        Rate limits (codes 4/17/32/613/80001/80002) never reach here: the HTTP layer waits or
-        raises RateLimited on them through `rate_limit_rule`.
+        `needs` are the permissions the call requires (named when Meta's refusal names none);
+        `what` says what was asked for ("daily insights of Page 1111"). Raises AuthFailed (190),
+        PermissionDenied, UnknownObject, or GraphCallError (a dead metric, an object without
+        data, anything else) after retrying transient errors. Rate limits never reach here: the
+        HTTP layer waits or raises RateLimited on them through `rate_limit_rule`.
         """
         url = self._url(path)
         query = {**(params or {}), **self._auth}
@@ -241,18 +354,12 @@ class GraphClient:
                 resp = self.http.request("GET", url, params=query)
             except HttpStatusError as exc:
                 info = error_info(exc.payload) or GraphErrorInfo(None, None, str(exc), False)
-                if info.code == TOKEN_CODE:
-                    raise AuthFailed(
-                        f"{self.label}: the access token was refused (error {info.code}"
-                        f"{'/' + str(info.subcode) if info.subcode else ''}: {info.message}); "
-                        f"{self._hint}"
-                    ) from None
-                transient = info.code in TRANSIENT_CODES or info.transient
-                if transient and attempt < TRANSIENT_RETRIES:
+                kind = classify(info)
+                if kind == TRANSIENT and attempt < TRANSIENT_RETRIES:
                     attempt += 1
                     self.http.sleep(self.http.backoff * 2**attempt)
                     continue
-                raise GraphCallError(self.label, exc.status, info, _path(url)) from None
+                self._raise(kind, info, status=exc.status, url=url, needs=needs, what=what)
             body = _json_body(resp)
             if body is None:
                 raise UpstreamError(
@@ -260,16 +367,76 @@ class GraphClient:
                 )
             return body
 
-    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[list[Any]]:
+    def _raise(
+        self,
+        kind: str,
+        info: GraphErrorInfo,
+        *,
+        status: int,
+        url: str,
+        needs: Sequence[str],
+        what: str,
+    ) -> NoReturn:
+        code = f"error {info.code}" + (f"/{info.subcode}" if info.subcode else "")
+        what = what or _path(url)
+        if kind == AUTH:
+            why = TOKEN_SUBCODES.get(info.subcode or 0, "the token was refused")
+            raise AuthFailed(
+                f"{self.label}: the access token was refused: {why} ({code}: {info.message}); "
+                f"{self._hint}"
+            ) from None
+        if kind == PERMISSION:
+            raise PermissionDenied(self._permission_message(info, code, needs, what)) from None
+        if kind == UNKNOWN_OBJECT:
+            raise UnknownObject(self._unknown_message(info, code, url, needs, what)) from None
+        raise GraphCallError(self.label, status, info, _path(url), kind) from None
+
+    def _permission_message(
+        self, info: GraphErrorInfo, code: str, needs: Sequence[str], what: str
+    ) -> str:
+        names = permissions_named(info.text) or list(needs)
+        perms = " or ".join(names) if names else "a permission"
+        text = (
+            f"{self.label}: {what} refused, the token lacks {perms} ({code}: "
+            f"{_short(info.message)}). Grant it in the Meta app dashboard (App Review > "
+            f"Permissions and Features: {perms}), make a new token that includes it (Graph API "
+            "Explorer or /me/accounts for a Page token)"
+        )
+        if self._token_where:
+            text += f" and set it in {self._token_where}"
+        if "app secret proof" in info.text.lower() or "appsecret_proof" in info.text:
+            text += "; this refusal also goes away with an app_secret, which signs every call"
+        return text + "; the refused data is fetched on the next pull"
+
+    def _unknown_message(
+        self, info: GraphErrorInfo, code: str, url: str, needs: Sequence[str], what: str
+    ) -> str:
+        oid = _object_id(url, self.version)
+        key = self.objects.get(oid)
+        where = f"check {key}" if key else "it may have been deleted"
+        perms = f" (or the token lacks {' or '.join(needs)})" if needs else ""
+        return (
+            f"{self.label}: {what}: object '{oid}' does not exist or this token cannot see it "
+            f"({code}: {_short(info.text)}); {where}{perms}"
+        )
+
+    def pages(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        needs: Sequence[str] = (),
+        what: str = "",
+    ) -> Iterator[list[Any]]:
         """The ``data`` list of each page of an edge, following ``paging.next`` to the end."""
-        body = self.get(path, params)
+        body = self.get(path, params, needs=needs, what=what)
         while True:
             data = body.get("data") if isinstance(body, Mapping) else None
             yield list(data) if isinstance(data, list) else []
             nxt = (body.get("paging") or {}).get("next") if isinstance(body, Mapping) else None
             if not nxt:
                 return
-            body = self.get(str(nxt))
+            body = self.get(str(nxt), needs=needs, what=what)
 
     # --- insights ----------------------------------------------------------------------------
 
@@ -280,62 +447,94 @@ class GraphClient:
         *,
         kind: str,
         params: Mapping[str, Any] | None = None,
+        needs: Sequence[str] = (),
+        what: str = "",
     ) -> Insights:
-        """Lifetime/total insight values for one object.
+        """Insight values for one object.
 
-        A metric the API rejects with code 100 is dropped (and not asked for again for this
-        `kind` of object) and the rest are fetched; a metric with no data is absent from the
-        result, not 0. Other per-object errors (permissions, "not enough viewers") become a
-        warning and an empty result.
+        A metric the API rejects as invalid (a dead metric) is dropped with a warning (and not
+        asked for again for this `kind` of object) and the rest are fetched; a metric with no
+        data is absent from the result, not 0. An object without data ("not enough viewers")
+        gives a warning and `failed`. Every other refusal raises (PermissionDenied,
+        UnknownObject, AuthFailed, GraphCallError): the caller must not treat the period or
+        object as done.
         """
         out = Insights()
+        what = what or f"insights of {object_id}"
         wanted = [m for m in metrics if (kind, m) not in self.dead_metrics]
         if not wanted:
             return out
         try:
-            out.data += self._insights_call(object_id, wanted, params)
+            out.data += self._insights_call(object_id, wanted, params, needs, what)
         except GraphCallError as exc:
-            if exc.info.code != INVALID_PARAM_CODE or len(wanted) == 1:
-                self._per_object_failure(out, object_id, wanted, exc, kind)
+            if exc.kind == NO_DATA:
+                self._no_data(out, object_id, exc)
+                return out
+            if exc.kind != DEAD_METRIC:
+                raise
+            if len(wanted) == 1:
+                self._dead(out, kind, wanted[0], exc)
                 return out
         else:
             return out
         # One metric spoils the whole call: ask for each alone and drop the ones refused.
         for metric in wanted:
             try:
-                out.data += self._insights_call(object_id, [metric], params)
+                out.data += self._insights_call(object_id, [metric], params, needs, what)
             except GraphCallError as exc:
-                self._per_object_failure(out, object_id, [metric], exc, kind)
+                if exc.kind == DEAD_METRIC:
+                    self._dead(out, kind, metric, exc)
+                elif exc.kind == NO_DATA:
+                    self._no_data(out, object_id, exc)
+                    return out
+                else:
+                    raise
         return out
 
-    def _per_object_failure(
-        self, out: Insights, object_id: str, metrics: list[str], exc: GraphCallError, kind: str
-    ) -> None:
-        if exc.info.code == INVALID_PARAM_CODE and len(metrics) == 1:
-            self.dead_metrics.add((kind, metrics[0]))
-            out.warnings.append(
-                f"{self.label}: metric {metrics[0]} is not available for {kind} "
-                f"(error 100: {exc.info.message}); dropped"
-            )
-            return
+    def _dead(self, out: Insights, kind: str, metric: str, exc: GraphCallError) -> None:
+        self.dead_metrics.add((kind, metric))
+        out.warnings.append(
+            f"{self.label}: metric {metric} is not available for {kind} "
+            f"(error {exc.info.code}: {exc.info.message}); dropped"
+        )
+
+    def _no_data(self, out: Insights, object_id: str, exc: GraphCallError) -> None:
         out.failed = True
         out.warnings.append(
             f"{self.label}: insights for {object_id} unavailable "
-            f"(error {exc.info.code}: {exc.info.message})"
+            f"(error {exc.info.code}: {exc.info.text})"
         )
 
     def _insights_call(
-        self, object_id: str, metrics: Sequence[str], params: Mapping[str, Any] | None
+        self,
+        object_id: str,
+        metrics: Sequence[str],
+        params: Mapping[str, Any] | None,
+        needs: Sequence[str],
+        what: str,
     ) -> list[Any]:
-        body = self.get(f"{object_id}/insights", {"metric": ",".join(metrics), **(params or {})})
+        body = self.get(
+            f"{object_id}/insights",
+            {"metric": ",".join(metrics), **(params or {})},
+            needs=needs,
+            what=what,
+        )
         data = body.get("data") if isinstance(body, Mapping) else None
         return list(data) if isinstance(data, list) else []
 
 
-def client(ctx: AdapterContext, version: Any, *, label: str, hint: str) -> GraphClient:
+def client(
+    ctx: AdapterContext,
+    version: Any,
+    *,
+    label: str,
+    hint: str,
+    objects: Mapping[str, str] | None = None,
+) -> GraphClient:
     """A client on `ctx`'s access_token, signing calls when the secrets hold an app_secret.
 
     `hint` says what to do about a bad token ("set a new Page token"); where is added.
+    `objects` maps the configured ids to their config keys, for "unknown object" messages.
     """
     secrets = ctx.secrets
     return GraphClient(
@@ -345,20 +544,40 @@ def client(ctx: AdapterContext, version: Any, *, label: str, hint: str) -> Graph
         token=secrets.get("access_token"),
         app_secret=secrets.get("app_secret") if secrets.has("app_secret") else None,
         secrets_hint=f"{hint} in {secrets.hint()}",
+        token_where=secrets.hint(),
+        objects=objects,
     )
 
 
 class GraphCallError(UpstreamError):
-    """A Graph call refused for a reason other than auth or rate limits (kept for inspection)."""
+    """A Graph call refused for a reason other than auth, permissions, an unknown object or rate
+    limits; `kind` is `classify`'s verdict (DEAD_METRIC, NO_DATA, TRANSIENT or OTHER)."""
 
-    def __init__(self, label: str, status: int, info: GraphErrorInfo, path: str) -> None:
+    def __init__(
+        self, label: str, status: int, info: GraphErrorInfo, path: str, kind: str = OTHER
+    ) -> None:
         self.status = status
         self.info = info
+        self.kind = kind
         super().__init__(f"{label}: {status} on {path}: error {info.code}: {info.message}")
 
 
 def _path(url: str) -> str:
     return urlsplit(url).path
+
+
+def _object_id(url: str, version: str) -> str:
+    """The object a call was about: the first path segment after the version."""
+    parts = [p for p in _path(url).split("/") if p]
+    if version in parts:
+        parts = parts[parts.index(version) + 1 :]
+    return parts[0] if parts else ""
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """Meta's message without its long "Refer to https://... for details" tail."""
+    text = re.sub(r"\s*Refer to https?://\S+.*$", "", text.strip(), flags=re.DOTALL)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def insight_values(body: Any) -> dict[str, Any]:
@@ -451,3 +670,31 @@ def days(start: date, end: date) -> Iterator[date]:
     while d <= end:
         yield d
         d += timedelta(days=1)
+
+
+def follower_snapshots(state: Mapping[str, Any] | None) -> dict[str, int]:
+    """Follower counts taken on run days whose insights were not fetched yet (ISO day -> count).
+
+    The owner streams file the follower count under the run day, as every platform does; the
+    day's insights come a day later and rewrite its row, so the count rides in the cursor until
+    then and goes into that row.
+    """
+    raw = (state or {}).get("followers")
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def owner_cursor(
+    state: Mapping[str, Any] | None, day: date | None, snapshots: Mapping[str, int]
+) -> dict[str, Any]:
+    """An owner stream's cursor: the last complete day fetched (`day`, else the stored one)
+    and the follower snapshots of later days."""
+    last = day.isoformat() if day is not None else (state or {}).get("day")
+    cursor: dict[str, Any] = {}
+    if isinstance(last, str) and last:
+        cursor["day"] = last
+    kept = {k: v for k, v in sorted(snapshots.items()) if not cursor or k > cursor["day"]}
+    if kept:
+        cursor["followers"] = kept
+    return cursor

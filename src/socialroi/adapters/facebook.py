@@ -1,9 +1,10 @@
 """Facebook Pages through the Graph API (version pinned in config, default v25.0).
 
 Streams
-    page          accounts + account_daily: the Page, and its daily insights (views, post
-                  engagements, Page views, follows) in windows of at most 90 days; the cursor is
-                  the last complete day fetched.
+    page          accounts + account_daily: the Page, its follower count under the run day, and
+                  its daily insights (views, viewers as reach, post engagements, Page views,
+                  follows) in windows of at most 90 days; the cursor is the last complete day
+                  fetched (plus the follower counts of days whose insights are still to come).
     posts         posts: the Page's own posts (``/{page-id}/posts``), newest first; the cursor is
                   the newest ``created_time`` seen and moves only after every page is committed.
     post_metrics  post_metrics: a snapshot, keyed by the run's day, of every post from the last
@@ -12,13 +13,15 @@ Streams
 Metrics are the ones that exist after Meta's 2025-26 deprecations: ``post_media_view`` (views,
 stored as impressions) replaced ``post_impressions``, ``post_total_media_view_unique`` (viewers,
 stored as reach) replaced ``post_impressions_unique``. A metric the API rejects is dropped with a
-warning and the others still load.
+warning and the others still load. Any other refusal fails the stream (a missing permission
+names it and where to grant it; an unknown Page names ``page_id``), and the cursor stays before
+the refused days, so the next pull fetches them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from socialroi.adapters import _graph as g
@@ -58,7 +61,16 @@ INIT_TEMPLATE = """\
 # page_size = 100                   # posts per page (at most 100)
 """
 
-PAGE_METRICS = ("page_media_view", "page_post_engagements", "page_views_total", "page_follows")
+PAGE_METRICS = (
+    "page_media_view",
+    "page_total_media_view_unique",
+    "page_post_engagements",
+    "page_views_total",
+    "page_follows",
+)
+#: What the calls need (named when Meta's refusal names nothing).
+NEEDS_POSTS = ("pages_read_engagement",)
+NEEDS_INSIGHTS = ("read_insights", "pages_read_engagement")
 POST_METRICS = (
     "post_media_view",
     "post_total_media_view_unique",
@@ -99,11 +111,17 @@ class FacebookAdapter(OwnerStreams):
         if not self.page_id:
             raise ConfigError("platforms.facebook.page_id is not set (the Page's numeric id)")
         self.graph = g.client(
-            ctx, self.opts["api_version"], label="Facebook", hint="set a new Page token"
+            ctx,
+            self.opts["api_version"],
+            label="Facebook",
+            hint="set a new Page token",
+            objects={self.page_id: "platforms.facebook.page_id"},
         )
 
     def check(self) -> str:
-        page = self.graph.get(self.page_id, {"fields": "name,followers_count"})
+        page = self.graph.get(
+            self.page_id, {"fields": "name,followers_count"}, what=f"Page {self.page_id}"
+        )
         followers = g.as_int(page.get("followers_count"))
         count = f"{followers:,} followers" if followers is not None else "followers unknown"
         return f"Facebook Page {page.get('name') or self.page_id}: {count}"
@@ -111,21 +129,35 @@ class FacebookAdapter(OwnerStreams):
     # --- page ------------------------------------------------------------------------------
 
     def _owner(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
-        page = self.graph.get(self.page_id, {"fields": "name,username,followers_count"})
+        page = self.graph.get(
+            self.page_id,
+            {"fields": "name,username,followers_count"},
+            what=f"Page {self.page_id}",
+        )
         account = {
             "platform": PLATFORM,
             "account_id": self.page_id,
             "handle": page.get("username") or page.get("name"),
             "owner": str(self.opts["owner"]),
         }
-        last = self.ctx.as_of.astimezone(UTC).date() - timedelta(days=1)
-        start = g.first_day(state, since, last, int(self.opts["lookback_days"]))
-        if start > last:
-            yield Batch(r.frames({"accounts": [account]}), None)
-            return
+        today = r.snapshot_date(self.ctx.as_of)
+        snapshots = g.follower_snapshots(state)
         followers_now = g.as_int(page.get("followers_count"))
+        first: list[dict[str, Any]] = []
+        if followers_now is not None:
+            snapshots[today.isoformat()] = followers_now
+            first.append(daily_row(self.page_id, today, {}, followers_now))
+        # The Page and today's follower count land even when the insights are refused below.
+        yield Batch(
+            r.frames({"accounts": [account], "account_daily": first}),
+            g.owner_cursor(state, None, snapshots),
+        )
+        last = today - timedelta(days=1)
+        start = g.first_day(state, since, last, int(self.opts["lookback_days"]))
         stuck = False
         for w_start, w_end in g.windows(start, last, WINDOW_DAYS):
+            # A refusal other than a dead metric raises here: the stream fails and the cursor
+            # stays before this window.
             ins = self.graph.insights(
                 self.page_id,
                 PAGE_METRICS,
@@ -135,33 +167,23 @@ class FacebookAdapter(OwnerStreams):
                     "since": w_start.isoformat(),
                     "until": (w_end + timedelta(days=1)).isoformat(),
                 },
+                needs=NEEDS_INSIGHTS,
+                what=f"daily insights of Page {self.page_id} ({w_start} to {w_end})",
             )
             rows = []
             daily = ins.daily
             for day in g.days(w_start, w_end):
                 v = daily.get(day, {})
                 followers = g.as_int(v.get("page_follows"))
-                if followers is None and day == last:
-                    followers = followers_now
+                if followers is None:
+                    followers = snapshots.get(day.isoformat())
                 if not v and followers is None:
                     continue
-                rows.append(
-                    {
-                        "platform": PLATFORM,
-                        "account_id": self.page_id,
-                        "date": day,
-                        "followers": followers,
-                        "impressions": g.as_int(v.get("page_media_view")),
-                        "engagements": g.as_int(v.get("page_post_engagements")),
-                        "profile_clicks": g.as_int(v.get("page_views_total")),
-                    }
-                )
+                rows.append(daily_row(self.page_id, day, v, followers))
             stuck = stuck or ins.failed
             yield Batch(
-                r.frames({"accounts": [account], "account_daily": rows}),
-                # Insights refused (e.g. no read_insights): from here on keep the cursor, so the
-                # days are asked for again next run.
-                None if stuck else {"day": w_end.isoformat()},
+                r.frames({"account_daily": rows}),
+                None if stuck else g.owner_cursor(state, w_end, snapshots),
                 tuple(ins.warnings),
             )
 
@@ -176,7 +198,10 @@ class FacebookAdapter(OwnerStreams):
             "since": int(lower.timestamp()),
         }
         newest = old
-        for items in self.graph.pages(f"{self.page_id}/posts", params):
+        pages = self.graph.pages(
+            f"{self.page_id}/posts", params, needs=NEEDS_POSTS, what=f"posts of Page {self.page_id}"
+        )
+        for items in pages:
             rows = []
             for item in items:
                 row = self._post(item)
@@ -195,7 +220,7 @@ class FacebookAdapter(OwnerStreams):
         if not post_id:
             return None
         message = item.get("message")
-        return r.post_row(
+        row = r.post_row(
             PLATFORM,
             str(post_id),
             account_id=self.page_id,
@@ -204,6 +229,9 @@ class FacebookAdapter(OwnerStreams):
             kind="share" if item.get("parent_id") else "broadcast",
             link_url=link_of(item) or g.first_url(message),
         )
+        permalink = item.get("permalink_url")
+        row["url"] = permalink if isinstance(permalink, str) and permalink else None
+        return row
 
     # --- post metrics ----------------------------------------------------------------------
 
@@ -215,16 +243,43 @@ class FacebookAdapter(OwnerStreams):
             "limit": int(self.opts["page_size"]),
             "since": int(lower.timestamp()),
         }
-        for items in self.graph.pages(f"{self.page_id}/posts", params):
+        pages = self.graph.pages(
+            f"{self.page_id}/posts", params, needs=NEEDS_POSTS, what=f"posts of Page {self.page_id}"
+        )
+        for items in pages:
             rows = []
             warnings: list[str] = []
             for item in items:
                 if not item.get("id"):
                     continue
-                ins = self.graph.insights(str(item["id"]), POST_METRICS, kind="post")
+                # A refusal raises: the stream fails rather than store the post with no metrics.
+                ins = self.graph.insights(
+                    str(item["id"]),
+                    POST_METRICS,
+                    kind="post",
+                    needs=NEEDS_INSIGHTS,
+                    what=f"insights of post {item['id']}",
+                )
                 warnings += ins.warnings
                 rows.append(post_metrics_row(item, ins.values, as_of))
             yield Batch(r.frames({"post_metrics": rows}), None, tuple(warnings))
+
+
+def daily_row(
+    page_id: str, day: date, values: Mapping[str, Any], followers: int | None
+) -> dict[str, Any]:
+    """One account_daily row from a day's insights: views -> impressions, viewers -> reach,
+    Page views -> page_views."""
+    return {
+        "platform": PLATFORM,
+        "account_id": page_id,
+        "date": day,
+        "followers": followers,
+        "impressions": g.as_int(values.get("page_media_view")),
+        "reach": g.as_int(values.get("page_total_media_view_unique")),
+        "engagements": g.as_int(values.get("page_post_engagements")),
+        "page_views": g.as_int(values.get("page_views_total")),
+    }
 
 
 def post_metrics_row(

@@ -1,22 +1,27 @@
 """Instagram professional accounts through the Graph API (the same client as Facebook Pages).
 
 Streams
-    account       accounts + account_daily: the account, and per day its insights with
-                  ``metric_type=total_value`` (views, total interactions, profile link taps); the
-                  cursor is the last complete day fetched.
+    account       accounts + account_daily: the account, its follower count under the run day
+                  (as every platform files it), and per day its insights with
+                  ``metric_type=total_value`` (views, reach, total interactions, profile link
+                  taps); the cursor is the last complete day fetched (plus the follower counts
+                  of days whose insights are still to come).
     posts         posts: the account's media (``/{ig-user-id}/media``), newest first, back to the
                   cursor (the newest ``timestamp`` seen), which moves only after every page.
     post_metrics  post_metrics: a snapshot, keyed by the run's day, of each media item from the
                   last ``metrics_days`` days, with the metric set its ``media_product_type`` has.
 
 Instagram answers "no data" with an empty data set: those metrics are null, not 0. ``views``
-replaced ``impressions``/``plays`` (removed 2025-04-21) and is stored as impressions.
+replaced ``impressions``/``plays`` (removed 2025-04-21) and is stored as impressions. A metric
+the API rejects as invalid is dropped with a warning; "not enough viewers" leaves one item's
+metrics unknown; any other refusal fails the stream (a missing permission names it and where to
+grant it; an unknown account names ``ig_user_id``) and the cursor stays before the refused days.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from socialroi.adapters import _graph as g
@@ -55,7 +60,7 @@ INIT_TEMPLATE = """\
 # page_size = 100                   # media per page
 """
 
-ACCOUNT_METRICS = ("views", "total_interactions", "profile_links_taps")
+ACCOUNT_METRICS = ("views", "reach", "total_interactions", "profile_links_taps")
 #: Metrics each media product type supports (an unsupported one fails the whole call).
 MEDIA_METRICS: dict[str, tuple[str, ...]] = {
     "FEED": ("reach", "views", "likes", "comments", "shares", "saved", "total_interactions"),
@@ -95,28 +100,57 @@ class InstagramAdapter(OwnerStreams):
                 "platforms.instagram.ig_user_id is not set (the professional account's id)"
             )
         self.graph = g.client(
-            ctx, self.opts["api_version"], label="Instagram", hint="set a new token"
+            ctx,
+            self.opts["api_version"],
+            label="Instagram",
+            hint="set a new token",
+            objects={self.user_id: "platforms.instagram.ig_user_id"},
+        )
+        # Instagram Login (graph.instagram.com) has its own permission names.
+        ig_login = "graph.instagram.com" in str(self.opts.get("base_url") or "")
+        self.needs_basic = ("instagram_business_basic",) if ig_login else ("instagram_basic",)
+        self.needs_insights = (
+            ("instagram_business_manage_insights",) if ig_login else ("instagram_manage_insights",)
         )
 
     def check(self) -> str:
-        me = self.graph.get(self.user_id, {"fields": "username,followers_count"})
+        me = self._me()
         followers = g.as_int(me.get("followers_count"))
         count = f"{followers:,} followers" if followers is not None else "followers unknown"
         return f"Instagram @{me.get('username') or self.user_id}: {count}"
 
     # --- account ---------------------------------------------------------------------------
 
+    def _me(self) -> Any:
+        return self.graph.get(
+            self.user_id,
+            {"fields": "username,followers_count"},
+            needs=self.needs_basic,
+            what=f"account {self.user_id}",
+        )
+
     def _owner(self, since: datetime | None, state: Mapping[str, Any] | None) -> Iterator[Batch]:
-        me = self.graph.get(self.user_id, {"fields": "username,followers_count"})
+        me = self._me()
         account = r.account_row(PLATFORM, self.user_id, me.get("username"), str(self.opts["owner"]))
-        last = self.ctx.as_of.astimezone(UTC).date() - timedelta(days=1)
+        today = r.snapshot_date(self.ctx.as_of)
+        snapshots = g.follower_snapshots(state)
+        followers_now = g.as_int(me.get("followers_count"))
+        first: list[dict[str, Any]] = []
+        if followers_now is not None:
+            snapshots[today.isoformat()] = followers_now
+            first.append(daily_row(self.user_id, today, {}, followers_now))
+        # The account and today's follower count land even when the insights are refused below.
+        yield Batch(
+            r.frames({"accounts": [account], "account_daily": first}),
+            g.owner_cursor(state, None, snapshots),
+        )
+        last = today - timedelta(days=1)
         start = g.first_day(state, since, last, int(self.opts["lookback_days"]))
-        if start > last:
-            yield Batch(r.frames({"accounts": [account]}), None)
-            return
         stuck = False
         for day in g.days(start, last):
             lo = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            # A refusal other than a dead metric raises here: the stream fails and the cursor
+            # stays before this day.
             ins = self.graph.insights(
                 self.user_id,
                 ACCOUNT_METRICS,
@@ -127,27 +161,18 @@ class InstagramAdapter(OwnerStreams):
                     "since": int(lo.timestamp()),
                     "until": int((lo + timedelta(days=1)).timestamp()),
                 },
+                needs=self.needs_insights,
+                what=f"daily insights of account {self.user_id} ({day})",
             )
             v = ins.values
-            followers = me.get("followers_count") if day == last else None
-            rows = []
-            if v or followers is not None:
-                rows.append(
-                    {
-                        "platform": PLATFORM,
-                        "account_id": self.user_id,
-                        "date": day,
-                        "followers": g.as_int(followers),
-                        "impressions": g.as_int(v.get("views")),
-                        "engagements": g.as_int(v.get("total_interactions")),
-                        "profile_clicks": g.as_int(v.get("profile_links_taps")),
-                    }
-                )
+            followers = snapshots.get(day.isoformat())
+            rows = (
+                [daily_row(self.user_id, day, v, followers)] if v or followers is not None else []
+            )
             stuck = stuck or ins.failed
             yield Batch(
-                r.frames({"accounts": [account], "account_daily": rows}),
-                # Insights refused: from here on keep the cursor, so the day is asked for again.
-                None if stuck else {"day": day.isoformat()},
+                r.frames({"account_daily": rows}),
+                None if stuck else g.owner_cursor(state, day, snapshots),
                 tuple(ins.warnings),
             )
 
@@ -156,7 +181,13 @@ class InstagramAdapter(OwnerStreams):
     def _media(self, lower: datetime | None) -> Iterator[list[Mapping[str, Any]]]:
         """Pages of media newer than `lower` (newest first); stops at the first older item."""
         params = {"fields": MEDIA_FIELDS, "limit": int(self.opts["page_size"])}
-        for items in self.graph.pages(f"{self.user_id}/media", params):
+        pages = self.graph.pages(
+            f"{self.user_id}/media",
+            params,
+            needs=self.needs_basic,
+            what=f"media of account {self.user_id}",
+        )
+        for items in pages:
             keep = []
             done = False
             for item in items:
@@ -180,17 +211,18 @@ class InstagramAdapter(OwnerStreams):
             for item in items:
                 created = r.parse_time(item.get("timestamp"))
                 caption = item.get("caption")
-                rows.append(
-                    r.post_row(
-                        PLATFORM,
-                        str(item["id"]),
-                        account_id=self.user_id,
-                        created_at=created,
-                        text=caption,
-                        kind="broadcast",
-                        link_url=g.first_url(caption),
-                    )
+                row = r.post_row(
+                    PLATFORM,
+                    str(item["id"]),
+                    account_id=self.user_id,
+                    created_at=created,
+                    text=caption,
+                    kind="broadcast",
+                    link_url=g.first_url(caption),
                 )
+                permalink = item.get("permalink")
+                row["url"] = permalink if isinstance(permalink, str) and permalink else None
+                rows.append(row)
                 if created is not None and (newest is None or created > newest):
                     newest = created
             yield Batch(r.frames({"posts": rows}), None)
@@ -206,10 +238,34 @@ class InstagramAdapter(OwnerStreams):
             for item in items:
                 kind = str(item.get("media_product_type") or "FEED").upper()
                 metrics = MEDIA_METRICS.get(kind, MEDIA_METRICS["FEED"])
-                ins = self.graph.insights(str(item["id"]), metrics, kind=kind.lower())
+                # A refusal raises: the stream fails rather than store the item with no metrics.
+                ins = self.graph.insights(
+                    str(item["id"]),
+                    metrics,
+                    kind=kind.lower(),
+                    needs=self.needs_insights,
+                    what=f"insights of media {item['id']}",
+                )
                 warnings += ins.warnings
                 rows.append(media_metrics_row(item, ins.values, as_of))
             yield Batch(r.frames({"post_metrics": rows}), None, tuple(warnings))
+
+
+def daily_row(
+    user_id: str, day: date, values: Mapping[str, Any], followers: int | None
+) -> dict[str, Any]:
+    """One account_daily row: views -> impressions, reach, interactions -> engagements, profile
+    link taps -> profile_clicks."""
+    return {
+        "platform": PLATFORM,
+        "account_id": user_id,
+        "date": day,
+        "followers": followers,
+        "impressions": g.as_int(values.get("views")),
+        "reach": g.as_int(values.get("reach")),
+        "engagements": g.as_int(values.get("total_interactions")),
+        "profile_clicks": g.as_int(values.get("profile_links_taps")),
+    }
 
 
 def media_metrics_row(
