@@ -14,7 +14,14 @@ from socialroi import schema
 from socialroi.adapters import ga4
 from socialroi.adapters.sync import run_stream, state_cursor
 from socialroi.core.identity import ALL_SOCIAL, resolve
-from socialroi.errors import AuthFailed, ConfigError, RateLimited, UpstreamError
+from socialroi.errors import (
+    AuthFailed,
+    ConfigError,
+    PermissionDenied,
+    RateLimited,
+    UnknownObject,
+    UpstreamError,
+)
 from tests.adapters.conftest import AS_OF
 from tests.adapters.contract import run_contract
 from tests.adapters.fakeserver import Reply
@@ -289,3 +296,46 @@ def test_doctor_requires_the_property_id_only():
     from socialroi.adapters.checks import required_options
 
     assert required_options(ga4) == ("property_id",)
+
+
+# -- refusals (the Data API's own bodies) ----------------------------------------------------------
+@responses.activate
+def test_a_property_refused_on_page_two_fails_the_stream_and_keeps_the_cursor(make, store):
+    """Page 1 commits; page 2 is refused: no cursor, so the next pull asks for the days again."""
+
+    def answer(request):
+        offset = json.loads(request.body).get("offset", 0)
+        if offset == 0:
+            return 200, {}, json.dumps(load("page1.json"))
+        return 403, {}, json.dumps(load("403_property.json"))
+
+    responses.add_callback(responses.POST, URL, callback=answer, content_type="application/json")
+    adapter = make()
+    result = run_stream(store, adapter, adapter.streams[0], secrets=[TOKEN])
+    assert result.status == "failed"
+    assert isinstance(result.exception, PermissionDenied)
+    assert result.rows == 3  # page 1's rows stay
+    assert state_cursor(store.get_state("ga4", "sessions")) is None
+    text = result.error or ""
+    assert "GA4 property 123456789: runReport refused (HTTP 403 PERMISSION_DENIED)" in text
+    assert "User does not have sufficient permissions for this property" in text
+    assert "Viewer role" in text
+    assert "Property access management" in text
+    assert TOKEN not in text
+
+
+@responses.activate
+def test_an_invalid_metric_names_the_field_and_is_not_a_permission(make):
+    responses.add(responses.POST, URL, json=load("400_invalid_metric.json"), status=400)
+    with pytest.raises(UpstreamError) as err:
+        list(make().fetch("sessions", since=None, state=None))
+    assert not isinstance(err.value, PermissionDenied)
+    assert "Field pageViews is not a valid metric" in str(err.value)
+    assert err.value.exit_code == 3
+
+
+@responses.activate
+def test_an_unknown_property_names_property_id(make):
+    responses.add(responses.POST, URL, json=load("404_property.json"), status=404)
+    with pytest.raises(UnknownObject, match=r"platforms\.ga4\.property_id"):
+        make().check()

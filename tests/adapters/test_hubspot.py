@@ -13,7 +13,13 @@ import responses
 from socialroi.adapters import hubspot
 from socialroi.adapters._http import Signal
 from socialroi.adapters.sync import run_stream, state_cursor
-from socialroi.errors import AuthFailed, RateLimited, UpstreamError
+from socialroi.errors import (
+    AuthFailed,
+    PermissionDenied,
+    RateLimited,
+    UnknownObject,
+    UpstreamError,
+)
 from tests.adapters.conftest import AS_OF, load_fixture
 from tests.adapters.contract import run_contract
 from tests.adapters.fakeserver import Reply
@@ -365,3 +371,68 @@ def test_faults_on_the_loopback_server_lose_nothing_and_double_nothing(
         "HubSpot deal 9003: not loaded, no contact read (No contact is associated with deal 9003.)"
     ]
     assert all(c.headers["authorization"] == f"Bearer {TOKEN}" for c in fake_server.calls())
+
+
+# -- refusals (HubSpot's own bodies) ---------------------------------------------------------------
+@responses.activate
+def test_associations_refused_for_a_scope_fail_deals_before_the_page_moves_the_cursor(
+    adapter, store
+):
+    """The search page's deals need their contacts; that call is refused (HubSpot's real
+    MISSING_SCOPES body), so neither the page nor its cursor is stored."""
+    before = {"modified": "2026-11-01T00:00:00Z"}
+    store.set_state("hubspot", "deals", {"cursor": before, "last_success": "2026-11-01T00:00:00Z"})
+    responses.post(f"{DEALS}/search", json=fx("deals_search"))
+    responses.post(ASSOCIATIONS, json=fx("403_missing_scopes"), status=403)
+    result = run_stream(store, adapter, adapter.streams[1], secrets=[TOKEN])
+    assert result.status == "failed"
+    assert isinstance(result.exception, PermissionDenied)
+    assert state_cursor(store.get_state("hubspot", "deals")) == before
+    assert store.count("deals") == 0
+    text = result.error or ""
+    assert "HubSpot: POST /crm/v4/associations/deals/contacts/batch/read: HTTP 403" in text
+    assert "the token lacks contacts" in text  # the scope HubSpot's body names
+    assert "Private Apps > the app > Scopes" in text
+    assert TOKEN not in text
+
+
+@responses.activate
+def test_a_granular_missing_scope_is_named(adapter):
+    responses.get(DEALS, json=fx("403_missing_granular_scopes"), status=403)
+    with pytest.raises(PermissionDenied, match=r"lacks crm\.objects\.deals\.read \(This app"):
+        list(adapter.fetch("deals", since=None, state=None))
+
+
+def test_required_scopes_reads_every_form_hubspot_uses():
+    assert hubspot.required_scopes(fx("403_missing_scopes")) == ["contacts"]
+    assert hubspot.required_scopes(fx("403_missing_granular_scopes")) == ["crm.objects.deals.read"]
+    body = {
+        "context": {"missingScopes": ["a", "b"]},
+        "errors": [{"context": {"requiredScopes": ["b"]}}],
+    }
+    assert hubspot.required_scopes(body) == ["a", "b"]
+    assert hubspot.required_scopes({"status": "error"}) == []
+
+
+@responses.activate
+def test_a_refusal_without_scopes_names_the_scope_of_the_call(adapter):
+    responses.get(CONTACTS, json={"status": "error", "message": "Forbidden"}, status=403)
+    with pytest.raises(PermissionDenied, match=r"lacks crm\.objects\.contacts\.read"):
+        list(adapter.fetch("contacts", since=None, state=None))
+
+
+@responses.activate
+def test_not_found_invalid_input_and_invalid_authentication(adapter):
+    responses.post(f"{CONTACTS}/search", json=fx("404_not_found"), status=404)
+    with pytest.raises(UnknownObject, match="OBJECT_NOT_FOUND: Object not found"):
+        adapter.check()
+    responses.replace(
+        responses.POST, f"{CONTACTS}/search", json=fx("400_invalid_input"), status=400
+    )
+    with pytest.raises(UpstreamError) as err:
+        adapter.check()
+    assert not isinstance(err.value, PermissionDenied | UnknownObject)
+    assert "Invalid input JSON on line 1, column 18" in str(err.value)
+    responses.replace(responses.POST, f"{CONTACTS}/search", json=fx("401_invalid"), status=401)
+    with pytest.raises(AuthFailed, match="Authentication credentials not found"):
+        adapter.check()

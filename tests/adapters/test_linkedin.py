@@ -11,13 +11,25 @@ import polars as pl
 import pytest
 import requests
 import responses
+from click.testing import CliRunner
 from responses import matchers
 
+from socialroi import clock
 from socialroi.adapters import linkedin
+from socialroi.adapters._http import HttpStatusError
 from socialroi.adapters.base import Adapter, Batch
-from socialroi.errors import AuthFailed, ConfigError, RateLimited, UpstreamError
+from socialroi.errors import (
+    AuthFailed,
+    ConfigError,
+    PermissionDenied,
+    RateLimited,
+    UnknownObject,
+    UpstreamError,
+)
+from socialroi.store import Store
 from tests.adapters.conftest import AS_OF, FakeClock, MakeContext, load_fixture
 from tests.adapters.contract import run_contract
+from tests.adapters.fakeserver import FakeServer, Reply, Seen
 
 API = "https://api.linkedin.com/rest"
 ORG_ENC = "urn%3Ali%3Aorganization%3A12345678"
@@ -151,18 +163,106 @@ def test_post_metrics_ask_for_shares_and_ugc_posts_as_restli_lists(
     assert [w for b in batches for w in b.warnings] == []
 
 
-def test_a_refused_statistics_call_is_a_warning_and_the_rest_still_loads(
-    make_context: MakeContext,
+@pytest.mark.parametrize(
+    ("fixture", "text"),
+    [("error_unpermitted", "Unpermitted fields"), ("error_field_validation", "Field Value")],
+)
+def test_a_statistics_call_refused_for_its_fields_is_a_warning_and_the_rest_still_loads(
+    make_context: MakeContext, fixture: str, text: str
 ) -> None:
     a = adapter(make_context)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         add_posts(rsps)
-        add_stats(rsps, ugc=(load("error_unpermitted"), 403))
+        add_stats(rsps, ugc=(load(fixture), 403))
         batches = list(a.fetch("post_metrics", since=None, state=None))
     assert collect(batches, "post_metrics")["post_id"].to_list() == [SHARE]
     warnings = [w for b in batches for w in b.warnings]
-    assert any("Unpermitted fields" in w for w in warnings)
+    assert any(text in w for w in warnings)
     assert any("no statistics returned for 1 post(s): " + UGC in w for w in warnings)
+
+
+def test_statistics_refused_for_a_missing_permission_fail_post_metrics(
+    make_context: MakeContext,
+) -> None:
+    """LinkedIn's real ACCESS_DENIED body: not a per-post warning, the stream fails."""
+    a = adapter(make_context)
+    got: list[Batch] = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        add_posts(rsps)
+        add_stats(rsps, ugc=(load("error_access_denied"), 403))
+        with pytest.raises(PermissionDenied) as err:
+            got.extend(a.fetch("post_metrics", since=None, state=None))
+    assert got == []  # the page whose statistics were refused is not half-stored
+    text = str(err.value)
+    assert "rw_organization_admin" in text
+    assert "Not enough permissions to access" in text
+    assert err.value.exit_code == 3
+
+
+def test_a_refused_window_fails_the_stream_with_the_earlier_windows_committed(
+    make_context: MakeContext,
+) -> None:
+    """200 days in windows of 90: the second window is refused, so the cursor stays at the
+    end of the first and the next pull starts again at the refused days."""
+    a = adapter(make_context, options={"lookback_days": 200})
+    got: list[Batch] = []
+    stats = f"{API}/organizationalEntityShareStatistics"
+    with responses.RequestsMock() as rsps:
+        add_org(rsps)
+        rsps.get(stats, json=load("share_stats_daily"))
+        rsps.get(stats, json=load("error_access_denied"), status=403)
+        with pytest.raises(PermissionDenied) as err:
+            got.extend(a.fetch("organization", since=None, state=None))
+    assert [b.cursor for b in got] == [
+        {"day": "2026-08-03", "followers": {"2026-11-22": 3870}}  # 2026-05-06 + 89 days
+    ]
+    text = str(err.value)
+    assert "rw_organization_admin" in text
+    assert "linkedin.com/developers/apps" in text
+    assert "Auth tab" in text
+    assert "SOCIALROI_LINKEDIN_ACCESS_TOKEN" in text
+    assert TOKEN not in text
+
+
+def test_posts_refused_name_r_organization_social(make_context: MakeContext) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/posts", json=load("error_access_denied"), status=403)
+        with pytest.raises(PermissionDenied, match="r_organization_social"):
+            list(adapter(make_context).fetch("posts", since=None, state=None))
+
+
+def test_a_member_who_is_not_an_administrator_is_told_so(make_context: MakeContext) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/organizations/12345678", json=load("error_admin_only"), status=403)
+        with pytest.raises(PermissionDenied, match="ADMINISTRATOR role of organization 12345678"):
+            adapter(make_context).check()
+
+
+def test_an_unknown_organization_names_organization_id(make_context: MakeContext) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/organizations/12345678", json=load("error_404"), status=404)
+        with pytest.raises(UnknownObject, match=r"platforms\.linkedin\.organization_id"):
+            list(adapter(make_context).fetch("organization", since=None, state=None))
+
+
+def test_expired_token_is_auth_failed_with_linkedins_words(make_context: MakeContext) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/organizations/12345678", json=load("error_expired"), status=401)
+        with pytest.raises(AuthFailed) as err:
+            adapter(make_context).check()
+    assert "Invalid access token" in str(err.value)
+    assert "SOCIALROI_LINKEDIN_ACCESS_TOKEN" in str(err.value)
+
+
+def test_an_invalid_parameter_is_an_upstream_error_not_a_permission(
+    make_context: MakeContext,
+) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/posts", json=load("error_invalid_params"), status=400)
+        with pytest.raises(HttpStatusError) as err:
+            list(adapter(make_context).fetch("posts", since=None, state=None))
+    assert not isinstance(err.value, PermissionDenied)
+    assert "HTTP 400: Invalid query parameters passed to request" in str(err.value)
 
 
 def test_organization_daily_statistics_and_followers(make_context: MakeContext) -> None:
@@ -189,9 +289,47 @@ def test_organization_daily_statistics_and_followers(make_context: MakeContext) 
     cols = ("date", "followers", "impressions", "engagements", "profile_clicks")
     assert daily.select(cols).rows() == [
         (date(2026, 11, 19), None, 690, 27, None),  # 14 likes + 2 comments + 2 shares + 9 clicks
-        (date(2026, 11, 21), 3870, 1210, 80, None),  # 40 + 6 + 3 + 31
+        (date(2026, 11, 21), None, 1210, 80, None),  # 40 + 6 + 3 + 31
+        # the follower count is filed under the run's day, as X, Mastodon and Bluesky file it
+        (date(2026, 11, 22), 3870, None, None, None),
     ]
-    assert batches[-1].cursor == {"day": "2026-11-21"}
+    # the cursor keeps the run day's count for the statistics row the next run writes for it
+    assert batches[-1].cursor == {"day": "2026-11-21", "followers": {"2026-11-22": 3870}}
+
+
+def test_next_days_statistics_row_keeps_the_follower_count_filed_the_day_before(
+    make_context: MakeContext,
+) -> None:
+    next_day = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    a = adapter(make_context, as_of=next_day)
+    day22 = {
+        "elements": [
+            {
+                "totalShareStatistics": {
+                    "shareCount": 1,
+                    "engagement": 0.05,
+                    "clickCount": 12,
+                    "likeCount": 20,
+                    "impressionCount": 700,
+                    "commentCount": 2,
+                },
+                "organizationalEntity": "urn:li:organization:12345678",
+                "timeRange": {"start": 1795305600000, "end": 1795392000000},
+            }
+        ]
+    }
+    state = {"day": "2026-11-21", "followers": {"2026-11-22": 3870}}
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{API}/organizations/12345678", json=load("organization"))
+        rsps.get(f"{API}/networkSizes/{ORG_ENC}", json={"firstDegreeSize": 3901})
+        rsps.get(f"{API}/organizationalEntityShareStatistics", json=day22)
+        batches = list(a.fetch("organization", since=None, state=state))
+    daily = collect(batches, "account_daily").sort("date")
+    assert daily.select("date", "followers", "impressions", "engagements").rows() == [
+        (date(2026, 11, 22), 3870, 700, 35),  # yesterday's snapshot survives the stats row
+        (date(2026, 11, 23), 3901, None, None),
+    ]
+    assert batches[-1].cursor == {"day": "2026-11-22", "followers": {"2026-11-23": 3901}}
 
 
 def test_rule_waits_until_next_utc_midnight_on_a_bare_429() -> None:
@@ -263,4 +401,74 @@ def test_contract(make_context: MakeContext, tmp_path: Path) -> None:
         add_org(rsps)
         ctx = make_context("linkedin", OPTIONS, {"access_token": TOKEN})
         counts = run_contract(lambda: linkedin.create(ctx), tmp_path, secrets=[TOKEN])
-    assert counts == {"accounts": 1, "account_daily": 2, "posts": 3, "post_metrics": 2}
+    assert counts == {"accounts": 1, "account_daily": 3, "posts": 3, "post_metrics": 2}
+
+
+# -- evidence: `socialroi pull` with a refused permission, then after it was granted -------------
+
+
+class _LinkedInServer:
+    """LinkedIn's endpoints on the loopback server; statistics refused until `granted`."""
+
+    def __init__(self) -> None:
+        self.granted = False
+
+    def __call__(self, seen: Seen) -> Reply | None:
+        path, query = seen.path, seen.query
+        if path == "/rest/organizations/12345678":
+            return Reply(200, load("organization"))
+        if path.startswith("/rest/networkSizes/"):
+            return Reply(200, load("network_size"))
+        if path == "/rest/posts":
+            return Reply(200, load("posts_page1" if query.get("start") == "0" else "posts_page2"))
+        if path == "/rest/organizationalEntityShareStatistics":
+            if not self.granted:
+                return Reply(403, load("error_access_denied"))
+            if "timeIntervals" in query:
+                return Reply(200, load("share_stats_daily"))
+            return Reply(
+                200, load("share_stats_shares" if "shares" in query else "share_stats_ugc")
+            )
+        return None
+
+
+def test_pull_refused_then_granted_fetches_the_refused_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialroi.cli import main  # here, so a CLI problem fails this test only
+
+    monkeypatch.setattr(clock, "now", lambda: AS_OF)
+    platform = _LinkedInServer()
+    env = {"SOCIALROI_LINKEDIN_ACCESS_TOKEN": TOKEN, "SOCIALROI_SECRETS": ""}
+    db = tmp_path / "s.duckdb"
+    with FakeServer(route=platform) as srv:
+        cfg = tmp_path / "socialroi.toml"
+        cfg.write_text(
+            '[company]\nname = "Test"\n[platforms.linkedin]\norganization_id = "12345678"\n'
+            f'base_url = "{srv.url}"\nlookback_days = 3\npage_size = 2\n',
+            encoding="utf-8",
+        )
+        argv = ["pull", "--config", str(cfg), "--store", str(db), "--quiet"]
+        first = CliRunner().invoke(main, argv, env=env)
+        assert first.exit_code == 4, first.output  # posts committed, statistics refused
+        assert "linkedin/organization: LinkedIn: GET /rest/organizationalEntity" in first.stderr
+        assert "lacks the permission rw_organization_admin" in first.stderr
+        assert "Committed: linkedin/posts (3 rows)" in first.stderr
+        assert TOKEN not in first.output + first.stderr
+        with Store.open(db, read_only=True) as store:
+            assert store.count("account_daily") == 0
+            assert store.get_state("linkedin", "organization") is None  # no cursor moved
+            assert store.count("posts") == 3
+
+        platform.granted = True  # the scope was added and the page admin consented again
+        second = CliRunner().invoke(main, argv, env=env)
+        assert second.exit_code == 0, second.output
+    with Store.open(db, read_only=True) as store:
+        daily = store.read("account_daily").sort("date")
+        metrics = store.read("post_metrics").sort("post_id")
+    assert daily.select("date", "followers", "impressions", "engagements").rows() == [
+        (date(2026, 11, 19), None, 690, 27),
+        (date(2026, 11, 21), None, 1210, 80),
+        (date(2026, 11, 22), 3870, None, None),
+    ]
+    assert metrics.select("post_id", "impressions").rows() == [(SHARE, 3540), (UGC, 1100)]

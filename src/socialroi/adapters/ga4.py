@@ -16,6 +16,14 @@ decided later by :mod:`socialroi.core.channels` (GA4's own Organic/Paid Social r
 Incremental by date: the cursor is the last day pulled; each run starts ``settle_days`` (3) days
 before it again because GA4 keeps processing a day for up to 72 hours.
 
+Refusals are classified from the Data API's ``{"error": {"code", "message", "status"}}`` bodies:
+403 ``PERMISSION_DENIED`` → PermissionDenied (no access to the property, a token without the
+``analytics.readonly`` scope, or the API not enabled in the Cloud project: the message says which
+and where to fix it); 404 ``NOT_FOUND`` → UnknownObject naming ``property_id``; 400
+``INVALID_ARGUMENT`` ("Field X is not a valid metric") → an UpstreamError naming the field; 401 →
+AuthFailed; 429 ``RESOURCE_EXHAUSTED`` → the rate-limit rule above. A refused page fails the
+stream: the cursor is only written with the last page, so the refused days are fetched again.
+
 Authentication is an OAuth access token (secret ``access_token``) sent as a bearer token, with
 an optional ``quota_project`` sent as ``X-Goog-User-Project``; docs/platforms/ga4.md says how
 to get one with gcloud. Service-account key files would need google-auth, which is not a
@@ -35,11 +43,17 @@ import polars as pl
 import requests
 
 from socialroi import schema
-from socialroi.adapters._http import RateLimitRule, Signal, json_body, retry_after
+from socialroi.adapters._http import (
+    HttpStatusError,
+    RateLimitRule,
+    Signal,
+    json_body,
+    retry_after,
+)
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.core.channels import classify_sessions
 from socialroi.core.vocabulary import PAID_SOCIAL, SOCIAL_OTHER
-from socialroi.errors import ConfigError, UpstreamError
+from socialroi.errors import ConfigError, PermissionDenied, UnknownObject, UpstreamError
 
 PLATFORM = "ga4"
 DEFAULTS: dict[str, Any] = {
@@ -288,6 +302,51 @@ def quota_warnings(report: Mapping[str, Any], property_id: str) -> list[str]:
     return out
 
 
+# -- refusals ------------------------------------------------------------------------------------
+SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
+
+
+def refusal(exc: HttpStatusError, property_id: str, hint: str) -> UpstreamError:
+    """A Data API 4xx (not 401/429) as the error hierarchy's class; see the module doc."""
+    err = exc.payload.get("error") if isinstance(exc.payload, Mapping) else None
+    err = err if isinstance(err, Mapping) else {}
+    message = str(err.get("message") or "")
+    status = str(err.get("status") or "")
+    low = message.lower()
+    where = f"GA4 property {property_id}: runReport refused (HTTP {exc.status} {status})".rstrip()
+    if exc.status == 403 or status == "PERMISSION_DENIED":
+        if "has not been used in project" in low or "service_disabled" in low or "disabled" in low:
+            fix = (
+                "enable the Google Analytics Data API in the Google Cloud project the token "
+                "bills (APIs & Services > Library), or set platforms.ga4.quota_project to a "
+                "project where it is enabled"
+            )
+        elif "scope" in low:
+            fix = f"get a token with the scope {SCOPE} and set it in {hint}"
+        else:
+            fix = (
+                "give the Google account (or service account e-mail) behind the token at least "
+                "the Viewer role on this property in GA4 Admin > Property access management, "
+                f"and check that platforms.ga4.property_id is the property's number; the token "
+                f"needs the scope {SCOPE}"
+            )
+        return PermissionDenied(f"{where}: {message}; {fix}")
+    if exc.status == 404 or status == "NOT_FOUND":
+        return UnknownObject(
+            f"{where}: {message or 'not found'}; check platforms.ga4.property_id "
+            "(GA4 Admin > Property details > Property ID, a number)"
+        )
+    if exc.status == 400 or status == "INVALID_ARGUMENT":
+        return HttpStatusError(
+            f"{where}: {message or 'invalid argument'}; the report's dimensions or metrics are "
+            "not valid for this property (GA4 renames or retires fields; see "
+            "developers.google.com/analytics/devguides/reporting/data/v1/api-schema)",
+            status=exc.status,
+            payload=exc.payload,
+        )
+    return exc
+
+
 # -- the adapter ---------------------------------------------------------------------------------
 def _property(options: Mapping[str, Any]) -> str:
     pid = str(options.get("property_id", "") or "").strip().removeprefix("properties/")
@@ -331,7 +390,10 @@ class GA4:
         return f"/{self.options['api_version']}/properties/{self.property_id}:runReport"
 
     def run_report(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        got = self.ctx.http.post_json(self._path(), json=dict(body), headers=self._headers())
+        try:
+            got = self.ctx.http.post_json(self._path(), json=dict(body), headers=self._headers())
+        except HttpStatusError as exc:
+            raise refusal(exc, self.property_id, self.ctx.secrets.hint()) from None
         if not isinstance(got, dict):
             raise UpstreamError("GA4: runReport did not return a JSON object")
         return got

@@ -30,6 +30,13 @@ Rows (docs/platforms/hubspot.md explains the rules):
   (``hs_is_closed``/``hs_is_closed_won``) get ``closedate`` as their close and ``won``; open
   deals have neither, as HubSpot's ``closedate`` on an open deal is only the expected close.
 
+Refusals are classified from HubSpot's ``{"status":"error","message","correlationId","category"}``
+bodies: 403 ``MISSING_SCOPES`` (scopes in ``errors[].context.requiredGranularScopes`` or
+``requiredScopes``) → PermissionDenied naming the scopes and where to add them; 404
+``OBJECT_NOT_FOUND`` → UnknownObject; 400 ``VALIDATION_ERROR`` → an UpstreamError with HubSpot's
+message; 401 ``EXPIRED_AUTHENTICATION``/``INVALID_AUTHENTICATION`` → AuthFailed. A refused page
+(or its associations) fails the stream before that page's batch, so the cursor stays before it.
+
 Rate limits: a 429 body names its ``policyName``: ``TEN_SECONDLY_ROLLING`` waits
 ``Retry-After`` or the window (``X-HubSpot-RateLimit-Interval-Milliseconds``, 10 s), ``SECONDLY``
 (search) one second, ``DAILY`` until the next day (longer than ``max_wait``: the pull fails with
@@ -49,6 +56,7 @@ import requests
 
 from socialroi import schema
 from socialroi.adapters._http import (
+    HttpStatusError,
     RateLimitRule,
     Signal,
     json_body,
@@ -61,7 +69,7 @@ from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
 from socialroi.adapters.formats._crm import stage_won
 from socialroi.core.links import parse_link_code
 from socialroi.core.vocabulary import PAID_SOCIAL, SOCIAL_OTHER, social_platform_of
-from socialroi.errors import ConfigError, UpstreamError
+from socialroi.errors import ConfigError, PermissionDenied, UnknownObject, UpstreamError
 
 PLATFORM = "hubspot"
 DEFAULTS: dict[str, Any] = {
@@ -557,10 +565,17 @@ class HubSpot:
         return {"Authorization": f"Bearer {self.ctx.secrets.get('access_token')}"}
 
     def _get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        return _object(self.ctx.http.get_json(path, params=params, headers=self._headers()), path)
+        try:
+            got = self.ctx.http.get_json(path, params=params, headers=self._headers())
+        except HttpStatusError as exc:
+            raise refusal(exc, "GET", path) from None
+        return _object(got, path)
 
     def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        got = self.ctx.http.post_json(path, json=dict(body), headers=self._headers())
+        try:
+            got = self.ctx.http.post_json(path, json=dict(body), headers=self._headers())
+        except HttpStatusError as exc:
+            raise refusal(exc, "POST", path) from None
         return _object(got, path)
 
     def check(self) -> str:
@@ -659,6 +674,61 @@ class HubSpot:
             links = {}
         deals, more = deal_rows(results, links, noted=noted)
         return {"deals": deals}, warnings + more
+
+
+#: The scopes a path needs when HubSpot's refusal names none.
+PATH_SCOPES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("/associations/deals/contacts", ("crm.objects.deals.read", "crm.objects.contacts.read")),
+    ("/objects/deals", ("crm.objects.deals.read",)),
+    ("/objects/contacts", ("crm.objects.contacts.read",)),
+)
+GRANT = (
+    "add it to the private app (Settings > Integrations > Private Apps > the app > Scopes), "
+    "commit the change and use the token the app then shows; an OAuth app must be installed "
+    "again so the account consents to the new scopes"
+)
+
+
+def required_scopes(payload: Any) -> list[str]:
+    """The scopes a MISSING_SCOPES body names (``requiredGranularScopes``, ``requiredScopes``
+    or ``missingScopes``, in the body's or its ``errors[]``'s ``context``), without repeats."""
+    if not isinstance(payload, Mapping):
+        return []
+    contexts = [payload.get("context")]
+    contexts += [e.get("context") for e in payload.get("errors") or [] if isinstance(e, Mapping)]
+    out: list[str] = []
+    for ctx in contexts:
+        if not isinstance(ctx, Mapping):
+            continue
+        for key in ("requiredGranularScopes", "requiredScopes", "missingScopes"):
+            for scope in ctx.get(key) or []:
+                if isinstance(scope, str) and scope and scope not in out:
+                    out.append(scope)
+    return out
+
+
+def refusal(exc: HttpStatusError, method: str, path: str) -> UpstreamError:
+    """A HubSpot 4xx (not 401/429) as the error hierarchy's class; see the module doc."""
+    payload = exc.payload if isinstance(exc.payload, Mapping) else {}
+    category = str(payload.get("category") or "")
+    message = text(payload.get("message")) or f"HTTP {exc.status}"
+    where = f"HubSpot: {method} {path}: HTTP {exc.status}" + (f" {category}" if category else "")
+    if exc.status == 403 or category == "MISSING_SCOPES":
+        scopes = required_scopes(payload) or next(
+            (list(s) for part, s in PATH_SCOPES if part in path), []
+        )
+        named = " and ".join(scopes) if scopes else "the scope this call needs"
+        return PermissionDenied(f"{where}: the token lacks {named} ({message}); {GRANT}")
+    if exc.status == 404 or category == "OBJECT_NOT_FOUND":
+        return UnknownObject(f"{where}: {message}")
+    if exc.status == 400 or category == "VALIDATION_ERROR":
+        return HttpStatusError(
+            f"{where}: {message} (a property or filter this call names is not valid in this "
+            "HubSpot account)",
+            status=exc.status,
+            payload=exc.payload,
+        )
+    return exc
 
 
 def _since_filter(prop: str, lower: datetime) -> dict[str, str]:

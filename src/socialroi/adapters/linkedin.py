@@ -7,8 +7,10 @@ the structural ``( ) , :`` raw, so they are built here by hand and the full URL 
 
 Streams
     organization  accounts + account_daily: the organization, its follower count (filed under
-                  the last complete day) and daily organic share statistics (impressions,
-                  engagements) in windows of at most 90 days; the cursor is the last day fetched.
+                  the run's day, as every platform files it) and daily organic share statistics
+                  (impressions, engagements) in windows of at most 90 days; the cursor is the
+                  last day fetched, and carries the run day's follower count so that the next
+                  run's statistics row for that day keeps it.
     posts         posts: ``/rest/posts?q=author`` newest first (offset paging) back to the cursor
                   (the newest creation time seen), which moves only after every page.
     post_metrics  post_metrics: a snapshot, keyed by the run's day, of the lifetime statistics of
@@ -19,6 +21,14 @@ LinkedIn's daily quota resets at midnight UTC and a refusal is a bare 429 with n
 rule waits until then, which is longer than the default ``max_wait``, so a run fails with
 RateLimited naming the reset time instead of hanging. Statistics are organic only and cover a
 rolling 12 months; ``engagement`` is a ratio and is not stored as a count.
+
+Refusals are classified from LinkedIn's own bodies: ``403 ACCESS_DENIED`` "Not enough permissions
+to access: …" (and "Viewer don't have permission to the ADMIN_ONLY …") → PermissionDenied naming
+the permission the endpoint needs and where to grant it, which fails the stream before its cursor
+moves; 404 → UnknownObject naming ``organization_id``; 426 → the sunset ``api_version``; 401
+(serviceErrorCode 65600 invalid/expired, 65601 revoked) → AuthFailed; a 403 or 400 about fields
+or parameters ("Unpermitted fields present in …") stays an HttpStatusError, which the post
+statistics turn into a warning for the posts it concerns.
 """
 
 from __future__ import annotations
@@ -42,7 +52,13 @@ from socialroi.adapters._http import (
 )
 from socialroi.adapters._streams import OwnerStreams
 from socialroi.adapters.base import Adapter, AdapterContext, Batch, Stream
-from socialroi.errors import AuthFailed, ConfigError, UpstreamError
+from socialroi.errors import (
+    AuthFailed,
+    ConfigError,
+    PermissionDenied,
+    UnknownObject,
+    UpstreamError,
+)
 
 PLATFORM = "linkedin"
 DEFAULTS: dict[str, Any] = {
@@ -80,6 +96,20 @@ STATS_BATCH = 20
 REVOKED_CODE = 65601
 SUNSET_STATUS = 426
 PUBLISHED = (None, "PUBLISHED", "PUBLISHED_EDITED")
+
+#: The permission each endpoint needs (Community Management API), for PermissionDenied messages.
+SCOPES: dict[str, str] = {
+    "organizationalEntityShareStatistics": "rw_organization_admin",
+    "organizationalEntityFollowerStatistics": "rw_organization_admin",
+    "networkSizes": "r_organization_followers (or rw_organization_admin)",
+    "organizations": "rw_organization_admin",
+    "posts": "r_organization_social",
+}
+GRANT = (
+    "grant it in the LinkedIn developer app (linkedin.com/developers/apps > your app > Products: "
+    "Community Management API; Auth tab: OAuth 2.0 scopes), then have a page ADMINISTRATOR "
+    "sign in again to consent to it and set the new token in {hint}"
+)
 
 STREAMS = (
     Stream("organization", ("accounts", "account_daily"), True, "the page and daily statistics"),
@@ -178,30 +208,47 @@ class LinkedInAdapter(OwnerStreams):
         try:
             resp = self.ctx.http.request("GET", url, headers=headers)
         except HttpStatusError as exc:
-            raise self._error(exc) from None
+            raise self._error(exc, path) from None
         body = json_body(resp)
         if body is None:
             raise UpstreamError(f"LinkedIn: GET {path}: HTTP {resp.status_code} is not JSON")
         return body
 
-    def _error(self, exc: HttpStatusError) -> UpstreamError:
+    def _error(self, exc: HttpStatusError, path: str) -> UpstreamError:
+        """LinkedIn's refusal as the error hierarchy's class (see the module doc)."""
         payload = exc.payload if isinstance(exc.payload, Mapping) else {}
+        message = str(payload.get("message") or "")
+        where = f"LinkedIn: GET {path}"
         if exc.status == SUNSET_STATUS:
             return UpstreamError(
-                f"LinkedIn: API version {self.version} is sunset (HTTP 426); set "
-                "platforms.linkedin.api_version to a current YYYYMM version"
+                f"LinkedIn: API version {self.version} is sunset (HTTP 426: "
+                f"{message or 'version not active'}); set platforms.linkedin.api_version to a "
+                "current YYYYMM version"
             )
         if payload.get("serviceErrorCode") == REVOKED_CODE:
             return AuthFailed(
                 f"LinkedIn: the access token was revoked (65601); set a new one in "
                 f"{self.ctx.secrets.hint()}"
             )
-        if exc.status == 403:
-            return HttpStatusError(
-                f"{exc}; the token's member must be an ADMINISTRATOR of organization "
-                f"{self.org_id} and have rw_organization_admin and r_organization_social",
-                status=exc.status,
-                payload=exc.payload,
+        low = message.lower()
+        if exc.status == 403 and low.startswith("not enough permissions"):
+            scope = SCOPES.get(_resource(path), "rw_organization_admin")
+            grant = GRANT.format(hint=self.ctx.secrets.hint())
+            return PermissionDenied(
+                f"{where}: refused, the token lacks the permission {scope} (LinkedIn: "
+                f"{message}); {grant}"
+            )
+        if exc.status == 403 and ("admin_only" in low or "administrator" in low):
+            return PermissionDenied(
+                f"{where}: refused ({message}); the member whose token this is must hold the "
+                f"ADMINISTRATOR role of organization {self.org_id} (the page's admin tools > "
+                "Manage admins), then sign in again for a new token"
+            )
+        if exc.status == 404:
+            return UnknownObject(
+                f"{where}: HTTP 404, LinkedIn knows no organization {self.org_id} (or this token "
+                "cannot see it); check platforms.linkedin.organization_id, the number in "
+                "urn:li:organization:NUMBER from the page's admin URL"
             )
         return exc
 
@@ -217,16 +264,19 @@ class LinkedInAdapter(OwnerStreams):
         org = self._get(f"/rest/organizations/{self.org_id}")
         handle = org.get("vanityName") or org.get("localizedName")
         account = r.account_row(PLATFORM, self.urn, handle, str(self.opts["owner"]))
-        last = self.ctx.as_of.astimezone(UTC).date() - timedelta(days=1)
+        today = r.snapshot_date(self.ctx.as_of)
+        last = today - timedelta(days=1)
         start = g.first_day(state, since, last, int(self.opts["lookback_days"]))
         start = max(start, last - timedelta(days=MAX_HISTORY_DAYS - 1))
-        if start > last:
-            yield Batch(r.frames({"accounts": [account]}), None)
-            return
         sizes = self._get(
             f"/rest/networkSizes/{enc(self.urn)}", "edgeType=COMPANY_FOLLOWED_BY_MEMBER"
         )
+        # Follower counts filed under earlier run days, so their statistics rows keep them.
+        known = _carried_followers(state)
         followers = r.count(sizes.get("firstDegreeSize"))
+        if followers is not None:
+            known[today.isoformat()] = followers
+        cursor_day = (state or {}).get("day") if start > last else None
         for w_start, w_end in g.windows(start, last, WINDOW_DAYS):
             query = (
                 f"q=organizationalEntity&organizationalEntity={enc(self.urn)}"
@@ -242,30 +292,39 @@ class LinkedInAdapter(OwnerStreams):
             rows = []
             for day in g.days(w_start, w_end):
                 stats = by_day.get(day)
-                day_followers = followers if day == last else None
+                day_followers = known.get(day.isoformat())
                 if stats is None and day_followers is None:
                     continue
-                s = stats or {}
-                rows.append(
-                    {
-                        "platform": PLATFORM,
-                        "account_id": self.urn,
-                        "date": day,
-                        "followers": day_followers,
-                        "impressions": r.count(s.get("impressionCount")),
-                        "engagements": r.add_counts(
-                            s.get("likeCount"),
-                            s.get("commentCount"),
-                            s.get("shareCount"),
-                            s.get("clickCount"),
-                        ),
-                        "profile_clicks": None,
-                    }
-                )
-            yield Batch(
-                r.frames({"accounts": [account], "account_daily": rows}),
-                {"day": w_end.isoformat()},
-            )
+                rows.append(self._daily_row(day, stats or {}, day_followers))
+            known = {k: v for k, v in known.items() if k > w_end.isoformat()}
+            batch_cursor: dict[str, Any] = {"day": w_end.isoformat()}
+            if known:
+                batch_cursor["followers"] = dict(known)
+            yield Batch(r.frames({"accounts": [account], "account_daily": rows}), batch_cursor)
+            cursor_day = w_end.isoformat()
+        snapshot = [self._daily_row(today, {}, followers)] if followers is not None else []
+        final: dict[str, Any] | None = None
+        if cursor_day is not None:
+            final = {"day": cursor_day, "followers": dict(known)} if known else {"day": cursor_day}
+        yield Batch(r.frames({"accounts": [account], "account_daily": snapshot}), final)
+
+    def _daily_row(
+        self, day: date, stats: Mapping[str, Any], followers: int | None
+    ) -> dict[str, Any]:
+        return {
+            "platform": PLATFORM,
+            "account_id": self.urn,
+            "date": day,
+            "followers": followers,
+            "impressions": r.count(stats.get("impressionCount")),
+            "engagements": r.add_counts(
+                stats.get("likeCount"),
+                stats.get("commentCount"),
+                stats.get("shareCount"),
+                stats.get("clickCount"),
+            ),
+            "profile_clicks": None,
+        }
 
     # --- posts -----------------------------------------------------------------------------
 
@@ -381,3 +440,21 @@ class LinkedInAdapter(OwnerStreams):
                 )
             )
         return rows, []
+
+
+def _resource(path: str) -> str:
+    """The Rest.li resource a path calls: ``/rest/networkSizes/urn…`` → ``networkSizes``."""
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    if parts and parts[0] == "rest":
+        parts = parts[1:]
+    return parts[0] if parts else ""
+
+
+def _carried_followers(state: Mapping[str, Any] | None) -> dict[str, int]:
+    """The follower counts an earlier run filed under its own day (``YYYY-MM-DD`` → count)."""
+    raw = (state or {}).get("followers")
+    if not isinstance(raw, Mapping):
+        return {}
+    return {
+        str(k): int(v) for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)
+    }
