@@ -17,7 +17,7 @@ from socialroi.adapters import mastodon
 from socialroi.adapters._http import Signal
 from socialroi.adapters.base import Batch
 from socialroi.adapters.sync import run_stream, state_cursor
-from socialroi.errors import AuthFailed, ConfigError
+from socialroi.errors import AuthFailed, ConfigError, PermissionDenied, UnknownObject
 from tests.adapters.conftest import load_fixture
 from tests.adapters.contract import run_contract
 from tests.adapters.fakeserver import FakeServer, Reply
@@ -129,8 +129,26 @@ def test_first_run_walks_back_to_the_window_with_exact_rows(make_context) -> Non
     ]
     assert metrics["as_of"].unique().to_list() == [DAY]
     assert metrics["impressions"].null_count() == 3  # Mastodon counts no views
-    # Pages commit without moving the cursor; the last batch moves it to the newest status.
-    assert [b.cursor for b in batches] == [None, None, {"109302": "115580000000000003"}]
+    assert q4["url"] == "https://mastodon.social/@acme/115580000000000003"  # the status's url
+    # Each page commits with the state after it: page 1 moves the newest status and leaves the
+    # rest of the window as a backfill range; page 2 passed the window, so backfill is done.
+    window = {"window_from": "2026-08-24T15:30:00Z"}
+    assert [b.cursor for b in batches] == [
+        {
+            "109302": "115580000000000003",
+            "backfill": {
+                "109302": {
+                    **window,
+                    "ranges": [{"bound": "2026-08-24T15:30:00Z", "max_id": "115570000000000001"}],
+                    "done": False,
+                }
+            },
+        },
+        {
+            "109302": "115580000000000003",
+            "backfill": {"109302": {**window, "ranges": [], "done": True}},
+        },
+    ]
 
 
 def test_later_run_walks_forward_from_the_cursor_one_page_at_a_time(make_context) -> None:
@@ -139,7 +157,7 @@ def test_later_run_walks_forward_from_the_cursor_one_page_at_a_time(make_context
         add_lookup(rsps)
         add_forward(rsps)
         batches = list(adapter.fetch("posts", since=None, state={"109302": "115580000000000003"}))
-    assert len(batches) == 1
+    assert len(batches) == 1  # the empty page after it adds nothing
     assert batches[0].cursor == {"109302": "115590000000000001"}
     row = batches[0].tables["posts"].row(0, named=True)
     assert (row["post_id"], row["text"], row["campaign"]) == (
@@ -271,11 +289,20 @@ def test_a_connection_dropped_mid_pagination_resumes_with_nothing_lost_or_double
         failed = run_stream(store, mastodon.create(ctx), stream)
         assert (failed.status, failed.rows) == ("failed", 4)  # page 1: 2 posts + 2 snapshots
         assert "connection dropped" in (failed.error or "")
-        assert store.get_state("mastodon", "posts") is not None
-        assert state_cursor(store.get_state("mastodon", "posts")) is None  # not moved yet
+        # Page 1 is committed with the state after it: the rest of the window is still to fetch.
+        left = state_cursor(store.get_state("mastodon", "posts"))
+        assert left is not None
+        assert left["109302"] == "115580000000000003"
+        assert left["backfill"]["109302"]["ranges"] == [
+            {"bound": "2026-08-24T15:30:00Z", "max_id": "115570000000000001"}
+        ]
+        assert left["backfill"]["109302"]["done"] is False
+        srv.script("GET", statuses, Reply(200, body=[]), query={"min_id": "115580000000000003"})
         resumed = run_stream(store, mastodon.create(ctx), stream)
     assert resumed.ok
-    assert resumed.cursor == {"109302": "115580000000000003"}
+    assert resumed.cursor is not None
+    assert resumed.cursor["109302"] == "115580000000000003"
+    assert resumed.cursor["backfill"]["109302"]["done"] is True
     posts = store.read("posts")
     assert sorted(posts["post_id"]) == [
         "115490000000000010",
@@ -326,3 +353,120 @@ def test_html_to_text_leaves_out_the_quote_fallback_paragraph() -> None:
         "https://acme.example/a?utm_source=mastodon",
     )
     assert mastodon.html_to_text("") == (None, None)
+
+
+# -- refusals, recordings, backfill ------------------------------------------------------------
+
+#: Mastodon.py's cassette tests/cassettes/test_fetch_next_previous.yaml: one account's statuses
+#: in two pages of 5, recorded on a test instance (localhost:3000) on 2026-08-01.
+REC_ID = "117020565966271181"
+REC_STATUSES = f"{BASE}/api/v1/accounts/{REC_ID}/statuses"
+REC_LINKS = {
+    "page1": '<http://localhost:3000/api/v1/accounts/117020565966271181/statuses?limit=5&max_id=117020580489281910>; rel="next", <http://localhost:3000/api/v1/accounts/117020565966271181/statuses?limit=5&min_id=117020580518794573>; rel="prev"',  # noqa: E501
+    "page2": '<http://localhost:3000/api/v1/accounts/117020565966271181/statuses?limit=5&max_id=117020580452511285>; rel="next", <http://localhost:3000/api/v1/accounts/117020565966271181/statuses?limit=5&min_id=117020580481736214>; rel="prev"',  # noqa: E501
+}
+REC_AS_OF = datetime(2026, 8, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "error", "says"),
+    [
+        (403, "error_scope", PermissionDenied, "read:statuses"),
+        (404, "recorded_lookup_not_found", UnknownObject, "Record not found"),
+        (401, "recorded_invalid_token", AuthFailed, "SOCIALROI_MASTODON_ACCESS_TOKEN"),
+    ],
+)
+def test_refusals_are_classified_from_mastodon_bodies(
+    make_context, status, name, error, says
+) -> None:
+    ctx = make_context("mastodon", {"accounts": ["acme"]}, {"access_token": TOKEN})
+    with responses.RequestsMock() as rsps:
+        add_lookup(rsps)
+        rsps.get(STATUSES, status=status, json=fx(name))
+        with pytest.raises(error) as info:
+            list(mastodon.create(ctx).fetch("posts", since=None, state=None))
+    assert says in str(info.value)
+    assert TOKEN not in str(info.value)
+
+
+def test_a_missing_account_names_its_entry_and_check_fails(make_context) -> None:
+    ctx = make_context("mastodon", {"accounts": ["kljadklajsdkljlkjlkjlkjasdasd"]})
+    with responses.RequestsMock() as rsps:
+        rsps.get(LOOKUP, status=404, json=fx("recorded_lookup_not_found"))
+        adapter = mastodon.create(ctx)
+        with pytest.raises(
+            UnknownObject, match=r"accounts\[0\] \('kljadklajsdkljlkjlkjlkjasdasd'\)"
+        ):
+            adapter.check()
+        with pytest.raises(UnknownObject, match="Record not found"):
+            list(adapter.fetch("posts", since=None, state=None))
+
+
+def _recorded_instance(rsps: responses.RequestsMock) -> None:
+    rsps.get(LOOKUP, json=fx("recorded_lookup"))
+    rsps.get(
+        REC_STATUSES,
+        json=fx("recorded_statuses_page1"),
+        headers={"Link": REC_LINKS["page1"]},
+        match=[matchers.query_param_matcher({**PAGE})],
+    )
+    rsps.get(
+        REC_STATUSES,
+        json=fx("recorded_statuses_page2"),
+        headers={"Link": REC_LINKS["page2"]},
+        match=[matchers.query_param_matcher({"max_id": "117020580489281910"}, strict_match=False)],
+    )
+    rsps.get(  # past the last status an instance answers an empty list
+        REC_STATUSES,
+        json=[],
+        match=[matchers.query_param_matcher({"max_id": "117020580452511285"}, strict_match=False)],
+    )
+    rsps.get(
+        REC_STATUSES,
+        json=[],
+        match=[matchers.query_param_matcher({**PAGE, "min_id": "117020580518794573"})],
+    )
+
+
+def test_recorded_pages_backfill_over_runs_with_nothing_doubled(make_context, store) -> None:
+    ctx = make_context(
+        "mastodon", {"accounts": ["mastodonpy_test"], "max_pages": 1}, as_of=REC_AS_OF
+    )
+    stream = mastodon.MastodonAdapter.streams[1]
+    ids = [s["id"] for s in fx("recorded_statuses_page1") + fx("recorded_statuses_page2")]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        _recorded_instance(rsps)
+        first = run_stream(store, mastodon.create(ctx), stream)
+        assert sorted(store.read("posts")["post_id"]) == sorted(ids[:5])
+        assert first.cursor is not None
+        assert first.cursor["backfill"][REC_ID]["ranges"] == [
+            {"bound": "2026-05-04T12:00:00Z", "max_id": "117020580489281910"}
+        ]  # the recorded rel="next" link
+        second = run_stream(store, mastodon.create(ctx), stream)
+        assert second.cursor is not None
+        assert second.cursor["backfill"][REC_ID]["done"] is False  # page 2 had a next link
+        third = run_stream(store, mastodon.create(ctx), stream)
+    assert (first.ok, second.ok, third.ok) == (True, True, True)
+    posts = store.read("posts")
+    assert sorted(posts["post_id"]) == sorted(ids)
+    assert posts.height == 10
+    assert third.cursor is not None
+    assert third.cursor[REC_ID] == "117020580518794573"
+    assert third.cursor["backfill"][REC_ID]["done"] is True
+    row = posts.filter(pl.col("post_id") == "117020580452511285").row(0, named=True)
+    assert (row["text"], row["url"], row["account_id"]) == (
+        "Toot number 0!",
+        "http://localhost:3000/@mastodonpy_test/117020580452511285",
+        REC_ID,
+    )
+
+
+def test_recorded_lookup_gives_the_account_and_its_followers(make_context) -> None:
+    ctx = make_context("mastodon", {"accounts": ["mastodonpy_test"]})
+    with responses.RequestsMock() as rsps:
+        rsps.get(LOOKUP, json=fx("recorded_lookup"))
+        (batch,) = mastodon.create(ctx).fetch("account", since=None, state=None)
+    assert batch.tables["accounts"].rows() == [
+        ("mastodon", REC_ID, "mastodonpy_test@localhost", "brand")
+    ]
+    assert batch.tables["account_daily"]["followers"].to_list() == [0]

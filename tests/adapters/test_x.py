@@ -17,7 +17,14 @@ import responses
 from socialroi.adapters import x
 from socialroi.adapters._http import Signal
 from socialroi.adapters.base import Batch
-from socialroi.errors import AuthFailed, RateLimited, UpstreamError
+from socialroi.adapters.sync import run_stream, state_cursor
+from socialroi.errors import (
+    AuthFailed,
+    PermissionDenied,
+    RateLimited,
+    UnknownObject,
+    UpstreamError,
+)
 from tests.adapters.conftest import load_fixture
 from tests.adapters.contract import run_contract
 from tests.adapters.fakeserver import FakeServer, Reply
@@ -31,6 +38,7 @@ OAUTH1 = {
     "access_token": "1456789012345678901-at-fixture",
     "access_token_secret": "ats-fixture-0123456789",
 }
+OLDEST_P1 = "1991100000000000005"  # the oldest post on tweets_page1
 NOW_EPOCH = 1795361400  # 2026-11-22T15:30:00Z, the fake clock's start
 DAY = datetime(2026, 11, 22, tzinfo=UTC)
 OPTIONS = {"accounts": ["acme"]}
@@ -75,7 +83,7 @@ class FakeX:
             body = fx("tweets_private")
         elif "since_id" in query:
             body = fx("tweets_empty")
-        elif query.get("pagination_token") == NEXT:
+        elif query.get("pagination_token") == NEXT or query.get("until_id") == OLDEST_P1:
             body = fx("tweets_page2")
         else:
             body = fx("tweets_page1")
@@ -136,11 +144,33 @@ def test_first_run_posts_with_links_kinds_and_partial_errors(make_context) -> No
     ]  # no row for the retweet: its counters are the original's
     assert metrics["as_of"].unique().to_list() == [DAY]
 
+    assert q4["url"] == "https://x.com/acme/status/1991234567890123460"
+    assert retweet["url"] == "https://x.com/acme/status/1991200000000000001"
+
     warnings = [w for b in batches for w in b.warnings]
-    assert any("Not Found Error (ghost)" in w for w in warnings)
+    assert any(
+        "[platforms.x] accounts[1] ('ghost') not found (Not Found Error: Could not find user" in w
+        for w in warnings
+    )
     assert any("Authorization Error (1984000000000000000)" in w for w in warnings)
-    assert [b.cursor for b in batches if b.cursor] == [{UID: "1991234567890123460"}]
-    assert batches[-1].cursor == {UID: "1991234567890123460"}
+    # Page 1 moves the newest post and leaves the rest of the window (older than its oldest
+    # post) to fetch; page 2 is the last: backfill done.
+    window = {"window_from": "2026-08-24T15:30:00Z"}
+    assert [b.cursor for b in batches if b.cursor] == [
+        {
+            UID: "1991234567890123460",
+            "backfill": {
+                UID: {
+                    **window,
+                    "ranges": [
+                        {"start_time": "2026-08-24T15:30:00Z", "until_id": "1991100000000000005"}
+                    ],
+                    "done": False,
+                }
+            },
+        },
+        {UID: "1991234567890123460", "backfill": {UID: {**window, "ranges": [], "done": True}}},
+    ]
 
 
 def test_later_run_asks_since_the_newest_id_and_an_empty_page_keeps_the_cursor(
@@ -313,3 +343,138 @@ def test_a_200_that_is_not_json_is_an_upstream_error(make_context) -> None:
         rsps.get(f"https://api.x.com/2/users/{UID}/tweets", body="<html>maintenance</html>")
         with pytest.raises(UpstreamError, match="not JSON"):
             list(adapter.fetch("posts", since=None, state=None))
+
+
+# -- refusals, recordings, backfill ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "error", "says"),
+    [
+        (403, "error_client_not_enrolled", PermissionDenied, "attach the app to a Project"),
+        (403, "error_forbidden", PermissionDenied, "tweet.read and users.read"),
+        (404, "error_unauthorized", UnknownObject, "x: not found"),
+    ],
+)
+def test_refusals_are_classified_from_x_bodies(make_context, status, name, error, says) -> None:
+    adapter = x.create(make_context("x", OPTIONS, {"bearer_token": TOKEN}))
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.x.com/2/users/by", json=fx("users_by"))
+        rsps.get(f"https://api.x.com/2/users/{UID}/tweets", status=status, json=fx(name))
+        with pytest.raises(error) as info:
+            list(adapter.fetch("posts", since=None, state=None))
+    assert says in str(info.value)
+    assert info.value.exit_code == 3
+    assert TOKEN not in str(info.value)
+
+
+def test_a_refused_timeline_page_moves_no_cursor(make_context, store) -> None:
+    ctx = make_context("x", OPTIONS, {"bearer_token": TOKEN})
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.x.com/2/users/by", json=fx("users_by"))
+        rsps.get(f"https://api.x.com/2/users/{UID}/tweets", json=fx("tweets_page1"))
+        rsps.get(f"https://api.x.com/2/users/{UID}/tweets", status=403, json=fx("error_forbidden"))
+        result = run_stream(store, x.create(ctx), x.XAdapter.streams[1])
+    assert result.status == "failed"
+    assert isinstance(result.exception, PermissionDenied)
+    cursor = state_cursor(store.get_state("x", "posts"))
+    assert cursor is not None
+    # Page 1 is in; the refused page 2 stays to fetch (older than page 1's oldest post).
+    assert cursor["backfill"][UID]["ranges"] == [
+        {"start_time": "2026-08-24T15:30:00Z", "until_id": "1991100000000000005"}
+    ]
+
+
+def test_every_missing_account_is_named_and_none_found_is_unknown_object(make_context) -> None:
+    adapter = x.create(make_context("x", {"accounts": ["ghost"]}, {"bearer_token": TOKEN}))
+    body = {"errors": fx("users_by")["errors"]}
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.x.com/2/users/by", json=body)
+        with pytest.raises(UnknownObject, match=r"\[platforms.x\] accounts\[0\] \('ghost'\)"):
+            list(adapter.fetch("account", since=None, state=None))
+        with pytest.raises(UnknownObject, match="Could not find user with usernames"):
+            adapter.check()
+
+
+def test_replay_of_tweepys_recorded_timeline_and_users(make_context) -> None:
+    """tweepy's cassettes: a users lookup and a timeline page (no tweet.fields were asked)."""
+    adapter = x.create(make_context("x", {"accounts": ["Twitter"]}, {"bearer_token": TOKEN}))
+    page = fx("recorded_tweepy_users_tweets")
+    with responses.RequestsMock() as rsps:
+        rsps.get("https://api.x.com/2/users/by", json=fx("recorded_tweepy_users_by"))
+        rsps.get("https://api.x.com/2/users/783214/tweets", json=page)
+        rsps.get("https://api.x.com/2/users/783214/tweets", json=fx("tweets_empty"))
+        accounts = list(adapter.fetch("account", since=None, state=None))
+        batches = list(adapter.fetch("posts", since=None, state=None))
+        asked = dict(parse_qsl(urlsplit(rsps.calls[-1].request.url).query))
+    assert asked["pagination_token"] == page["meta"]["next_token"]  # the recorded next_token
+    (acct,) = accounts
+    assert acct.tables["accounts"].rows() == [("x", "783214", "Twitter", "brand")]
+    assert acct.tables["account_daily"]["followers"].to_list() == [None]  # not asked for
+    posts = collect(batches, "posts").sort("post_id")
+    assert posts.select("post_id", "url", "kind", "link_url", "created_at").rows() == [
+        ("1565318587736285184", "https://x.com/Twitter/status/1565318587736285184",
+         "broadcast", None, None),
+        ("1577730467436138524", "https://x.com/Twitter/status/1577730467436138524",
+         "broadcast", None, None),
+    ]  # fmt: skip
+    assert posts["text"][1].startswith("whoa, it works")
+
+
+def test_recorded_tweet_objects_give_the_unwound_link_and_public_metrics() -> None:
+    """A real /2/tweets answer with entities and public_metrics: media links are X pages."""
+    body = fx("recorded_tweets_lookup")
+    rows_by_id = {}
+    for tweet in body["data"]:
+        posts, metrics = x.tweet_rows([tweet], tweet["author_id"], DAY, handle="h")
+        rows_by_id[tweet["id"]] = (posts[0], metrics[0])
+    links = {i: p["link_url"] for i, (p, _) in rows_by_id.items() if p["link_url"]}
+    assert links == {"1696902398717853999": "https://landtorn.com/lorak"}
+    _, landtorn = rows_by_id["1696902398717853999"]
+    assert (
+        landtorn["impressions"],
+        landtorn["likes"],
+        landtorn["comments"],
+        landtorn["shares"],
+        landtorn["saves"],
+    ) == (2284, 31, 2, 10, 1)
+    posts, _ = rows_by_id["1697319426213716021"]
+    assert posts["created_at"] == datetime(2023, 8, 31, 18, 44, 20, tzinfo=UTC)
+
+
+def test_backfill_completes_the_window_over_runs_with_nothing_doubled(make_context, store) -> None:
+    ctx = make_context("x", {**OPTIONS, "max_pages": 1}, {"bearer_token": TOKEN})
+    stream = x.XAdapter.streams[1]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeX(rsps)
+        first = run_stream(store, x.create(ctx), stream)
+        assert sorted(store.read("posts")["post_id"]) == [
+            "1991100000000000005",
+            "1991200000000000001",
+            "1991234567890123460",
+        ]
+        assert first.cursor is not None
+        assert first.cursor["backfill"][UID]["done"] is False
+        second = run_stream(store, x.create(ctx), stream)
+    tweets = fake.calls(f"/2/users/{UID}/tweets")
+    # Run 2: new posts at the top first, then the window below run 1's oldest post.
+    assert tweets[1]["since_id"] == "1991234567890123460"
+    assert (tweets[2]["until_id"], tweets[2]["start_time"]) == (
+        "1991100000000000005",
+        "2026-08-24T15:30:00Z",
+    )
+    posts = store.read("posts")
+    assert sorted(posts["post_id"]) == [
+        "1985000000000000010",
+        "1991100000000000005",
+        "1991200000000000001",
+        "1991234567890123460",
+    ]
+    assert posts.height == 4
+    assert second.cursor is not None
+    assert second.cursor[UID] == "1991234567890123460"
+    assert second.cursor["backfill"][UID] == {
+        "window_from": "2026-08-24T15:30:00Z",
+        "ranges": [],
+        "done": True,
+    }

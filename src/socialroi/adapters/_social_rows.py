@@ -11,6 +11,7 @@ Small pure functions, usable by any adapter that pulls accounts, posts and their
 - `account_row`, `daily_row`, `post_row` (link URL parsed into UTM fields and campaign) and
   `metrics_row` build one row each; `count(value)` keeps a counter only when it is one;
 - `cursor_by_account(state)` reads a posts cursor (`{account_id: newest id or time}`);
+- `iso(t)` writes a time the way cursors keep it (`2026-11-20T14:03:00Z`);
 - `frames(rows)` turns `{table: [row, ...]}` into schema-conformed polars frames.
 """
 
@@ -72,6 +73,11 @@ def account_specs(options: Mapping[str, Any], platform: str) -> tuple[AccountSpe
 def cursor_by_account(state: Mapping[str, Any] | None) -> dict[str, str]:
     """A posts stream's cursor, `{account_id: newest id or time seen}`, from the stored state."""
     return {str(k): str(v) for k, v in (state or {}).items() if isinstance(v, str) and v}
+
+
+def iso(t: datetime) -> str:
+    """A time as cursors keep it: UTC, ISO 8601 with a `Z`."""
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def option_int(options: Mapping[str, Any], name: str, platform: str, *, low: int = 1) -> int:
@@ -171,14 +177,16 @@ def post_row(
     text: str | None,
     kind: str,
     link_url: str | None,
+    url: str | None = None,
 ) -> Row:
     """A posts row; UTM fields (and so any tracked-link code in utm_content) and the campaign
-    come from `link_url`."""
+    come from `link_url`; `url` is the post's own web address."""
     row: Row = {
         "platform": platform,
         "post_id": post_id,
         "account_id": account_id,
         "created_at": created_at,
+        "url": url or None,
         "text": text,
         "kind": kind,
     }

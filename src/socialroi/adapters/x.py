@@ -7,13 +7,22 @@ arises becomes an `UpstreamError`). Responses are read as plain JSON (`return_ty
 
 - account: `GET /2/users/by?usernames=` (public_metrics) → accounts and today's followers;
 - posts: `GET /2/users/{id}/tweets`, paged by `pagination_token`, from `since_id` (the newest post
-  seen) or the first run's `start_time`. Retweets are kept as kind `share` without metrics of
-  their own (theirs are the original's); the link is the first `entities.urls[]` entry that is not
-  a post or media page, read from `unwound_url` else `expanded_url`;
+  seen) or the first run's `start_time`. A walk that `max_pages` stops leaves a backfill range
+  (`until_id` = the oldest post reached) that the next runs continue after fetching the new posts
+  (see `_social.PostsState`). Retweets are kept as kind `share` without metrics of their own
+  (theirs are the original's); the link is the first `entities.urls[]` entry that is not a post
+  or media page, read from `unwound_url` else `expanded_url`; `url` is
+  `https://x.com/{username}/status/{id}`;
 - post_metrics: posts from the last `metrics_days` with public_metrics. With user-context
   credentials for an account (OAuth 1.0a keys, or a user bearer token), its posts under 30 days
   old also get `non_public_metrics` / `organic_metrics`: link clicks. Otherwise those are skipped
   with a note.
+
+Refusals (`classify`): 401 → AuthFailed; 403 `client-forbidden` / `client-not-enrolled` (the app
+is not in a Project with API access), `unsupported-authentication` and "You are not permitted to
+perform this action" → PermissionDenied naming what to grant in the developer portal; 404 or
+`resource-not-found` → UnknownObject. `errors[]` inside a 200 are warnings; for a configured
+username they name its `accounts` entry.
 
 Rate limits: per endpoint, in 15-minute windows; `x-rate-limit-remaining` and
 `x-rate-limit-reset` (epoch seconds) on every answer, and a 429 (a rate limit, or `usage-capped`
@@ -40,9 +49,9 @@ from socialroi.adapters._http import (
     scrub,
     seconds_until,
 )
-from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter
+from socialroi.adapters._social import ACCOUNT_STREAM, HandleAdapter, PostsState, Range
 from socialroi.adapters.base import AdapterContext, Batch, Stream
-from socialroi.errors import AuthFailed, ConfigError, UpstreamError
+from socialroi.errors import AuthFailed, ConfigError, PermissionDenied, UnknownObject, UpstreamError
 
 PLATFORM = "x"
 
@@ -80,7 +89,7 @@ INIT_TEMPLATE = """\
 # lookback_days = 90         # how far back the first run reaches (or --since)
 # metrics_days = 30          # posts this recent get a fresh metrics snapshot every run
 # page_size = 100            # posts per call (5 to 100)
-# max_pages = 32             # calls per account and run, at most (X keeps the newest 3,200)
+# max_pages = 32             # calls per account and run for new posts, as many for backfill
 # include_replies = true     # replies to others are kept as kind "reply"
 # private_metrics = "auto"   # "auto" (OAuth 1.0a keys when set), "oauth1", "bearer" or "off"
 """
@@ -100,6 +109,8 @@ TWEET_FIELDS = (
 )
 PRIVATE_FIELDS = ("non_public_metrics", "organic_metrics")
 _X_HOSTS = ("x.com", "twitter.com")
+WEB_URL = "https://x.com"
+PORTAL = "the X developer portal (developer.x.com → Projects & Apps)"
 _MODES = ("auto", "oauth1", "bearer", "off")
 
 
@@ -121,6 +132,45 @@ def rate_limit(response: requests.Response, now: datetime) -> Signal | None:
 
 
 RATE_LIMIT = rate_limit
+
+
+def _problem(payload: Any) -> tuple[str, str, str]:
+    """(type, reason, detail) of an X problem body (or its first `errors[]` entry)."""
+    body: Any = payload
+    if isinstance(body, Mapping) and not body.get("type") and isinstance(body.get("errors"), list):
+        first = body["errors"][0] if body["errors"] else None
+        body = first if isinstance(first, Mapping) else body
+    if not isinstance(body, Mapping):
+        return "", "", ""
+    detail = str(body.get("detail") or body.get("message") or body.get("title") or "")
+    return str(body.get("type") or ""), str(body.get("reason") or ""), detail
+
+
+def classify(exc: HttpStatusError) -> UpstreamError:
+    """An X refusal as the error it is: permission, unknown object, or `exc` unchanged."""
+    kind, reason, detail = _problem(exc.payload)
+    said = f" ({detail})" if detail else ""
+    if exc.status == 403:
+        if reason == "client-not-enrolled" or kind.endswith("/client-forbidden"):
+            return PermissionDenied(
+                f"x: the app is not allowed to call API v2{said}: in {PORTAL}, attach the app "
+                "to a Project on a plan that includes this endpoint, then use that app's "
+                "bearer token (SOCIALROI_X_BEARER_TOKEN)"
+            )
+        if kind.endswith("/unsupported-authentication"):
+            return PermissionDenied(
+                f"x: this call needs user context{said}: set the account's OAuth 1.0a keys "
+                "(SOCIALROI_X_CONSUMER_KEY, _CONSUMER_SECRET, _ACCESS_TOKEN, _ACCESS_TOKEN_SECRET) "
+                'or private_metrics = "off"'
+            )
+        return PermissionDenied(
+            f"x: refused{said}: the credentials may not read this. An OAuth 2.0 user token needs "
+            f"the scopes tweet.read and users.read (User authentication settings in {PORTAL}); "
+            "private metrics are only given to the account that owns the posts"
+        )
+    if exc.status == 404 or kind.endswith("/resource-not-found"):
+        return UnknownObject(f"x: not found{said}")
+    return exc
 
 
 class _DropTweepyDumps(logging.Filter):
@@ -192,9 +242,14 @@ def _metrics(tweet: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def tweet_rows(
-    tweets: Sequence[Mapping[str, Any]], user_id: str, as_of: datetime
+    tweets: Sequence[Mapping[str, Any]],
+    user_id: str,
+    as_of: datetime,
+    *,
+    handle: str | None = None,
 ) -> tuple[list[rows.Row], list[rows.Row]]:
-    """posts and post_metrics rows for a page of one user's posts (no metrics for retweets)."""
+    """posts and post_metrics rows for a page of one user's posts (no metrics for retweets);
+    with the user's `handle`, posts get their web address."""
     posts: list[rows.Row] = []
     metrics: list[rows.Row] = []
     for tw in tweets:
@@ -211,6 +266,7 @@ def tweet_rows(
                 text=post_text(tw),
                 kind=kind,
                 link_url=post_link(tw),
+                url=post_url(handle, post_id) if handle else None,
             )
         )
         if kind == "share":
@@ -292,6 +348,7 @@ class XAdapter(HandleAdapter):
         )
         self.client.session = ctx.http
         self._users: dict[str, Mapping[str, Any]] | None = None
+        self._why: dict[str, str] = {}
         self._me: str | None = None
         self._me_known = False
 
@@ -300,6 +357,8 @@ class XAdapter(HandleAdapter):
         """A tweepy call; its own exceptions become UpstreamError (ours pass through)."""
         try:
             body = method(*args, **kwargs)
+        except HttpStatusError as exc:
+            raise classify(exc) from None
         except tweepy.TweepyException as exc:
             raise UpstreamError(scrub(f"x: {exc}", self.ctx.secrets.values())) from None
         except ValueError:
@@ -307,10 +366,12 @@ class XAdapter(HandleAdapter):
         return body if isinstance(body, Mapping) else {}
 
     def users(self) -> dict[str, Mapping[str, Any]]:
-        """The configured accounts by lower-cased username (missing ones noted as warnings)."""
+        """The configured accounts by lower-cased username; X's word on missing ones is kept
+        for the warning that names their `accounts` entry."""
         if self._users is None:
             found: dict[str, Mapping[str, Any]] = {}
             handles = [s.handle for s in self.specs]
+            configured = {h.lower() for h in handles}
             for i in range(0, len(handles), 100):
                 body = self._call(
                     self.client.get_users,
@@ -320,12 +381,24 @@ class XAdapter(HandleAdapter):
                 for user in body.get("data") or ():
                     if isinstance(user, Mapping) and user.get("id") and user.get("username"):
                         found[str(user["username"]).lower()] = user
-                self._warnings.extend(partial_errors(body))
+                for err in body.get("errors") or ():
+                    if not isinstance(err, Mapping):
+                        continue
+                    what = str(err.get("value") or err.get("resource_id") or "").lower()
+                    if what in configured:
+                        title, detail = err.get("title") or "error", err.get("detail") or ""
+                        self._why[what] = f"not found ({title}: {detail})" if detail else title
+                    else:
+                        self._warnings.extend(partial_errors({"errors": [err]}))
             self._users = found
         return self._users
 
     def _find(self, spec: rows.AccountSpec) -> Mapping[str, Any] | None:
-        return self.users().get(spec.handle.lower())
+        user = self.users().get(spec.handle.lower())
+        if user is None:
+            why = self._why.get(spec.handle.lower(), "not in X's answer to the username lookup")
+            self._note_missing(spec, why)
+        return user
 
     def _identity(self, found: Mapping[str, Any], spec: rows.AccountSpec) -> tuple[str, str, Any]:
         followers = _metrics(found, "public_metrics").get("followers_count")
@@ -347,9 +420,12 @@ class XAdapter(HandleAdapter):
             return None
         try:
             body = self._call(self.client.get_me, user_auth=self.mode == "oauth1")
-        except (AuthFailed, HttpStatusError) as exc:
-            self._warnings.append(f"x: link clicks skipped: user context refused ({exc})")
-            return None
+        except AuthFailed as exc:
+            raise AuthFailed(
+                f"{exc}; the user context for link clicks was refused: check "
+                "SOCIALROI_X_CONSUMER_KEY, _CONSUMER_SECRET, _ACCESS_TOKEN and "
+                '_ACCESS_TOKEN_SECRET (or the user token), or set private_metrics = "off"'
+            ) from None
         data = body.get("data")
         self._me = str(data["id"]) if isinstance(data, Mapping) and data.get("id") else None
         return self._me
@@ -359,11 +435,13 @@ class XAdapter(HandleAdapter):
         user_id: str,
         *,
         since_id: str | None = None,
+        until_id: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
         private: bool = False,
-    ) -> Iterator[Mapping[str, Any]]:
-        """Pages of the user's posts, newest first."""
+        pages: int | None = None,
+    ) -> Iterator[tuple[Mapping[str, Any], bool]]:
+        """Pages of the user's posts, newest first, each with whether more pages follow."""
         fields = list(TWEET_FIELDS) + (list(PRIVATE_FIELDS) if private else [])
         kwargs: dict[str, Any] = {
             "max_results": self.page_size,
@@ -372,58 +450,88 @@ class XAdapter(HandleAdapter):
         }
         if since_id:
             kwargs["since_id"] = since_id
+        if until_id:
+            kwargs["until_id"] = until_id
         if start is not None:
             kwargs["start_time"] = start
         if end is not None:
             kwargs["end_time"] = end
         if not self.include_replies:
             kwargs["exclude"] = ["replies"]
-        pages = iter(
-            tweepy.Paginator(self.client.get_users_tweets, user_id, limit=self.max_pages, **kwargs)
-        )
-        while True:
+        limit = self.max_pages if pages is None else pages
+        token: str | None = None
+        for _ in range(limit):
+            if token:
+                kwargs["pagination_token"] = token
             try:
-                body = next(pages)
-            except StopIteration:
-                break
+                body = self.client.get_users_tweets(user_id, **kwargs)
+            except HttpStatusError as exc:
+                raise classify(exc) from None
             except tweepy.TweepyException as exc:
                 raise UpstreamError(scrub(f"x: {exc}", self.ctx.secrets.values())) from None
             except ValueError:
                 raise UpstreamError(f"x: {user_id}: the timeline answer is not JSON") from None
             if not isinstance(body, Mapping):
-                break
+                return
             self._warnings.extend(partial_errors(body))
-            yield body
-        if getattr(pages, "next_token", None):
-            self._warnings.append(
-                f"x: {user_id}: stopped after max_pages={self.max_pages}; "
-                "older posts were not fetched (raise max_pages)"
-            )
+            meta = body.get("meta")
+            token = str(meta.get("next_token") or "") if isinstance(meta, Mapping) else ""
+            yield body, bool(token)
+            if not token:
+                return
 
     # -- protocol --------------------------------------------------------------------------------
-    def _fetch_posts(
-        self, since: datetime | None, state: Mapping[str, Any] | None
-    ) -> Iterator[Batch]:
-        yield from super()._fetch_posts(since, state)
-        if self._warnings:
-            yield Batch(rows.frames({"posts": []}), None, self._drain_warnings())
-
     def _account_posts(
-        self, uid: str, since: datetime | None, cursor: dict[str, str]
+        self, uid: str, since: datetime | None, state: PostsState
     ) -> Iterator[Batch]:
-        seen = cursor.get(uid) if since is None else None
-        start = None if seen else rows.window_start(self.ctx.as_of, since, self.lookback_days)
-        newest = seen
-        for body in self._timeline(uid, since_id=seen, start=start):
-            tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
-            posts, metrics = tweet_rows(tweets, uid, self.ctx.as_of)
-            newest = _newer(newest, [str(t.get("id") or "") for t in tweets])
-            tables = rows.frames({"posts": posts, "post_metrics": metrics})
-            yield Batch(tables, None, self._drain_warnings())
-        newest = _newer(cursor.get(uid), [newest or ""])
-        if newest and newest != cursor.get(uid):
-            cursor[uid] = newest
-            yield Batch(rows.frames({"posts": []}), dict(cursor))
+        seen = state.newest.get(uid) if since is None else None
+        window_from = state.window_from(uid)
+        if seen:
+            top: Range = {"since_id": seen}
+        else:
+            start = rows.window_start(self.ctx.as_of, since, self.lookback_days)
+            top = {"start_time": rows.iso(start)}
+            if since is None:
+                window_from = rows.iso(start)
+        queue = [top, *state.ranges(uid)]
+        handle = self.handles.get(uid, uid)
+        budget = self.max_pages
+        for i, rng in enumerate(queue):
+            if i == 1:  # the backfill ranges get their own max_pages calls
+                budget = self.max_pages
+            if budget <= 0:
+                break
+            current: Range | None = rng
+            for body, more in self._timeline(
+                uid,
+                since_id=rng.get("since_id"),
+                until_id=rng.get("until_id"),
+                start=rows.parse_time(rng.get("start_time")),
+                pages=budget,
+            ):
+                budget -= 1
+                before = state.snapshot()
+                tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
+                posts, metrics = tweet_rows(tweets, uid, self.ctx.as_of, handle=handle)
+                ids = [str(t.get("id") or "") for t in tweets]
+                if i == 0:
+                    newest = _newer(state.newest.get(uid), ids)
+                    if newest:
+                        state.newest[uid] = newest
+                oldest = _older(ids)
+                if more and oldest:
+                    current = {**rng, "until_id": oldest}
+                elif not more:
+                    current = None
+                state.set_ranges(uid, ([current] if current else []) + queue[i + 1 :], window_from)
+                after = state.snapshot()
+                tables = rows.frames({"posts": posts, "post_metrics": metrics})
+                yield Batch(tables, after if after != before else None, self._drain_warnings())
+        if state.ranges(uid):
+            self._warnings.append(
+                f"x: @{handle}: stopped after max_pages={self.max_pages}; the older posts "
+                "of the window are fetched on the next runs (backfill)"
+            )
 
     def _account_metrics(self, uid: str, start: datetime) -> Iterator[Batch]:
         as_of = self.ctx.as_of
@@ -434,7 +542,7 @@ class XAdapter(HandleAdapter):
             if private_start - start > PRIVATE_MARGIN:  # older posts: public metrics only
                 spans.append((start, private_start, False))
         for span_start, span_end, private in spans:
-            for body in self._timeline(uid, start=span_start, end=span_end, private=private):
+            for body, _ in self._timeline(uid, start=span_start, end=span_end, private=private):
                 tweets = [t for t in body.get("data") or () if isinstance(t, Mapping)]
                 _, metrics = tweet_rows(tweets, uid, as_of)
                 tables = rows.frames({"post_metrics": metrics})
@@ -450,6 +558,17 @@ def _newer(current: str | None, ids: Sequence[str]) -> str | None:
     return best
 
 
+def _older(ids: Sequence[str]) -> str | None:
+    """The oldest of `ids` (None when there is none)."""
+    nums = [int(i) for i in ids if i.isdigit()]
+    return str(min(nums)) if nums else None
+
+
+def post_url(handle: str, post_id: str) -> str:
+    """The post's address on the web."""
+    return f"{WEB_URL}/{handle}/status/{post_id}"
+
+
 def create(ctx: AdapterContext) -> XAdapter:
     return XAdapter(ctx)
 
@@ -463,8 +582,10 @@ __all__ = [
     "REWRITE_HOSTS",
     "SECRETS",
     "XAdapter",
+    "classify",
     "create",
     "post_link",
+    "post_url",
     "rate_limit",
     "tweet_rows",
 ]
