@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -40,7 +41,7 @@ _INTERNAL_DDL = (
     """CREATE TABLE IF NOT EXISTS run_log (
         run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, target VARCHAR,
         started_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ, status VARCHAR NOT NULL,
-        rows BIGINT, error VARCHAR)""",
+        rows BIGINT, error VARCHAR, pid BIGINT, host VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS sync_state (
         adapter VARCHAR NOT NULL, stream VARCHAR NOT NULL, state VARCHAR NOT NULL,
         updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (adapter, stream))""",
@@ -50,6 +51,9 @@ _INTERNAL_DDL = (
         batch_id VARCHAR PRIMARY KEY, undone_at TIMESTAMPTZ, undone_by VARCHAR)""",
 )
 
+#: The error of a run whose process ended (killed, out of memory) before the run finished.
+INTERRUPTED = "interrupted (the process ended before the run finished)"
+
 #: Import batches' undo records for table T live in UNDO_PREFIX + T (see adapters/batches.py).
 UNDO_PREFIX = "import_undo_"
 
@@ -58,6 +62,16 @@ def default_path() -> Path:
     """The store path from SOCIALROI_STORE, else data/socialroi.duckdb."""
     env = os.environ.get(STORE_ENV)
     return Path(env) if env else DEFAULT_STORE
+
+
+def resolve_path(path: str | Path | None, configured: str | Path | None = None) -> Path:
+    """The store to use: `path` (``--store``, which click also fills from SOCIALROI_STORE), else
+    `configured` (the config's ``[store] path``, ``Settings.store``), else :func:`default_path`."""
+    if path is not None:
+        return Path(path)
+    if configured is not None:
+        return Path(configured)
+    return default_path()
 
 
 def _quote(name: str) -> str:
@@ -143,6 +157,9 @@ class Store:
                 self._add_missing_columns(t.name, t)
             for ddl in _INTERNAL_DDL:
                 self._con.execute(ddl)
+            for column, kind in (("pid", "BIGINT"), ("host", "VARCHAR")):  # older stores
+                self._con.execute(f"ALTER TABLE run_log ADD COLUMN IF NOT EXISTS {column} {kind}")
+            self._close_interrupted()
             undo = self._con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE starts_with(table_name, ?)",
                 [UNDO_PREFIX],
@@ -379,8 +396,9 @@ class Store:
         self._check_writable()
         rec = RunRecord(run_id=uuid.uuid4().hex, kind=kind, target=target, started_at=clock.now())
         self._con.execute(
-            "INSERT INTO run_log VALUES (?, ?, ?, ?, NULL, 'running', NULL, NULL)",
-            [rec.run_id, kind, target, rec.started_at],
+            "INSERT INTO run_log (run_id, kind, target, started_at, status, pid, host) "
+            "VALUES (?, ?, ?, ?, 'running', ?, ?)",
+            [rec.run_id, kind, target, rec.started_at, *_process()],
         )
         try:
             yield rec
@@ -396,12 +414,40 @@ class Store:
             [clock.now(), status, rec.rows, error, rec.run_id],
         )
 
+    def _close_interrupted(self) -> None:
+        """Mark 'error' the runs left 'running' by another process (see `runs`)."""
+        self._con.execute(
+            "UPDATE run_log SET status = 'error', error = ? WHERE status = 'running' "
+            "AND (pid IS DISTINCT FROM ? OR host IS DISTINCT FROM ?)",
+            [INTERRUPTED, *_process()],
+        )
+
     def runs(self) -> pl.DataFrame:
-        return self._con.execute("SELECT * FROM run_log ORDER BY started_at").pl()
+        """The run log, oldest first.
+
+        A run still 'running' that another process started shows as 'error' with INTERRUPTED:
+        while this store is open no other process can write to it (DuckDB locks the file), so
+        that process ended without finishing the run (killed by cron, out of memory). Opening
+        the store for writing records that in the log; a read-only open shows it all the same.
+        """
+        pid, host = _process()
+        return self._con.execute(
+            "SELECT * REPLACE ("
+            "CASE WHEN status = 'running' AND (pid IS DISTINCT FROM ? OR host IS DISTINCT FROM ?) "
+            "THEN 'error' ELSE status END AS status, "
+            "CASE WHEN status = 'running' AND (pid IS DISTINCT FROM ? OR host IS DISTINCT FROM ?) "
+            "THEN ? ELSE error END AS error) FROM run_log ORDER BY started_at",
+            [pid, host, pid, host, INTERRUPTED],
+        ).pl()
 
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError(f"store {self.path} was opened read-only")
+
+
+def _process() -> tuple[int, str]:
+    """This process's id and host, recorded with each run it starts."""
+    return os.getpid(), socket.gethostname()
 
 
 class RunRecord:

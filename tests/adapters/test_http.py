@@ -267,3 +267,119 @@ def test_helpers():
 
 def test_http_is_a_requests_session():
     assert isinstance(Http("x", "https://api.twitter.com"), requests.Session)
+
+
+# -- taps and the recording scrubber --------------------------------------------------------------
+
+
+def test_taps_see_every_response_retried_ones_included(fake_server, make_http):
+    fake_server.script("GET", "/a", Reply(503), Reply(404, {"message": "gone"}))
+    http = make_http(fake_server.url)
+    seen: list[int] = []
+    http.taps.append(lambda r: seen.append(r.status_code))
+    with pytest.raises(UpstreamError, match="HTTP 404"):
+        http.get_json("/a")
+    assert seen == [503, 404]
+
+
+def test_a_secret_parameter_stops_at_the_end_of_a_link_header():
+    assert scrub("<https://h/p?page=2&access_token=abc>; rel=next") == (
+        "<https://h/p?page=2&access_token=***>; rel=next"
+    )
+
+
+def test_the_scrubber_keeps_metric_and_field_names_and_ids():
+    from socialroi.adapters.recording import Scrubber
+
+    s = Scrubber()
+    graph = {  # Graph insights: "name" is the metric
+        "data": [{"name": "page_impressions", "period": "day", "id": "1/insights/x/day"}],
+        "paging": {"cursors": {"after": "QVFIUj"}},
+    }
+    ga4 = {
+        "dimensionHeaders": [{"name": "sessionSourceMedium"}],
+        "metricHeaders": [{"name": "sessions", "type": "TYPE_INTEGER"}],
+    }
+    hubspot = {
+        "filterGroups": [
+            {"filters": [{"propertyName": "email", "operator": "EQ", "value": "ann@firm.example"}]}
+        ],
+        "after": "200",
+        "next_page_token": "np-1",
+    }
+    s.collect([graph, ga4, hubspot])
+    assert s.clean(graph) == graph
+    assert s.clean(ga4) == ga4
+    assert s.clean(hubspot)["filterGroups"][0]["filters"][0] == {
+        "propertyName": "email",
+        "operator": "EQ",
+        "value": "person1@example.invalid",
+    }
+    assert s.clean(hubspot)["next_page_token"] == "np-1"  # noqa: S105 - a paging token
+
+
+def test_the_scrubber_replaces_people_pages_and_handles_everywhere():
+    from socialroi.adapters.recording import Scrubber
+
+    s = Scrubber(secrets=["s3cr3t-value"])
+    s.seed_options({"accounts": ["acme.bsky.social", {"handle": "jdoe", "owner": "e014"}]})
+    linkedin = {
+        "localizedName": "Acme Corp",
+        "vanityName": "acme-corp",
+        "id": 2414183,
+        "name": {
+            "localized": {"en_US": "Acme Corp"},
+            "preferredLocale": {"country": "US", "language": "en"},
+        },
+    }
+    mastodon = {
+        "acct": "ann@mastodon.example",
+        "display_name": "Ann Lee",
+        "username": "annlee",
+        "url": "https://mastodon.example/@annlee",
+        "note": "DM @jdoe or 555-867-5309, key s3cr3t-value",
+    }
+    bsky = {
+        "handle": "acme.bsky.social",
+        "did": "did:plc:z72i7hdynmk6r22z27h6tvur",
+        "accessJwt": "eyJhbGciOi.x.y",
+    }
+    s.collect([linkedin, mastodon, bsky])
+    assert s.clean(linkedin) == {
+        "localizedName": "Name 1",
+        "vanityName": "user3",
+        "id": 2414183,
+        "name": {
+            "localized": {"en_US": "Name 1"},
+            "preferredLocale": {"country": "Name 2", "language": "en"},
+        },
+    }
+    assert s.clean(mastodon) == {
+        "acct": "person1@example.invalid",
+        "display_name": "Name 3",
+        "username": "user4",
+        "url": "https://mastodon.example/@user4",
+        "note": "DM @user2 or [phone], key ***",
+    }
+    assert s.clean(bsky) == {
+        "handle": "user1",
+        "did": "did:plc:z72i7hdynmk6r22z27h6tvur",
+        "accessJwt": "***",
+    }
+    assert (
+        s.url("https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=acme.bsky.social")
+        == "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfile?actor=user1"
+    )
+
+
+def test_a_recording_reads_the_same_as_json_and_as_yaml():
+    import json
+
+    import yaml  # type: ignore[import-untyped]
+
+    from socialroi.adapters.recording import dumps
+
+    doc = {"responses": [{"response": {"body": "caf\u00e9 \U0001f600 \x85 \x9c \u2028 \x01"}}]}
+    text = dumps(doc)
+    assert json.loads(text) == doc
+    assert yaml.safe_load(text) == doc

@@ -11,9 +11,19 @@ import pytest
 
 from socialroi import config
 from socialroi.adapters import sync
+from socialroi.adapters._http import HttpStatusError
 from socialroi.adapters.base import Batch, Stream
-from socialroi.errors import AuthFailed, ConfigError, UpstreamError
-from socialroi.store import Store
+from socialroi.errors import (
+    AuthFailed,
+    ConfigError,
+    DataError,
+    PermissionDenied,
+    SocialROIError,
+    StoreError,
+    StoreLocked,
+    UpstreamError,
+)
+from socialroi.store import INTERRUPTED, Store
 from tests.adapters.conftest import AS_OF
 from tests.adapters.fakepages import PAGE_2, serve_pages
 from tests.adapters.fakeserver import FakeServer, Reply
@@ -131,7 +141,7 @@ def pull(store: Store, cfg: config.Settings, **kw: Any) -> sync.PullResult:
 
 def test_pull_commits_rows_state_warnings_and_the_run_log(store, fake_platform, fake_server):
     serve(fake_server)
-    seen: list[tuple[str, str, int]] = []
+    seen: list[tuple[str, str, int, int]] = []
     result = pull(store, settings(fake=fake_server.url), progress=lambda *a: seen.append(a))
     assert [(s.stream, s.rows, s.status) for s in result.streams] == [
         ("posts", 4, "ok"),
@@ -140,7 +150,18 @@ def test_pull_commits_rows_state_warnings_and_the_run_log(store, fake_platform, 
     assert result.warnings == ["fake/metrics: post 3: no data"]
     assert store.count("posts") == 3
     assert sync.state_cursor(store.get_state("fake", "posts")) == {"since_id": 3}
-    assert seen[-2:] == [("fake", "posts", 4), ("fake", "metrics", 2)]
+    # (platform, stream, rows, pages): at the start, after each page answered, after each batch.
+    assert seen == [
+        ("fake", "posts", 0, 0),
+        ("fake", "posts", 1, 0),  # the account row, before any call
+        ("fake", "posts", 1, 1),  # page 1 answered
+        ("fake", "posts", 3, 1),  # its 2 posts committed
+        ("fake", "posts", 3, 2),
+        ("fake", "posts", 4, 2),
+        ("fake", "metrics", 0, 0),
+        ("fake", "metrics", 0, 1),
+        ("fake", "metrics", 2, 1),
+    ]
     runs = store.runs()
     assert runs["kind"].to_list() == ["pull"]
     assert runs["status"].to_list() == ["ok"]
@@ -237,3 +258,145 @@ def test_unknown_or_unconfigured_platforms_are_config_errors(store, fake_platfor
         ConfigError, match=r"test.toml: \[platforms.fake\] has unknown key 'acount'"
     ):
         pull(store, bad)
+
+
+def test_a_retried_page_is_one_page_in_the_progress(store, fake_platform, fake_server):
+    serve(fake_server, Reply(503), Reply(200, PAGE_2))
+    seen: list[tuple[str, str, int, int]] = []
+    pull(store, settings(fake=fake_server.url), progress=lambda *a: seen.append(a))
+    assert len(fake_server.calls("/posts")) == 3
+    assert max(p for _, stream, _, p in seen if stream == "posts") == 2
+
+
+# -- failures keep their kind ---------------------------------------------------------------------
+
+DUPLICATES = {
+    "items": [
+        {"id": 7, "text": "first", "created_at": "2026-11-01T10:00:00+00:00"},
+        {"id": 7, "text": "edited", "created_at": "2026-11-01T10:00:00+00:00"},
+    ]
+}
+
+
+def test_data_errors_of_every_stream_stay_a_data_error(store, fake_platform, fake_server):
+    fake_server.script("GET", "/posts", Reply(200, DUPLICATES))
+    fake_server.script(
+        "GET", "/metrics", Reply(200, {"items": [{"id": 7, "likes": 1}, {"id": 7, "likes": 2}]})
+    )
+    with pytest.raises(SocialROIError) as err:
+        pull(store, settings(fake=fake_server.url))
+    assert type(err.value) is DataError  # was a ConfigError ("check the config") before
+    assert err.value.exit_code == 1
+    lines = str(err.value).split("; ")
+    assert lines[0].startswith("fake/posts: fake/posts, row 2, column 'platform': duplicate key")
+    assert lines[0].endswith("(1 rows committed before it failed)")  # the account row
+    assert lines[1].startswith("fake/metrics: fake/metrics, row 2, column 'platform': duplicate")
+    assert store.count("posts") == 0
+
+
+def _failed(*errors: BaseException) -> sync.PullResult:
+    return sync.PullResult(
+        [
+            sync.StreamResult("fake", f"s{i}", status="failed", error=str(e), exception=e)
+            for i, e in enumerate(errors)
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("errors", "expected"),
+    [
+        ((StoreError("disk full"), StoreLocked("in use")), StoreError),
+        ((DataError("bad row"), DataError("bad cell")), DataError),
+        ((ConfigError("no key"), ConfigError("typo")), ConfigError),
+        ((DataError("bad row"), ConfigError("typo")), SocialROIError),
+        ((AuthFailed("401"), AuthFailed("401 again")), AuthFailed),
+        ((AuthFailed("401"), PermissionDenied("no scope")), UpstreamError),
+        ((DataError("bad row"), UpstreamError("503")), UpstreamError),
+        (
+            (
+                HttpStatusError("HTTP 404", status=404),
+                HttpStatusError("HTTP 400", status=400),
+            ),
+            UpstreamError,
+        ),
+    ],
+)
+def test_several_failures_are_raised_as_the_kind_they_share(errors, expected):
+    with pytest.raises(SocialROIError) as err:
+        sync.outcome(_failed(*errors))
+    assert type(err.value) is expected
+    assert str(err.value) == "; ".join(f"fake/s{i}: {e}" for i, e in enumerate(errors))
+
+
+def test_one_store_error_is_raised_as_it_is(store):
+    class Broken(Scripted):
+        def fetch(self, stream: str, **kw: Any) -> Iterator[Batch]:
+            raise StoreError("store data/s.duckdb was opened read-only")
+
+    res = sync.run_stream(store, Broken(), Scripted.streams[0])
+    with pytest.raises(StoreError, match="opened read-only") as err:
+        sync.outcome(sync.PullResult([res]))
+    assert type(err.value) is StoreError
+
+
+# -- a pull killed mid-way ------------------------------------------------------------------------
+
+_KILLED = """
+import sys, time
+from socialroi.store import Store
+with Store.open(sys.argv[1]) as s, s.run("pull", "fake"):
+    print("started", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_pull_killed_mid_way_is_a_failed_run_on_the_next_open(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from socialroi.analysis import analyze
+    from socialroi.demo import generate, write_demo
+    from socialroi.reports._quality_section import _runs
+
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as s:
+        write_demo(generate(seed=5, months=6), s)
+        ours = s.runs().height
+    argv = [sys.executable, "-c", _KILLED, str(path)]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "started"
+        finally:
+            child.send_signal(signal.SIGKILL)  # cron's timeout, the OOM killer
+            child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    with Store.open(path, read_only=True) as s:  # not yet rewritten: shown failed all the same
+        (killed,) = s.runs().filter(pl.col("target") == "fake").iter_rows(named=True)
+        assert (killed["status"], killed["error"]) == ("error", INTERRUPTED)
+        assert s.query("SELECT status FROM run_log WHERE target = 'fake'")["status"][0] == "running"
+        assert killed["pid"] == child.pid
+        report = analyze(s, settings=config.from_dict({}, source="t.toml"))
+    failed = report.quality.failed_runs
+    assert failed.select("kind", "target", "error").rows() == [("pull", "fake", INTERRUPTED)]
+    html = _runs(report)
+    assert "1 run failed" in html
+    assert "interrupted (the process ended before the run finished)" in html
+
+    with Store.open(path) as s:  # the next writable open records it in the log
+        logged = s.query("SELECT status, error, ended_at FROM run_log WHERE target = 'fake'")
+        assert logged.rows() == [("error", INTERRUPTED, None)]
+        assert s.runs().height == ours + 1
+
+
+def test_a_run_of_this_process_stays_running_while_it_runs(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as s, s.run("pull", "fake"):
+        with Store.open(path) as again:  # the same process opens the store again
+            assert again.runs()["status"].to_list() == ["running"]
+        assert s.runs()["status"].to_list() == ["running"]
+    with Store.open(path) as s:
+        assert s.runs()["status"].to_list() == ["ok"]

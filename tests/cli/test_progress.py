@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 
 import pytest
 from click.testing import CliRunner
@@ -153,7 +152,9 @@ def test_pull_on_a_terminal_names_the_stream_and_counts_platforms(
     argv = ["pull", "--config", str(cfg), "--store", str(tmp_path / "s.duckdb")]
     result = CliRunner().invoke(main, argv, env=ENV)
     assert result.exit_code == 0, result.output
-    assert re.search(r"\rpull fake/posts: [1-4] rows  \[", result.stderr)  # redraws throttled
+    # Each stream is drawn when it starts (a new label always is; later redraws are throttled).
+    assert "\rpull fake/posts: 0 rows, 0 pages  [" in result.stderr
+    assert "\rpull fake/metrics: 0 rows, 0 pages  [" in result.stderr
     assert "pull: done  [####################]  1/1 platforms  100%" in result.stderr
     assert "pull" not in result.stdout.splitlines()[0]
     for flag in ("-q", "--quiet"):
@@ -198,3 +199,25 @@ def test_policy_compare_draws_its_steps_only_on_a_terminal(tmp_path, monkeypatch
         assert f"policy compare: {step}" in shown.stderr
     assert "3/3 steps  100%" in shown.stderr
     assert shown.stdout == plain.stdout
+
+
+def test_the_pull_bar_shows_rows_and_pages_of_the_stream():
+    from socialroi.cli.pull import _StreamProgress
+
+    out = io.StringIO()
+    clock = FakeClock()
+    bar = Bar("pull", 2, unit="platforms", stream=out, clock=clock, columns=200)
+    show = _StreamProgress(bar)
+    show("x", "posts", 0, 0)
+    clock.now += 1
+    show("x", "posts", 1, 1)
+    clock.now += 1
+    show("x", "posts", 1_250, 13)
+    assert bar.render().startswith("pull x/posts: 1,250 rows, 13 pages  [----------")
+    assert "0/2 platforms" in bar.render()
+    show("bluesky", "account", 0, 0)
+    assert bar.render().startswith("pull bluesky/account: 0 rows, 0 pages  [##########")
+    clock.now += 1
+    show("bluesky", "account", 1, 1)
+    assert bar.render().startswith("pull bluesky/account: 1 row, 1 page  [#")
+    assert "1/2 platforms" in bar.render()

@@ -11,6 +11,10 @@ wait for → RateLimited.
 Secret values (and `access_token=`-style query values) are scrubbed from every message and log
 line. Each call is logged at DEBUG on `socialroi.http` with method, path (no query), status and
 elapsed time; never headers or bodies.
+
+`Http.taps` are callables handed every response the layer receives (retried ones included),
+before it is judged: `pull` counts pages with one, `doctor --record` saves the exchanges with
+another (`adapters/recording.py`). A tap that raises stops the call.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ _SECRET_PARAMS = (
     "hapikey",
     "password",
 )
-_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(_SECRET_PARAMS) + r")=([^&\s\"'#]+)")
+_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(_SECRET_PARAMS) + r")=([^&\s\"'#<>]+)")
 _BEARER_RE = re.compile(r"\b([Bb]earer|Basic|OAuth)\s+[A-Za-z0-9._~+/=%-]{12,}")
 _MASK = "***"
 _MESSAGE_LIMIT = 300
@@ -64,6 +68,9 @@ class Signal:
 
 #: A platform's rate-limit reader: (response, now) → Signal, or None when the response says nothing.
 RateLimitRule = Callable[[requests.Response, datetime], Signal | None]
+
+#: Sees every response the layer receives (see the module doc).
+Tap = Callable[[requests.Response], None]
 
 
 class HttpStatusError(UpstreamError):
@@ -249,6 +256,8 @@ class Http(requests.Session):
         self.pending_wait = 0.0
         #: Calls made (attempts included), for progress and tests.
         self.calls = 0
+        #: Called with every response received, in order (see the module doc).
+        self.taps: list[Tap] = []
         self._jitter = random.Random()  # noqa: S311 - jitter, not cryptography
 
     # -- URLs ------------------------------------------------------------------------------------
@@ -294,6 +303,8 @@ class Http(requests.Session):
                 self._failed(exc, where, tries)
                 continue
             log.debug("%s -> %s in %.3fs", where, response.status_code, _since(started))
+            for tap in self.taps:
+                tap(response)
             if self._judge(response, where, tries):
                 return response
 
@@ -451,6 +462,7 @@ __all__ = [
     "HttpStatusError",
     "RateLimitRule",
     "Signal",
+    "Tap",
     "epoch_to_datetime",
     "iso_to_datetime",
     "json_body",

@@ -10,8 +10,10 @@ After a committed batch of LinkedIn posts, imported posts (activity URNs) that a
 as pulled ones (share/ugcPost URNs) are merged into them (`linkedin_ids.rekey_linkedin_posts`).
 
 Outcome: everything ran → a PullResult; some streams failed after others committed → PullPartial
-(exit 4); nothing succeeded → the failure itself (UpstreamError / AuthFailed / RateLimited, exit 3,
-or ConfigError, exit 1).
+(exit 4); nothing succeeded → the failure itself: one failure is raised as it is; several are
+joined in one error of the most specific class they share (UpstreamError / AuthFailed /
+RateLimited, exit 3; ConfigError, DataError or StoreError, exit 1), so a data or store problem
+is never reported as a config problem.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+
+import requests
 
 from socialroi import clock
 from socialroi.adapters import registry
@@ -40,8 +44,12 @@ from socialroi.store import Store
 
 log = logging.getLogger("socialroi.sync")
 
-#: progress(platform, stream, rows written so far in this stream)
-Progress = Callable[[str, str, int], None]
+#: run_stream's progress(platform, stream, rows written so far in this stream)
+RowProgress = Callable[[str, str, int], None]
+#: pull's progress(platform, stream, rows written so far, pages fetched so far) for the stream
+#: being pulled: called when the stream starts, after each page the platform answers (HTTP
+#: responses under 400, counted by the HTTP layer) and after each committed batch.
+Progress = Callable[[str, str, int, int], None]
 
 #: Errors after which the platform's remaining streams are not tried (they would fail the same way).
 _PLATFORM_WIDE = (AuthFailed, RateLimited, ConfigError)
@@ -124,7 +132,7 @@ def run_stream(
     *,
     since: datetime | None = None,
     full: bool = False,
-    progress: Progress | None = None,
+    progress: RowProgress | None = None,
     secrets: Sequence[str] = (),
     now: Callable[[], datetime] = clock.now,
 ) -> StreamResult:
@@ -239,19 +247,23 @@ def pull_platform(
         except SocialROIError as exc:
             rec.error = str(exc)
             return [StreamResult(platform, "*", status="failed", error=str(exc), exception=exc)]
+        meter = _Meter(platform, progress)
+        if progress is not None:
+            ctx.http.taps.append(meter.page)
         stop: StreamResult | None = None
         for stream in adapter.streams:
             if stop is not None:
                 why = f"not tried after {stop.stream} failed"
                 results.append(StreamResult(platform, stream.name, status="skipped", error=why))
                 continue
+            meter.start(stream.name)
             res = run_stream(
                 store,
                 adapter,
                 stream,
                 since=since,
                 full=full,
-                progress=progress,
+                progress=meter.rows if progress is not None else None,
                 secrets=ctx.secrets.values(),
             )
             results.append(res)
@@ -262,6 +274,34 @@ def pull_platform(
         if failed:
             rec.error = "; ".join(r.error or r.stream for r in failed)
     return results
+
+
+class _Meter:
+    """Rows and pages of the stream being pulled, reported to a pull's `Progress`."""
+
+    def __init__(self, platform: str, progress: Progress | None) -> None:
+        self.platform = platform
+        self.progress = progress
+        self.stream = ""
+        self.written = 0
+        self.pages = 0
+
+    def start(self, stream: str) -> None:
+        self.stream, self.written, self.pages = stream, 0, 0
+        self._report()
+
+    def rows(self, platform: str, stream: str, rows: int) -> None:
+        self.written = rows
+        self._report()
+
+    def page(self, response: requests.Response) -> None:
+        if response.status_code < 400:
+            self.pages += 1
+            self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.platform, self.stream, self.written, self.pages)
 
 
 def pull(
@@ -317,12 +357,29 @@ def outcome(result: PullResult) -> PullResult:
     first = failed[0].exception
     if len(failed) == 1 and isinstance(first, SocialROIError):
         raise first
-    errors = [s.exception for s in failed]
-    if all(isinstance(e, SocialROIError) and e.exit_code == 1 for e in errors):
-        raise ConfigError("; ".join(lines))
-    if all(isinstance(e, AuthFailed) for e in errors):
-        raise AuthFailed("; ".join(lines))
-    raise UpstreamError("; ".join(lines))
+    raise _joined([s.exception for s in failed], "; ".join(lines))
+
+
+def _joined(errors: Sequence[BaseException | None], text: str) -> SocialROIError:
+    """One error with `text`, of the most specific class every one of `errors` belongs to.
+
+    Several data errors stay a DataError, several store errors a StoreError, several auth
+    failures an AuthFailed; a mix of exit-3 failures is an UpstreamError, and a mix of exit-1
+    problems of different kinds the base SocialROIError (exit 1) rather than a ConfigError.
+    When exit-3 and exit-1 failures mix, the exit-3 side wins (a platform failed).
+    """
+    known = [e for e in errors if isinstance(e, SocialROIError)]
+    if len(known) < len(errors) or any(e.exit_code != 1 for e in known):
+        known = [e for e in known if e.exit_code == 3] or [UpstreamError(text)]
+    for cls in type(known[0]).__mro__:
+        if not (isinstance(cls, type) and issubclass(cls, SocialROIError)):
+            continue
+        if all(isinstance(e, cls) for e in known):
+            try:
+                return cls(text)
+            except TypeError:  # a class whose constructor needs more (HttpStatusError)
+                continue
+    return SocialROIError(text)  # pragma: no cover - SocialROIError(text) always works
 
 
 __all__ = [

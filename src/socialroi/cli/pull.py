@@ -18,18 +18,18 @@ if TYPE_CHECKING:
 
 
 class _StreamProgress:
-    """The sync engine's progress(platform, stream, rows) as one bar: platforms done of those
-    chosen, labelled with the stream being fetched and its rows so far."""
+    """The sync engine's progress(platform, stream, rows, pages) as one bar: platforms done of
+    those chosen, labelled with the stream being fetched, its rows and pages so far."""
 
     def __init__(self, bar: Bar) -> None:
         self.bar = bar
         self.platforms: list[str] = []
 
-    def __call__(self, platform: str, stream: str, rows: int) -> None:
+    def __call__(self, platform: str, stream: str, rows: int, pages: int) -> None:
         if platform not in self.platforms:
             self.platforms.append(platform)
-        label = f"pull {platform}/{stream}"
-        self.bar.update(len(self.platforms) - 1, label=label, note=f"{rows:,} rows")
+        note = f"{rows:,} row{'' if rows == 1 else 's'}, {pages:,} page{'' if pages == 1 else 's'}"
+        self.bar.update(len(self.platforms) - 1, label=f"pull {platform}/{stream}", note=note)
 
 
 def _print(result: PullResult, fmt: str) -> None:
