@@ -38,6 +38,7 @@ from socialroi.errors import (
     PartialSuccess,
     RateLimited,
     SocialROIError,
+    UnknownObject,
     UpstreamError,
 )
 from socialroi.store import Store
@@ -51,8 +52,9 @@ RowProgress = Callable[[str, str, int], None]
 #: responses under 400, counted by the HTTP layer) and after each committed batch.
 Progress = Callable[[str, str, int, int], None]
 
-#: Errors after which the platform's remaining streams are not tried (they would fail the same way).
-_PLATFORM_WIDE = (AuthFailed, RateLimited, ConfigError)
+#: Errors after which the platform's remaining streams are not tried (they would fail the same way);
+#: a permission refusal is per stream, so the others still run.
+_PLATFORM_WIDE = (AuthFailed, RateLimited, ConfigError, UnknownObject)
 
 
 def _rekey_linkedin(store: Store) -> int:
