@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -400,3 +400,25 @@ def test_a_run_of_this_process_stays_running_while_it_runs(tmp_path):
         assert s.runs()["status"].to_list() == ["running"]
     with Store.open(path) as s:
         assert s.runs()["status"].to_list() == ["ok"]
+
+
+def test_a_days_empty_cells_keep_what_another_call_stored(store):
+    day = date(2026, 11, 22)
+    store.upsert(
+        "account_daily",
+        pl.DataFrame({"platform": ["x"], "account_id": ["a"], "date": [day], "followers": [3870]}),
+    )
+    later = pl.DataFrame(
+        {
+            "platform": ["x", "x"],
+            "account_id": ["a", "a"],
+            "date": [day, date(2026, 11, 23)],
+            "followers": [None, None],
+            "impressions": [100, 7],
+        },
+        schema_overrides={"followers": pl.Int64},
+    )
+    merged = sync.keep_measured(store, {"account_daily": later})["account_daily"]
+    store.upsert("account_daily", merged)
+    got = store.read("account_daily").select("date", "followers", "impressions").rows()
+    assert got == [(day, 3870, 100), (date(2026, 11, 23), None, 7)]

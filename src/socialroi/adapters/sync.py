@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import polars as pl
 import requests
 
-from socialroi import clock
+from socialroi import clock, schema
 from socialroi.adapters import registry
 from socialroi.adapters._http import scrub
 from socialroi.adapters.base import Adapter, Stream
@@ -127,6 +128,29 @@ def state_cursor(state: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return cursor if isinstance(cursor, Mapping) else None
 
 
+#: Tables whose empty cells in a pulled row mean "not measured by this call": a stored value stays
+#: (a day's follower count, filed by one call, is not erased by the day's statistics from another).
+MEASURED_TABLES = ("account_daily",)
+
+
+def keep_measured(store: Store, tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """`tables` with the empty cells of MEASURED_TABLES' rows filled from the stored rows."""
+    out = dict(tables)
+    for name in MEASURED_TABLES:
+        df = tables.get(name)
+        if df is None or df.height == 0 or store.count(name) == 0:
+            continue
+        t = schema.table(name)
+        key = list(t.key)
+        incoming = schema.conform(name, df, source=name)
+        stored = store.read(name).join(incoming.select(key), on=key, how="semi")
+        merged = incoming.join(stored, on=key, how="left", suffix="_stored", nulls_equal=True)
+        out[name] = merged.select(
+            *key, *(pl.coalesce(c, f"{c}_stored").alias(c) for c in t.names if c not in key)
+        )
+    return out
+
+
 def run_stream(
     store: Store,
     adapter: Adapter,
@@ -154,7 +178,7 @@ def run_stream(
             if batch.cursor is not None:
                 cursor = dict(batch.cursor)
             with store.transaction():
-                written = store.upsert_many(batch.tables, source=source)
+                written = store.upsert_many(keep_measured(store, batch.tables), source=source)
                 store.set_state(
                     platform,
                     stream.name,
