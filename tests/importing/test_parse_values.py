@@ -330,7 +330,7 @@ def test_dashes_alone_are_empty() -> None:
         ("N/A", "not a number: 'N/A'; write e.g. 1234.50 or 1,234.50"),
         ("inf", "not a number: 'inf'"),
         ("nan", "not a number: 'nan'"),
-        ("1e400", "not a number: '1e400'"),
+        ("1e400", "'1e400' is beyond the largest value an import accepts (1,000,000,000,000)"),
         ("ten", "not a number: 'ten'"),
         ("1,2345", "not a number: '1,2345'"),
         ("ABC 12", "not a number: 'ABC 12'"),  # not a currency code

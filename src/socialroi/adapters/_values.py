@@ -25,7 +25,11 @@ number
     ``US$5``, ``1200 EUR``, ``USD 1,200`` (one currency sign or ISO code before or after; the
     currency itself is not checked here, see `currency_in`). ``(1,200)`` is an accounting
     negative: -1200. ``-`` and ``--`` alone are empty (X's promoted columns). ``12%`` is refused
-    (a rate is not a count or an amount); ``N/A``, ``inf`` and ``nan`` are refused.
+    (a rate is not a count or an amount); ``N/A``, ``inf`` and ``nan`` are refused. A value
+    beyond the ceiling (MAX_NUMBER = 1e12 either way unless the caller passes another
+    `ceiling`: a trillion in the reporting currency, or a count no firm reaches) is refused as
+    absurd — ``1e308`` is most likely a unit or formula error, and it would turn every sum into
+    infinity.
     '.' is the decimal point unless the column shows a decimal comma: a value ending in ``,dd``
     (``3,50``), ``.ddd`` groups followed by ``,`` (``1.234,5``), space groups followed by ``,``
     (``1 234,5``), or a currency after a number with ``.ddd`` groups (``1.200 €``). In such a
@@ -51,9 +55,11 @@ from typing import Literal
 
 import polars as pl
 
-__all__ = ["DateOrder", "Kind", "Parsed", "currency_in", "kind_of", "parse"]
+__all__ = ["MAX_NUMBER", "DateOrder", "Kind", "Parsed", "currency_in", "kind_of", "parse"]
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
+#: The largest number (either way) an import accepts unless the caller states another ceiling.
+MAX_NUMBER = 1e12
 Kind = Literal["datetime", "date", "month", "number", "int", "bool", "text"]
 
 
@@ -85,8 +91,17 @@ def kind_of(dtype: pl.DataType, *, month: bool = False) -> Kind:
     return "text"
 
 
-def parse(kind: Kind, s: pl.Series, *, dates: DateOrder | None = None) -> Parsed:
-    """Read the text column `s` (String, null = empty) as `kind` (see the module doc)."""
+def parse(
+    kind: Kind,
+    s: pl.Series,
+    *,
+    dates: DateOrder | None = None,
+    ceiling: float = MAX_NUMBER,
+) -> Parsed:
+    """Read the text column `s` (String, null = empty) as `kind` (see the module doc).
+
+    A number or int whose magnitude exceeds `ceiling` is refused (``bad``), with a message
+    naming the ceiling."""
     name = s.name
     if kind == "text":
         no = pl.repeat(False, s.len(), eager=True, dtype=pl.Boolean).alias(name)
@@ -99,7 +114,7 @@ def parse(kind: Kind, s: pl.Series, *, dates: DateOrder | None = None) -> Parsed
     if kind in ("datetime", "date", "month"):
         values, message = _parse_dates(kind, t, dates)
     elif kind in ("number", "int"):
-        values, message = _parse_numbers(kind, t)
+        values, message = _parse_numbers(kind, t, ceiling)
     elif kind == "bool":
         values = t.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean)
         message = _bool_msg
@@ -524,7 +539,9 @@ _EMPTY_NUMBERS = ("-", "--", "\u2013", "\u2014")
 _MAX_INT = 2.0**53
 
 
-def _parse_numbers(kind: Kind, t: pl.Series) -> tuple[pl.Series, Callable[[str], str]]:
+def _parse_numbers(
+    kind: Kind, t: pl.Series, ceiling: float = MAX_NUMBER
+) -> tuple[pl.Series, Callable[[str], str]]:
     out = t.cast(pl.Float64, strict=False)
     todo = out.is_null() & t.is_not_null()
     comma: str | None = None
@@ -550,11 +567,23 @@ def _parse_numbers(kind: Kind, t: pl.Series) -> tuple[pl.Series, Callable[[str],
                 got = got.scatter(sidx, _number_values(parts, "dot"))
         if comma is None:
             out = out.scatter(idx, got)
-    out = _where(out.is_finite(), out)
+    # beyond the ceiling, or so large it overflowed to infinity (1e309): absurd, not unreadable
+    huge = (out.abs() > ceiling) & (out.is_finite() | t.str.contains(r"\d")).fill_null(False)
+    absurd = set(t.filter(huge).to_list())
+    out = _where(out.is_finite() & ~huge, out)
     if kind == "int":
         whole = (out == out.floor()) & (out.abs() < _MAX_INT)
         out = _where(whole, out).cast(pl.Int64)
-    return out, lambda v: _number_msg(v, kind, comma)
+
+    def message(v: str) -> str:
+        if v.strip() in absurd:
+            return (
+                f"{_show(v)} is beyond the largest value an import accepts ({ceiling:,.0f}); "
+                "check the cell (a unit or formula error?)"
+            )
+        return _number_msg(v, kind, comma)
+
+    return out, message
 
 
 def _plain_dot(t: pl.Series) -> pl.Series:

@@ -11,6 +11,7 @@ import polars as pl
 from socialroi.core import roi
 from socialroi.core.identity import Identity
 from socialroi.core.period import Period, in_period
+from socialroi.core.vocabulary import engagements, is_social, latest_snapshot
 
 POST_COLUMNS: tuple[str, ...] = (
     "platform",
@@ -32,18 +33,12 @@ POST_COLUMNS: tuple[str, ...] = (
 
 def _latest_metrics(post_metrics: pl.DataFrame) -> pl.DataFrame:
     """platform, post_id, impressions, clicks, engagements from each post's latest snapshot."""
-    eng = [pl.col(c).fill_null(0) for c in ("likes", "comments", "shares", "saves")]
-    return (
-        post_metrics.sort("as_of")
-        .group_by("platform", "post_id")
-        .last()
-        .select(
-            "platform",
-            "post_id",
-            pl.col("impressions").fill_null(0),
-            pl.col("clicks").fill_null(0),
-            pl.sum_horizontal(eng).cast(pl.Int64).alias("engagements"),
-        )
+    return latest_snapshot(post_metrics).select(
+        "platform",
+        "post_id",
+        pl.col("impressions").fill_null(0),
+        pl.col("clicks").fill_null(0),
+        engagements(),
     )
 
 
@@ -156,9 +151,7 @@ def funnel(
         .sum()
     )
     anonymous = int(
-        identity.anonymous.filter(
-            within("started_at") & pl.col("channel").is_in(list(roi.SOCIAL_CHANNELS))
-        )["count"]
+        identity.anonymous.filter(within("started_at") & is_social(pl.col("channel")))["count"]
         .fill_null(1)
         .sum()
     )

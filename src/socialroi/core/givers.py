@@ -17,12 +17,13 @@ import math
 
 import polars as pl
 
+from socialroi.core.vocabulary import engagements, latest_snapshot
+
 GIVING_KINDS: tuple[str, ...] = ("reply", "share")
 #: Fewer accounts than this with posts and the correlation is not worth stating.
 MIN_ACCOUNTS = 8
 #: |ρ| below NO_RELATION reads "no clear relation", below WEAK "weakly".
 NO_RELATION, WEAK = 0.1, 0.3
-ENGAGEMENT_COLUMNS: tuple[str, ...] = ("likes", "comments", "shares", "saves")
 
 GIVERS_SCHEMA: dict[str, pl.DataType] = {
     "platform": pl.String(),
@@ -66,15 +67,8 @@ def giver_accounts(
     `lead_credits` are credited touches of leads (platform, post_id, credit), e.g. one model's
     credits filtered to kind ``lead``."""
     key = ["platform", "post_id"]
-    latest = (
-        post_metrics.sort("as_of")
-        .group_by(key)
-        .agg(
-            pl.col("impressions").last().fill_null(0),
-            pl.sum_horizontal(pl.col(c).fill_null(0) for c in ENGAGEMENT_COLUMNS)
-            .last()
-            .alias("engagements"),
-        )
+    latest = latest_snapshot(post_metrics).select(
+        *key, pl.col("impressions").fill_null(0), engagements()
     )
     leads = (
         lead_credits.filter(pl.col("post_id").is_not_null())

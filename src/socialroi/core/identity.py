@@ -8,7 +8,9 @@ A session belongs to a contact through the first of these that applies:
    nearest in time when several contacts used the device;
 4. its ``click_id`` is shared with a session that rules 1–3 tied to a contact (nearest in time).
 
-Matched sessions become touches (``ref`` = session id) next to the stored touchpoints; unmatched
+Stored touchpoints' channel and platform are read through :mod:`socialroi.core.vocabulary`
+(``LinkedIn`` is ``linkedin``). Matched sessions become touches (``ref`` = session id) next to the
+stored touchpoints; unmatched
 ones stay visible as anonymous reach. A touch's employee is the one in its tracked-link code, else
 the owner of the post's account when an employee owns it; its campaign is the session's, else the
 post's.
@@ -21,7 +23,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from socialroi.core.channels import SOCIAL_OTHER, classify_sessions
+from socialroi.core.channels import classify_sessions
+from socialroi.core.vocabulary import channel_expr, is_social, platform_expr
 from socialroi.schema import conform, table
 
 ALL_SOCIAL = "(all social)"
@@ -51,7 +54,8 @@ class Identity:
     (empty: one)."""
     match_rate: pl.DataFrame
     """platform, sessions, matched, match_rate: one row per platform of the social sessions, and
-    ``(all social)``. Organic social sessions naming no platform count as ``social_other``. A
+    ``(all social)``. A session is social by its channel (:func:`vocabulary.is_social`); one
+    naming no platform counts under its channel, ``social_other`` or ``paid_social``. A
     session row counts as its ``count`` sessions (empty: one), so aggregate rows weigh in full."""
 
 
@@ -131,10 +135,8 @@ def _match_rate(sessions: pl.DataFrame) -> pl.DataFrame:
     A row's `count` is the number of sessions it stands for (GA4 rows are daily aggregates); an
     empty count is one session.
     """
-    social = sessions.filter(
-        pl.col("platform").is_not_null() | (pl.col("channel") == SOCIAL_OTHER)
-    ).select(
-        pl.col("platform").fill_null(SOCIAL_OTHER),
+    social = sessions.filter(is_social(pl.col("channel"))).select(
+        pl.coalesce("platform", "channel").alias("platform"),
         pl.col("count").fill_null(1).cast(pl.Int64).alias("_n"),
         pl.col("_contact").is_not_null().alias("_matched"),
     )
@@ -145,6 +147,17 @@ def _match_rate(sessions: pl.DataFrame) -> pl.DataFrame:
     out = pl.concat([per.sort("platform"), total])
     rate = pl.when(pl.col("sessions") > 0).then(pl.col("matched") / pl.col("sessions"))
     return out.with_columns(rate.cast(pl.Float64).alias("match_rate"))
+
+
+def _spelled(touchpoints: pl.DataFrame) -> pl.DataFrame:
+    """Stored touches with channel and platform in the vocabulary's spelling (``LinkedIn`` as
+    HubSpot writes it is ``linkedin``, ``Social media`` is ``social_other``), so that a touch's
+    channel decides whether it is social the same way wherever the touch came from."""
+    channel, platform = pl.col("channel"), pl.col("platform")
+    return touchpoints.with_columns(
+        pl.coalesce(channel_expr(channel), channel).alias("channel"),
+        platform_expr(platform).alias("platform"),
+    )
 
 
 def resolve(
@@ -171,7 +184,7 @@ def resolve(
         "employee_id",
         "campaign",
     )
-    stored = _enrich(conform("touchpoints", touchpoints), lookup)
+    stored = _enrich(_spelled(conform("touchpoints", touchpoints)), lookup)
     key = list(table("touchpoints").key)
     merged = (
         pl.concat([stored, conform("touchpoints", session_touches)])

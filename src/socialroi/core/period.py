@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import polars as pl
 
+from socialroi.core.months import add_months
 from socialroi.errors import ConfigError, DataError
 
 FORMS = "last-month, YYYY-MM, YYYYQN (e.g. 2026Q3) or FROM..TO (dates or months, both inclusive)"
@@ -35,7 +36,7 @@ class Period(NamedTuple):
         s, last = self.start.date(), (self.end - timedelta(days=1)).date()
         if s.day == 1 and _next_month(s) == self.end.date():
             return s.strftime("%B %Y")
-        if s.day == 1 and s.month % 3 == 1 and _add_months(s, 3) == self.end.date():
+        if s.day == 1 and s.month % 3 == 1 and add_months(s, 3) == self.end.date():
             return f"{s.year} Q{(s.month - 1) // 3 + 1}"
         return f"{s:%Y-%m-%d} to {last:%Y-%m-%d}"
 
@@ -44,13 +45,8 @@ def _midnight(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
-def _add_months(d: date, n: int) -> date:
-    k = d.year * 12 + d.month - 1 + n
-    return date(k // 12, k % 12 + 1, 1)
-
-
 def _next_month(d: date) -> date:
-    return _add_months(d, 1)
+    return add_months(d, 1)
 
 
 def _bad(text: str, why: str = "") -> ConfigError:
@@ -107,12 +103,12 @@ def _parse(text: str, as_of: datetime) -> Period:
     t = text.strip()
     if t.lower() == "last-month":
         this = date(as_of.year, as_of.month, 1)
-        start, end = _add_months(this, -1), this
+        start, end = add_months(this, -1), this
     elif (month := _month(t, text)) is not None:
         start, end = month, _next_month(month)
     elif (q := _QUARTER.match(t)) is not None:
         start = date(int(q[1]), 3 * (int(q[2]) - 1) + 1, 1)
-        end = _add_months(start, 3)
+        end = add_months(start, 3)
     elif ".." in t:
         left, _, right = t.partition("..")
         start, end = _side(left.strip(), text, end=False), _side(right.strip(), text, end=True)

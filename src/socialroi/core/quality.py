@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import polars as pl
 
 from socialroi.core.attribution import UNATTRIBUTED
 from socialroi.core.identity import Identity
-from socialroi.core.roi import SOCIAL_CHANNELS
+from socialroi.core.months import add_months, month_start
+from socialroi.core.vocabulary import is_social
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,15 @@ GAPS_SCHEMA: dict[str, pl.DataType] = {
 def metric_gaps(posts: pl.DataFrame, post_metrics: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """Per platform with posts: the months from its first post to the last whole month before
     `as_of` with no metrics snapshot for any of its posts (an API not pulled, or failing, then)."""
-    this = as_of.year * 12 + as_of.month - 1
-    last = date((this - 1) // 12, (this - 1) % 12 + 1, 1)
-    month = pl.col("created_at").dt.truncate("1mo").dt.date()
+    last = add_months(month_start(as_of), -1)
+    month = month_start(pl.col("created_at"))
     firsts = (
         posts.filter(pl.col("created_at").is_not_null())
         .group_by("platform")
         .agg(pl.len().cast(pl.Int64).alias("posts"), month.min().alias("first_month"))
         .sort("platform")
     )
-    seen = post_metrics.select(
-        "platform", pl.col("as_of").dt.truncate("1mo").dt.date().alias("month")
-    ).unique()
+    seen = post_metrics.select("platform", month_start(pl.col("as_of")).alias("month")).unique()
     rows = []
     for platform, n, first in firsts.iter_rows():
         have = set(seen.filter(pl.col("platform") == platform)["month"].to_list())
@@ -65,7 +63,7 @@ def metric_gaps(posts: pl.DataFrame, post_metrics: pl.DataFrame, as_of: datetime
         while m <= last:
             if m not in have:
                 missing.append(m)
-            m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+            m = add_months(m, 1)
         rows.append((platform, n, first, missing))
     return pl.DataFrame(rows, schema=GAPS_SCHEMA, orient="row")
 
@@ -78,8 +76,8 @@ def data_quality(
     `t` are the canonical tables at as_of, `credits` one model's credits, `priced` the priced
     costs."""
     anonymous = (
-        identity.anonymous.filter(pl.col("channel").is_in([*SOCIAL_CHANNELS, "social_other"]))
-        .group_by(pl.col("platform").fill_null("(unknown)"))
+        identity.anonymous.filter(is_social(pl.col("channel")))
+        .group_by(pl.coalesce("platform", "channel").alias("platform"))
         .agg(pl.col("count").fill_null(1).sum().cast(pl.Int64).alias("sessions"))
         .sort("sessions", "platform", descending=[True, False])
     )

@@ -6,7 +6,8 @@ touch with ``kind`` 'lead' | 'deal' | 'pipeline', ``channel``, ``platform``, ``e
 
 Definitions:
 
-* A touch is social when its channel is a social platform or ``paid_social``.
+* A touch is social when its channel is social (:func:`socialroi.core.vocabulary.is_social`: a
+  social platform, ``social_other`` or ``paid_social``).
 * Social cost is every cost row whose platform is a social platform or empty (tools, training,
   staff time not tied to one platform). Rows of category ``staff_hours`` carry hours, not money:
   they are priced at the employee's ``loaded_hourly_cost`` and reported as ``staff_time``.
@@ -23,9 +24,12 @@ from typing import Literal
 
 import polars as pl
 
+from socialroi.core import vocabulary
+from socialroi.core.months import month_start
 from socialroi.schema import SOCIAL_PLATFORMS
 
-SOCIAL_CHANNELS: tuple[str, ...] = (*SOCIAL_PLATFORMS, "paid_social")
+#: The social channels (the vocabulary's one definition).
+SOCIAL_CHANNELS: tuple[str, ...] = vocabulary.SOCIAL_CHANNELS
 STAFF_HOURS = "staff_hours"
 STAFF_TIME = "staff_time"
 SHARED = "(shared)"
@@ -48,8 +52,8 @@ ROI_COLUMNS = (
 
 
 def is_social() -> pl.Expr:
-    """True for rows whose ``channel`` is a social platform or paid social."""
-    return pl.col("channel").is_in(SOCIAL_CHANNELS)
+    """True for rows whose ``channel`` is social (:func:`vocabulary.is_social`)."""
+    return vocabulary.is_social(pl.col("channel"))
 
 
 def touch_platform() -> pl.Expr:
@@ -99,7 +103,7 @@ def _credit_key(by: Grouping) -> pl.Expr:
         return pl.col("platform").fill_null(SHARED).alias(by)
     if by == "employee":
         return _employee_key(pl.col("employee_id")).alias(by)
-    return pl.col("conv_ts").dt.truncate("1mo").dt.date().alias(by)
+    return month_start(pl.col("conv_ts")).alias(by)
 
 
 def _cost_key(by: Grouping) -> pl.Expr:

@@ -50,16 +50,31 @@ Channels
 
 What is social
     :func:`is_social` is the one definition: a channel that is a social platform,
-    ``social_other`` or ``paid_social``.
+    ``social_other`` or ``paid_social``. A web session with a social medium from a site that
+    names no known platform (``reddit.com`` / ``social``) is ``social_other``, so it is social in
+    ROI, identity, data quality and the funnels alike.
+
+Post metrics
+    :data:`ENGAGEMENT_COLUMNS` are the metrics that count as engagement (likes, comments, shares,
+    saves; :func:`engagements` sums them); :func:`latest_snapshot` keeps each post's latest metrics.
+
+Money
+    :func:`money` (``$12,345``, ``CHF 12,345``) and :func:`short_money` (``+$38k``) write amounts in
+    the reporting currency; :func:`currency_symbol` is the symbol shown for a currency code.
+
+Attribution models
+    :func:`check_model` is the one check of a model name: a ConfigError naming the models there are.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from urllib.parse import urlsplit
 
 import polars as pl
 
+from socialroi.errors import ConfigError
 from socialroi.schema import SOCIAL_PLATFORMS
 
 #: Channel of an organic social touch or session whose platform nobody names.
@@ -317,9 +332,102 @@ def is_social(channel: pl.Expr) -> pl.Expr:
     return channel.is_in(list(SOCIAL_CHANNELS)).fill_null(False)
 
 
+def is_organic_social(channel: pl.Expr) -> pl.Expr:
+    """:func:`is_social` without ``paid_social``: a social platform or ``social_other``."""
+    return is_social(channel) & (channel != PAID_SOCIAL).fill_null(False)
+
+
+#: Post metrics that count as engagement.
+ENGAGEMENT_COLUMNS: tuple[str, ...] = ("likes", "comments", "shares", "saves")
+
+
+def engagements() -> pl.Expr:
+    """Likes + comments + shares + saves of a post_metrics row (missing counts as 0), Int64,
+    named ``engagements``."""
+    return (
+        pl.sum_horizontal(pl.col(c).fill_null(0) for c in ENGAGEMENT_COLUMNS)
+        .cast(pl.Int64)
+        .alias("engagements")
+    )
+
+
+def latest_snapshot(post_metrics: pl.DataFrame) -> pl.DataFrame:
+    """Each post's latest metrics: one post_metrics row per (platform, post_id), the one with the
+    greatest ``as_of`` (of rows with equal ``as_of``, the last in the input). All columns kept."""
+    return (
+        post_metrics.sort("as_of", nulls_last=False, maintain_order=True)
+        .group_by("platform", "post_id", maintain_order=True)
+        .last()
+    )
+
+
+_CURRENCY_SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def currency_symbol(currency: str) -> str | None:
+    """The symbol shown for `currency` (``$`` for USD), or None to show the code itself."""
+    return _CURRENCY_SYMBOLS.get(currency.upper())
+
+
+def _with_currency(amount: str, currency: str) -> str:
+    symbol = currency_symbol(currency)
+    return f"{symbol}{amount}" if symbol else f"{currency} {amount}"
+
+
+def money(value: float | None, currency: str, *, decimals: int = 0) -> str:
+    """``$12,345`` for known currencies, ``CHF 12,345`` otherwise, ``−$5`` below zero; an en
+    dash for no value (None, NaN, infinity)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    amount = f"{abs(value):,.{decimals}f}"
+    sign = "−" if value < 0 and float(amount.replace(",", "")) > 0 else ""
+    return sign + _with_currency(amount, currency)
+
+
+def short_money(value: float | None, currency: str, *, sign: bool = False) -> str:
+    """``+$38k``, ``−$5k``, ``$1.2M``, ``CHF 900``: money for one line of text (``+`` only with
+    `sign`); an en dash for no value."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    a = abs(value)
+    if a >= 1e6:
+        body = f"{a / 1e6:.1f}M"
+    elif a >= 1e4:
+        body = f"{a / 1e3:.0f}k"
+    elif a >= 1e3:
+        body = f"{a / 1e3:.1f}k"
+    else:
+        body = f"{a:.0f}"
+    body = _with_currency(body, currency)
+    if round(a) == 0:
+        return body
+    if value < 0:
+        return f"−{body}"
+    return f"+{body}" if sign else body
+
+
+def check_model(model: object, *, source: str | None = None, key: str = "model") -> str:
+    """`model` if it names a registered attribution model, else a ConfigError naming the models.
+
+    `source` (a config file) and `key` say where the name was written:
+    ``config/socialroi.toml: [attribution] model: unknown attribution model 'linaer'; models
+    are: first_touch, …``.
+    """
+    from socialroi.core.attribution import model_names  # the registry; imported late (cycle)
+
+    names = model_names()
+    if isinstance(model, str) and model in names:
+        return model
+    where = f"{source}: {key}: " if source else ""
+    raise ConfigError(
+        f"{where}unknown attribution model {str(model)!r}; models are: {', '.join(names)}"
+    )
+
+
 __all__ = [
     "CHANNELS",
     "CHANNEL_ALIASES",
+    "ENGAGEMENT_COLUMNS",
     "OTHER_PLATFORMS",
     "PAID_SOCIAL",
     "PLATFORM_ALIASES",
@@ -330,9 +438,16 @@ __all__ = [
     "UTM_SOURCES",
     "channel_expr",
     "channel_of",
+    "check_model",
+    "currency_symbol",
+    "engagements",
+    "is_organic_social",
     "is_social",
+    "latest_snapshot",
+    "money",
     "platform_expr",
     "platform_of",
+    "short_money",
     "social_platform_expr",
     "social_platform_of",
 ]

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 
+from socialroi.core.months import add_months
 from socialroi.demo import params
 from socialroi.schema import conform
 
@@ -35,11 +36,6 @@ def masked(name: str, values: np.ndarray, keep: np.ndarray) -> pl.Series:
     """`values` as text, null where `keep` is False."""
     text = pl.Series(name, values.astype(str), dtype=pl.String)
     return pl.select(pl.when(pl.Series(keep)).then(text)).to_series().alias(name)
-
-
-def add_months(d: date, k: int) -> date:
-    m = d.year * 12 + d.month - 1 + k
-    return date(m // 12, m % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

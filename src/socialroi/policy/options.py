@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from socialroi.errors import ConfigError
+from socialroi.errors import ConfigError, DataError
 
 Dist = Literal["triangular", "gamma", "beta"]
 
@@ -114,7 +114,11 @@ class Assumption:
     def __post_init__(self) -> None:
         values = (self.central, self.low, self.high)
         if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"{self.name}: values must be finite numbers")
+            raise DataError(
+                f"{self.name}: no finite estimate from the data ({self.central:g}, low "
+                f"{self.low:g}, high {self.high:g}); an amount or count in the store is too "
+                "large to compute with (imports refuse values beyond 1e12)"
+            )
         if not self.low <= self.central <= self.high:
             raise ValueError(
                 f"{self.name}: need low ≤ central ≤ high, got {self.low} ≤ {self.central} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import math
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+from socialroi.core.vocabulary import currency_symbol, money, short_money
 
 
 def html_text(value: object) -> str:
@@ -22,21 +22,6 @@ def plotly_text(value: object) -> str:
     """`value` as text Plotly shows literally: ``&``, ``<``, ``>`` and quotes escaped."""
     text = "" if value is None else str(value)
     return html.escape(text, quote=False).replace('"', "&#34;").replace("'", "&#39;")
-
-
-def currency_symbol(currency: str) -> str | None:
-    """The symbol shown for `currency` (``$`` for USD), or None to show the code itself."""
-    return _SYMBOLS.get(currency.upper())
-
-
-def money(value: float | None, currency: str, *, decimals: int = 0) -> str:
-    """``$12,345`` for known currencies, ``CHF 12,345`` otherwise; an en dash for no value."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    sign = "−" if value < 0 else ""
-    amount = f"{abs(value):,.{decimals}f}"
-    symbol = currency_symbol(currency)
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{currency} {amount}"
 
 
 def ratio(value: float | None) -> str:
@@ -53,3 +38,14 @@ def number(value: float | None, *, decimals: int = 1) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.{decimals}f}"
+
+
+__all__ = [
+    "currency_symbol",
+    "html_text",
+    "money",
+    "number",
+    "plotly_text",
+    "ratio",
+    "short_money",
+]

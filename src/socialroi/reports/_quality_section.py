@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 
 from socialroi.core.kpis import Analysis
-from socialroi.core.roi import SOCIAL_CHANNELS
+from socialroi.core.redact import redact_run_log
+from socialroi.core.vocabulary import SOCIAL_CHANNELS
 from socialroi.reports._format import html_text as _e
 from socialroi.reports._format import ratio
 from socialroi.reports._policy_block import PolicyBlock
@@ -38,6 +39,8 @@ def _gaps(a: Analysis) -> str:
 
 def _runs(a: Analysis) -> str:
     runs = a.quality.failed_runs
+    if a.redacted:  # no local path or cell value (idempotent when the result is redacted)
+        runs = redact_run_log(runs)
     if runs.height == 0:
         return '<p class="note">The run log has no failed pull or import.</p>'
     rows = "".join(
