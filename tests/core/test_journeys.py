@@ -75,3 +75,44 @@ def test_keep_order_keeps_input_sorted_by_contact_then_time():
         ("b", "x", "cb"),
         ("b", "z", "cb"),
     ]
+
+
+def test_a_deals_window_reaches_back_from_its_first_milestone_not_its_close():
+    # Lead on day 0, deal created on day 30, won on day 300; 90-day lookback. The window runs
+    # from day -90 (90 days before the lead) to the close, both ends included.
+    lead, created, closed = T, T + timedelta(days=30), T + timedelta(days=300)
+    edge = lead - timedelta(days=90)
+    tp = pl.DataFrame(
+        {
+            "contact_id": ["a"] * 4,
+            "ts": [edge - timedelta(microseconds=1), edge, T + timedelta(days=100), closed],
+            "channel": ["x", "linkedin", "email", "direct"],
+        }
+    )
+    deal = pl.DataFrame(
+        {
+            "conversion_id": ["d"],
+            "contact_id": ["a"],
+            "ts": [closed],
+            "value": [1000.0],
+            "lead_created_at": [lead],
+            "deal_created_at": [created],
+        }
+    )
+    got = assign_touches(tp, deal, lookback_days=90)
+    assert got["conversion_id"].to_list() == [None, "d", "d", "d"]
+    # Without milestones the window counts back from the close: only the last 90 days.
+    bare = assign_touches(tp, deal.drop("lead_created_at", "deal_created_at"), lookback_days=90)
+    assert bare["conversion_id"].to_list() == [None, None, None, "d"]
+    # The deal's creation alone (no lead) anchors the window at day 30.
+    no_lead = assign_touches(tp, deal.drop("lead_created_at"), lookback_days=90)
+    assert no_lead["conversion_id"].to_list() == [None, None, "d", "d"]
+    # A milestone after the conversion (bad data) does not move the window past the close.
+    late = deal.with_columns(pl.lit(closed + timedelta(days=5)).alias("lead_created_at"))
+    late = late.drop("deal_created_at")
+    assert assign_touches(tp, late, lookback_days=0)["conversion_id"].to_list() == [
+        None,
+        None,
+        None,
+        "d",
+    ]

@@ -248,7 +248,8 @@ def test_fit_same_on_every_path(order):
 
 def test_credit_models_fast_path_credit_off_converting_journeys():
     # x is only in a journey that does not convert, yet the order-1 chain routes walkers
-    # through it, so its credit stays on its own touches; a custom model reads every touch.
+    # through it (removal effects a 1, b 1/2, x 1/4): x's effect gets no credit, since no
+    # conversion holds it; k2 (a, b) is shared 1 : 1/2. A custom model reads every touch.
     day = timedelta(days=1)
     touches = pl.DataFrame(
         {
@@ -276,7 +277,12 @@ def test_credit_models_fast_path_credit_off_converting_journeys():
                 MODELS[model](assigned, ModelParams()), convs, touches.columns
             )
             assert_frame_equal(fast[model], general, check_exact=False, rel_tol=1e-12)
-        assert (fast["markov"].get_column("channel") == "x").any()
+        got = fast["markov"].select("conversion_id", "channel", "credit", "value_credit").rows()
+        assert got == [
+            ("k1", "a", pytest.approx(1.0), pytest.approx(5.0)),
+            ("k2", "a", pytest.approx(2 / 3), pytest.approx(14 / 3)),
+            ("k2", "b", pytest.approx(1 / 3), pytest.approx(7 / 3)),
+        ]
     finally:
         del MODELS["_every_touch"]
 
@@ -302,8 +308,12 @@ def _touch_data(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, int]:
             max_size=30,
         )
     )
+    milestone = st.one_of(st.none(), st.integers(0, 8))  # days before the conversion
     convs = draw(
-        st.lists(st.tuples(st.integers(0, contacts), st.integers(0, 14)), max_size=6),
+        st.lists(
+            st.tuples(st.integers(0, contacts), st.integers(0, 14), milestone, milestone),
+            max_size=6,
+        ),
     )
     touches = pl.DataFrame(
         {
@@ -331,18 +341,27 @@ def _touch_data(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, int]:
         touches = touches.sort("ts", maintain_order=True)
     else:
         touches = touches[rng.permutation(touches.height)]
+
+    def before(day: int, back: int | None) -> datetime | None:
+        return None if back is None else T0 + timedelta(days=day - back)
+
     conversions = pl.DataFrame(
         {
             "conversion_id": [f"k{i}" for i in range(len(convs))],
-            "contact_id": [f"c{c}" for c, _ in convs],
-            "ts": [T0 + timedelta(days=d) for _, d in convs],
+            "contact_id": [f"c{c[0]}" for c in convs],
+            "ts": [T0 + timedelta(days=c[1]) for c in convs],
             "value": [float(10 * i + 5) for i in range(len(convs))],
+            # milestones move each conversion's window back (design §4)
+            "lead_created_at": [before(c[1], c[2]) for c in convs],
+            "deal_created_at": [before(c[1], c[3]) for c in convs],
         },
         schema={
             "conversion_id": pl.String,
             "contact_id": pl.String,
             "ts": pl.Datetime("us", "UTC"),
             "value": pl.Float64,
+            "lead_created_at": pl.Datetime("us", "UTC"),
+            "deal_created_at": pl.Datetime("us", "UTC"),
         },
     )
     return touches, conversions, draw(st.integers(0, 4))

@@ -13,14 +13,28 @@ value              f64                    0 for leads, the amount for deals
 lead_created_at    datetime, nullable     the lead-creation milestone (u/w-shaped, full path)
 deal_created_at    datetime, nullable     the deal-creation milestone (w-shaped, full path)
 =================  =====================  ====================================================
+
+The lookback window (design §4; docs/attribution.md): a conversion's **first milestone** is the
+earliest of its ts, lead_created_at and deal_created_at (nulls ignored) — a lead's own creation,
+a deal's lead or deal creation, whichever came first. Its window runs from `lookback_days` before
+the first milestone up to its ts, both ends included: :func:`window_start`. So a long sales cycle
+(lead in March, close in December) keeps the touches that opened it.
+
+:func:`sales_cycle` measures the firm's own cycle (first milestone → close of its won deals) and
+gives the lookback that covers it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
 import polars as pl
 
 from socialroi.errors import DataError
-from socialroi.schema import UTC_TS, conform
+from socialroi.schema import UTC_TS, conform, empty
 
 CONVERSIONS_SCHEMA: dict[str, pl.DataType] = {
     "conversion_id": pl.String(),
@@ -145,3 +159,71 @@ def pipeline_conversions(deals: pl.DataFrame, leads: pl.DataFrame) -> pl.DataFra
     """One conversion per open deal (won and closed_at empty): at its creation, kind pipeline."""
     df = conform("deals", deals).filter(pl.col("won").is_null() & pl.col("closed_at").is_null())
     return _deal_frame(df, leads, "pipeline")
+
+
+def first_milestone() -> pl.Expr:
+    """A CONVERSIONS row's first milestone: the earliest of ts, lead_created_at and
+    deal_created_at, nulls ignored (named ``first_milestone``)."""
+    return pl.min_horizontal("ts", "lead_created_at", "deal_created_at").alias("first_milestone")
+
+
+def window_start(lookback_days: int) -> pl.Expr:
+    """Where a CONVERSIONS row's lookback window begins: `lookback_days` (exact days of 24 h, in
+    microseconds) before its first milestone; a touch at that instant is inside (named
+    ``window_start``)."""
+    if lookback_days < 0:
+        raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
+    return (first_milestone() - timedelta(days=lookback_days)).alias("window_start")
+
+
+#: The sales-cycle quantile, step and floor the default lookback is built from.
+CYCLE_QUANTILE = 0.9
+CYCLE_STEP_DAYS = 30
+CYCLE_FLOOR_DAYS = 90
+
+
+@dataclass(frozen=True)
+class SalesCycle:
+    """The firm's sales cycle as measured on its won deals.
+
+    `deals`: won deals measured; `quantile_days`: the `quantile` of their first milestone → close
+    in days (None without won deals); `lookback_days`: that rounded up to whole `step`s of days,
+    at least `floor` — the lookback that covers the cycle.
+    """
+
+    deals: int
+    quantile: float
+    quantile_days: float | None
+    lookback_days: int
+
+
+def sales_cycle(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    quantile: float = CYCLE_QUANTILE,
+    step: int = CYCLE_STEP_DAYS,
+    floor: int = CYCLE_FLOOR_DAYS,
+) -> SalesCycle:
+    """The sales cycle of the won deals in `tables` (``deals``; ``leads`` for the lead milestone):
+    the `quantile` of the days from each won deal's first milestone to its close, and the
+    lookback covering it (rounded up to `step` days, at least `floor`)."""
+    if not 0.0 < quantile <= 1.0:
+        raise DataError(f"quantile must be in (0, 1], not {quantile}")
+    if step < 1 or floor < 0:
+        raise DataError(f"step must be 1 or more and floor 0 or more, not {step} and {floor}")
+    deals = tables["deals"]
+    won = deal_conversions(deals, tables.get("leads", empty("leads")))
+    days = won.select(
+        ((pl.col("ts") - first_milestone()).dt.total_microseconds() / 86_400e6).alias("d")
+    ).get_column("d")
+    if days.len() == 0:
+        return SalesCycle(0, quantile, None, floor)
+    q = float(days.quantile(quantile, interpolation="higher") or 0.0)
+    covered = max(floor, math.ceil(q / step) * step)
+    return SalesCycle(days.len(), quantile, q, covered)
+
+
+def sales_cycle_days(tables: Mapping[str, pl.DataFrame]) -> int:
+    """The default lookback in days: the 90th percentile of first milestone → close over the
+    won deals in `tables`, rounded up to 30-day steps, at least 90 (:func:`sales_cycle`)."""
+    return sales_cycle(tables).lookback_days

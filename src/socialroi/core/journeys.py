@@ -1,22 +1,24 @@
 """Journeys: which conversion each touch belongs to (design §4).
 
 A touch belongs to the first conversion of the same contact at or after it (touch ts ≤ conversion
-ts), provided that conversion lies within the lookback window (conversion ts − touch ts ≤
-lookback). So each touch credits at most one conversion. Touches after a contact's last
-conversion, or too long before the next one, belong to none: they are the non-converting part of
-the journeys that data-driven models compare against.
+ts), provided it lies in that conversion's lookback window: at or after the window's start,
+`lookback` days before the conversion's first milestone (the earliest of its ts, lead creation and
+deal creation; :func:`socialroi.core.conversions.window_start`). So each touch credits at most one
+conversion of the frame it is matched against, and a deal's journey reaches back from the lead
+or deal creation that opened its cycle, not from its close. Touches after a contact's last
+conversion, or before the window of the next one, belong to none: they are the non-converting
+part of the journeys that data-driven models compare against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 import polars as pl
 
-from socialroi.core.conversions import conform_conversions
+from socialroi.core.conversions import conform_conversions, window_start
 from socialroi.errors import DataError
 from socialroi.schema import UTC_TS
 
@@ -136,12 +138,11 @@ def grouped_in_time(touches: pl.DataFrame) -> np.ndarray | None:
     return None if found is None else found.new
 
 
-def match_forward(
-    touches: pl.DataFrame, convs: pl.DataFrame, *, lookback_days: int
-) -> tuple[pl.DataFrame, pl.Expr]:
+def match_forward(touches: pl.DataFrame, convs: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
     """The assignment rule in one place: each touch joined to the first conversion of the same
-    contact at or after it (`convs` has contact_id and conv_ts, sorted by them), and the
-    expression that is true where that conversion lies within the lookback window."""
+    contact at or after it (`convs` has contact_id, conv_ts and window_start, sorted by contact_id
+    and conv_ts), and the expression that is true where the touch lies in that conversion's
+    window."""
     joined = touches.join_asof(
         convs,
         left_on="ts",
@@ -151,7 +152,7 @@ def match_forward(
         check_sortedness=False,
         coalesce=False,
     )
-    inside = (pl.col("conv_ts") - pl.col("ts")) <= timedelta(days=lookback_days)
+    inside = pl.col("ts") >= pl.col("window_start")
     return joined, inside
 
 
@@ -279,6 +280,7 @@ def _conversion_rows(
     right = convs.select(
         "contact_id",
         pl.col("ts").alias("conv_ts"),
+        window_start(lookback_days),
         "conversion_id",
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_k"),
     )
@@ -297,11 +299,11 @@ def _conversion_rows(
     if right.height == 0:
         return conversion, rows
     left = pl.DataFrame({"contact_id": np.repeat(block, size), "ts": ts.gather(rows)})
-    right = right.select(pl.col("_b").alias("contact_id"), "conv_ts", "conversion_id", "_k")
+    right = right.select(
+        pl.col("_b").alias("contact_id"), "conv_ts", "window_start", "conversion_id", "_k"
+    )
     joined, inside = match_forward(
-        left,
-        right.sort("contact_id", "conv_ts", "conversion_id").drop("conversion_id"),
-        lookback_days=lookback_days,
+        left, right.sort("contact_id", "conv_ts", "conversion_id").drop("conversion_id")
     )
     matched = joined.select(pl.when(inside).then(pl.col("_k")).fill_null(-1)).to_series()
     conversion[rows] = matched.to_numpy()
@@ -315,11 +317,18 @@ def _assign(
     added = ["conversion_id", "conv_ts", *carry]
     convs = (
         conform_conversions(conversions)
-        .select("conversion_id", "contact_id", pl.col("ts").alias("conv_ts"), *carry)
+        .select(
+            "conversion_id",
+            "contact_id",
+            pl.col("ts").alias("conv_ts"),
+            window_start(lookback_days),
+            *carry,
+        )
         .sort("contact_id", "conv_ts", "conversion_id")
     )
-    joined, inside = match_forward(touches, convs, lookback_days=lookback_days)
-    return joined.with_columns(pl.when(inside).then(pl.col(c)).alias(c) for c in added)
+    joined, inside = match_forward(touches, convs)
+    out = joined.with_columns(pl.when(inside).then(pl.col(c)).alias(c) for c in added)
+    return out.drop("window_start")
 
 
 def assign_in_input_order(

@@ -8,10 +8,12 @@ reached, so totals always reconcile with the number (and value) of conversions.
 Models live in a registry (:data:`MODELS`): a name and a function that takes every touch (with its
 conversion_id, null for non-converting touches, and the conversion's kind, conv_ts, value and
 milestones) and returns the converting rows with a ``credit`` column (and optionally
-``value_credit``; else credit × value). Rule models' credits sum to 1 per conversion. The
-data-driven models (``markov``, ``shapley``) credit channels as a whole and spread that over the
-touches (:mod:`socialroi.core.attribution.datadriven`): their channel totals are exact and their
-grand totals reconcile, but one conversion's credits need not sum to 1.
+``value_credit``; else credit × value). Under every built-in model each conversion's credits sum
+to 1 and its value credits to its value, and every credit row belongs to a conversion, so any
+slice (month, platform, employee…) sums to its conversions. The data-driven models (``markov``,
+``shapley``) weigh the channels of each conversion's own journey
+(:mod:`socialroi.core.attribution.datadriven`): Markov by the chain's removal effects, Shapley by
+the conversion's own channel set's Shapley shares.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ import polars as pl
 from socialroi.core.attribution.datadriven import (
     journeys_from_grouped,
     journeys_from_touches,
-    spread_credits,
+    place_by_channel,
+    place_by_set,
 )
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits, rule_credits_all
-from socialroi.core.attribution.shapley import ShapleyResult, shapley
+from socialroi.core.attribution.shapley import ShapleyResult, shapley, shapley_shares
 from socialroi.core.attribution.transitions import ChannelCodes, markov_order1, touch_channel_codes
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import Grouped, assign_touches, conform_touches, group_touches
@@ -68,16 +71,21 @@ def _rule(model: str, journeys: pl.DataFrame, params: ModelParams) -> pl.DataFra
     return rule_credits(journeys, model, half_life_days=params.half_life_days)
 
 
+def _effects(result: MarkovResult) -> pl.DataFrame:
+    """A Markov chain's removal effects as channel weights."""
+    return result.credits.select("channel", pl.col("removal_effect").alias("weight"))
+
+
 def _markov(journeys: pl.DataFrame, params: ModelParams) -> pl.DataFrame:
     result = markov(journeys_from_touches(journeys), order=params.order)
-    return spread_credits(journeys, result.credits)
+    return place_by_channel(journeys, _effects(result))
 
 
 def _shapley(journeys: pl.DataFrame, params: ModelParams) -> pl.DataFrame:
-    return spread_credits(journeys, shapley(journeys_from_touches(journeys)).credits)
+    return place_by_set(journeys, shapley_shares(journeys_from_touches(journeys)))
 
 
-#: Data-driven models: credit per channel, spread over touches; a conversion's sum is not 1.
+#: Data-driven models: fitted on converting and non-converting journeys, placed per conversion.
 DATA_DRIVEN_MODELS: tuple[str, ...] = ("markov", "shapley")
 
 #: Every model by name. Add one with :func:`register_model`.
@@ -167,14 +175,6 @@ def _is_builtin_rule(model: str) -> bool:
     return model in RULE_MODELS and MODELS[model] is _BUILTIN[model]
 
 
-def _credits_off_journeys(by_channel: pl.DataFrame, converting: pl.DataFrame) -> bool:
-    """Whether a channel holds credit without being in any converting journey (spread_credits
-    then puts it on non-converting touches)."""
-    credited = by_channel.filter((pl.col("conversions") != 0) | (pl.col("value") != 0))
-    held = converting.get_column("channel").cast(pl.String).unique().to_list()
-    return not bool(credited.get_column("channel").cast(pl.String).is_in(held).all())
-
-
 def _credit_models_assigned(
     touches: pl.DataFrame, convs: pl.DataFrame, models: Sequence[str], params: ModelParams
 ) -> dict[str, pl.DataFrame]:
@@ -195,6 +195,24 @@ def _credit_models_assigned(
     }
 
 
+def _chain(
+    grouped: Grouped,
+    touches: pl.DataFrame,
+    convs: pl.DataFrame,
+    order: int,
+    *,
+    codes: ChannelCodes | None = None,
+) -> MarkovResult:
+    """The Markov chain of conformed touches already grouped by contact (`grouped`); `codes`,
+    when given, are the touches' channel codes (for an order-1 chain)."""
+    channel = touches.get_column("channel")
+    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+    if order == 1:
+        return markov_order1(grouped, channel, value, codes)
+    journeys = journeys_from_grouped(grouped, channel.cast(pl.Categorical), value)
+    return markov(journeys, order=order)
+
+
 def _fit_grouped(
     model: str,
     grouped: Grouped,
@@ -206,14 +224,11 @@ def _fit_grouped(
 ) -> MarkovResult | ShapleyResult:
     """A data-driven model on conformed touches already grouped by contact (`grouped`);
     `codes`, when given, are the touches' channel codes (for an order-1 chain)."""
-    channel = touches.get_column("channel")
-    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
     if model == "shapley":
-        return shapley(journeys_from_grouped(grouped, channel.cast(pl.String), value))
-    if order == 1:
-        return markov_order1(grouped, channel, value, codes)
-    journeys = journeys_from_grouped(grouped, channel.cast(pl.Categorical), value)
-    return markov(journeys, order=order)
+        value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+        channel = touches.get_column("channel").cast(pl.String)
+        return shapley(journeys_from_grouped(grouped, channel, value))
+    return _chain(grouped, touches, convs, order, codes=codes)
 
 
 def _group(
@@ -285,14 +300,14 @@ def credit_models(
     # results are held.
     credited: dict[str, pl.DataFrame] = {}
     for model in models:
-        if model in DATA_DRIVEN_MODELS and MODELS[model] is _BUILTIN[model]:
-            by_channel = _fit_grouped(model, grouped, touches, convs, order, codes=codes).credits
-            if _credits_off_journeys(by_channel, converting):
-                credited[model] = as_assigned(
-                    spread_credits(in_order(), by_channel), pl.col("conversion_id").is_null()
-                )
-            else:
-                credited[model] = spread_credits(converting, by_channel)
+        if model == "markov" and _is_builtin(model):
+            chain = _chain(grouped, touches, convs, order, codes=codes)
+            credited[model] = place_by_channel(converting, _effects(chain))
+        elif model == "shapley" and _is_builtin(model):
+            value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+            channel = touches.get_column("channel").cast(pl.String)
+            shares = shapley_shares(journeys_from_grouped(grouped, channel, value))
+            credited[model] = place_by_set(converting, shares)
     credited.update(
         rule_credits_all(
             converting, [m for m in models if _is_builtin_rule(m)], half_life_days=half_life_days
@@ -321,8 +336,8 @@ def credit_touches(
 
     Columns: every touch column (one named like an added column gets a ``touch_`` prefix, so the
     touch's `kind` becomes `touch_kind`), then conversion_id, kind, conv_ts, value, credit and
-    value_credit. Under a rule model credits sum to 1 per conversion, value_credit to its value;
-    under a data-driven model only the totals reconcile. `order` is markov's. A conversion without
+    value_credit. Under every built-in model a conversion's credits sum to 1 and its
+    value_credits to its value. `order` is markov's. A conversion without
     a touch in its window is one row with channel ``(unattributed)``, its contact_id, other touch
     columns null and credit 1. Raises DataError for an unknown model.
     """
@@ -444,9 +459,11 @@ __all__ = [
     "journeys_from_touches",
     "markov",
     "model_names",
+    "place_by_channel",
+    "place_by_set",
     "register_model",
     "shapley",
-    "spread_credits",
+    "shapley_shares",
     "summarize",
     "touch_renames",
 ]

@@ -5,14 +5,13 @@ long journeys frame :func:`~socialroi.core.attribution.markov.markov` and
 :func:`~socialroi.core.attribution.shapley.shapley` read: a converting journey is the touches of
 one conversion, a non-converting journey the touches of one contact that no conversion took.
 
-:func:`spread_credits` turns a model's per-channel credit back into touch rows so that totals by
-platform, post, employee, campaign or month work as for the rule models. Each channel's credit
-is shared by the conversions whose journey holds that channel: conversions equally per
-conversion, value in proportion to the conversion's value (equally when those values are all 0);
-within one conversion, the channel's touches share it equally. So channel totals equal the
-model's credits exactly. A channel the model credits that appears in no converting journey (an
-order-1 chain can route walkers through it) keeps its credit on its own non-converting touches,
-spread equally, with no conversion_id. A conversion's credits need not sum to 1.
+:func:`place_by_channel` and :func:`place_by_set` put a model's credit on the converting touches,
+conversion by conversion, so that reports can total by platform, post, employee, campaign or
+month: within one conversion its channels share it in proportion to their weight (Markov: the
+channel's removal effect; Shapley: the channel's share φ_j(S) / v(S) of that conversion's own
+channel set S), and a channel's touches in it share its part equally. Every conversion's credits
+sum to 1 and its value credits to its value; no credit sits on a non-converting touch, so any
+slice (month, platform, employee…) sums to the conversions in it.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from socialroi.core.attribution.shapley import SET_SEPARATOR
 from socialroi.core.journeys import Grouped, contact_runs, group_touches
 from socialroi.errors import DataError
 
@@ -200,49 +200,56 @@ def journeys_from_index(
     )
 
 
-def spread_credits(assigned: pl.DataFrame, channel_credits: pl.DataFrame) -> pl.DataFrame:
-    """Touch rows of `assigned` carrying `credit` and `value_credit` from per-channel totals.
-
-    `channel_credits` has channel, conversions and value. Converting touches come first (every
-    column of `assigned`), then any non-converting touches that hold a channel's credit.
-    """
-    credits = channel_credits.select(
-        pl.col("channel").cast(pl.String),
-        pl.col("conversions").cast(pl.Float64).alias("_c"),
-        pl.col("value").cast(pl.Float64).alias("_v"),
-    )
-    value = pl.col("value").fill_null(0.0) if "value" in assigned.columns else pl.lit(0.0)
-    conv = assigned.filter(pl.col(_CID).is_not_null()).with_columns(value.alias("_val"))
+def _placed(conv: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Converting touches with a raw weight ``_w`` per row (one per conversion and channel) as
+    touch rows with `credit` and `value_credit`: each conversion's channels share it in
+    proportion to their weights (equally when its weights are all 0), and a channel's touches
+    in the conversion share its part equally."""
+    value = pl.col("value").fill_null(0.0) if "value" in conv.columns else pl.lit(0.0)
     pair = [_CID, "channel"]
-    conv = conv.with_columns(pl.len().over(pair).alias("_n"))
-    pairs = conv.group_by(pair).agg(pl.col("_val").first())
-    per_channel = (
-        pairs.group_by("channel")
-        .agg(pl.len().alias("_pairs"), pl.col("_val").sum().alias("_vals"))
-        .join(credits, on="channel", how="left")
-        .with_columns(pl.col("_c", "_v").fill_null(0.0))
+    n = pl.len().over(pair).cast(pl.Float64)
+    w = pl.col("_w").fill_null(0.0).clip(lower_bound=0.0)
+    with_n = conv.with_columns((w / n).alias("_wn"), (1.0 / n).alias("_en"))
+    total = pl.col("_wn").sum().over(_CID)
+    # Below the smallest normal float a sum counts as 0: dividing by a subnormal overflows.
+    credit = (
+        pl.when(total >= _TINY)
+        .then(pl.col("_wn") / total)
+        .otherwise(pl.col("_en") / pl.col("_en").sum().over(_CID))
     )
-    # Sums below the smallest normal float count as 0: dividing by a subnormal overflows.
-    by_value = pl.col("_vals") >= _TINY
-    share = (pl.when(by_value).then(pl.col("_v") * (pl.col("_val") / pl.col("_vals")))).otherwise(
-        pl.col("_v") / pl.col("_pairs")
+    return with_n.with_columns(credit.alias("credit")).select(
+        *columns, "credit", (pl.col("credit") * value).alias("value_credit")
     )
-    touched = (
-        conv.join(per_channel, on="channel", how="left")
-        .with_columns(
-            (pl.col("_c") / pl.col("_pairs") / pl.col("_n")).alias("credit"),
-            (share / pl.col("_n")).alias("value_credit"),
-        )
-        .select(*assigned.columns, "credit", "value_credit")
+
+
+def place_by_channel(assigned: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
+    """The converting touches of `assigned` (rows with a conversion_id, in their order) with
+    `credit` and `value_credit`: within each conversion, its channels share it in proportion to
+    their `weights` (columns channel, weight; Markov's removal effects), equally when they all
+    weigh 0; a channel's touches share its part equally. So every conversion's credits sum to 1
+    and its value_credits to its value, and no credit sits on a non-converting touch."""
+    w = weights.select(pl.col("channel").cast(pl.String), pl.col("weight").cast(pl.Float64))
+    conv = assigned.filter(pl.col(_CID).is_not_null())
+    keyed = conv.with_columns(pl.col("channel").cast(pl.String).alias("_ch"))
+    joined = keyed.join(
+        w.rename({"channel": "_ch", "weight": "_w"}), on="_ch", how="left", maintain_order="left"
     )
-    orphan = credits.join(per_channel.select("channel"), on="channel", how="anti").filter(
-        (pl.col("_c") != 0) | (pl.col("_v") != 0)
+    return _placed(joined, assigned.columns)
+
+
+def place_by_set(assigned: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
+    """As :func:`place_by_channel`, with each channel's weight taken from its conversion's own
+    channel set: `shares` has set_key (the set's channel names, sorted, joined by
+    SET_SEPARATOR), channel and share (Shapley's φ_j(S) / v(S))."""
+    conv = assigned.filter(pl.col(_CID).is_not_null())
+    keyed = conv.with_columns(pl.col("channel").cast(pl.String).alias("_ch"))
+    sets = keyed.group_by(_CID).agg(
+        pl.col("_ch").unique().sort().str.join(SET_SEPARATOR).alias("_set")
     )
-    if orphan.height == 0:
-        return touched
-    rest = assigned.filter(pl.col(_CID).is_null()).join(orphan, on="channel", how="inner")
-    n = pl.len().over("channel")
-    rest = rest.with_columns(
-        (pl.col("_c") / n).alias("credit"), (pl.col("_v") / n).alias("value_credit")
-    ).select(*assigned.columns, "credit", "value_credit")
-    return pl.concat([touched, rest], how="vertical_relaxed")
+    table = shares.select(
+        pl.col("set_key").alias("_set"), pl.col("channel").alias("_ch"), pl.col("share").alias("_w")
+    )
+    joined = keyed.join(sets, on=_CID, how="left", maintain_order="left").join(
+        table, on=["_set", "_ch"], how="left", maintain_order="left"
+    )
+    return _placed(joined, assigned.columns)

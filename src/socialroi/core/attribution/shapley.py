@@ -175,6 +175,64 @@ def _per_set(
     return credit, np.sqrt(var), exact
 
 
+#: Separates the channel names of a channel set's key (sorted names, joined).
+SET_SEPARATOR = "\x1f"
+
+
+def shapley_shares(
+    journeys: pl.DataFrame,
+    *,
+    max_exact: int = MAX_EXACT,
+    samples: int = SAMPLES,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """Each converting channel set S's shares φ_j(S) / v(S) (module doc): columns ``set_key``
+    (S's channel names, sorted, joined by SET_SEPARATOR), ``channel`` and ``share``; a set's
+    shares sum to 1. Summed over the conversions they give exactly :func:`shapley`'s credits
+    (a set above `max_exact` channels draws the same seeded orderings as there)."""
+    if not 1 <= max_exact <= 24:
+        raise DataError(f"max_exact must be 1 to 24, got {max_exact}")
+    if samples < 2:
+        raise DataError(f"samples must be 2 or more, got {samples}")
+    channels, sets = _channel_sets(journeys)
+    masks = sets["mask"].to_numpy()
+    conv = sets["conv"].to_numpy()
+    p = (sets["conv"] / sets["n"]).to_numpy()
+    rng = np.random.default_rng(seed)
+    keys: list[str] = []
+    names: list[str] = []
+    shares: list[np.ndarray] = []
+    for row in np.flatnonzero(conv > 0):
+        s = int(masks[row])
+        bits = _bits(s)
+        k = len(bits)
+        inside = (masks & ~s) == 0
+        sub_masks = _local(masks[inside], bits)
+        if k <= max_exact:
+            lp = np.zeros(1 << k)
+            lp[sub_masks] = p[inside]
+            lw = np.zeros((1 << k, 1))
+            lw[-1] = 1.0
+            share = _exact(lp, lw, k)[:, 0]
+        else:
+            share, _ = _sampled(sub_masks, p[inside], k, samples, rng)
+            share = np.clip(share, 0.0, None)
+        total = share.sum()
+        share = share / total if total > 0 else np.full(k, 1.0 / k)
+        set_names = [channels[b] for b in bits]
+        keys.extend([SET_SEPARATOR.join(set_names)] * k)
+        names.extend(set_names)
+        shares.append(share)
+    return pl.DataFrame(
+        {
+            "set_key": keys,
+            "channel": names,
+            "share": np.concatenate(shares) if shares else np.zeros(0),
+        },
+        schema={"set_key": pl.String, "channel": pl.String, "share": pl.Float64},
+    )
+
+
 def shapley(
     journeys: pl.DataFrame,
     *,
