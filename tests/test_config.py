@@ -89,7 +89,8 @@ def test_good_values_are_read_exactly(tmp_path):
 def test_defaults_are_the_documented_ones():
     assert from_dict({}) == Settings(raw={})
     assert Settings().network == NetworkSettings(DEFAULT_DECAY, DEFAULT_MAX_DEPTH)
-    assert Settings().attribution.lookback_days == 90
+    assert Settings().attribution.lookback_days is None  # the measured sales cycle
+    assert from_dict({"attribution": {"lookback_days": 120}}).attribution.lookback_days == 120
 
 
 def test_a_message_without_a_file_says_config():

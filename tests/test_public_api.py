@@ -21,7 +21,7 @@ def test_demo_to_numbers_through_the_public_api(tmp_path):
         sr.write_demo(company, store)
     with sr.Store.open(tmp_path / "s.duckdb", read_only=True) as store:
         result = sr.analyze(store, settings=sr.Settings())
-        report = sr.write_report(store, tmp_path / "r.html", settings=sr.Settings())
+        report = sr.write_report(sr.analyze(store, settings=sr.Settings()), tmp_path / "r.html")
     won = company.tables["deals"].filter("won")["amount"].sum()
     assert result.summary.all_revenue == pytest.approx(won)
     assert report.read_text(encoding="utf-8").count("<script") >= 1

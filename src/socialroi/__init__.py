@@ -6,7 +6,10 @@ The public Python API. Notebooks and the CLI both call what is listed in ``__all
 
     with sr.Store.open("reports/demo/socialroi.duckdb", read_only=True) as store:
         result = sr.analyze(store, settings=sr.load_config())
-    result.summary
+    result.summary                      # social-credited and social-sourced revenue, ROI…
+    sr.write_report(result, "reports/socialroi-report.html")
+
+`sr.compute(tables, as_of=...)` is the same analysis on frames, with no store.
 
 Heavy parts (the report, the demo generator) are imported on first use, so ``import socialroi``
 stays quick.
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from socialroi.adapters.files import import_file, read_table_file
     from socialroi.adapters.importer import import_export, read_export
     from socialroi.adapters.sync import pull
-    from socialroi.analysis import analyze
+    from socialroi.analysis import analyze, prepare
     from socialroi.core.attribution import (
         RULE_MODELS,
         attribute,
@@ -46,10 +49,13 @@ if TYPE_CHECKING:
     )
     from socialroi.core.conversions import deal_conversions, lead_conversions
     from socialroi.core.identity import resolve as resolve_identity
-    from socialroi.core.period import parse_period
+    from socialroi.core.kpis import Analysis, Summary, compute
+    from socialroi.core.period import Period, parse_period
+    from socialroi.core.pipeline import Pipeline
     from socialroi.demo import generate as generate_demo
     from socialroi.demo import write_demo
     from socialroi.monthly import run_monthly
+    from socialroi.policy import PolicyComparison
     from socialroi.policy import compare as compare_policies
     from socialroi.policy_file import load_policies
     from socialroi.reports import write_report
@@ -59,6 +65,13 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, tuple[str, str]] = {
     "analyze": ("socialroi.analysis", "analyze"),
+    "prepare": ("socialroi.analysis", "prepare"),
+    "compute": ("socialroi.core.kpis", "compute"),
+    "Analysis": ("socialroi.core.kpis", "Analysis"),
+    "Summary": ("socialroi.core.kpis", "Summary"),
+    "Period": ("socialroi.core.period", "Period"),
+    "Pipeline": ("socialroi.core.pipeline", "Pipeline"),
+    "PolicyComparison": ("socialroi.policy", "PolicyComparison"),
     "attribute": ("socialroi.core.attribution", "attribute"),
     "credit_models": ("socialroi.core.attribution", "credit_models"),
     "credit_touches": ("socialroi.core.attribution", "credit_touches"),
@@ -95,20 +108,26 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "RULE_MODELS",
+    "Analysis",
     "AuthFailed",
     "ConfigError",
     "DataError",
     "PartialSuccess",
+    "Period",
+    "Pipeline",
+    "PolicyComparison",
     "RateLimited",
     "Settings",
     "SocialROIError",
     "Store",
     "StoreError",
     "StoreLocked",
+    "Summary",
     "UpstreamError",
     "analyze",
     "attribute",
     "compare_policies",
+    "compute",
     "credit_models",
     "credit_touches",
     "deal_conversions",
@@ -119,6 +138,7 @@ __all__ = [
     "load_config",
     "load_policies",
     "parse_period",
+    "prepare",
     "pull",
     "read_export",
     "read_table_file",

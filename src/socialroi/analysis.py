@@ -1,9 +1,13 @@
 """From a store to results: read the tables, resolve names and dates, run the core.
 
 The company name and currency come from the user's config when it sets them in [company], else
-from the store's meta ('company', 'currency'), else the defaults. ``as_of`` defaults to the store's
-meta 'as_of' (the demo company sets it) and then to now. The referral chains' decay per hop and
-depth come from config [network] (``decay``, ``max_depth``).
+from the store's meta ('company', 'currency'), else the defaults. ``as_of`` is the one given, else
+the store's meta 'as_of' (the demo company sets it), else the end of the last complete month that
+has data (`socialroi.core.pipeline.data_as_of`) — never the wall clock. The referral chains'
+decay per hop and depth come from config [network] (``decay``, ``max_depth``).
+
+`analyze` returns the whole `Analysis`; `prepare` only its first half, the `Pipeline` (what
+``policy compare`` and ``attribute`` on the store need). Both read the store once.
 """
 
 from __future__ import annotations
@@ -11,16 +15,17 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 import polars as pl
 
-from socialroi import clock
 from socialroi.config import Settings
-from socialroi.core.kpis import TABLES_USED, Analysis, compute
+from socialroi.core.kpis import Analysis, compute
 from socialroi.core.network import DEFAULT_DECAY, DEFAULT_MAX_DEPTH
 from socialroi.core.period import Period, parse_period
-from socialroi.core.redact import redact_tables
+from socialroi.core.pipeline import TABLES_USED, Pipeline, data_as_of, end_of_day
+from socialroi.core.redact import redact_result, redact_tables
 from socialroi.errors import ConfigError, DataError, StoreError
 from socialroi.store import Store
 
@@ -53,17 +58,61 @@ def network_settings(settings: Settings) -> tuple[float, int]:
     return float(decay), depth
 
 
-def resolve_as_of(store: Store, as_of: datetime | None) -> datetime:
-    """`as_of` (naive taken as UTC), else the store's meta 'as_of', else now."""
-    if as_of is None:
-        meta = store.get_meta("as_of")
-        if meta is None:
-            return clock.now()
+#: How ``as_of`` was chosen (`AsOf.source`), as the report header and the CLI state it.
+AS_OF_GIVEN = "given"
+AS_OF_STORE = "the store's date"
+AS_OF_DATA = "end of the last complete month with data"
+
+
+class AsOf(NamedTuple):
+    """The date the analysis stands at, and how it was chosen (one of the AS_OF_* texts)."""
+
+    when: datetime
+    source: str
+
+
+def _utc(as_of: datetime | date) -> datetime:
+    if not isinstance(as_of, datetime):
+        return end_of_day(as_of)
+    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
+
+
+def choose_as_of(
+    store: Store, as_of: datetime | date | None, tables: Mapping[str, pl.DataFrame] | None = None
+) -> AsOf:
+    """`as_of` when given (a date means the end of that day; a naive time is UTC), else the
+    store's meta 'as_of', else the end of the last complete month that has data in `tables` (read
+    from the store when not given). DataError when the store holds no dated data at all."""
+    if as_of is not None:
+        return AsOf(_utc(as_of), AS_OF_GIVEN)
+    meta = store.get_meta("as_of")
+    if meta is not None:
         try:
-            as_of = datetime.fromisoformat(meta)
+            return AsOf(_utc(datetime.fromisoformat(meta)), AS_OF_STORE)
         except ValueError:
             raise DataError(f"store meta 'as_of' is not an ISO date-time: {meta!r}") from None
-    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
+    when = data_as_of(tables if tables is not None else read_tables(store))
+    if when is None:
+        raise DataError(
+            f"the store at {store.path} holds no dated data yet (no lead, deal, session, touch, "
+            "metric or cost): import or pull first"
+        )
+    return AsOf(when, AS_OF_DATA)
+
+
+def resolve_as_of(
+    store: Store, as_of: datetime | date | None, tables: Mapping[str, pl.DataFrame] | None = None
+) -> datetime:
+    """The date of `choose_as_of`."""
+    return choose_as_of(store, as_of, tables).when
+
+
+def period_of(period: str | Period | None, as_of: datetime) -> Period | None:
+    """`period` parsed against `as_of`. ``last-month`` is the last complete month at `as_of`:
+    when `as_of` is the last instant of a month (the default), that month itself."""
+    if period is None or isinstance(period, Period):
+        return period
+    return parse_period(period, as_of=as_of + timedelta(microseconds=1))
 
 
 def redaction_salt(store: Store) -> bytes:
@@ -84,52 +133,79 @@ def redaction_salt(store: Store) -> bytes:
         raise DataError(f"store meta '{SALT_KEY}' is not hex") from None
 
 
-def read_tables(store: Store, *, redact: bool = False) -> dict[str, pl.DataFrame]:
-    """The canonical tables the analysis reads, with contacts pseudonymised when `redact`."""
-    tables = {name: store.read(name) for name in TABLES_USED}
+def read_tables(
+    store: Store, *, redact: bool = False, extra: Sequence[str] = ()
+) -> dict[str, pl.DataFrame]:
+    """The canonical tables the analysis reads (and the `extra` ones), with contacts
+    pseudonymised when `redact`."""
+    tables = {name: store.read(name) for name in (*TABLES_USED, *extra)}
     return redact_tables(tables, salt=redaction_salt(store)) if redact else tables
+
+
+def prepare(
+    store: Store,
+    *,
+    settings: Settings,
+    as_of: datetime | date | None = None,
+    redact: bool = False,
+    tables: Mapping[str, pl.DataFrame] | None = None,
+) -> Pipeline:
+    """The first half of the analysis of `store` (tables as of the date, identity, conversions;
+    credits on demand), with the lookback and half-life of ``settings.attribution``. Service
+    cases and hires come along for the policy funnel."""
+    if tables is None:
+        tables = read_tables(store, redact=redact, extra=("service_cases", "hires"))
+    att = settings.attribution
+    return Pipeline(
+        tables,
+        as_of=resolve_as_of(store, as_of, tables),
+        lookback_days=att.lookback_days,
+        half_life_days=att.half_life_days,
+    )
 
 
 def analyze(
     store: Store,
     *,
     settings: Settings,
-    as_of: datetime | None = None,
+    as_of: datetime | date | None = None,
     compare: Sequence[str] | None = None,
     period: str | Period | None = None,
     redact: bool = False,
     tables: Mapping[str, pl.DataFrame] | None = None,
 ) -> Analysis:
-    """Everything the report shows, for the data in `store` as it stood at `as_of`.
+    """Everything the report shows, for the data in `store` as it stood at `as_of` (default: see
+    `choose_as_of`).
 
     The model, lookback and half-life come from ``settings.attribution``; `compare` limits the
     models set side by side (default: every registered model). `period` (``last-month``,
     ``2026-10``, ``2026Q3``, ``2026-01-01..2026-03-31``, or a `Period`) limits conversions and
-    costs to that range; see `socialroi.core.period`. `redact` replaces contacts' names, emails,
-    handles and ids with pseudonyms keyed by the store's salt (`redaction_salt`) before anything
-    is computed, so no table or figure built from the result holds them. `tables` are the ones
-    `read_tables(store, redact=redact)` returns, when the caller has read them already.
+    costs to that range (see `period_of`); a period with no data is a DataError. `redact`
+    replaces contacts' names, emails, handles and ids in every frame of the result with
+    pseudonyms keyed by the store's salt (`redaction_salt`), after the figures are computed on
+    the real ids, so two people never merge. `tables` are the ones `read_tables(store)` returns,
+    when the caller has read them already. The result's ``pipeline`` (which holds the real
+    tables) serves the policy comparison too; show only the result's frames.
     """
     company, currency = company_and_currency(store, settings)
     decay, max_depth = network_settings(settings)
     att = settings.attribution
-    when = resolve_as_of(store, as_of)
-    if isinstance(period, str):
-        period = parse_period(period, as_of=when)
     if tables is None:
-        tables = read_tables(store, redact=redact)
+        tables = read_tables(store, extra=("service_cases", "hires"))
+    when, source = choose_as_of(store, as_of, tables)
+    pipeline = Pipeline(
+        tables, as_of=when, lookback_days=att.lookback_days, half_life_days=att.half_life_days
+    )
     result = compute(
-        tables,
-        as_of=when,
-        period=period,
+        pipeline,
+        period=period_of(period, when),
         model=att.model,
-        lookback_days=att.lookback_days,
-        half_life_days=att.half_life_days,
         company=company,
         currency=currency,
         compare=compare,
         decay=decay,
         max_depth=max_depth,
+        as_of_source=source,
     )
     runs = store.runs()
     failed = runs.filter(pl.col("status") == "error").select(
@@ -137,4 +213,7 @@ def analyze(
     )
     synced = store.query("SELECT adapter, stream, updated_at FROM sync_state ORDER BY 1, 2")
     quality = dataclasses.replace(result.quality, failed_runs=failed, sync_state=synced)
-    return dataclasses.replace(result, redacted=redact, quality=quality)
+    result = dataclasses.replace(result, quality=quality)
+    if redact:
+        result = redact_result(result, tables, salt=redaction_salt(store))
+    return result

@@ -23,7 +23,8 @@ DEFAULT_CONFIG = Path("config/socialroi.toml")
 @dataclass(frozen=True)
 class AttributionSettings:
     model: str = "linear"
-    lookback_days: int = 90
+    #: None: the firm's own sales cycle, measured from its won deals (core.conversions.sales_cycle)
+    lookback_days: int | None = None
     half_life_days: float = 7.0
 
 
@@ -150,9 +151,9 @@ def from_dict(raw: dict[str, Any], *, source: str = "config") -> Settings:
     model = attribution.get("model", "linear")
     att = AttributionSettings(
         model=check_model(model, source=source, key="[attribution] model"),
-        lookback_days=int(
-            _number(attribution, "attribution", "lookback_days", 90, source, whole=True)
-        ),
+        lookback_days=None
+        if "lookback_days" not in attribution
+        else int(_number(attribution, "attribution", "lookback_days", 90, source, whole=True)),
         half_life_days=_number(attribution, "attribution", "half_life_days", 7.0, source),
     )
     net = NetworkSettings(

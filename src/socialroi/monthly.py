@@ -7,7 +7,9 @@
   month's report and exports are written atomically into ``OUT/YYYY-MM/``, replacing the last run's;
 * a log file (``OUT/run-monthly.log`` by default) records each step with its time and outcome;
 * a failed pull does not stop the report: it is built from what the store holds, and the run
-  ends with the pull's exit code (3 for a failure, 4 for a partial pull) so cron reports it.
+  ends with the pull's exit code (3 for a failure, 4 for a partial pull) so cron reports it;
+* the report and the exports come from one analysis, made as of the end of the month reported
+  (a month with no data at all stops the run with a DataError, exit 1).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +111,8 @@ def run_monthly(
     log_file: Path | None = None,
     month: str | None = None,
 ) -> MonthlyResult:
-    """Pull, then write the report and exports for `month` (default: the month before `as_of`).
+    """Pull, then write the report and exports for `month` (default: the month before `as_of`,
+    the time of the run, which the pull also uses); the analysis stands at the month's end.
 
     Raises StoreLocked when another monthly run is going on; any other library error from the
     report or export steps propagates after being logged. Pull failures are kept in the result.
@@ -132,7 +135,6 @@ def run_monthly(
                 settings,
                 store_path=store_path,
                 folder=out / month,
-                as_of=as_of,
                 formats=formats,
                 result=result,
             )
@@ -187,30 +189,47 @@ def _pull_step(
             log.info("pull committed %d rows", pulled.rows)
 
 
+def month_end(month: str) -> datetime:
+    """The last instant of the month 'YYYY-MM' (UTC): the analysis' ``as_of`` for that month."""
+    from socialroi.core.months import add_months
+    from socialroi.core.pipeline import end_of_day
+
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    return end_of_day(add_months(first, 1) - timedelta(days=1))
+
+
 def _report_step(
     settings: Settings,
     *,
     store_path: Path,
     folder: Path,
-    as_of: datetime,
     formats: Sequence[ExportFormat],
     result: MonthlyResult,
 ) -> None:
     from socialroi.analysis import analyze
+    from socialroi.policy_file import load_policies
     from socialroi.reports import write_report
     from socialroi.reports.export import write_exports
     from socialroi.store import Store
 
+    options = load_policies(None, settings)
     with Store.open(store_path, read_only=True) as store:
-        result.report = write_report(
-            store, folder, settings=settings, as_of=as_of, period=result.month
+        analysis = analyze(
+            store, settings=settings, as_of=month_end(result.month), period=result.month
         )
-        log.info("report written: %s", result.report)
-        analysis = analyze(store, settings=settings, as_of=as_of, period=result.month)
+    result.report = write_report(analysis, folder, options=options)
+    log.info("report written: %s", result.report)
     for fmt in formats:
         written = write_exports(analysis, folder / "export", fmt)
         result.exports.extend(written)
         log.info("%s export: %d file(s) in %s", fmt, len(written), folder / "export")
 
 
-__all__ = ["LOG_NAME", "MonthlyResult", "previous_month", "run_lock", "run_monthly"]
+__all__ = [
+    "LOG_NAME",
+    "MonthlyResult",
+    "month_end",
+    "previous_month",
+    "run_lock",
+    "run_monthly",
+]

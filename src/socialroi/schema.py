@@ -388,6 +388,36 @@ def conform(name: str, df: pl.DataFrame, *, source: str | None = None) -> pl.Dat
     return out
 
 
+#: The largest amount any money column may hold, in the reporting currency: anything larger is a
+#: typo or a unit mix-up, and sums of such values overflow. Imports refuse it with row and column.
+MAX_AMOUNT = 1e12
+#: The money columns of each table.
+MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "deals": ("amount",),
+    "costs": ("amount",),
+    "hires": ("cost",),
+    "employees": ("loaded_hourly_cost",),
+}
+
+
+def check_amounts(name: str, df: pl.DataFrame) -> None:
+    """Refuse money beyond MAX_AMOUNT (or not finite) in a table the analysis reads, naming the row
+    by its key: such a value reached the store before imports refused it, or through the API."""
+    t = table(name)
+    for col in MONEY_COLUMNS.get(name, ()):
+        if col not in df.columns:
+            continue
+        v = df.get_column(col)
+        bad = v.is_not_null() & (~v.is_finite() | (v.abs() > MAX_AMOUNT))
+        if bad.any():
+            i = int(bad.arg_true()[0])
+            key = ", ".join(f"{k}={df[k][i]}" for k in t.key)
+            raise DataError(
+                f"{name} ({key}): {col} {v[i]:.3g} is beyond the largest amount socialroi accepts "
+                f"({MAX_AMOUNT:,.0f}); correct it and import the table again"
+            )
+
+
 def duplicate_keys(name: str, df: pl.DataFrame) -> pl.DataFrame:
     """Rows whose key appears more than once with different content (exact repeats are harmless).
 

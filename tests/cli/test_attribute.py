@@ -14,8 +14,10 @@ CONVERSIONS = FIXTURES / "conversions.csv"
 
 
 def run(*args: str | Path, touchpoints: Path = TOUCHPOINTS, conversions: Path = CONVERSIONS):
+    """The command on files; CSV out unless the test asks for a format (the default is a table)."""
     argv = ["attribute", "--touchpoints", str(touchpoints), "--conversions", str(conversions)]
-    return CliRunner().invoke(main, [*argv, *map(str, args)])
+    fmt = [] if "--format" in args else ["--format", "csv"]
+    return CliRunner().invoke(main, [*argv, *map(str, args), *fmt])
 
 
 def test_linear_csv():
@@ -60,8 +62,8 @@ def test_bad_timestamp_names_file_row_and_column():
     assert result.exit_code == 1
     # 2025-02-30 is on the fourth line of the file (the header is row 1)
     assert result.stderr.strip().splitlines() == [
-        f"error: {bad}, row 4, column 'ts': cannot read '2025-02-30' as a time "
-        "(use ISO 8601, e.g. 2025-03-01T09:30:00Z or 2025-03-01)"
+        f"error: {bad}, row 4, column 'ts': not a date-time: '2025-02-30'; use ISO 8601, "
+        "e.g. 2024-03-05T14:22:00Z, 2024-03-05 14:22"
     ]
     assert "Traceback" not in result.output
     assert result.stdout == ""
@@ -86,10 +88,31 @@ def test_bad_touchpoints_file(tmp_path, content, message):
 
 def test_bad_value_in_conversions(tmp_path):
     path = tmp_path / "c.csv"
-    path.write_text("contact_id,ts,value\nc1,2025-03-10,1 200\n")
+    path.write_text("contact_id,ts,value\nc1,2025-03-10,twelve\n")
     result = run(conversions=path)
     assert result.exit_code == 1
-    assert f"{path}, row 2, column 'value': not a number" in result.stderr
+    assert f"{path}, row 2, column 'value':" in result.stderr
+    assert "twelve" in result.stderr
+
+
+def test_files_are_read_as_import_reads_them(tmp_path):
+    # what `socialroi import` reads: thousands separators, a currency sign, slashed ISO dates,
+    # a semicolon delimiter with a title line above the header, --map for other names, and
+    # channel names through the vocabulary (LinkedIn as HubSpot writes it is linkedin)
+    t, c = tmp_path / "t.csv", tmp_path / "c.csv"
+    t.write_text("Touches export\nperson;when;source\nc1;2024/03/01;LinkedIn\nc2;2024/03/02;x\n")
+    c.write_text('contact_id,ts,value\nc1,2024/03/05,"1,200"\nc2,2024-03-03,$1200\n')
+    maps = ["--map", "person=contact_id", "--map", "when=ts", "--map", "source=channel"]
+    result = run("--model", "first_touch", *maps, touchpoints=t, conversions=c)
+    assert result.exit_code == 0, result.output
+    assert sorted(result.stdout.splitlines()[1:]) == ["linkedin,1.0,1200.0", "x,1.0,1200.0"]
+
+
+def test_default_format_is_a_table():
+    argv = ["attribute", "--touchpoints", str(TOUCHPOINTS), "--conversions", str(CONVERSIONS)]
+    out = CliRunner().invoke(main, [*argv, "--model", "linear"]).stdout.splitlines()
+    assert out[0].split() == ["channel", "conversions", "value"]
+    assert set(out[1]) <= {"-", " "}
 
 
 def test_unknown_model_is_a_usage_error():

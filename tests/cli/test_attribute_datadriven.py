@@ -15,7 +15,8 @@ from tests.reports.fixture import tables
 def test_markov_json_has_the_chain():
     # c1: linkedin > email > direct converts (900), c2: x converts (300), c3 (100) no touch.
     # Order 1: START -> linkedin 1/2, x 1/2; every path converts, so P = 1 and removing any
-    # channel loses its half: removal effects 1/2 each, 2 conversions shared 1/4 each.
+    # channel loses its half: removal effects 1/2 each. Each conversion is shared by its own
+    # channels' effects: c1's three 1/3 each (300 each), c2's x the whole of it.
     result = run("--model", "markov", "--order", "1", "--format", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
@@ -31,13 +32,14 @@ def test_markov_json_has_the_chain():
     assert t[("direct", "(conversion)")] == pytest.approx(1.0)
     credits = {r["channel"]: (r["conversions"], r["value"]) for r in out["credits"]}
     assert credits["(unattributed)"] == (1.0, 100.0)
-    assert credits["x"] == (0.5, 300.0)
+    assert credits["x"] == (1.0, 300.0)
+    assert credits["linkedin"] == pytest.approx((1 / 3, 300.0))
 
 
 def test_shapley_csv_totals():
     # Every journey converts: p = 1 for every observed set, so c1's three channels split its
     # conversion by symmetry (1/3 each, 300 each) and x keeps c2's.
-    result = run("--model", "shapley")
+    result = run("--model", "shapley", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "channel,conversions,value\n"
@@ -76,7 +78,18 @@ def test_store_deals_by_platform(store: Path):
     # Won deals, all data (no as-of cut): D1 (Carla, 1000) after a LinkedIn click then a direct
     # visit -> 0.5 and 500 each; D2 (2000), D4 (700), D5 (300) are the other won deals.
     result = CliRunner().invoke(
-        main, ["attribute", "--store", str(store), "--model", "linear", "--by", "platform"]
+        main,
+        [
+            "attribute",
+            "--store",
+            str(store),
+            "--model",
+            "linear",
+            "--by",
+            "platform",
+            "--format",
+            "csv",
+        ],
     )
     assert result.exit_code == 0, result.output
     rows = {r.split(",")[0]: r for r in result.stdout.splitlines()[1:]}
@@ -100,6 +113,8 @@ def test_store_markov_leads_by_platform(store: Path):
             "lead",
             "--by",
             "platform",
+            "--format",
+            "csv",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -56,8 +56,8 @@ def fake_report(monkeypatch):
 
     calls = []
 
-    def write_report(store, out, *, settings, as_of=None):
-        calls.append((store.count("posts"), Path(out), settings, as_of))
+    def write_report(analysis, out, **_):
+        calls.append((analysis.pipeline.tables["posts"].height, Path(out), None, analysis.as_of))
         Path(out).write_text("<html></html>", encoding="utf-8")
         return Path(out)
 

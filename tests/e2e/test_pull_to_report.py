@@ -68,8 +68,9 @@ SOCIAL = ("x", "facebook", "instagram", "linkedin", "mastodon", "bluesky")
 #     share_stats_daily's 2 days.
 #   Mastodon: statuses pages hold 5: one is a reblog and one (2026-07-01) is before the lookback,
 #     so 3 posts. Bluesky: feed pages hold 5: a repost and a 2026-08-01 post drop, so 3.
-#   Each social platform: one account; one follower snapshot for the run's day, plus the daily
-#   insights rows above. Post snapshot counts as in each adapter's test_contract.
+#   Each social platform: one account; one follower snapshot for the run's day (2026-11-22, a row
+#   of its own: the insights end the day before), plus the daily insights rows above. Post
+#   snapshot counts as in each adapter's test_contract.
 EXPECTED: dict[str, dict[str, int]] = {
     "posts": {"x": 4, "facebook": 3, "instagram": 4, "linkedin": 3, "mastodon": 3, "bluesky": 3},
     "post_metrics": {
@@ -83,9 +84,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts": dict.fromkeys(SOCIAL, 1),
     "account_daily": {
         "x": 1,
-        "facebook": 3,
-        "instagram": 2,
-        "linkedin": 2,
+        "facebook": 3 + 1,
+        "instagram": 2 + 1,
+        "linkedin": 2 + 1,
         "mastodon": 1,
         "bluesky": 1,
     },
@@ -376,7 +377,12 @@ def test_the_report_shows_pulled_posts_escaped_and_the_pulled_sessions(
 ) -> None:
     store, _, _, _ = clean
     out = tmp_path / "report.html"
-    result = cli("report", "--config", config, "--store", store, "--out", out, env=env)
+    # the pull ran mid-November: by default the report stands at the end of October (the last
+    # complete month), so ask for the day of the pull to see what it brought
+    as_of = f"{AS_OF:%Y-%m-%d}"
+    result = cli(
+        "report", "--config", config, "--store", store, "--out", out, "--as-of", as_of, env=env
+    )
     assert result.exit_code == 0, everything(result)
     html = out.read_text(encoding="utf-8")
     # Facebook post 2001's message (posts_page1.json), its '&'s escaped, truncated by the table

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import polars as pl
 import pytest
 
 from socialroi import DataError, Settings, Store
-from socialroi.analysis import analyze, company_and_currency, resolve_as_of
+from socialroi.analysis import (
+    AS_OF_DATA,
+    AS_OF_STORE,
+    analyze,
+    choose_as_of,
+    company_and_currency,
+    resolve_as_of,
+)
 from socialroi.config import from_dict
 from tests.reports.fixture import AS_OF
 
@@ -19,12 +27,47 @@ def test_as_of_from_store_meta(fixture_store):
     assert a.summary.revenue == pytest.approx(2500.0)
 
 
-def test_as_of_falls_back_to_the_clock(tmp_path, monkeypatch):
-    now = datetime(2030, 1, 2, tzinfo=UTC)
-    monkeypatch.setattr("socialroi.clock.now", lambda: now)
+def test_as_of_comes_from_the_data_never_the_clock(tmp_path, monkeypatch):
+    monkeypatch.setattr("socialroi.clock.now", lambda: datetime(2030, 1, 2, tzinfo=UTC))
+
+    def end_of(y: int, m: int, d: int) -> datetime:
+        return datetime(y, m, d, 23, 59, 59, 999_999, tzinfo=UTC)
+
     with Store.open(tmp_path / "s.duckdb") as store:
-        assert resolve_as_of(store, None) == now
+        with pytest.raises(DataError, match="no dated data"):
+            resolve_as_of(store, None)
+        # the latest data is mid-month (a lead on 2025-03-14): the last complete month is February
+        store.upsert(
+            "leads",
+            pl.DataFrame(
+                {
+                    "lead_id": ["l1"],
+                    "contact_id": ["c1"],
+                    "created_at": [datetime(2025, 3, 14, tzinfo=UTC)],
+                }
+            ),
+        )
+        assert choose_as_of(store, None) == (end_of(2025, 2, 28), AS_OF_DATA)
+        # a cost for March dates the data to March's last day: March is complete
+        store.upsert(
+            "costs",
+            pl.DataFrame(
+                {
+                    "month": [date(2025, 3, 1)],
+                    "category": ["tools"],
+                    "platform": [""],
+                    "employee_id": [""],
+                    "amount": [10.0],
+                }
+            ),
+        )
+        assert choose_as_of(store, None) == (end_of(2025, 3, 31), AS_OF_DATA)
+        # --as-of: a date is the end of that day, a naive time is UTC
+        assert resolve_as_of(store, date(2025, 1, 1)) == end_of(2025, 1, 1)
         assert resolve_as_of(store, datetime(2025, 1, 1)) == datetime(2025, 1, 1, tzinfo=UTC)
+        # the store's own date (the demo sets one) wins over the data's
+        store.set_meta("as_of", "2025-06-01T00:00:00+00:00")
+        assert choose_as_of(store, None) == (datetime(2025, 6, 1, tzinfo=UTC), AS_OF_STORE)
         store.set_meta("as_of", "yesterday")
         with pytest.raises(DataError, match="as_of"):
             resolve_as_of(store, None)

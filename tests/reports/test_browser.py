@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from socialroi import Settings, Store
+from socialroi.analysis import analyze
 from socialroi.reports import write_report
 from tests.reports.conftest import make_store
 
@@ -216,7 +217,7 @@ def laptop(proxy, fixture_store, tmp_path_factory) -> Page:
     """The fixture company's report at laptop width, with a screenshot."""
     tmp = tmp_path_factory.mktemp("laptop")
     with Store.open(fixture_store, read_only=True) as store:
-        out = write_report(store, tmp / "r.html", settings=Settings())
+        out = write_report(analyze(store, settings=Settings()), tmp / "r.html")
     shot = tmp / "report.png"
     page = load(proxy, out.as_uri(), tmp / "profile", shot=shot)
     assert shot.stat().st_size > 10_000
@@ -268,7 +269,7 @@ def phone(proxy, tmp_path_factory) -> Page:
         company="Acme <i>Ltd</i>",
     )
     with Store.open(store, read_only=True) as s:
-        out = write_report(s, tmp / "evil.html", settings=Settings())
+        out = write_report(analyze(s, settings=Settings()), tmp / "evil.html")
     frame = tmp / "phone.html"
     frame.write_text(FRAME.replace("{src}", out.name), encoding="utf-8")
     shot = tmp / "phone.png"

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from socialroi import Settings, Store
+from socialroi.analysis import analyze
 from socialroi.core.kpis import compute
 from socialroi.core.quality import metric_gaps
 from socialroi.reports import write_report
@@ -67,7 +68,9 @@ def test_report_lists_metric_gaps_and_failed_runs(fixture_store, tmp_path):
             rec.error = "linkedin: token <b>expired</b>"
         store.set_state("linkedin", "posts", {"cursor": "abc"})
     with Store.open(path, read_only=True) as store:
-        doc = write_report(store, tmp_path / "r.html", settings=Settings()).read_text("utf-8")
+        doc = write_report(analyze(store, settings=Settings()), tmp_path / "r.html").read_text(
+            "utf-8"
+        )
     quality = doc[doc.index('<section id="quality">') : doc.index('<section id="method">')]
     assert "no post metrics for 3 months (2025-01, 2025-02, 2025-03)" in quality
     assert "1 run failed" in quality

@@ -27,7 +27,7 @@ def demo_store(tmp_path_factory):
 def test_demo_report(demo_store, tmp_path):
     with Store.open(demo_store, read_only=True) as store:
         a = analyze(store, settings=Settings())
-        out = write_report(store, tmp_path / "r.html", settings=Settings())
+        out = write_report(analyze(store, settings=Settings()), tmp_path / "r.html")
     # every model hands out exactly the won-deal value there is
     assert set(a.models["model"]) == set(model_names())  # data-driven models included
     assert not a.skipped_models

@@ -10,6 +10,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from socialroi import Settings, Store
+from socialroi.analysis import analyze
 from socialroi.config import from_dict
 from socialroi.errors import ConfigError
 from socialroi.reports import REPORT_NAME, write_report
@@ -23,7 +24,7 @@ BUNDLE_MARK = get_plotlyjs()[:200]
 def report(fixture_store: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     out = tmp_path_factory.mktemp("report") / "r.html"
     with Store.open(fixture_store, read_only=True) as store:
-        written = write_report(store, out, settings=Settings())
+        written = write_report(analyze(store, settings=Settings()), out)
     assert written == out
     return out.read_text(encoding="utf-8")
 
@@ -81,7 +82,7 @@ def test_referral_and_influence_section(report):
 def test_network_decay_from_config(fixture_store, tmp_path):
     settings = from_dict({"network": {"decay": 0.25}})
     with Store.open(fixture_store, read_only=True) as store:
-        doc = write_report(store, tmp_path / "d.html", settings=settings).read_text()
+        doc = write_report(analyze(store, settings=settings), tmp_path / "d.html").read_text()
     assert "€500" in _section(doc, "network")
     assert "× 0.25" in doc
 
@@ -91,7 +92,7 @@ def test_network_decay_from_config(fixture_store, tmp_path):
 )
 def test_bad_network_config_is_a_config_error(fixture_store, tmp_path, network):
     with Store.open(fixture_store, read_only=True) as store, pytest.raises(ConfigError):
-        write_report(store, tmp_path / "x.html", settings=from_dict({"network": network}))
+        write_report(analyze(store, settings=from_dict({"network": network})), tmp_path / "x.html")
 
 
 def test_models_section_notes_the_data_driven_models(report):
@@ -104,7 +105,7 @@ def test_models_section_notes_the_data_driven_models(report):
 def test_config_company_wins_over_store_meta(fixture_store, tmp_path):
     settings = from_dict({"company": {"name": "Config Co", "currency": "USD"}})
     with Store.open(fixture_store, read_only=True) as store:
-        out = write_report(store, tmp_path, settings=settings)
+        out = write_report(analyze(store, settings=settings), tmp_path)
     assert out == tmp_path / REPORT_NAME
     doc = out.read_text(encoding="utf-8")
     assert "Config Co" in doc
@@ -115,7 +116,7 @@ def test_config_company_wins_over_store_meta(fixture_store, tmp_path):
 def test_model_changes_the_numbers(fixture_store, tmp_path):
     settings = from_dict({"attribution": {"model": "first_touch"}})
     with Store.open(fixture_store, read_only=True) as store:
-        doc = write_report(store, tmp_path / "f.html", settings=settings).read_text()
+        doc = write_report(analyze(store, settings=settings), tmp_path / "f.html").read_text()
     assert "€3,000" in doc  # the direct half of Globex goes to LinkedIn
 
 
@@ -131,7 +132,7 @@ def test_untrusted_text_is_escaped_everywhere(tmp_path):
         company=PAYLOADS[0],
     )
     with Store.open(store_path, read_only=True) as store:
-        doc = write_report(store, tmp_path / "r.html", settings=Settings()).read_text()
+        doc = write_report(analyze(store, settings=Settings()), tmp_path / "r.html").read_text()
     page = _without_bundle(doc)
     for payload in PAYLOADS:
         assert payload not in doc, payload

@@ -29,11 +29,14 @@ def test_summary_shows_the_comparisons_recommendation(fixture_store, tmp_path, m
 
     monkeypatch.setattr(block, "_engine", lambda: (counted, section, load))
     with Store.open(fixture_store, read_only=True) as store:
-        out = write_report(store, tmp_path / "r.html", settings=Settings())
+        a = analyze(store, settings=Settings())
         t = read_tables(store)
-        a = analyze(store, settings=Settings(), tables=t)
+    out = write_report(a, tmp_path / "r.html", options=load(None, Settings()))
     assert len(calls) == 1  # once per report
     assert calls[0]["draws"] == block.REPORT_DRAWS
+    assert calls[0]["options"] == load(None, Settings())
+    # on the analysis' own pipeline: the same as a comparison on the tables at the same date
+    assert calls[0].get("as_of") is None
     expected = compare(
         t,
         options=load(None, Settings()),
@@ -50,10 +53,28 @@ def test_summary_shows_the_comparisons_recommendation(fixture_store, tmp_path, m
     assert f"{block.REPORT_DRAWS:,} draws" in doc  # the method notes say how many
 
 
+def test_a_comparison_the_caller_has_is_not_computed_again(fixture_store, tmp_path, monkeypatch):
+    engine = block._engine()
+    if engine is None:
+        pytest.skip("the policy engine is not installed")
+    compare, section, load = engine
+    with Store.open(fixture_store, read_only=True) as store:
+        a = analyze(store, settings=Settings())
+    mine = compare(a.pipeline, draws=300, seed=1, currency=a.currency)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compared again")
+
+    monkeypatch.setattr(block, "_engine", lambda: (refuse, section, load))
+    doc = write_report(a, tmp_path / "r.html", policy=mine).read_text(encoding="utf-8")
+    assert html.escape(mine.recommendation) in doc
+    assert "300 draws" in doc
+
+
 def test_without_the_engine_the_observed_view(monkeypatch, fixture_store, tmp_path):
     monkeypatch.setattr(block, "_engine", lambda: None)
     with Store.open(fixture_store, read_only=True) as store:
-        out = write_report(store, tmp_path / "r.html", settings=Settings())
+        out = write_report(analyze(store, settings=Settings()), tmp_path / "r.html")
     doc = out.read_text(encoding="utf-8")
     assert "Recommendation (observed months, no simulation)" in doc
 
@@ -76,7 +97,9 @@ def test_an_empty_store_still_gets_a_report(tmp_path):
     with Store.open(path) as store:
         store.set_meta("as_of", "2026-01-01T00:00:00+00:00")
     with Store.open(path, read_only=True) as store:
-        doc = write_report(store, tmp_path / "r.html", settings=Settings()).read_text("utf-8")
+        doc = write_report(analyze(store, settings=Settings()), tmp_path / "r.html").read_text(
+            "utf-8"
+        )
     for sid in SECTIONS:
         assert f'<section id="{sid}">' in doc
     if block._engine() is not None:

@@ -55,11 +55,13 @@ from typing import Literal
 
 import polars as pl
 
+from socialroi import schema
+
 __all__ = ["MAX_NUMBER", "DateOrder", "Kind", "Parsed", "currency_in", "kind_of", "parse"]
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
 #: The largest number (either way) an import accepts unless the caller states another ceiling.
-MAX_NUMBER = 1e12
+MAX_NUMBER = schema.MAX_AMOUNT
 Kind = Literal["datetime", "date", "month", "number", "int", "bool", "text"]
 
 

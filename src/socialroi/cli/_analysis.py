@@ -1,15 +1,19 @@
-"""What `report`, `roi` and `export` share: settings with a --model override, and the store path."""
+"""What `report`, `roi`, `export`, `policy compare` and `attribute` share: settings with a --model
+override, the store path, --as-of and --period, and the line that says what date the numbers
+stand at."""
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from socialroi.config import Settings
 from socialroi.config import load as load_config
-from socialroi.store import default_path
+from socialroi.errors import ConfigError
+from socialroi.store import resolve_path
 
 
 def settings_for(config_path: Path | None, model: str | None) -> Settings:
@@ -20,13 +24,12 @@ def settings_for(config_path: Path | None, model: str | None) -> Settings:
     settings = load_config(config_path)
     if model is None:
         return settings
-    from socialroi.core.attribution import model_names
+    from socialroi.core.vocabulary import check_model
 
-    if model not in model_names():
-        raise click.BadParameter(
-            f"'{model}' is not a model; models are: {', '.join(model_names())}",
-            param_hint="'--model'",
-        )
+    try:
+        check_model(model)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--model'") from None
     return dataclasses.replace(
         settings, attribution=dataclasses.replace(settings.attribution, model=model)
     )
@@ -34,9 +37,7 @@ def settings_for(config_path: Path | None, model: str | None) -> Settings:
 
 def store_path_for(store_path: Path | None, settings: Settings) -> Path:
     """--store (or $SOCIALROI_STORE), else the config's [store] path, else the default."""
-    if store_path is not None:
-        return store_path
-    return settings.store if settings.store is not None else default_path()
+    return resolve_path(store_path, settings.store)
 
 
 def model_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -70,6 +71,34 @@ def period_option(func: click.decorators.FC) -> click.decorators.FC:
         help="Cover only this period: last-month, YYYY-MM, YYYYQN (2026Q3) or FROM..TO (dates or "
         "months, both inclusive) [default: all history].",
     )(func)
+
+
+def _check_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
+
+
+def as_of_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--as-of",
+        "as_of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        callback=_check_as_of,
+        help="Read the data as it stood at the end of this day (later rows are left out, deals "
+        "closed later count as open) [default: the end of the last complete month with data].",
+    )(func)
+
+
+def as_of_line(when: datetime, source: str) -> str:
+    """``as of 2026-09-30 (end of the last complete month with data)`` for stderr."""
+    from socialroi.core.pipeline import as_of_text
+
+    return f"as of {as_of_text(when)} ({source})"
 
 
 def redact_option(func: click.decorators.FC) -> click.decorators.FC:

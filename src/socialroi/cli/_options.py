@@ -48,8 +48,17 @@ def _format_help(choices: tuple[str, ...]) -> str:
     return "How data is printed on stdout; " + "; ".join(_FORMATS.get(c, c) for c in choices) + "."
 
 
-def format_option(*choices: str, default: str) -> Callable[[F], F]:
-    """--format with `choices` (each explained in the help), printed through `_output.emit`."""
+#: The one default of --format for every command that prints rows: an aligned table, as read on a
+#: terminal (scripts ask for csv or json). Commands whose output is one sentence about what they
+#: did (import, imports undo) print that sentence (``text``) by default instead.
+DEFAULT_FORMAT = "table"
+
+
+def format_option(*choices: str, default: str = DEFAULT_FORMAT) -> Callable[[F], F]:
+    """--format with `choices` (each explained in the help), printed through `_output.emit`;
+    the default is DEFAULT_FORMAT unless the command prints a sentence (``text``)."""
+    if default not in (DEFAULT_FORMAT, "text") or default not in choices:
+        raise ValueError(f"--format defaults to {DEFAULT_FORMAT} (or text for a sentence)")
 
     def deco(func: F) -> F:
         return click.option(

@@ -1,21 +1,29 @@
-"""`socialroi attribute`: attribution on plain CSV files, or on the store (design §9).
+"""`socialroi attribute`: attribution on plain CSV/Excel files, or on the store (design §9).
 
-Reading and checking the files happens here; the crediting is :func:`socialroi.core.attribution.
-attribute`. Row numbers in messages are the ones a spreadsheet shows (the header is row 1).
-Without --touchpoints/--conversions the touches and conversions come from the store, through
-identity resolution as the report sees them.
+Files are read as `socialroi import` reads them (`socialroi.adapters._raw.open_book`: the
+delimiter sniffed, the encoding from a byte-order mark, title and footer lines skipped; values by
+`socialroi.adapters._values.parse`: ``1,200``, ``$1200``, ``2024/03/01`` read as import reads
+them), with ``--map`` for other column names. The crediting is
+:func:`socialroi.core.attribution.attribute`. Row numbers in messages are the ones a spreadsheet
+shows (the header is row 1). Without --touchpoints/--conversions the touches and conversions
+come from the store, through the analysis' pipeline (`socialroi.analysis.prepare`), so the
+numbers are the ones `roi` and `report` show for the same model and settings. The model,
+lookback and half-life default to the config's ([attribution]).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 import polars as pl
 
-from socialroi.cli._options import format_option, store_option
+from socialroi.cli._analysis import as_of_option
+from socialroi.cli._options import config_option, format_option, store_option
 from socialroi.cli._output import emit, json_rows
 from socialroi.core.attribution import (
     DATA_DRIVEN_MODELS,
@@ -23,10 +31,10 @@ from socialroi.core.attribution import (
     attribute,
     fit,
     model_names,
+    summarize,
     touch_renames,
 )
 from socialroi.errors import DataError
-from socialroi.schema import UTC_TS
 
 #: What the store can be grouped by.
 STORE_GROUPS: tuple[str, ...] = (
@@ -37,112 +45,116 @@ STORE_GROUPS: tuple[str, ...] = (
     "campaign",
     "month",
 )
+#: Columns read as times and as numbers; every other column is text.
+TIME_COLUMNS: tuple[str, ...] = ("ts", "lead_created_at", "deal_created_at")
+NUMBER_COLUMNS: tuple[str, ...] = ("value",)
 
 #: Digits kept in printed credits and values: hides floating-point noise (0.30000000000000004).
 DECIMALS = 6
-_TIME_FORMATS: tuple[str, ...] = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d")
+_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
-def read_csv(path: Path) -> pl.DataFrame:
-    """Every column of a CSV file as text, header names trimmed. DataError when unreadable."""
+def read_file(
+    path: Path,
+    required: tuple[str, ...],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> pl.DataFrame:
+    """The table in `path` with `required` columns (after `mapping`: file header → column),
+    times and values parsed as `socialroi import` parses them, other columns as text. A
+    DataError names the file, the row and the column of the first problem."""
+    from socialroi.adapters._raw import ROW, open_book
+
+    book = open_book(path, delimiter=delimiter, encoding=encoding)
     try:
-        df = pl.read_csv(path, infer_schema=False)
-    except pl.exceptions.NoDataError:
-        raise DataError("the file is empty", file=str(path)) from None
-    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"cannot read the file as CSV: {first}", file=str(path)) from None
-    return df.rename({c: c.lstrip("\ufeff").strip() for c in df.columns})
-
-
-def parse_times(text: pl.Expr) -> pl.Expr:
-    """ISO 8601 text → UTC datetime: with or without an offset (naive = UTC), or a date.
-
-    Accepts ``T`` or a space between date and time, ``Z``, ``+02:00``/``+0200`` and fractions of a
-    second. Anything else becomes null.
-    """
-    t = text.str.strip_chars()
-    t = t.str.replace(r"^(\d{4}-\d{2}-\d{2}) ", "${1}T")
-    t = t.str.replace(r"[zZ]$", "+00:00")
-    t = t.str.replace(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([+-]|$)", "${1}:00${2}")
-    return pl.coalesce(
-        t.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in _TIME_FORMATS
-    ).cast(UTC_TS)
-
-
-def _first_row(df: pl.DataFrame, cond: pl.Expr) -> int | None:
-    """Spreadsheet row (header = 1) of the first row where `cond` holds."""
-    hits = df.select(cond.fill_null(False).arg_true()).to_series()
-    return int(hits[0]) + 2 if hits.len() else None
-
-
-def _blank(col: str) -> pl.Expr:
-    return pl.col(col).is_null() | (pl.col(col).str.strip_chars() == "")
-
-
-def _check(df: pl.DataFrame, cond: pl.Expr, message: str, path: Path, column: str) -> None:
-    row = _first_row(df, cond)
-    if row is not None:
-        raise DataError(message, file=str(path), row=row, column=column)
-
-
-def _require(df: pl.DataFrame, path: Path, required: tuple[str, ...]) -> None:
-    if df.width == 0:
-        raise DataError("the file is empty", file=str(path))
+        raw = book.table(header=lambda cells: set(required) <= cells_of(cells, mapping))
+    except DataError:
+        raw = book.table()
+    file = str(path)
+    names = {h: _name(h, mapping) for h in raw.header}
+    frame = raw.frame.rename({h: n for h, n in names.items() if h != n})
+    if raw.frame.width <= 1 or not raw.header:
+        raise DataError("the file is empty", file=file)
     for col in required:
-        if col not in df.columns:
-            raise DataError("missing required column", file=str(path), column=col)
-        _check(df, _blank(col), "required value is empty", path, col)
-
-
-def _times(df: pl.DataFrame, path: Path, col: str) -> pl.DataFrame:
-    """`col` parsed to UTC; DataError naming the first cell that is not a time."""
-    parsed = df.with_columns(parse_times(pl.col(col)).alias("_parsed"))
-    bad = ~_blank(col) & pl.col("_parsed").is_null()
-    row = _first_row(parsed, bad)
-    if row is not None:
-        value = parsed.get_column(col)[row - 2]
-        raise DataError(
-            f"cannot read {value!r} as a time "
-            "(use ISO 8601, e.g. 2025-03-01T09:30:00Z or 2025-03-01)",
-            file=str(path),
-            row=row,
-            column=col,
-        )
-    return parsed.with_columns(pl.col("_parsed").alias(col)).drop("_parsed")
-
-
-def _values(df: pl.DataFrame, path: Path) -> pl.DataFrame:
-    text = pl.col("value").str.strip_chars()
-    parsed = df.with_columns(
-        pl.when(text == "").then(None).otherwise(text).cast(pl.Float64, strict=False).alias("_v")
-    )
-    _check(parsed, ~_blank("value") & pl.col("_v").is_null(), "not a number", path, "value")
-    _check(parsed, pl.col("_v") < 0, "must not be negative", path, "value")
-    return parsed.with_columns(pl.col("_v").fill_null(0.0).alias("value")).drop("_v")
-
-
-def read_touchpoints(path: Path) -> pl.DataFrame:
-    """contact_id, ts, channel and any other columns (as text) from a touchpoints CSV."""
-    df = read_csv(path)
-    _require(df, path, ("contact_id", "ts", "channel"))
-    return _times(df, path, "ts")
-
-
-def read_conversions(path: Path) -> pl.DataFrame:
-    """contact_id, ts[, value][, lead_created_at][, deal_created_at][, conversion_id] from a CSV."""
-    df = read_csv(path)
-    _require(df, path, ("contact_id", "ts"))
-    for col in ("ts", "lead_created_at", "deal_created_at"):
-        if col in df.columns:
-            df = _times(df, path, col)
-    if "value" in df.columns:
-        df = _values(df, path)
+        if col not in frame.columns:
+            raise DataError("missing required column", file=file, column=col)
+    rows = frame.get_column(ROW)
+    out: dict[str, pl.Series] = {}
+    problems: list[tuple[int, str, str]] = []
+    for col in frame.columns:
+        if col != ROW:
+            out[col] = _column(frame.get_column(col), rows, col in required, problems)
+    if problems:
+        row, col, msg = min(problems)
+        raise DataError(msg, file=file, row=row, column=col)
+    df = pl.DataFrame(list(out.values()))
     if "conversion_id" in df.columns:
-        _check(df, _blank("conversion_id"), "required value is empty", path, "conversion_id")
         repeated = ~pl.col("conversion_id").is_first_distinct()
-        _check(df, repeated, "conversion_id repeats an earlier row", path, "conversion_id")
+        hits = df.select(repeated.arg_true()).to_series()
+        if hits.len():
+            row = int(rows[int(hits[0])])
+            raise DataError(
+                "conversion_id repeats an earlier row", file=file, row=row, column="conversion_id"
+            )
     return df
+
+
+def _column(
+    text: pl.Series, rows: pl.Series, required: bool, problems: list[tuple[int, str, str]]
+) -> pl.Series:
+    """One column parsed (times, numbers or trimmed text); its first problem added to
+    `problems` as (row, column, message)."""
+    from socialroi.adapters._values import Kind, parse
+
+    col = text.name
+    kind: Kind | None = (
+        "datetime" if col in TIME_COLUMNS else "number" if col in NUMBER_COLUMNS else None
+    )
+    if kind is None:
+        values = text.str.strip_chars()
+        values = pl.select(pl.when(values != "").then(values)).to_series().alias(col)
+    else:
+        got = parse(kind, text)
+        values = got.values
+        if got.bad.any():
+            at = int(got.bad.arg_true()[0])
+            problems.append((int(rows[at]), col, got.message(str(text[at]))))
+    if required and values.is_null().any():
+        at = int(values.is_null().arg_true()[0])
+        if text[at] is None or not str(text[at]).strip():
+            problems.append((int(rows[at]), col, "required value is empty"))
+    if col in NUMBER_COLUMNS and (values < 0).any():
+        at = int((values < 0).arg_true()[0])
+        problems.append((int(rows[at]), col, "must not be negative"))
+    return values
+
+
+def _name(header: str, mapping: Mapping[str, str] | None) -> str:
+    """The column a file header feeds: `mapping`'s, else the header itself (BOM and spaces
+    trimmed)."""
+    clean = header.lstrip("\ufeff").strip()
+    return (mapping or {}).get(clean, clean)
+
+
+def cells_of(cells: Any, mapping: Mapping[str, str] | None) -> set[str]:
+    return {_name(str(c), mapping) for c in cells if c}
+
+
+def read_touchpoints(path: Path, **kw: Any) -> pl.DataFrame:
+    """contact_id, ts, channel and any other columns (as text) from a touchpoints file; channel
+    names through the vocabulary, as import reads them (``LinkedIn`` is ``linkedin``)."""
+    from socialroi.core.vocabulary import channel_expr
+
+    df = read_file(path, ("contact_id", "ts", "channel"), **kw)
+    return df.with_columns(channel_expr(pl.col("channel")).alias("channel"))
+
+
+def read_conversions(path: Path, **kw: Any) -> pl.DataFrame:
+    """contact_id, ts[, value][, lead_created_at][, deal_created_at][, conversion_id]."""
+    df = read_file(path, ("contact_id", "ts"), **kw)
+    return df.with_columns(pl.col("value").fill_null(0.0)) if "value" in df.columns else df
 
 
 def _group_keys(by: str, touches: pl.DataFrame, path: Path) -> list[str]:
@@ -160,25 +172,45 @@ def _group_keys(by: str, touches: pl.DataFrame, path: Path) -> list[str]:
     return keys
 
 
-def _store_data(store_path: Path | None, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Resolved touchpoints and the lead or won-deal conversions from the store."""
-    from socialroi.cli._analysis import store_path_for
-    from socialroi.config import load as load_config
-    from socialroi.core.conversions import deal_conversions, lead_conversions
-    from socialroi.core.identity import IDENTITY_TABLES, resolve_tables
+def _store_credits(
+    store_path: Path | None,
+    config_path: Path | None,
+    as_of: date | None,
+    *,
+    model: str,
+    lookback_days: int | None,
+    half_life_days: float,
+    kind: str,
+) -> pl.DataFrame:
+    """The store's `kind` credits under `model`, from the analysis' pipeline (the same credits
+    `roi` and `report` read)."""
+    import dataclasses
+
+    from socialroi.analysis import choose_as_of, prepare, read_tables
+    from socialroi.cli._analysis import as_of_line, settings_for, store_path_for
     from socialroi.store import Store
 
-    path = store_path_for(store_path, load_config(None))
+    settings = settings_for(config_path, None)
+    settings = dataclasses.replace(
+        settings,
+        attribution=dataclasses.replace(
+            settings.attribution, lookback_days=lookback_days, half_life_days=half_life_days
+        ),
+    )
+    path = store_path_for(store_path, settings)
     if not path.exists():
         raise DataError(f"no store at {path}; give --touchpoints and --conversions, or --store")
     with Store.open(path, read_only=True) as store:
-        t = {n: store.read(n) for n in (*IDENTITY_TABLES, "leads", "deals")}
-    identity = resolve_tables(t)
-    if kind == "lead":
-        conversions = lead_conversions(t["leads"])
-    else:
-        conversions = deal_conversions(t["deals"], t["leads"])
-    return identity.touchpoints, conversions
+        tables = read_tables(store)
+        when, source = choose_as_of(store, as_of, tables)
+        pipeline = prepare(store, settings=settings, as_of=when, tables=tables)
+    click.echo(as_of_line(when, source), err=True)
+    credits = pipeline.credits(model)
+    return credits.filter(pl.col("kind") == kind)
+
+
+#: The lookback in file mode when neither the option nor the config sets one.
+FILE_LOOKBACK_DAYS = 90
 
 
 def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -211,13 +243,35 @@ def _data_driven_json(
 _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
 
+def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        left, sep, right = value.rpartition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise click.BadParameter(f"'{value}' is not SOURCE=TARGET", param_hint="--map")
+        out[left.strip()] = right.strip()
+    return out
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    delim = _DELIMITERS.get(value.lower(), value)
+    if len(delim) != 1 or delim in '"\r\n':
+        raise click.BadParameter(
+            f"'{value}' is not one character (or tab, comma, semicolon, pipe)",
+            param_hint="--delimiter",
+        )
+    return delim
+
+
 @click.command("attribute")
 @click.option(
     "--touchpoints",
     "touchpoints_path",
     type=_file,
     default=None,
-    help="CSV with contact_id,ts,channel (extra columns such as platform, "
+    help="CSV or Excel file with contact_id,ts,channel (extra columns such as platform, "
     "employee_id, campaign can be grouped by). Without it, the store is used.",
 )
 @click.option(
@@ -225,15 +279,16 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     "conversions_path",
     type=_file,
     default=None,
-    help="CSV with contact_id,ts[,value][,lead_created_at][,deal_created_at][,conversion_id].",
+    help="CSV or Excel file with contact_id,ts[,value][,lead_created_at][,deal_created_at]"
+    "[,conversion_id].",
 )
 @click.option(
     "--model",
     type=click.Choice(model_names()),
-    default="linear",
-    show_default=True,
+    default=None,
     help="Attribution model: a fixed rule (first_touch ... inverse_j) or data-driven "
-    "(markov: removal effects; shapley: each channel's marginal value).",
+    "(markov: removal effects; shapley: each channel's marginal value) [default: the config's "
+    "[attribution] model, else linear].",
 )
 @click.option(
     "--order",
@@ -245,17 +300,17 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 @click.option(
     "--lookback-days",
     type=click.IntRange(min=0),
-    default=90,
-    show_default=True,
-    help="Touches at most this many days before a conversion count towards it.",
+    default=None,
+    help="Touches at most this many days before a conversion's first milestone count towards it "
+    "[default: the config's; else, on the store, the sales cycle measured from the won deals, "
+    "and 90 for files].",
 )
 @click.option(
     "--half-life-days",
     type=click.FloatRange(min=0, min_open=True),
-    default=7.0,
-    show_default=True,
+    default=None,
     help="time_decay only: a touch this many days before the conversion gets half the weight "
-    "of one at the conversion.",
+    "of one at the conversion [default: the config's, else 7].",
 )
 @click.option(
     "--by",
@@ -271,57 +326,104 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
     show_default=True,
     help="Store only: credit leads, or won deals with their value.",
 )
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="SOURCE=TARGET",
+    help="Files: read the file's column SOURCE as column TARGET (repeatable), as for import.",
+)
+@click.option(
+    "--delimiter",
+    default=None,
+    help="Files: CSV delimiter (one character, or tab, comma, semicolon, pipe) [default: sniffed].",
+)
+@click.option(
+    "--encoding",
+    default=None,
+    help="Files: text encoding of a CSV without a byte-order mark [default: utf-8].",
+)
+@as_of_option
 @store_option
-@format_option("csv", "json", "table", default="csv")
+@config_option
+@format_option("table", "csv", "json")
 def command(
     *,
     touchpoints_path: Path | None,
     conversions_path: Path | None,
-    model: str,
+    model: str | None,
     order: int,
-    lookback_days: int,
-    half_life_days: float,
+    lookback_days: int | None,
+    half_life_days: float | None,
     by: str,
     kind: str,
+    maps: tuple[str, ...],
+    delimiter: str | None,
+    encoding: str | None,
+    as_of: date | None,
     store_path: Path | None,
+    config_path: Path | None,
     fmt: str,
 ) -> None:
     """Credit conversions to the touches before them and print the totals.
 
-    Timestamps are ISO 8601 with or without an offset (naive times are UTC) or plain dates.
-    Every conversion is counted once: those no touch reached show as (unattributed), so the
-    conversions column sums to the number of conversions. Numbers are rounded to 6 decimals.
-    For markov and shapley, --format json also gives the removal effects, conversion
-    probability and transition matrix (markov) or each channel's value and error (shapley).
+    Files are read as `socialroi import` reads them: times in ISO 8601 or the usual spreadsheet
+    forms (naive times are UTC), amounts such as 1,200 or $1200. Every conversion is counted
+    once: those no touch reached show as (unattributed), so the conversions column sums to the
+    number of conversions. Numbers are rounded to 6 decimals. On the store the credits are the
+    ones `roi` and `report` use (same model, lookback and date). For markov and shapley,
+    --format json also gives the removal effects, conversion probability and transition matrix
+    (markov) or each channel's value and error (shapley).
     """
+    from socialroi.cli._analysis import settings_for
+
     if (touchpoints_path is None) != (conversions_path is None):
         raise click.UsageError("give both --touchpoints and --conversions, or neither (store)")
+    att = settings_for(config_path, None).attribution
+    model = model or att.model
+    lookback = att.lookback_days if lookback_days is None else lookback_days
+    half_life = att.half_life_days if half_life_days is None else half_life_days
     if touchpoints_path is not None and conversions_path is not None:
-        touches = read_touchpoints(touchpoints_path)
-        conversions = read_conversions(conversions_path)
+        read = {"mapping": _pairs(maps), "delimiter": _delimiter(delimiter), "encoding": encoding}
+        touches = read_touchpoints(touchpoints_path, **read)
+        conversions = read_conversions(conversions_path, **read)
         keys = _group_keys(by, touches, touchpoints_path)
+        renames = touch_renames(touches.columns)
+        internal = [renames.get(k, k) for k in keys]
+        lookback = FILE_LOOKBACK_DAYS if lookback is None else lookback
+        result = attribute(
+            touches,
+            conversions,
+            model,
+            lookback_days=lookback,
+            half_life_days=half_life,
+            order=order,
+            by=internal,
+        )
+        result = result.rename({v: k for k, v in zip(keys, internal, strict=True) if v != k})
+        if fmt == "json" and model in DATA_DRIVEN_MODELS:
+            extra = {"lookback_days": lookback, "order": order}
+            click.echo(_data_driven_json(result, model, touches, conversions, **extra))
+            return
     else:
+        if maps or delimiter or encoding:
+            raise click.UsageError("--map, --delimiter and --encoding apply to files")
         keys = [k.strip() for k in by.split(",") if k.strip()]
         bad = [k for k in keys if k not in STORE_GROUPS]
         if bad or not keys:
             raise click.BadParameter(
                 f"on the store, group by {', '.join(STORE_GROUPS)}", param_hint="--by"
             )
-        touches, conversions = _store_data(store_path, kind)
-    renames = touch_renames(touches.columns)
-    internal = [renames.get(k, k) for k in keys]
-    result = attribute(
-        touches,
-        conversions,
-        model,
-        lookback_days=lookback_days,
-        half_life_days=half_life_days,
-        order=order,
-        by=internal,
-    )
-    result = result.rename({v: k for k, v in zip(keys, internal, strict=True) if v != k})
-    if fmt == "json" and model in DATA_DRIVEN_MODELS:
-        extra = {"lookback_days": lookback_days, "order": order}
-        click.echo(_data_driven_json(result, model, touches, conversions, **extra))
-        return
+        if order != 1:
+            raise click.UsageError("--order applies to files; the store's markov is order 1")
+        credits = _store_credits(
+            store_path,
+            config_path,
+            as_of,
+            model=model,
+            lookback_days=lookback,
+            half_life_days=half_life,
+            kind=kind,
+        )
+        result = summarize(credits, keys)
     emit(result.with_columns(pl.col("conversions", "value").round(DECIMALS)), fmt)

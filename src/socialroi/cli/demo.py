@@ -61,8 +61,10 @@ def command(  # noqa: PLR0917 - click passes every option
     no network) that banned social media at work, then allowed it, then ran employee advocacy in
     two teams. Writes a fresh store, the ground truth of each policy switch, and the report, then
     prints the three paths and a one-line summary of the company (plain text: no --format)."""
+    from socialroi.analysis import analyze
     from socialroi.config import load
     from socialroi.demo import generate, truth_json, write_demo
+    from socialroi.policy_file import load_policies
     from socialroi.reports import write_report
     from socialroi.store import Store
 
@@ -80,9 +82,10 @@ def command(  # noqa: PLR0917 - click passes every option
             write_demo(company, store)
             truth_path.write_text(truth_json(company), encoding="utf-8")
             bar.update(2, label="demo: writing the report")
-            report = write_report(
-                store, out_dir / REPORT_NAME, settings=settings, as_of=company.as_of
-            )
+            analysis = analyze(store, settings=settings, as_of=company.as_of)
+        report = write_report(
+            analysis, out_dir / REPORT_NAME, options=load_policies(None, settings)
+        )
         bar.update(3, label="demo: done")
 
     s = company.summary()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import click
 
 from socialroi.cli._analysis import (
+    as_of_line,
+    as_of_option,
     ensure_redaction_salt,
     model_option,
     period_option,
@@ -40,6 +43,7 @@ DEFAULT_DIR = Path("reports/export")
     help="Folder to write the files to.",
 )
 @period_option
+@as_of_option
 @redact_option
 @model_option
 @store_option
@@ -48,6 +52,7 @@ def command(  # noqa: PLR0917 - click passes every option
     fmt: str,
     out: Path,
     period: str | None,
+    as_of: date | None,
     redact: bool,
     model: str | None,
     store_path: Path | None,
@@ -58,7 +63,10 @@ def command(  # noqa: PLR0917 - click passes every option
     text cells that a spreadsheet would run as a formula are prefixed with a quote. --period and
     --redact work as for `socialroi report`.
 
-    Prints each path written, one per line (plain text: --format here is the files' format)."""
+    The summary holds both headline figures: social_credited (the model's share of won-deal
+    value credited to social touches) and social_sourced (won deals of contacts whose first
+    touch was social). Prints each path written, one per line (plain text: --format here is the
+    files' format), and the date the numbers stand at on stderr."""
     from socialroi.analysis import analyze
     from socialroi.reports.export import write_exports
     from socialroi.store import Store
@@ -68,6 +76,7 @@ def command(  # noqa: PLR0917 - click passes every option
     if redact:
         ensure_redaction_salt(path_in)
     with Store.open(path_in, read_only=True) as store:
-        analysis = analyze(store, settings=settings, period=period, redact=redact)
+        analysis = analyze(store, settings=settings, period=period, redact=redact, as_of=as_of)
+    click.echo(as_of_line(analysis.as_of, analysis.as_of_source), err=True)
     for path in write_exports(analysis, out, cast("ExportFormat", fmt)):
         click.echo(str(path))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from socialroi.cli._analysis import settings_for, store_path_for
+from socialroi.cli._analysis import as_of_line, as_of_option, settings_for, store_path_for
 from socialroi.cli._options import config_option, format_option, store_option
 from socialroi.cli._output import emit, json_rows, render_table
 from socialroi.cli._progress import progress, quiet_option
@@ -64,7 +65,8 @@ def command() -> None:
     help="Policy options file [default: config [policy] file, else config/policies.toml when "
     "present, else built-in defaults].",
 )
-@format_option("table", "json", "csv", default="table")
+@as_of_option
+@format_option("table", "json", "csv")
 @quiet_option
 @store_option
 @config_option
@@ -73,6 +75,7 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
     draws: int,
     seed: int,
     policies_path: Path | None,
+    as_of: date | None,
     fmt: str,
     quiet: bool,
     store_path: Path | None,
@@ -82,7 +85,7 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
     net value (mean and 90% range), ROI and the probability that each option is best, then the
     recommendation with its uncertainty. JSON adds the sensitivity and the assumptions with their
     sources."""
-    from socialroi.analysis import company_and_currency, resolve_as_of
+    from socialroi.analysis import choose_as_of, company_and_currency, prepare, read_tables
     from socialroi.policy import compare
     from socialroi.policy_file import load_policies
     from socialroi.store import Store
@@ -91,13 +94,13 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
     options = load_policies(policies_path, settings)
     with Store.open(store_path_for(store_path, settings), read_only=True) as store:
         _, currency = company_and_currency(store, settings)
-        as_of = resolve_as_of(store, None)
-        tables = store.read_all()
+        tables = read_tables(store, extra=("service_cases", "hires"))
+        when, source = choose_as_of(store, as_of, tables)
+        pipeline = prepare(store, settings=settings, as_of=when, tables=tables)
     with progress("policy compare", unit="steps", quiet=quiet) as bar:
         result = compare(
-            tables,
+            pipeline,
             options=options,
-            as_of=as_of,
             months=months,
             draws=draws,
             seed=seed,
@@ -107,6 +110,8 @@ def compare_command(  # noqa: PLR0917 (click passes every option)
             if bar.enabled
             else None,
         )
+    if fmt == "table":
+        click.echo(as_of_line(pipeline.as_of, source), err=True)
     table = result.summary.select(TABLE_COLUMNS)
     if fmt == "json":
         click.echo(json.dumps(_json(result), indent=2))

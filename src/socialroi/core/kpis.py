@@ -1,11 +1,19 @@
 """Everything the report, the exports and `socialroi roi` show, computed once from the tables.
 
-`compute` takes the canonical frames, the attribution settings and ``as_of`` and returns an
-`Analysis`: identity outputs, conversions, credits per model, the models side by side (rule and
-data-driven), the summary numbers under the chosen model, ROI by platform, employee and month, the
-monthly trend with policy periods, the deals traced to social contacts, referral chains and
+`compute` takes the canonical frames (or a `socialroi.core.pipeline.Pipeline` built on them), the
+attribution settings and ``as_of`` and returns an `Analysis`: the pipeline (tables as of the date,
+identity, conversions, journeys and credits per model, cached), the models side by side (rule
+and data-driven), the summary numbers under the chosen model, ROI by platform, employee and month,
+the monthly trend with policy periods, the deals traced to social contacts, referral chains and
 influence, and a data-quality block. Pure: no files, no clock. Data dated after ``as_of`` is left
 out; deals closed after it count as open.
+
+Two headline figures are named the same everywhere (CLI, exports, report):
+
+* **social-credited** (`Summary.social_credited`, also `Summary.revenue`): the won-deal value
+  the chosen model credits to social touches;
+* **social-sourced** (`Summary.social_sourced`): the won-deal value of contacts whose origin
+  (first touch over the whole cycle) is social (`socialroi.core.sourced`).
 """
 
 from __future__ import annotations
@@ -13,49 +21,51 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import polars as pl
 
-from socialroi import schema
 from socialroi.core import roi
-from socialroi.core.attribution import UNATTRIBUTED, model_names
+from socialroi.core.attribution import UNATTRIBUTED
 from socialroi.core.content import campaign_table, funnel, post_table
-from socialroi.core.conversions import (
-    deal_conversions,
-    lead_conversions,
-    pipeline_conversions,
-)
-from socialroi.core.identity import Identity, resolve_tables
-from socialroi.core.model_compare import credit_compared, default_compare, models_side_by_side
+from socialroi.core.identity import Identity
+from socialroi.core.model_compare import default_compare, models_side_by_side
+from socialroi.core.months import month_start
 from socialroi.core.network import DEFAULT_DECAY, DEFAULT_MAX_DEPTH
 from socialroi.core.network_kpis import NetworkKpis, network_kpis
 from socialroi.core.period import Period, in_period, month_share
+from socialroi.core.pipeline import TABLES_USED, Pipeline, as_of_view, with_post_owner
 from socialroi.core.quality import DataQuality, data_quality, metric_gaps
+from socialroi.core.sourced import SOCIAL_CREDITED, SOCIAL_SOURCED, social_credited, social_sourced
+from socialroi.core.sourced import totals as figure_totals
 from socialroi.core.traced import traced_deals
-from socialroi.errors import ConfigError, DataError
+from socialroi.core.vocabulary import check_model
+from socialroi.errors import DataError
+
+__all__ = [
+    "NO_EMPLOYEE_NAME",
+    "SOCIAL_CREDITED",
+    "SOCIAL_SOURCED",
+    "TABLES_USED",
+    "Analysis",
+    "Summary",
+    "as_of_view",
+    "check_model",
+    "compute",
+    "period_has_data",
+    "with_post_owner",
+]
 
 #: How the row of social effort not tied to an employee is named.
 NO_EMPLOYEE_NAME = "(brand accounts, ads and shared costs)"
-#: The canonical tables `compute` reads; others may be left out of its input.
-TABLES_USED: tuple[str, ...] = (
-    "employees",
-    "accounts",
-    "posts",
-    "post_metrics",
-    "sessions",
-    "contacts",
-    "touchpoints",
-    "leads",
-    "deals",
-    "costs",
-    "policy_periods",
-)
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Headline numbers under one model. Social figures are credited to social touches."""
+    """Headline numbers under one model. Leads, deals, revenue and pipeline are credited to
+    social touches by the chosen model; `social_credited` is that revenue under its own name,
+    `social_sourced` the won-deal value of contacts whose origin is social (None when it
+    could not be computed)."""
 
     model: str
     revenue: float
@@ -70,6 +80,11 @@ class Summary:
     all_revenue: float
     all_leads: int
     all_deals: int
+    #: "social-credited": won-deal value the chosen model credits to social touches (= revenue).
+    social_credited: float = 0.0
+    #: "social-sourced": won-deal value of contacts whose first touch over the whole cycle is
+    #: social.
+    social_sourced: float | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +99,8 @@ class Analysis:
     half_life_days: float
     identity: Identity
     conversions: pl.DataFrame
+    #: Credits per model compared, limited to the period when there is one (the pipeline's
+    #: `Pipeline.credits` gives all history).
     credits: Mapping[str, pl.DataFrame]
     models: pl.DataFrame
     summary: Summary
@@ -97,6 +114,8 @@ class Analysis:
     network: NetworkKpis
     #: Models asked for but left out because they cannot run on this data, with the reason.
     skipped_models: Mapping[str, str]
+    #: The shared first half (tables as of the date, identity, conversions, journeys, credits).
+    pipeline: Pipeline
     #: The period the figures cover (conversions dated in it, costs of its days); None for all
     #: history up to ``as_of``. The monthly trend and the referral network always cover it all.
     period: Period | None = None
@@ -108,65 +127,9 @@ class Analysis:
     campaigns: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
     #: stage, count, note: from reach to revenue (see `funnel`).
     funnel: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
-
-
-def check_model(model: str) -> str:
-    """`model` if it is a known attribution model, else a ConfigError listing them."""
-    if model not in model_names():
-        raise ConfigError(
-            f"unknown attribution model '{model}'; models are: {', '.join(model_names())}"
-        )
-    return model
-
-
-def _table(tables: Mapping[str, pl.DataFrame], name: str) -> pl.DataFrame:
-    df = tables.get(name)
-    return schema.empty(name) if df is None else schema.conform(name, df, source=name)
-
-
-def as_of_view(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> dict[str, pl.DataFrame]:
-    """The tables `compute` reads as they stood at `as_of` (missing tables are empty)."""
-    t = {name: _table(tables, name) for name in TABLES_USED}
-    month = date(as_of.year, as_of.month, 1)
-    deals = t["deals"].filter(pl.col("created_at") <= as_of)
-    later = pl.col("closed_at") > as_of
-    t["deals"] = deals.with_columns(
-        pl.when(later).then(None).otherwise(pl.col("closed_at")).alias("closed_at"),
-        pl.when(later).then(None).otherwise(pl.col("won")).alias("won"),
-    )
-    t["leads"] = t["leads"].filter(pl.col("created_at") <= as_of)
-    t["sessions"] = t["sessions"].filter(pl.col("started_at") <= as_of)
-    t["touchpoints"] = t["touchpoints"].filter(pl.col("ts") <= as_of)
-    t["posts"] = t["posts"].filter(pl.col("created_at").is_null() | (pl.col("created_at") <= as_of))
-    t["post_metrics"] = t["post_metrics"].filter(pl.col("as_of") <= as_of)
-    t["costs"] = t["costs"].filter(pl.col("month") <= month)
-    t["policy_periods"] = t["policy_periods"].filter(pl.col("from") <= as_of.date())
-    return t
-
-
-def with_post_owner(
-    touchpoints: pl.DataFrame, posts: pl.DataFrame, accounts: pl.DataFrame
-) -> pl.DataFrame:
-    """Fill a touch's employee from the account that published its post, when a person owns it."""
-    owners = (
-        posts.select("platform", "post_id", "account_id", pl.col("campaign").alias("_pc"))
-        .join(accounts.select("platform", "account_id", "owner"), on=["platform", "account_id"])
-        .select(
-            "platform",
-            "post_id",
-            "_pc",
-            pl.when(pl.col("owner") != "brand").then(pl.col("owner")).alias("_owner"),
-        )
-        .unique(["platform", "post_id"])
-    )
-    return (
-        touchpoints.join(owners, on=["platform", "post_id"], how="left")
-        .with_columns(
-            pl.coalesce("employee_id", "_owner").alias("employee_id"),
-            pl.coalesce("campaign", "_pc").alias("campaign"),
-        )
-        .select(touchpoints.columns)
-    )
+    #: How ``as_of`` was chosen, for the report header and the CLI ("end of the last complete
+    #: month with data", "given", "the store's date").
+    as_of_source: str = "given"
 
 
 def _monthly(conversions: pl.DataFrame, roi_month: pl.DataFrame) -> pl.DataFrame:
@@ -175,7 +138,7 @@ def _monthly(conversions: pl.DataFrame, roi_month: pl.DataFrame) -> pl.DataFrame
     kind = pl.col("kind")
     everything = (
         conversions.filter(kind.is_in(["lead", "deal"]))
-        .with_columns(pl.col("ts").dt.truncate("1mo").dt.date().alias("month"))
+        .with_columns(month_start(pl.col("ts")).alias("month"))
         .group_by("month")
         .agg(
             (kind == "lead").sum().cast(pl.Int64).alias("leads"),
@@ -201,48 +164,79 @@ def _monthly(conversions: pl.DataFrame, roi_month: pl.DataFrame) -> pl.DataFrame
     )
 
 
+def period_has_data(p: Pipeline, period: Period) -> bool:
+    """Whether any conversion, session, touch, metric snapshot or cost falls in `period`."""
+    t = p.tables
+    dated = (
+        (p.conversions, "ts"),
+        (t["sessions"], "started_at"),
+        (p.touchpoints, "ts"),
+        (t["post_metrics"], "as_of"),
+    )
+    if any(df.filter(in_period(col, period)).height for df, col in dated):
+        return True
+    return t["costs"].filter(month_share("month", period) > 0).height > 0
+
+
+def _sourced(p: Pipeline, conversions: pl.DataFrame) -> float:
+    """The social-sourced won-deal value of `conversions` (see `socialroi.core.sourced`): origins
+    from every touch up to ``as_of``, not only the period's."""
+    return figure_totals(social_sourced(p.touchpoints, conversions)).revenue
+
+
 def compute(
-    tables: Mapping[str, pl.DataFrame],
+    tables: Mapping[str, pl.DataFrame] | Pipeline,
     *,
-    as_of: datetime,
+    as_of: datetime | None = None,
     model: str = "linear",
-    lookback_days: int = 90,
-    half_life_days: float = 7.0,
+    lookback_days: int | None = None,
+    half_life_days: float | None = None,
     company: str = "Our company",
     currency: str = "USD",
     compare: Sequence[str] | None = None,
     decay: float = DEFAULT_DECAY,
     max_depth: int = DEFAULT_MAX_DEPTH,
     period: Period | None = None,
+    as_of_source: str = "given",
 ) -> Analysis:
-    """The whole analysis. `compare` names the models to set side by side (default: every
-    registered model, data-driven ones included); the chosen `model` is always computed.
-    `decay` and `max_depth` shape the referral chains (see socialroi.core.network).
+    """The whole analysis of `tables` as they stood at `as_of`, or of a `Pipeline` already built
+    on them (its ``as_of``, lookback and half-life then apply unless given). `compare` names the
+    models to set side by side (default: every registered model, data-driven ones included); the
+    chosen `model` is always computed. `decay` and `max_depth` shape the referral chains (see
+    socialroi.core.network). The lookback defaults to the sales cycle measured from the won deals
+    (`socialroi.core.conversions.sales_cycle_days`), the half-life to 7 days.
 
     With a `period`, the summary, the models side by side, ROI by platform and employee, the
     traced deals and the data-quality counts cover the conversions dated in it (their touches
     may come before it, within the lookback window) and the costs of its days (a month's cost
-    spread evenly over its days); the monthly trend and the network keep all history."""
+    spread evenly over its days); the monthly trend and the network keep all history. A period
+    that holds no data at all is a DataError (rather than a report of zeros)."""
     check_model(model)
     compare = tuple(default_compare() if compare is None else compare)
     for m in compare:
         check_model(m)
-    t = as_of_view(tables, as_of)
-    identity = resolve_tables(t)
-    touchpoints = with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
-    conversions = pl.concat(
-        [
-            lead_conversions(t["leads"]),
-            deal_conversions(t["deals"], t["leads"]),
-            pipeline_conversions(t["deals"], t["leads"]),
-        ]
-    )
-    credits, skipped = credit_compared(
-        touchpoints,
-        conversions,
-        (*compare, model),
-        lookback_days=lookback_days,
-        half_life_days=half_life_days,
+    if isinstance(tables, Pipeline):
+        p = tables
+        if as_of is not None and as_of != p.as_of:
+            raise ValueError(f"as_of {as_of} differs from the pipeline's {p.as_of}")
+        lookback = p.lookback_days if lookback_days is None else lookback_days
+        half_life = p.half_life_days if half_life_days is None else half_life_days
+    else:
+        if as_of is None:
+            raise ValueError("compute needs an explicit as_of for tables")
+        half_life = 7.0 if half_life_days is None else half_life_days
+        p = Pipeline(tables, as_of=as_of, lookback_days=lookback_days, half_life_days=half_life)
+        lookback = p.lookback_days
+    if period is not None and not period_has_data(p, period):
+        raise DataError(
+            f"no data in period {period.label()} ({period.start:%Y-%m-%d} to "
+            f"{period.end:%Y-%m-%d}, exclusive): no conversion, session, touch, metric or cost "
+            f"is dated in it{_data_span(p)}"
+        )
+    t = p.tables
+    identity, touchpoints, conversions = p.identity, p.touchpoints, p.conversions
+    credits, skipped = p.compared(
+        (*compare, model), lookback_days=lookback, half_life_days=half_life
     )
     if model in skipped:
         raise DataError(f"model '{model}' cannot run on this data: {skipped[model]}")
@@ -255,9 +249,10 @@ def compute(
     priced = all_priced if period is None else _costs_in(all_priced, period)
     totals = roi.roi_totals(chosen, priced)
     deals = shown_conversions.filter(pl.col("kind") == "deal")
+    revenue = float(totals["revenue"] or 0.0)
     summary = Summary(
         model=model,
-        revenue=float(totals["revenue"] or 0.0),
+        revenue=revenue,
         cost=float(totals["cost"] or 0.0),
         staff_cost=float(totals["staff_cost"] or 0.0),
         roi=totals["roi"],
@@ -269,6 +264,8 @@ def compute(
         all_revenue=float(deals["value"].sum()),
         all_leads=shown_conversions.filter(pl.col("kind") == "lead").height,
         all_deals=deals.height,
+        social_credited=figure_totals(social_credited(chosen)).revenue,
+        social_sourced=_sourced(p, shown_conversions),
     )
     names = t["employees"].select(pl.col("employee_id").alias("employee"), "name")
     roi_employee = (
@@ -284,12 +281,12 @@ def compute(
     roi_employee = roi_employee.select("employee", "name", *roi.ROI_COLUMNS)
     roi_month = roi.roi_table(all_credits, all_priced, "month")
     return Analysis(
-        as_of=as_of,
+        as_of=p.as_of,
         company=company,
         currency=currency,
         model=model,
-        lookback_days=lookback_days,
-        half_life_days=half_life_days,
+        lookback_days=lookback,
+        half_life_days=half_life,
         identity=identity,
         conversions=conversions,
         credits=credits,
@@ -310,7 +307,7 @@ def compute(
         ),
         quality=dataclasses.replace(
             data_quality(identity, t, chosen, priced),
-            gaps=metric_gaps(t["posts"], t["post_metrics"], as_of),
+            gaps=metric_gaps(t["posts"], t["post_metrics"], p.as_of),
         ),
         network=network_kpis(
             t,
@@ -321,11 +318,26 @@ def compute(
             max_depth=max_depth,
         ),
         skipped_models=skipped,
+        pipeline=p,
         period=period,
         posts=post_table(chosen, t["posts"], t["post_metrics"], t["accounts"], t["employees"]),
         campaigns=campaign_table(chosen, t["posts"]),
         funnel=funnel(identity, t, chosen, period),
+        as_of_source=as_of_source,
     )
+
+
+def _data_span(p: Pipeline) -> str:
+    """``; the data runs from 2025-01-03 to 2026-09-28`` (conversions and touches), or ''."""
+    times = pl.concat(
+        [p.conversions.select(pl.col("ts")), p.touchpoints.select(pl.col("ts"))]
+    ).get_column("ts")
+    if times.len() == 0:
+        return "; the store holds no conversion or touch up to that date"
+    lo, hi = times.min(), times.max()
+    if not isinstance(lo, datetime) or not isinstance(hi, datetime):
+        return ""
+    return f"; the data runs from {lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
 
 
 def _costs_in(priced: pl.DataFrame, period: Period) -> pl.DataFrame:

@@ -8,15 +8,16 @@ a recommendation with its uncertainty. Pure: tables in, a `PolicyComparison` out
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from socialroi.policy.funnel import Funnel, check_enough, estimate_funnel
+from socialroi.core.pipeline import Pipeline
+from socialroi.core.vocabulary import short_money
+from socialroi.policy.funnel import LOOKBACK_DAYS, Funnel, check_enough, estimate_funnel
+from socialroi.policy.observed import ObservedEffects, observe
 from socialroi.policy.options import PolicyOption, default_options
 from socialroi.policy.projected import (
     Projection,
@@ -26,12 +27,7 @@ from socialroi.policy.projected import (
     summary_frame,
 )
 
-if TYPE_CHECKING:
-    from socialroi.policy.observed import ObservedEffects
-
-__all__ = ["PolicyComparison", "compare", "recommendation_text"]
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+__all__ = ["PolicyComparison", "compare", "recommendation_text", "short_money"]
 
 
 @dataclass(frozen=True)
@@ -60,26 +56,6 @@ class PolicyComparison:
     currency: str
     funnel: Funnel
     projection: Projection
-
-
-def short_money(value: float, currency: str, *, sign: bool = False) -> str:
-    """``+$38k``, ``−$5k``, ``$1.2M``, ``CHF 900``: money for one line of text."""
-    if not math.isfinite(value):
-        return "–"
-    a = abs(value)
-    if a >= 1e6:
-        body = f"{a / 1e6:.1f}M"
-    elif a >= 1e4:
-        body = f"{a / 1e3:.0f}k"
-    elif a >= 1e3:
-        body = f"{a / 1e3:.1f}k"
-    else:
-        body = f"{a:.0f}"
-    symbol = _SYMBOLS.get(currency.upper())
-    body = f"{symbol}{body}" if symbol else f"{currency} {body}"
-    if value < 0 and round(a) > 0:
-        return f"−{body}"
-    return f"+{body}" if sign and round(a) > 0 else body
 
 
 def recommendation_text(summary: pl.DataFrame, *, months: int, currency: str) -> str:
@@ -135,19 +111,11 @@ def assumptions_frame(options: Mapping[str, PolicyOption], funnel: Funnel) -> pl
     )
 
 
-def _observed(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> ObservedEffects | None:
-    try:
-        from socialroi.policy.observed import observe
-    except ImportError:  # pragma: no cover - only while the module is absent
-        return None
-    return observe(tables, as_of=as_of)
-
-
 def compare(
-    tables: Mapping[str, pl.DataFrame],
+    data: Pipeline | Mapping[str, pl.DataFrame],
     *,
     options: Mapping[str, PolicyOption] | None = None,
-    as_of: datetime,
+    as_of: datetime | None = None,
     months: int = 12,
     draws: int = 10_000,
     seed: int = 0,
@@ -156,7 +124,10 @@ def compare(
     observed: bool = True,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> PolicyComparison:
-    """Compare the options (default: the five with their defaults) on the data before `as_of`.
+    """Compare the options (default: the five with their defaults) on the data up to ``as_of``.
+
+    `data` is the analysis' pipeline (`socialroi.core.pipeline.Pipeline`, whose ``as_of`` and
+    cached credits are used: nothing is recomputed), or canonical tables with an explicit `as_of`.
 
     `model` is the attribution model that decides which leads and deals are social;
     ``observed=False`` skips the observed effects of past switches. Raises DataError when the
@@ -164,10 +135,18 @@ def compare(
     total)` is called as each step starts ("funnel", "simulate", "summarise", "observed") and
     once more with done == total at the end.
     """
+    if isinstance(data, Pipeline):
+        if as_of is not None and as_of != data.as_of:
+            raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
+        p = data
+    elif as_of is None:
+        raise ValueError("give as_of with tables")
+    else:
+        p = Pipeline(data, as_of=as_of, lookback_days=LOOKBACK_DAYS)
     steps = 4 if observed else 3
     report = progress or (lambda step, done, total: None)
     report("funnel", 0, steps)
-    funnel = check_enough(estimate_funnel(tables, as_of=as_of, model=model))
+    funnel = check_enough(estimate_funnel(p, model=model))
     chosen = {
         name: calibrate(opt, funnel)
         for name, opt in (default_options() if options is None else options).items()
@@ -178,7 +157,7 @@ def compare(
     summary = summary_frame(projection)
     if observed:
         report("observed", 3, steps)
-    effects = _observed(tables, as_of) if observed else None
+    effects = observe(p) if observed else None
     report("done", steps, steps)
     return PolicyComparison(
         options=chosen,
@@ -190,7 +169,7 @@ def compare(
         months=months,
         draws=draws,
         seed=seed,
-        as_of=as_of,
+        as_of=p.as_of,
         currency=currency,
         funnel=funnel,
         projection=projection,

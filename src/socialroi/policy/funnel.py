@@ -1,13 +1,15 @@
 """The company's own funnel, with its uncertainty: what the projection is built from.
 
-`estimate_funnel` reads the canonical tables as they stood at ``as_of`` (the same view the report
-uses, `socialroi.core.kpis.as_of_view`) and looks at the complete months before it (up to
-`WINDOW_MONTHS`). Social leads, won deals and revenue are the social-sourced ones: credits
-of the ``first_touch`` model (as `socialroi.core.kpis.compute` credits them) to organic social
-touches, so a lead counts when the contact's first touch in the lookback window was a social
-post, click or conversation (paid social is left out: no policy changes the ad budget). A
-credit whose touch names an employee (a tracked link, a reply or mention of a staff post) is the
-staff's; the rest is the brand's (brand posts and social visits no post explains).
+`estimate_funnel` reads the analysis' `socialroi.core.pipeline.Pipeline` (the canonical tables as
+they stood at ``as_of``, identity, conversions and cached credits: the same the report uses; plain
+tables are made into one) and looks at the complete months up to ``as_of`` (up to
+`WINDOW_MONTHS`; a month is complete when ``as_of`` is at or after its last instant). Social
+leads, won deals and revenue are the social-sourced ones: credits of the ``first_touch`` model
+(the pipeline's credits, with the funnel's own lookback) to organic social touches, so a lead
+counts when the contact's first touch in the lookback window was a social post, click or
+conversation (paid social is left out: no policy changes the ad budget). A credit whose touch
+names an employee (a tracked link, a reply or mention of a staff post) is the staff's; the rest
+is the brand's (brand posts and social visits no post explains).
 
 Rates and how their uncertainty is expressed (posteriors from counts; Jeffreys-style priors):
 
@@ -47,10 +49,9 @@ import polars as pl
 from scipy import stats
 
 from socialroi import schema
-from socialroi.core.conversions import deal_conversions, lead_conversions
-from socialroi.core.identity import resolve_tables
-from socialroi.core.kpis import as_of_view, check_model, with_post_owner
-from socialroi.core.model_compare import credit_compared
+from socialroi.core.months import add_months, month_start, months_between
+from socialroi.core.pipeline import Pipeline, first_incomplete_month
+from socialroi.core.vocabulary import check_model, is_organic_social, latest_snapshot
 from socialroi.errors import DataError
 from socialroi.policy.options import BLS, LINKEDIN_CTR, SERVICE_COSTS, SHRM, Assumption
 from socialroi.schema import SOCIAL_PLATFORMS
@@ -140,23 +141,6 @@ def default_rate(
     return Assumption(name, central, low, high, unit, source)
 
 
-def _month(d: date) -> date:
-    return date(d.year, d.month, 1)
-
-
-def _add_months(d: date, k: int) -> date:
-    m = d.year * 12 + d.month - 1 + k
-    return date(m // 12, m % 12 + 1, 1)
-
-
-def _months(start: date, stop: date) -> list[date]:
-    out, m = [], start
-    while m < stop:
-        out.append(m)
-        m = _add_months(m, 1)
-    return out
-
-
 def employee_months(
     employees: pl.DataFrame, periods: pl.DataFrame, months: Sequence[date]
 ) -> pl.DataFrame:
@@ -208,17 +192,14 @@ def _staff_posts(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         owners.select("platform", "account_id", pl.col("owner").alias("employee_id")),
         on=["platform", "account_id"],
     )
-    latest = (
-        t["post_metrics"]
-        .sort("as_of")
-        .group_by("platform", "post_id")
-        .agg(pl.col("impressions").last(), pl.col("clicks").last())
+    latest = latest_snapshot(t["post_metrics"]).select(
+        "platform", "post_id", "impressions", "clicks"
     )
     return posts.join(latest, on=["platform", "post_id"], how="left").select(
         "platform",
         "post_id",
         "employee_id",
-        pl.col("created_at").dt.date().dt.truncate("1mo").alias("month"),
+        month_start(pl.col("created_at")).alias("month"),
         "impressions",
         "clicks",
         pl.col("utm_content").is_not_null().alias("tracked"),
@@ -228,8 +209,8 @@ def _staff_posts(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 
 def _social_credits(credits: pl.DataFrame) -> pl.DataFrame:
     """Organic social credit rows with month, staff flag (the touch names an employee)."""
-    return credits.filter(pl.col("channel").is_in(SOCIAL_PLATFORMS)).with_columns(
-        pl.col("conv_ts").dt.date().dt.truncate("1mo").alias("month"),
+    return credits.filter(is_organic_social(pl.col("channel"))).with_columns(
+        month_start(pl.col("conv_ts")).alias("month"),
         pl.col("employee_id").is_not_null().alias("staff"),
     )
 
@@ -290,8 +271,8 @@ def _share_by_policy(
 
 
 def _window(t: Mapping[str, pl.DataFrame], as_of: datetime) -> list[date]:
-    """The complete months before `as_of` that hold data, at most WINDOW_MONTHS of them."""
-    stop = _month(as_of.date())
+    """The complete months up to `as_of` that hold data, at most WINDOW_MONTHS of them."""
+    stop = first_incomplete_month(as_of)
     found: list[date] = []
     for value in (
         t["leads"]["created_at"].min(),
@@ -304,7 +285,7 @@ def _window(t: Mapping[str, pl.DataFrame], as_of: datetime) -> list[date]:
             found.append(value)
     if not found:
         return []
-    return _months(max(_month(min(found)), _add_months(stop, -WINDOW_MONTHS)), stop)
+    return months_between(max(month_start(min(found)), add_months(stop, -WINDOW_MONTHS)), stop)
 
 
 def _wage(current: pl.DataFrame) -> Assumption:
@@ -377,24 +358,13 @@ def _policy_estimates(
     return out
 
 
-def _social_rows(
-    tables: Mapping[str, pl.DataFrame], *, as_of: datetime, model: str, months: list[date]
-) -> pl.DataFrame:
-    """Credit rows of organic social touches in `months` (see `_social_credits`): the first
-    steps of `socialroi.core.kpis.compute` (identity, the post's owner as the touch's employee,
-    leads and won deals as conversions, one model's credits) without the rest of the report."""
+def _social_rows(p: Pipeline, *, model: str, months: list[date]) -> pl.DataFrame:
+    """Credit rows of organic social touches in `months` (see `_social_credits`): one model's
+    credits of leads and won deals from the pipeline, with the funnel's own lookback."""
     check_model(model)
-    t = as_of_view(tables, as_of)
-    touchpoints = with_post_owner(resolve_tables(t).touchpoints, t["posts"], t["accounts"])
-    conversions = pl.concat(
-        [lead_conversions(t["leads"]), deal_conversions(t["deals"], t["leads"])]
-    )
-    credits, skipped = credit_compared(
-        touchpoints, conversions, (model,), lookback_days=LOOKBACK_DAYS, half_life_days=7.0
-    )
-    if model in skipped:
-        raise DataError(f"model '{model}' cannot run on this data: {skipped[model]}")
-    return _social_credits(credits[model]).filter(pl.col("month").is_in(months))
+    credits = p.credits(model, lookback_days=LOOKBACK_DAYS, half_life_days=7.0)
+    credits = credits.filter(pl.col("kind").is_in(["lead", "deal"]))
+    return _social_credits(credits).filter(pl.col("month").is_in(months))
 
 
 def _social_monthly(social: pl.DataFrame, months: list[date]) -> pl.DataFrame:
@@ -529,12 +499,10 @@ def _brand_ctr(t: Mapping[str, pl.DataFrame]) -> float:
         on=["platform", "account_id"],
         how="semi",
     )
-    metrics = (
-        t["post_metrics"]
-        .join(brand.select("platform", "post_id"), on=["platform", "post_id"], how="semi")
-        .sort("as_of")
-        .group_by("platform", "post_id")
-        .agg(pl.col("impressions").last(), pl.col("clicks").last())
+    metrics = latest_snapshot(
+        t["post_metrics"].join(
+            brand.select("platform", "post_id"), on=["platform", "post_id"], how="semi"
+        )
     )
     imp = float(metrics["impressions"].sum() or 0)
     clk = float(metrics["clicks"].fill_null(0).sum() or 0)
@@ -571,7 +539,7 @@ def _monthly_events(
         return schema.empty(name).with_columns(pl.lit(None, pl.Date).alias("month"))
     return (
         df.filter(pl.col(ts) <= as_of)
-        .with_columns(pl.col(ts).dt.date().dt.truncate("1mo").alias("month"))
+        .with_columns(month_start(pl.col(ts)).alias("month"))
         .filter(pl.col("month").is_in(months))
     )
 
@@ -671,7 +639,7 @@ def _month_cv(t: Mapping[str, pl.DataFrame], months: list[date]) -> float:
     """Variation of all leads a month beyond Poisson: sqrt(max(0, (var − mean) / mean²))."""
     counts = (
         t["leads"]
-        .with_columns(pl.col("created_at").dt.date().dt.truncate("1mo").alias("month"))
+        .with_columns(month_start(pl.col("created_at")).alias("month"))
         .filter(pl.col("month").is_in(months))
         .group_by("month")
         .len()["len"]
@@ -702,6 +670,17 @@ def _history(monthly: pl.DataFrame, posts: pl.DataFrame, *, teams_only: bool) ->
     return history
 
 
+def _pipeline(data: Pipeline | Mapping[str, pl.DataFrame], as_of: datetime | None) -> Pipeline:
+    """`data` itself, or a pipeline on the tables `data` at `as_of`."""
+    if isinstance(data, Pipeline):
+        if as_of is not None and as_of != data.as_of:
+            raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
+        return data
+    if as_of is None:
+        raise ValueError("give as_of with tables")
+    return Pipeline(data, as_of=as_of, lookback_days=LOOKBACK_DAYS)
+
+
 def check_enough(funnel: Funnel) -> Funnel:
     """`funnel`, or a DataError when there is nothing to project from (no month of data before
     ``as_of``, or nobody employed then)."""
@@ -720,19 +699,22 @@ def check_enough(funnel: Funnel) -> Funnel:
 
 
 def estimate_funnel(
-    tables: Mapping[str, pl.DataFrame],
+    data: Pipeline | Mapping[str, pl.DataFrame],
     *,
-    as_of: datetime,
+    as_of: datetime | None = None,
     teams: Sequence[str] | None = None,
     model: str = "first_touch",
 ) -> Funnel:
-    """The funnel rates from the complete months before `as_of` (see the module notes).
+    """The funnel rates from the complete months up to ``as_of`` (see the module notes).
 
-    With `teams`, staff counts, wages, staff posts and staff leads come from those teams only,
-    and the brand's leads, service cases and hires are left out (zero): a projection for part of
-    the company.
+    `data` is the analysis' pipeline (its ``as_of``), or canonical tables with an explicit
+    `as_of`. With `teams`, staff counts, wages, staff posts and staff leads come from those
+    teams only, and the brand's leads, service cases and hires are left out (zero): a projection
+    for part of the company.
     """
-    t = as_of_view(tables, as_of)
+    p = _pipeline(data, as_of)
+    as_of, t = p.as_of, p.tables
+    tables = t
     months = _window(t, as_of)
     n_months = len(months)
     employees = t["employees"]
@@ -749,7 +731,7 @@ def estimate_funnel(
         posts = posts.join(employees.select("employee_id"), on="employee_id", how="semi")
     by_policy = _policy_estimates(emp_months, posts)
     staff_ids = employees["employee_id"].to_list() if teams is not None else None
-    social = _social_rows(tables, as_of=as_of, model=model, months=months)
+    social = _social_rows(p, model=model, months=months)
     company_monthly = _social_monthly(social, months)
     if staff_ids is not None:
         social = social.filter(pl.col("employee_id").is_in(staff_ids))
@@ -805,7 +787,7 @@ def estimate_funnel(
     history = _history(monthly, posts, teams_only=teams is not None)
     return Funnel(
         as_of=as_of,
-        window=(months[0], _month(at)) if months else None,
+        window=(months[0], first_incomplete_month(as_of)) if months else None,
         months=n_months,
         staff=current.height,
         teams=tuple(teams) if teams is not None else None,

@@ -24,6 +24,7 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 
+from socialroi.core.pipeline import Pipeline, first_incomplete_month
 from socialroi.errors import ConfigError
 from socialroi.policy import did, its
 from socialroi.policy.outcomes import (
@@ -101,7 +102,7 @@ def _months(tables: Mapping[str, pl.DataFrame], as_of: datetime) -> list[date]:
         return []
     first_period = periods.get_column("from").min()
     start = max(min(firsts), month_start(first_period)) if isinstance(first_period, date) else None
-    return months_between(start, month_start(as_of)) if start else []
+    return months_between(start, first_incomplete_month(as_of)) if start else []
 
 
 def _teams_label(teams: tuple[str, ...], company_wide: bool) -> str:
@@ -267,13 +268,14 @@ def empty() -> ObservedEffects:
 
 
 def observe(
-    tables: Mapping[str, pl.DataFrame],
+    data: Pipeline | Mapping[str, pl.DataFrame],
     *,
-    as_of: datetime,
+    as_of: datetime | None = None,
     level: float = 0.90,
     model: str = "linear",
 ) -> ObservedEffects:
-    """Estimate the effect of every policy switch in `tables` (see the module docstring).
+    """Estimate the effect of every policy switch in `data` (see the module docstring): the
+    analysis' pipeline, or canonical tables with an explicit `as_of`.
 
     `level` is the interval's coverage (0.90: a 90% interval); `model` is ``linear`` (OLS) or
     ``poisson`` (Poisson GLM for the time series of counts: leads and won deals). Raises
@@ -283,10 +285,17 @@ def observe(
         raise ConfigError(f"unknown observed-effect model '{model}'; models are: linear, poisson")
     if not 0 < level < 1:
         raise ConfigError(f"interval level must be between 0 and 1, not {level}")
-    months = _months(tables, as_of)
+    if isinstance(data, Pipeline):
+        p = data
+    elif as_of is None:
+        raise ValueError("give as_of with tables")
+    else:
+        p = Pipeline(data, as_of=as_of)
+    tables = p.tables
+    months = _months(tables, p.as_of)
     if len(months) < 2:
         return empty()
-    frame = monthly_outcomes(tables, as_of=as_of, months=months)
+    frame = monthly_outcomes(p, months=months)
     teams = sorted(set(frame["unit"].to_list()) - {COMPANY})
     periods = tables["policy_periods"].filter(pl.col("from") < add_months(months[-1], 1))
     switches = find_switches(policy_grid(periods, teams, months), months)

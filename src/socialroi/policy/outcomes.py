@@ -28,9 +28,20 @@ from datetime import date, datetime
 import polars as pl
 
 from socialroi.core import roi
-from socialroi.core.identity import resolve_tables
-from socialroi.core.kpis import as_of_view, with_post_owner
+from socialroi.core.months import add_months, month_start, months_between
+from socialroi.core.pipeline import Pipeline
 from socialroi.schema import SOCIAL_PLATFORMS
+
+__all__ = [
+    "COMPANY",
+    "METRICS",
+    "OUTCOME_COLUMNS",
+    "add_months",
+    "contact_units",
+    "month_start",
+    "monthly_outcomes",
+    "months_between",
+]
 
 COMPANY = "*"
 METRICS: tuple[str, ...] = ("leads", "deals", "revenue", "net_value")
@@ -38,29 +49,9 @@ ORGANIC_SOCIAL_SOURCES: tuple[str, ...] = ("organic_social", "social")
 OUTCOME_COLUMNS: tuple[str, ...] = ("month", "unit", "metric", "value")
 
 
-def month_start(d: date | datetime) -> date:
-    return date(d.year, d.month, 1)
-
-
-def add_months(d: date, k: int) -> date:
-    m = d.year * 12 + d.month - 1 + k
-    return date(m // 12, m % 12 + 1, 1)
-
-
-def months_between(first: date, stop: date) -> list[date]:
-    """Month starts from `first` up to, not including, `stop`."""
-    out: list[date] = []
-    m = month_start(first)
-    while m < stop:
-        out.append(m)
-        m = add_months(m, 1)
-    return out
-
-
-def contact_units(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+def contact_units(p: Pipeline) -> pl.DataFrame:
     """contact_id, unit: every social-sourced contact and its team ('*' when no employee)."""
-    identity = resolve_tables(t)
-    touches = with_post_owner(identity.touchpoints, t["posts"], t["accounts"])
+    t, touches = p.tables, p.touchpoints
     first = (
         touches.sort("contact_id", "ts", maintain_order=True)
         .group_by("contact_id", maintain_order=True)
@@ -85,7 +76,7 @@ def contact_units(t: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 
 def _by_month(df: pl.DataFrame, ts: str, value: pl.Expr, metric: str) -> pl.DataFrame:
     return (
-        df.with_columns(pl.col(ts).dt.truncate("1mo").dt.date().alias("month"))
+        df.with_columns(month_start(pl.col(ts)).alias("month"))
         .group_by("month", "unit")
         .agg(value.cast(pl.Float64).alias("value"))
         .with_columns(pl.lit(metric).alias("metric"))
@@ -105,12 +96,24 @@ def _with_company(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def monthly_outcomes(
-    tables: Mapping[str, pl.DataFrame], *, as_of: datetime, months: list[date]
+    data: Pipeline | Mapping[str, pl.DataFrame],
+    *,
+    as_of: datetime | None = None,
+    months: list[date],
 ) -> pl.DataFrame:
     """month, unit, metric, value for every month in `months`, every team of the employees table
-    and the company ('*'), every metric (zeros where nothing happened)."""
-    t = as_of_view(tables, as_of)
-    units = contact_units(t)
+    and the company ('*'), every metric (zeros where nothing happened). `data` is the analysis'
+    pipeline, or canonical tables with an explicit `as_of`."""
+    if isinstance(data, Pipeline):
+        if as_of is not None and as_of != data.as_of:
+            raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
+        p = data
+    elif as_of is None:
+        raise ValueError("give as_of with tables")
+    else:
+        p = Pipeline(data, as_of=as_of)
+    t = p.tables
+    units = contact_units(p)
     leads = t["leads"].join(units, on="contact_id")
     won = t["deals"].filter(pl.col("won").fill_null(False) & pl.col("closed_at").is_not_null())
     won = won.join(units, on="contact_id")
@@ -118,7 +121,7 @@ def monthly_outcomes(
     teams = t["employees"].select("employee_id", pl.col("team").alias("unit"))
     costs = (
         priced.join(teams, on="employee_id", how="left")
-        .with_columns(pl.col("unit").fill_null(COMPANY), pl.col("month").dt.month_start())
+        .with_columns(pl.col("unit").fill_null(COMPANY), month_start(pl.col("month")))
         .group_by("month", "unit")
         .agg(pl.col("amount").fill_null(0.0).sum().alias("cost"))
     )

@@ -1,21 +1,21 @@
 """Reports: Plotly figures built from the analysis, one self-contained HTML file, and exports.
 
-`write_report(store, out, settings=...)` is the whole pipeline: analyse the store, build the
-figures, render the document and write it atomically.
+`write_report(analysis, out)` builds the figures of an `Analysis` (see `socialroi.analyze` and
+`socialroi.core.kpis.compute`), renders the document and writes it atomically. It never opens the
+store: the policy comparison is the caller's (`policy=`) or is simulated on the analysis' own
+pipeline, from the `options` given (the CLI reads the policy file) or the built-in ones.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from socialroi.analysis import analyze, read_tables
-from socialroi.config import Settings
 from socialroi.core.kpis import Analysis
-from socialroi.core.period import Period
-from socialroi.reports._policy_block import policy_block
+from socialroi.reports._policy_block import REPORT_DRAWS, policy_block
 from socialroi.reports.figures import (
     make_campaign_bars,
     make_funnel,
@@ -27,7 +27,10 @@ from socialroi.reports.figures import (
     make_roi_bars,
 )
 from socialroi.reports.html import render_report, write_html
-from socialroi.store import Store
+
+if TYPE_CHECKING:
+    from socialroi.policy import PolicyComparison
+    from socialroi.policy.options import PolicyOption
 
 REPORT_NAME = "socialroi-report.html"
 
@@ -59,27 +62,22 @@ def report_path(out: Path) -> Path:
 
 
 def write_report(
-    store: Store,
+    analysis: Analysis,
     out: Path,
     *,
-    settings: Settings,
-    as_of: datetime | None = None,
-    period: str | Period | None = None,
-    redact: bool = False,
+    policy: PolicyComparison | None = None,
+    options: Mapping[str, PolicyOption] | None = None,
+    draws: int = REPORT_DRAWS,
 ) -> Path:
-    """Analyse `store` and write the HTML report to `out` (a file, or a folder to put it in).
+    """Write the HTML report of `analysis` to `out` (a file, or a folder to put it in).
 
-    `period` (``last-month``, ``2026-10``, ``2026Q3``, ``FROM..TO``) limits the figures to the
-    conversions and costs of that range; `redact` shows contacts under pseudonyms (see
-    `socialroi.analysis.analyze`). Returns the path written.
+    `policy` is a policy comparison the caller has already computed on ``analysis.pipeline``;
+    without it the options (`options`, default: the built-in five) are simulated here with
+    `draws` draws on that same pipeline. Returns the path written.
     """
-    tables = read_tables(store, redact=redact)
-    analysis = analyze(
-        store, settings=settings, as_of=as_of, period=period, redact=redact, tables=tables
-    )
-    policy = policy_block(tables, analysis, settings)
-    figures = {**build_figures(analysis), **policy.figures}
-    return write_html(render_report(analysis, figures, policy), report_path(Path(out)))
+    block = policy_block(analysis, comparison=policy, options=options, draws=draws)
+    figures = {**build_figures(analysis), **block.figures}
+    return write_html(render_report(analysis, figures, block), report_path(Path(out)))
 
 
 __all__ = ["REPORT_NAME", "build_figures", "report_path", "write_report"]

@@ -20,7 +20,6 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from socialroi.config import Settings
 from socialroi.core.kpis import Analysis
 from socialroi.errors import DataError
 from socialroi.reports._format import html_text as _e
@@ -53,39 +52,40 @@ def _engine() -> tuple[Any, Any, Any] | None:
 
 
 def policy_block(
-    tables: Mapping[str, pl.DataFrame] | None,
     a: Analysis,
-    settings: Settings,
     *,
+    comparison: Any = None,
+    options: Mapping[str, Any] | None = None,
     draws: int = REPORT_DRAWS,
 ) -> PolicyBlock:
-    """The comparison of policy options on `tables` (the canonical tables the analysis used)."""
-    engine = _engine() if tables is not None else None
-    if engine is None or tables is None:
+    """The comparison of policy options on the analysis' pipeline: `comparison` when the caller
+    has one (a `socialroi.policy.PolicyComparison`), else one simulated here from `options`
+    (default: the built-in options) with `draws` draws."""
+    engine = _engine()
+    if engine is None:
         return observed_block(a)
-    compare, section, load = engine
-    options = load(None, settings)  # the config's [policy] file, else the defaults
-    try:
-        comparison = compare(
-            tables,
-            options=options,
-            as_of=a.as_of,
-            months=REPORT_MONTHS,
-            draws=draws,
-            seed=0,
-            currency=a.currency,
-        )
-    except DataError as exc:  # too little data to project from: say so, show what was observed
-        fallback = observed_block(a)
-        why = f'<p class="note">The options could not be simulated: {_e(exc)}.</p>'
-        return dataclasses.replace(fallback, html=why + fallback.html)
+    compare, section, _ = engine
+    if comparison is None:
+        try:
+            comparison = compare(
+                a.pipeline,
+                options=options,
+                months=REPORT_MONTHS,
+                draws=draws,
+                seed=0,
+                currency=a.currency,
+            )
+        except DataError as exc:  # too little data to project from: say so, show what was observed
+            fallback = observed_block(a)
+            why = f'<p class="note">The options could not be simulated: {_e(exc)}.</p>'
+            return dataclasses.replace(fallback, html=why + fallback.html)
     body, figures = section(comparison, currency=a.currency)
     return PolicyBlock(
         html=body,
         recommendation=str(comparison.recommendation),
         simulated=True,
         figures=dict(figures),
-        draws=draws,
+        draws=int(comparison.draws),
     )
 
 

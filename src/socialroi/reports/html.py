@@ -22,6 +22,8 @@ import polars as pl
 from plotly.offline import get_plotlyjs
 
 from socialroi.core.kpis import Analysis
+from socialroi.core.pipeline import as_of_text
+from socialroi.core.sourced import SOCIAL_CREDITED, SOCIAL_SOURCED
 from socialroi.reports._format import html_text, money, number, ratio
 from socialroi.reports._network import models_note, network_section
 from socialroi.reports._policy_block import PolicyBlock, observed_block
@@ -142,12 +144,22 @@ def _card(label: str, value: str, detail: str = "", cls: str = "") -> str:
 def _summary(a: Analysis, policy: PolicyBlock) -> str:
     s, cur = a.summary, a.currency
     roi_cls = "" if s.roi is None else ("good" if s.roi >= 0 else "bad")
-    share = f"{ratio(s.revenue / s.all_revenue)} of " if s.all_revenue else ""
+    share = f"{ratio(s.social_credited / s.all_revenue)} of " if s.all_revenue else ""
+    sourced = s.social_sourced
+    origin = (
+        f"{ratio(sourced / s.all_revenue)} of " if s.all_revenue and sourced is not None else ""
+    )
     cards = [
         _card(
-            "Social-sourced revenue",
-            money(s.revenue, cur),
-            f"{share}{money(s.all_revenue, cur)} won · {money(s.pipeline, cur)} open pipeline",
+            f"{SOCIAL_CREDITED.capitalize()} revenue",
+            money(s.social_credited, cur),
+            f"{share}{money(s.all_revenue, cur)} won, credited to social by the {_e(a.model)} "
+            f"model · {money(s.pipeline, cur)} open pipeline",
+        ),
+        _card(
+            f"{SOCIAL_SOURCED.capitalize()} revenue",
+            money(sourced, cur),
+            f"{origin}{money(s.all_revenue, cur)} won, from contacts whose first touch was social",
         ),
         _card(
             "Social cost",
@@ -176,10 +188,17 @@ def _summary(a: Analysis, policy: PolicyBlock) -> str:
     )
     return (
         f'<p class="sub">Under the <b>{_e(a.model)}</b> attribution model '
-        f"({a.lookback_days}-day lookback), {_e(_period_text(a))}. Leads and deals are credited "
+        f"({_lookback_text(a)}), {_e(_period_text(a))}. Leads and deals are credited "
         f"shares, so they can be fractions.</p>"
         f'<div class="cards">{"".join(cards)}</div>'
     )
+
+
+def _lookback_text(a: Analysis) -> str:
+    """The lookback, and where it came from when it was measured rather than set."""
+    measured = a.pipeline.lookback_measured
+    how = ": your sales cycle, measured from your won deals" if measured else ""
+    return f"{a.lookback_days}-day lookback{how}"
 
 
 def _period_text(a: Analysis) -> str:
@@ -345,8 +364,8 @@ def render_report(
         f"<title>{company}: social media ROI</title><style>{CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<header><h1>{company}: social media ROI</h1>"
-        f'<p class="sub">Data as of {a.as_of:%Y-%m-%d %H:%M} UTC · amounts in {_e(a.currency)}'
-        f" · model {_e(a.model)}</p>{_banner(a)}<nav>{nav}</nav></header>"
+        f'<p class="sub">Data as of {as_of_text(a.as_of)} ({_e(a.as_of_source)}) · amounts in '
+        f"{_e(a.currency)} · model {_e(a.model)}</p>{_banner(a)}<nav>{nav}</nav></header>"
         f"<main>{sections}</main>"
         "<footer>Made with socialroi. This file is self-contained and works offline.</footer>"
         "</body></html>\n"
