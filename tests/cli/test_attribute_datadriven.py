@@ -12,6 +12,24 @@ from tests.cli.test_attribute import TOUCHPOINTS, run
 from tests.reports.fixture import tables
 
 
+@pytest.mark.parametrize("model", ["markov", "shapley"])
+def test_json_fits_the_model_once(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialroi.core import attribution
+
+    calls: list[str] = []
+    for name in ("markov_order1", "shapley"):
+        real = getattr(attribution, name)
+
+        def counted(*args: object, _real=real, _name=name, **kw: object) -> object:
+            calls.append(_name)
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(attribution, name, counted)
+    result = run("--model", model, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert calls == ["markov_order1" if model == "markov" else "shapley"]
+
+
 def test_markov_json_has_the_chain():
     # c1: linkedin > email > direct converts (900), c2: x converts (300), c3 (100) no touch.
     # Order 1: START -> linkedin 1/2, x 1/2; every path converts, so P = 1 and removing any

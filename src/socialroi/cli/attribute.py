@@ -26,10 +26,9 @@ from socialroi.cli._analysis import as_of_option
 from socialroi.cli._options import config_option, format_option, store_option
 from socialroi.cli._output import emit, json_rows
 from socialroi.core.attribution import (
-    DATA_DRIVEN_MODELS,
     MarkovResult,
-    attribute,
-    fit,
+    ShapleyResult,
+    credit_models,
     model_names,
     summarize,
     touch_renames,
@@ -223,10 +222,9 @@ def _rounded(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _data_driven_json(
-    result: pl.DataFrame, model: str, touches: pl.DataFrame, conversions: pl.DataFrame, **kw: Any
+    result: pl.DataFrame, model: str, fitted: MarkovResult | ShapleyResult
 ) -> str:
     """The credits plus what the model found: the chain (markov) or per-channel values."""
-    fitted = fit(touches, conversions, model, **kw)
     out: dict[str, Any] = {"model": model, "credits": _rows(_rounded(result))}
     if isinstance(fitted, MarkovResult):
         out["order"] = fitted.order
@@ -391,19 +389,20 @@ def command(
         renames = touch_renames(touches.columns)
         internal = [renames.get(k, k) for k in keys]
         lookback = FILE_LOOKBACK_DAYS if lookback is None else lookback
-        result = attribute(
+        fitted: dict[str, MarkovResult | ShapleyResult] = {}
+        credited = credit_models(
             touches,
             conversions,
-            model,
+            [model],
             lookback_days=lookback,
             half_life_days=half_life,
             order=order,
-            by=internal,
-        )
+            fitted=fitted,
+        )[model]
+        result = summarize(credited, internal)
         result = result.rename({v: k for k, v in zip(keys, internal, strict=True) if v != k})
-        if fmt == "json" and model in DATA_DRIVEN_MODELS:
-            extra = {"lookback_days": lookback, "order": order}
-            click.echo(_data_driven_json(result, model, touches, conversions, **extra))
+        if fmt == "json" and model in fitted:
+            click.echo(_data_driven_json(result, model, fitted[model]))
             return
     else:
         if maps or delimiter or encoding:

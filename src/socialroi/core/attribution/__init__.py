@@ -252,8 +252,12 @@ def credit_models(
     lookback_days: int = 90,
     half_life_days: float = 7.0,
     order: int = 1,
+    fitted: dict[str, MarkovResult | ShapleyResult] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """:func:`credit_touches` for several models, assigning touches to conversions only once."""
+    """:func:`credit_touches` for several models, assigning touches to conversions only once.
+
+    `fitted`, when given, receives the data-driven models' whole results (as :func:`fit` gives
+    them) from the same grouping, so nothing is fitted twice."""
     for model in models:
         _check_model(model)
     if not 1 <= order <= MAX_ORDER:
@@ -303,11 +307,15 @@ def credit_models(
         if model == "markov" and _is_builtin(model):
             chain = _chain(grouped, touches, convs, order, codes=codes)
             credited[model] = place_by_channel(converting, _effects(chain))
+            if fitted is not None:
+                fitted[model] = chain
         elif model == "shapley" and _is_builtin(model):
             value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
             channel = touches.get_column("channel").cast(pl.String)
-            shares = shapley_shares(journeys_from_grouped(grouped, channel, value))
-            credited[model] = place_by_set(converting, shares)
+            journeys = journeys_from_grouped(grouped, channel, value)
+            credited[model] = place_by_set(converting, shapley_shares(journeys))
+            if fitted is not None:
+                fitted[model] = shapley(journeys)
     credited.update(
         rule_credits_all(
             converting, [m for m in models if _is_builtin_rule(m)], half_life_days=half_life_days
