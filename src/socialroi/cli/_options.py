@@ -71,3 +71,31 @@ def format_option(*choices: str, default: str = DEFAULT_FORMAT) -> Callable[[F],
         )(func)
 
     return deco
+
+
+_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def parse_pairs(values: tuple[str, ...], option: str, what: str) -> dict[str, str]:
+    """``LEFT=RIGHT`` option values as a mapping (--map splits at the last '=', --set at the
+    first, so a --set value may hold '='); a usage error naming `option` otherwise."""
+    out: dict[str, str] = {}
+    for value in values:
+        left, sep, right = value.partition("=") if option == "--set" else value.rpartition("=")
+        if not sep or not left.strip() or (option != "--set" and not right.strip()):
+            raise click.BadParameter(f"'{value}' is not {what}", param_hint=option)
+        out[left.strip()] = right.strip()
+    return out
+
+
+def parse_delimiter(value: str | None) -> str | None:
+    """--delimiter: one character, or tab, comma, semicolon, pipe; None when not given."""
+    if value is None:
+        return None
+    delim = _DELIMITERS.get(value.lower(), value)
+    if len(delim) != 1 or delim in '"\r\n':
+        raise click.BadParameter(
+            f"'{value}' is not one character (or tab, comma, semicolon, pipe)",
+            param_hint="--delimiter",
+        )
+    return delim

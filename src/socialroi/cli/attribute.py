@@ -23,7 +23,13 @@ import click
 import polars as pl
 
 from socialroi.cli._analysis import as_of_option
-from socialroi.cli._options import config_option, format_option, store_option
+from socialroi.cli._options import (
+    config_option,
+    format_option,
+    parse_delimiter,
+    parse_pairs,
+    store_option,
+)
 from socialroi.cli._output import emit, json_rows
 from socialroi.core.attribution import (
     MarkovResult,
@@ -50,7 +56,6 @@ NUMBER_COLUMNS: tuple[str, ...] = ("value",)
 
 #: Digits kept in printed credits and values: hides floating-point noise (0.30000000000000004).
 DECIMALS = 6
-_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
 def read_file(
@@ -241,28 +246,6 @@ def _data_driven_json(
 _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
 
-def _pairs(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        left, sep, right = value.rpartition("=")
-        if not sep or not left.strip() or not right.strip():
-            raise click.BadParameter(f"'{value}' is not SOURCE=TARGET", param_hint="--map")
-        out[left.strip()] = right.strip()
-    return out
-
-
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    delim = _DELIMITERS.get(value.lower(), value)
-    if len(delim) != 1 or delim in '"\r\n':
-        raise click.BadParameter(
-            f"'{value}' is not one character (or tab, comma, semicolon, pipe)",
-            param_hint="--delimiter",
-        )
-    return delim
-
-
 @click.command("attribute")
 @click.option(
     "--touchpoints",
@@ -382,7 +365,11 @@ def command(
     lookback = att.lookback_days if lookback_days is None else lookback_days
     half_life = att.half_life_days if half_life_days is None else half_life_days
     if touchpoints_path is not None and conversions_path is not None:
-        read = {"mapping": _pairs(maps), "delimiter": _delimiter(delimiter), "encoding": encoding}
+        read = {
+            "mapping": parse_pairs(maps, "--map", "SOURCE=TARGET"),
+            "delimiter": parse_delimiter(delimiter),
+            "encoding": encoding,
+        }
         touches = read_touchpoints(touchpoints_path, **read)
         conversions = read_conversions(conversions_path, **read)
         keys = _group_keys(by, touches, touchpoints_path)

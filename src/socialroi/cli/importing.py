@@ -12,35 +12,18 @@ from typing import TYPE_CHECKING
 import click
 
 from socialroi import schema
-from socialroi.cli._options import config_option, format_option, store_option
+from socialroi.cli._options import (
+    config_option,
+    format_option,
+    parse_delimiter,
+    parse_pairs,
+    store_option,
+)
 from socialroi.cli._progress import Bar, progress, quiet_option
 
 if TYPE_CHECKING:
     from socialroi.adapters.importer import ImportResult
     from socialroi.store import Store
-
-_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-
-
-def _pairs(values: tuple[str, ...], option: str, what: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        left, sep, right = value.partition("=") if option == "--set" else value.rpartition("=")
-        if not sep or not left.strip() or (option == "--map" and not right.strip()):
-            raise click.BadParameter(f"'{value}' is not {what}", param_hint=option)
-        out[left.strip()] = right.strip()
-    return out
-
-
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    delim = _DELIMITERS.get(value.lower(), value)
-    if len(delim) != 1 or delim in '"\r\n':
-        raise click.BadParameter(
-            f"'{value}' is not one character (or 'tab')", param_hint="--delimiter"
-        )
-    return delim
 
 
 def _encoding(value: str | None) -> str | None:
@@ -173,9 +156,9 @@ def command(
         raise click.UsageError("name a TABLE or --as FORMAT, not both")
     if maps and table is None:
         raise click.UsageError("--map applies to a table import: socialroi import TABLE FILE")
-    mapping = _pairs(maps, "--map", "SOURCE=TARGET")
-    constants = _pairs(sets, "--set", "COLUMN=VALUE")
-    delim = _delimiter(delimiter)
+    mapping = parse_pairs(maps, "--map", "SOURCE=TARGET")
+    constants = parse_pairs(sets, "--set", "COLUMN=VALUE")
+    delim = parse_delimiter(delimiter)
     enc = _encoding(encoding)
     if as_format is not None:
         get(as_format)
