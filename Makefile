@@ -42,7 +42,10 @@ format: dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-docs: install ## Regenerate the generated docs (docs/cli.md, docs/data-model.md)
+docs: install ## Regenerate the generated docs (docs/cli.md, docs/data-model.md, cli/_commands.py)
+	$(PY) -m socialroi.cli._reference --commands > .commands.py.tmp
+	mv .commands.py.tmp src/socialroi/cli/_commands.py
+	$(BIN)/ruff format --quiet src/socialroi/cli/_commands.py
 	$(PY) -m socialroi.cli._reference > docs/cli.md
 	$(PY) -c "from socialroi import schema; print(schema.markdown(), end='')" > docs/data-model.md
 

@@ -69,3 +69,24 @@ def test_cli_reference_is_current():
     assert doc == render(), "docs/cli.md is out of date: run `make docs`"
     for ctx, _ in _commands():
         assert f"`{ctx.command_path}`" in doc
+
+
+def test_command_table_is_current():
+    from socialroi.cli import discover
+    from socialroi.cli._commands import COMMANDS
+
+    assert discover() == COMMANDS, "src/socialroi/cli/_commands.py is out of date: `make docs`"
+
+
+def test_help_imports_no_command_and_no_data_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from socialroi.cli import main; "
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in sys.modules if m.startswith('socialroi.cli.') "
+        "or m in ('polars', 'duckdb', 'plotly')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['socialroi.cli._commands']"

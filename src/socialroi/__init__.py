@@ -20,8 +20,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from socialroi.config import Settings
-from socialroi.config import load as load_config
 from socialroi.errors import (
     AuthFailed,
     ConfigError,
@@ -33,13 +31,14 @@ from socialroi.errors import (
     StoreLocked,
     UpstreamError,
 )
-from socialroi.store import Store
 
 if TYPE_CHECKING:
     from socialroi.adapters.files import import_file, read_table_file
     from socialroi.adapters.importer import import_export, read_export
     from socialroi.adapters.sync import pull
     from socialroi.analysis import analyze, prepare
+    from socialroi.config import Settings
+    from socialroi.config import load as load_config
     from socialroi.core.attribution import (
         RULE_MODELS,
         attribute,
@@ -60,10 +59,14 @@ if TYPE_CHECKING:
     from socialroi.policy_file import load_policies
     from socialroi.reports import write_report
     from socialroi.reports.export import write_exports
+    from socialroi.store import Store
 
 __version__ = "0.1.0"
 
 _LAZY: dict[str, tuple[str, str]] = {
+    "Settings": ("socialroi.config", "Settings"),
+    "load_config": ("socialroi.config", "load"),
+    "Store": ("socialroi.store", "Store"),
     "analyze": ("socialroi.analysis", "analyze"),
     "prepare": ("socialroi.analysis", "prepare"),
     "compute": ("socialroi.core.kpis", "compute"),
