@@ -59,8 +59,8 @@ bench: $(VENV)/.bench ## Run the benchmarks against the peer libraries; writes b
 lock: ## Re-pin every dependency (uv pip compile, with hashes)
 	@test -x $(BIN)/uv || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv; }
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes pyproject.toml requirements/build.in -o requirements/run.lock
-	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev pyproject.toml requirements/build.in -o requirements/dev.lock
-	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev --extra bench pyproject.toml requirements/build.in -o requirements/bench.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev --extra spark pyproject.toml requirements/build.in -o requirements/dev.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra dev --extra spark --extra bench pyproject.toml requirements/build.in -o requirements/bench.lock
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
