@@ -31,7 +31,7 @@ demo: install ## Build the demo company and its report (no credentials, no netwo
 
 test: dev ## Install and run the whole test suite (installs Debian's chromium for the browser test)
 	@scripts/ensure-chromium
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: dev ## ruff and mypy
 	$(BIN)/ruff check src tests benchmarks

@@ -142,3 +142,65 @@ def test_milestones_and_ids_from_the_file(tmp_path):
         "email,0.3,300.0",
         "direct,0.1,100.0",
     ]
+
+
+def test_ties_in_time_are_broken_by_channel_whatever_the_row_order(tmp_path):
+    # Two touches of c1 at the same instant: first touch goes to the one whose channel sorts
+    # first ("linkedin" < "x"), as the store and the SQL engines order them.
+    conv = tmp_path / "c.csv"
+    conv.write_text("contact_id,ts,value\nc1,2024-03-10,100\n", encoding="utf-8")
+    got = []
+    for rows in (
+        "c1,2024-03-01,x\nc1,2024-03-01,linkedin\n",
+        "c1,2024-03-01,linkedin\nc1,2024-03-01,x\n",
+    ):
+        t = tmp_path / "t.csv"
+        t.write_text("contact_id,ts,channel\n" + rows, encoding="utf-8")
+        res = CliRunner().invoke(
+            main,
+            [
+                "attribute",
+                "--touchpoints",
+                str(t),
+                "--conversions",
+                str(conv),
+                "--model",
+                "first_touch",
+                "--format",
+                "csv",
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        got.append(res.stdout)
+    assert got[0] == got[1]
+    assert "linkedin,1.0,100.0" in got[0]
+
+
+@pytest.mark.parametrize("model", ["linear", "first_touch", "markov"])
+def test_duckdb_engine_gives_the_in_memory_numbers(model: str) -> None:
+    memory = run("--model", model)
+    duck = run("--model", model, "--engine", "duckdb")
+    assert memory.exit_code == 0, memory.output
+    assert duck.exit_code == 0, duck.output
+    rows = [sorted(r.stdout.splitlines()[1:]) for r in (memory, duck)]
+    got = [
+        {line.split(",")[0]: [float(x) for x in line.split(",")[1:]] for line in r} for r in rows
+    ]
+    assert got[0].keys() == got[1].keys()
+    for channel, values in got[0].items():
+        assert values == pytest.approx(got[1][channel], abs=1e-9)
+
+
+def test_sql_prints_the_warehouse_sql_and_reads_no_data() -> None:
+    result = CliRunner().invoke(main, ["attribute", "--model", "linear", "--sql", "bigquery"])
+    assert result.exit_code == 0, result.output
+    assert "UNIX_MICROS(ts)" in result.stdout  # BigQuery's spelling
+    assert "sr_input_touches" in result.stdout
+    snowflake = CliRunner().invoke(main, ["attribute", "--model", "linear", "--sql", "snowflake"])
+    assert "DATE_PART(EPOCH_MICROSECOND" in snowflake.stdout
+
+
+def test_engine_needs_both_sources() -> None:
+    result = CliRunner().invoke(main, ["attribute", "--engine", "duckdb", "--model", "linear"])
+    assert result.exit_code == 2
+    assert "--engine needs --touchpoints and --conversions" in result.stderr

@@ -148,11 +148,17 @@ def cells_of(cells: Any, mapping: Mapping[str, str] | None) -> set[str]:
 
 def read_touchpoints(path: Path, **kw: Any) -> pl.DataFrame:
     """contact_id, ts, channel and any other columns (as text) from a touchpoints file; channel
-    names through the vocabulary, as import reads them (``LinkedIn`` is ``linkedin``)."""
+    names through the vocabulary, as import reads them (``LinkedIn`` is ``linkedin``).
+
+    Rows come back in the store's order (contact, time, then channel and ref for touches at the
+    same instant), so ties in time are broken as every engine breaks them, whatever the file's
+    row order."""
     from socialroi.core.vocabulary import channel_expr
 
     df = read_file(path, ("contact_id", "ts", "channel"), **kw)
-    return df.with_columns(channel_expr(pl.col("channel")).alias("channel"))
+    df = df.with_columns(channel_expr(pl.col("channel")).alias("channel"))
+    keys = [c for c in ("contact_id", "ts", "channel", "ref") if c in df.columns]
+    return df.sort(keys, maintain_order=True, nulls_last=True)
 
 
 def read_conversions(path: Path, **kw: Any) -> pl.DataFrame:
@@ -213,6 +219,46 @@ def _store_credits(
     return credits.filter(pl.col("kind") == kind)
 
 
+def _existing(path: str) -> Path:
+    """A file the in-memory engine reads: it must exist (a usage error otherwise)."""
+    p = Path(path)
+    if not p.is_file():
+        raise click.BadParameter(f"file '{path}' does not exist", param_hint="--touchpoints")
+    return p
+
+
+def _on_engine(
+    engine: str,
+    touchpoints: str,
+    conversions: str,
+    config_path: Path | None,
+    **kw: Any,
+) -> pl.DataFrame:
+    """The credits totalled `by`, computed on a SQL engine (socialroi.engines)."""
+    from socialroi import engines
+    from socialroi.cli._analysis import settings_for
+
+    settings = settings_for(config_path, None)
+    options = engines.engine_settings(settings.raw.get("engine"))
+    return engines.attribute(touchpoints, conversions, engine=engine, engine_options=options, **kw)
+
+
+def _sql_script(
+    model: str, dialect: str, *, lookback: int | None, half_life: float, by: str, order: int
+) -> str:
+    """The engines' SQL for `model` in `dialect` (socialroi.engines.plan_for)."""
+    from socialroi import engines
+
+    plan = engines.plan_for(
+        [model],
+        lookback_days=FILE_LOOKBACK_DAYS if lookback is None else lookback,
+        half_life_days=half_life,
+        by=[k.strip() for k in by.split(",") if k.strip()],
+        order=order,
+    )
+    return plan.sql(dialect).script()
+
+
 #: The lookback in file mode when neither the option nor the config sets one.
 FILE_LOOKBACK_DAYS = 90
 
@@ -244,21 +290,41 @@ def _data_driven_json(
 
 
 _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+#: A file, or with --engine a source spec (parquet:GLOB, csv:GLOB, table:NAME, store:PATH).
+_source = click.STRING
 
 
 @click.command("attribute")
 @click.option(
     "--touchpoints",
     "touchpoints_path",
-    type=_file,
+    type=_source,
     default=None,
     help="CSV or Excel file with contact_id,ts,channel (extra columns such as platform, "
-    "employee_id, campaign can be grouped by). Without it, the store is used.",
+    "employee_id, campaign can be grouped by); with --engine also parquet:GLOB, csv:GLOB, "
+    "table:NAME or store:PATH. Without it, the store is used.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["memory", "duckdb", "spark"]),
+    default="memory",
+    show_default=True,
+    help="Where the journeys are built: memory (polars, the fast path for data that fits), "
+    "duckdb (out of core, on files or the store) or spark (the [engine] connection, else local); "
+    "every engine gives the same numbers (docs/scale.md).",
+)
+@click.option(
+    "--sql",
+    "sql_dialect",
+    type=click.Choice(["duckdb", "spark", "bigquery", "snowflake"]),
+    default=None,
+    help="Print the SQL that builds the journeys and aggregates in this dialect (to run in your "
+    "warehouse on tables sr_input_touches and sr_input_conversions), and stop.",
 )
 @click.option(
     "--conversions",
     "conversions_path",
-    type=_file,
+    type=_source,
     default=None,
     help="CSV or Excel file with contact_id,ts[,value][,lead_created_at][,deal_created_at]"
     "[,conversion_id].",
@@ -330,8 +396,10 @@ _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 @format_option("table", "csv", "json")
 def command(
     *,
-    touchpoints_path: Path | None,
-    conversions_path: Path | None,
+    touchpoints_path: str | None,
+    conversions_path: str | None,
+    engine: str,
+    sql_dialect: str | None,
     model: str | None,
     order: int,
     lookback_days: int | None,
@@ -364,15 +432,35 @@ def command(
     model = model or att.model
     lookback = att.lookback_days if lookback_days is None else lookback_days
     half_life = att.half_life_days if half_life_days is None else half_life_days
-    if touchpoints_path is not None and conversions_path is not None:
+    if sql_dialect is not None:
+        script = _sql_script(
+            model, sql_dialect, lookback=lookback, half_life=half_life, by=by, order=order
+        )
+        click.echo(script, nl=False)
+        return
+    if engine != "memory":
+        if touchpoints_path is None or conversions_path is None:
+            raise click.UsageError("--engine needs --touchpoints and --conversions sources")
+        result = _on_engine(
+            engine,
+            touchpoints_path,
+            conversions_path,
+            config_path,
+            model=model,
+            order=order,
+            lookback_days=FILE_LOOKBACK_DAYS if lookback is None else lookback,
+            half_life_days=half_life,
+            by=[k.strip() for k in by.split(",") if k.strip()],
+        )
+    elif touchpoints_path is not None and conversions_path is not None:
         read = {
             "mapping": parse_pairs(maps, "--map", "SOURCE=TARGET"),
             "delimiter": parse_delimiter(delimiter),
             "encoding": encoding,
         }
-        touches = read_touchpoints(touchpoints_path, **read)
-        conversions = read_conversions(conversions_path, **read)
-        keys = _group_keys(by, touches, touchpoints_path)
+        touches = read_touchpoints(_existing(touchpoints_path), **read)
+        conversions = read_conversions(_existing(conversions_path), **read)
+        keys = _group_keys(by, touches, Path(touchpoints_path))
         renames = touch_renames(touches.columns)
         internal = [renames.get(k, k) for k in keys]
         lookback = FILE_LOOKBACK_DAYS if lookback is None else lookback

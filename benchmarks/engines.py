@@ -1,0 +1,164 @@
+"""The DuckDB engine out of core: every model's aggregates from generated parquet.
+
+    .venv/bin/python benchmarks/engines.py --sizes 10M            # 10M touchpoints
+    .venv/bin/python benchmarks/engines.py --sizes 10M,100M       # and 100M (≈ 3 GB of parquet)
+    .venv/bin/python benchmarks/engines.py --sizes 300M --data /big/disk --temp /big/disk
+
+Data is generated once per size under --data (default $TMPDIR/socialroi-engines-data): a tenth
+as many contacts as touches, eight channels, a year of times, a conversion for 8% of the
+contacts (half with a lead milestone). Each size runs in a fresh process, so its peak RSS is
+its own; results go to benchmarks/engines-results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+HERE = Path(__file__).parent
+CHANNELS = np.array(
+    ["direct", "email", "linkedin", "facebook", "search", "paid_social", "referral", "x"]
+)
+CHUNK = 10_000_000
+YEAR_US = 365 * 86_400 * 1_000_000
+T0_US = 1_704_067_200_000_000  # 2024-01-01 UTC
+
+
+def _size(text: str) -> int:
+    text = text.strip().upper()
+    mult = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("KMB")) * mult)
+
+
+def generate(n: int, root: Path) -> Path:
+    out = root / f"n{n}"
+    if (out / "done").exists():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    contacts = max(1, n // 10)
+    for part, start in enumerate(range(0, n, CHUNK)):
+        m = min(CHUNK, n - start)
+        cid = rng.integers(0, contacts, m)
+        ts = T0_US + rng.integers(0, YEAR_US, m)
+        pl.DataFrame(
+            {
+                "contact_id": pl.Series(cid).cast(pl.String),
+                "ts": pl.Series(ts).cast(pl.Datetime("us", "UTC")),
+                "channel": CHANNELS[rng.integers(0, len(CHANNELS), m)],
+                "ref": pl.Series(np.arange(start, start + m)).cast(pl.String),
+            }
+        ).write_parquet(out / f"touches-{part:04d}.parquet")
+    k = max(1, int(contacts * 0.08))
+    who = rng.choice(contacts, k, replace=False)
+    ts = T0_US + rng.integers(YEAR_US // 4, YEAR_US, k)
+    lead = np.where(rng.random(k) < 0.5, ts - rng.integers(0, 60 * 86_400_000_000, k), 0)
+    pl.DataFrame(
+        {
+            "conversion_id": [f"d{i}" for i in range(k)],
+            "contact_id": pl.Series(who).cast(pl.String),
+            "ts": pl.Series(ts).cast(pl.Datetime("us", "UTC")),
+            "value": rng.integers(1, 100, k) * 100.0,
+            "lead_created_at": pl.Series(lead)
+            .cast(pl.Datetime("us", "UTC"))
+            .set(pl.Series(lead == 0), None),
+        }
+    ).write_parquet(out / "conversions.parquet")
+    (out / "done").write_text("ok")
+    return out
+
+
+def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str, object]:
+    from socialroi.engines import ENGINE_MODELS, attribute_models
+
+    folder = generate(n, data)
+    options: dict[str, object] = {"memory_limit": memory}
+    if temp:
+        options["temp_directory"] = temp
+    start = time.perf_counter()
+    results = attribute_models(
+        f"parquet:{folder}/touches-*.parquet",
+        f"parquet:{folder}/conversions.parquet",
+        models=ENGINE_MODELS,
+        lookback_days=90,
+        by=tuple(by.split(",")),
+        engine_options=options,
+    )
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # GiB (Linux: KiB)
+    totals = {
+        m: (float(f["conversions"].sum()), float(f["value"].sum())) for m, f in results.items()
+    }
+    top = {m: f.head(3).rows() for m, f in results.items()}
+    return {"n": n, "seconds": seconds, "rss_gib": rss, "totals": totals, "top": top}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10M")
+    ap.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "socialroi-engines-data"))
+    ap.add_argument("--memory-limit", default="8GB")
+    ap.add_argument("--temp", default=None)
+    ap.add_argument("--by", default="channel")
+    ap.add_argument("--one", type=int, default=None)
+    args = ap.parse_args()
+    if args.one is not None:
+        print(json.dumps(one(args.one, Path(args.data), args.memory_limit, args.temp, args.by)))
+        return
+    rows = []
+    for size in args.sizes.split(","):
+        n = _size(size)
+        generate(n, Path(args.data))  # outside the measured process
+        cmd = [sys.executable, __file__, "--one", str(n), "--data", args.data]
+        cmd += ["--memory-limit", args.memory_limit, "--by", args.by]
+        if args.temp:
+            cmd += ["--temp", args.temp]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    lines = [
+        "# DuckDB engine: every model from parquet, out of core",
+        "",
+        f"Machine: {platform.machine()}, {platform.python_version()}, "
+        f"memory_limit {args.memory_limit}, by {args.by}; command: "
+        f"`.venv/bin/python benchmarks/engines.py --sizes {args.sizes}`.",
+        "Time is one engine run computing all 13 models (11 rule models, Markov order 1, "
+        "Shapley) including the Python finish; peak RSS of the run's process.",
+        "",
+        "| touchpoints | seconds | peak RSS (GiB) | conversions (each model) "
+        "| value (each model) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        totals = r["totals"]
+        convs = {round(v[0], 6) for v in totals.values()}
+        values = {round(v[1], 2) for v in totals.values()}
+        lines.append(
+            f"| {r['n']:,} | {r['seconds']:.1f} | {r['rss_gib']:.2f} | "
+            f"{', '.join(f'{c:,.0f}' for c in sorted(convs))} | "
+            f"{', '.join(f'{v:,.2f}' for v in sorted(values))} |"
+        )
+    lines += ["", "Top three channels per model (channel, conversions, value):", ""]
+    for r in rows:
+        lines.append(f"**{r['n']:,} touchpoints**")
+        lines.append("")
+        for model, top in r["top"].items():
+            cells = "; ".join(f"{c} {a:,.1f} / {v:,.0f}" for c, a, v in top)
+            lines.append(f"- {model}: {cells}")
+        lines.append("")
+    text = "\n".join(lines) + "\n"
+    (HERE / "engines-results.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

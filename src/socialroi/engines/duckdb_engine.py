@@ -1,0 +1,214 @@
+"""The DuckDB engine (the default): in memory, or out of core under a memory limit.
+
+Sources are read where they lie — parquet or CSV globs, a store's tables, a database's tables,
+or polars frames — through two views that give the SQL its normalised inputs (times as naive
+UTC TIMESTAMP, so epoch microseconds and month starts never follow a session time zone). The
+stages are temporary tables, which spill to the temp directory beyond ``memory_limit``. The
+connection is closed and the spill directory removed when the run ends, also on error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from socialroi.core.conversions import (
+    conform_conversions,
+    deal_conversions,
+    lead_conversions,
+    pipeline_conversions,
+)
+from socialroi.core.journeys import conform_touches
+from socialroi.engines.config import EngineSettings
+from socialroi.engines.plan import Plan, Source
+from socialroi.engines.sql import AttributionSQL
+from socialroi.errors import DataError
+
+_TOUCH = "sr_input_touches"
+_CONV = "sr_input_conversions"
+_KINDS = {"deal": deal_conversions, "pipeline": pipeline_conversions}
+
+
+@contextmanager
+def connect(settings: EngineSettings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with `settings`' memory limit, threads and a fresh spill
+    directory (inside ``temp_directory`` when set); closed and cleaned up on exit."""
+    spill = Path(tempfile.mkdtemp(prefix="socialroi-duckdb-", dir=settings.temp_directory))
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "temp_directory": str(spill),
+        "preserve_insertion_order": False,
+    }
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    if settings.threads:
+        config["threads"] = settings.threads
+    try:
+        con = duckdb.connect(":memory:", config=config)
+    except duckdb.Error as err:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise DataError(f"DuckDB cannot start with these [engine] settings: {err}") from err
+    try:
+        if settings.database:
+            con.execute(f"ATTACH '{_quote(settings.database)}' AS src (READ_ONLY)")
+            con.execute("USE src")
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _relation(con: duckdb.DuckDBPyConnection, source: Source, name: str, *, touches: bool) -> str:
+    """A FROM item for `source` (registering frames under `name`)."""
+    if isinstance(source, pl.DataFrame):
+        frame = conform_touches(source) if touches else conform_conversions(source)
+        con.register(name, frame.to_arrow())
+        return f'"{name}"'
+    spec = str(source)
+    kind, sep, rest = spec.partition(":")
+    if isinstance(source, Path) or not sep or len(kind) == 1:  # a path (C:\… too)
+        path = Path(spec)
+        kind = "csv" if path.suffix.lower() in (".csv", ".txt", ".tsv") else "parquet"
+        rest = spec
+    if kind == "parquet":
+        return f"read_parquet('{_quote(rest)}', union_by_name = true)"
+    if kind == "csv":
+        return f"read_csv('{_quote(rest)}', union_by_name = true)"
+    if kind == "table":
+        return ".".join(f'"{p}"' for p in rest.split("."))
+    if kind == "store":
+        return _store(con, rest, name, touches=touches)
+    raise DataError(
+        f"unknown source '{spec}': give parquet:GLOB, csv:GLOB, table:NAME, store:PATH or a frame"
+    )
+
+
+def _store(con: duckdb.DuckDBPyConnection, spec: str, name: str, *, touches: bool) -> str:
+    """The store's touchpoints (read in place), or its conversions of one kind (built from its
+    leads and deals, which are small)."""
+    path, _, kind = spec.partition("#")
+    if not Path(path).exists():
+        raise DataError(f"no store at {path}")
+    alias = f"{name}_store"
+    con.execute(f"ATTACH '{_quote(path)}' AS {alias} (READ_ONLY)")
+    if touches:
+        return f"{alias}.touchpoints"
+    kind = kind or "deal"
+    leads = con.execute(f"SELECT * FROM {alias}.leads").pl()
+    if kind == "lead":
+        frame = lead_conversions(leads)
+    elif kind in _KINDS:
+        deals = con.execute(f"SELECT * FROM {alias}.deals").pl()
+        frame = _KINDS[kind](deals, leads)
+    else:
+        raise DataError(f"unknown conversion kind '{kind}' (lead, deal or pipeline)")
+    con.register(name, frame.to_arrow())
+    return f'"{name}"'
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {str(r[0]): str(r[1]).upper() for r in rows}
+
+
+def _utc(col: str, dtype: str | None) -> str:
+    """`col` as a naive UTC TIMESTAMP (µs); NULL when the source has no such column."""
+    if dtype is None:
+        return "CAST(NULL AS TIMESTAMP)"
+    quoted = f'"{col}"'
+    # Through epoch microseconds: never through the session time zone.
+    if dtype.startswith("TIMESTAMP WITH TIME ZONE") or dtype == "TIMESTAMPTZ":
+        return f"make_timestamp(epoch_us({quoted}))"
+    if dtype.startswith("TIMESTAMP") or dtype == "DATE":
+        return f"CAST({quoted} AS TIMESTAMP)"
+    return f"make_timestamp(epoch_us(CAST({quoted} AS TIMESTAMPTZ)))"
+
+
+def _views(
+    con: duckdb.DuckDBPyConnection, touchpoints: Source, conversions: Source, plan: Plan
+) -> None:
+    """The normalised input views the SQL reads."""
+    t_rel = _relation(con, touchpoints, "sr_frame_touches", touches=True)
+    t_cols = _columns(con, t_rel)
+    for col in ("contact_id", "ts", "channel", *plan.touch_columns):
+        if col not in t_cols:
+            raise DataError(f"touchpoints have no column '{col}'", column=col)
+    ref = "CAST(ref AS VARCHAR)" if "ref" in t_cols else "CAST(NULL AS VARCHAR)"
+    extra = "".join(f', "{c}"' for c in plan.touch_columns)
+    con.execute(
+        f"CREATE TEMP VIEW {_TOUCH} AS SELECT CAST(contact_id AS VARCHAR) AS contact_id, "
+        f"{_utc('ts', t_cols['ts'])} AS ts, CAST(channel AS VARCHAR) AS channel, {ref} AS ref"
+        f"{extra} FROM {t_rel}"
+    )
+    c_rel = _relation(con, conversions, "sr_frame_conversions", touches=False)
+    c_cols = _columns(con, c_rel)
+    for col in ("contact_id", "ts"):
+        if col not in c_cols:
+            raise DataError(f"conversions have no column '{col}'", column=col)
+    cid = (
+        "CAST(conversion_id AS VARCHAR)"
+        if "conversion_id" in c_cols
+        else "'c' || CAST(ROW_NUMBER() OVER () AS VARCHAR)"
+    )
+    value = "COALESCE(CAST(value AS DOUBLE), 0)" if "value" in c_cols else "CAST(0 AS DOUBLE)"
+    con.execute(
+        f"CREATE TEMP VIEW {_CONV} AS SELECT {cid} AS conversion_id, "
+        f"CAST(contact_id AS VARCHAR) AS contact_id, {_utc('ts', c_cols['ts'])} AS ts, "
+        f"{value} AS value, "
+        f"{_utc('lead_created_at', c_cols.get('lead_created_at'))} AS lead_created_at, "
+        f"{_utc('deal_created_at', c_cols.get('deal_created_at'))} AS deal_created_at "
+        f"FROM {c_rel}"
+    )
+
+
+def _check(con: duckdb.DuckDBPyConnection) -> None:
+    """The DataErrors core raises for the same input: a touch or conversion with no time."""
+    for view, what in ((_TOUCH, "touch"), (_CONV, "conversion")):
+        row = con.execute(
+            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL"
+        ).fetchone()
+        if row and row[0]:
+            raise DataError(f"{row[0]} {what} row(s) have no time or contact")
+    dup = con.execute(
+        f"SELECT conversion_id FROM {_CONV} GROUP BY conversion_id HAVING COUNT(*) > 1 LIMIT 1"
+    ).fetchone()
+    if dup:
+        raise DataError(f"conversion_id '{dup[0]}' repeats an earlier row")
+
+
+def run(
+    touchpoints: Source, conversions: Source, plan: Plan, settings: EngineSettings
+) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
+    """Every output of `plan`'s SQL on DuckDB (the Runner protocol)."""
+    sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV)
+    return run_sql(touchpoints, conversions, plan, settings, sql), sql
+
+
+def run_sql(
+    touchpoints: Source,
+    conversions: Source,
+    plan: Plan,
+    settings: EngineSettings,
+    sql: AttributionSQL,
+) -> dict[str, pl.DataFrame]:
+    """Every output of `sql` (DuckDB text reading ``sr_input_touches`` and
+    ``sr_input_conversions``: `plan`'s SQL, possibly by way of another dialect) on DuckDB."""
+    with connect(settings) as con:
+        try:
+            _views(con, touchpoints, conversions, plan)
+            _check(con)
+            for stage in sql.stages:
+                con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
+            outputs = {q.name: con.execute(q.sql).pl() for q in sql.outputs}
+        except duckdb.Error as err:
+            raise DataError(f"DuckDB: {err}") from err
+    return outputs

@@ -1,0 +1,461 @@
+"""The attribution SQL, written once (Spark dialect) and transpiled by SQLGlot to each engine.
+
+Only window functions, joins, UNION ALL and GROUP BY: no ASOF join, no ordered list aggregation
+(both fail to transpile or lose their order on some engine). What the SQL computes follows
+docs/attribution.md exactly:
+
+- a touch belongs to the first conversion of its contact at or after it — found with
+  ``MIN(conversion rank)`` over the following rows of the contact's touches and conversions in
+  time order, conversions ranked by (ts, conversion_id) and sorted after touches of the same
+  instant — when it lies in that conversion's window, ``lookback_days`` (exact microseconds, as
+  BIGINT) before the conversion's first milestone (the earliest of ts, lead_created_at and
+  deal_created_at) up to its ts, both ends included;
+- the touches no conversion takes form one non-converting journey per contact;
+- within a journey touches are ordered by (ts, channel, ref): ties in time are broken by the
+  channel, then the ref, on every engine.
+
+Inputs (relations named by the caller, columns as named here; times are TIMESTAMP in UTC):
+
+- touches: ``contact_id``, ``ts``, ``channel``, ``ref`` (may be NULL) and the ``by`` columns;
+- conversions: ``conversion_id``, ``contact_id``, ``ts``, ``value``, ``lead_created_at``,
+  ``deal_created_at`` (the last three may be NULL).
+
+The runner materialises the :attr:`AttributionSQL.stages` in order, each under its name (a
+temporary table or view), then runs the :attr:`AttributionSQL.outputs`, whose results are small
+(bounded by the channels, their sets and the groups, not by the rows) and are all that comes
+back to Python. :mod:`socialroi.engines.finish` turns them into the models' results.
+
+Outputs and their columns:
+
+- ``channels``: ``channel``, ``bit`` — each channel's bit in the set masks;
+- ``grams``: ``kind`` (0 a merged step, 1 a converting journey's end, 2 a non-converting
+  journey's end), ``c0`` (the step's channel; an end's last channel), ``c1``..``c4`` (the channels
+  before it in the journey, repeats merged; NULL before the journey's start; ``c4`` is NULL on
+  ends), ``n`` (how many) and ``value`` (the converting ends' value);
+- ``sets``: ``mask`` (the journey's distinct channels as bits), ``converted`` (0/1),
+  ``journeys``, ``value``;
+- ``placement``: ``mask``, ``channel``, ``g0``.. (the ``by`` keys), ``conversions`` and
+  ``value``: over the converting touches of that set, channel and group, Σ 1/n and Σ value/n
+  with n the conversion's touches of that channel — how a per-conversion channel share lands on
+  groups (data-driven models only);
+- ``rules``: ``g0``.. and ``<model>_conversions``, ``<model>_value`` per rule model;
+- ``unattributed``: ``conv_month`` (date), ``conversions``, ``value`` — conversions no touch
+  reached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from socialroi.core.attribution.rules import DIRECT, ROLE_WEIGHTS, RULE_MODELS
+from socialroi.errors import DataError
+
+#: The dialect the SQL is written in.
+SOURCE_DIALECT = "spark"
+#: Dialects the SQL is checked for (golden files) and run on (duckdb, spark).
+DIALECTS: tuple[str, ...] = ("duckdb", "spark", "bigquery", "snowflake", "databricks")
+#: Microseconds in one day of 24 hours.
+US_PER_DAY = 86_400 * 1_000_000
+#: Names of the materialised stages, in order.
+STAGES: tuple[str, ...] = ("sr_conversions", "sr_assigned", "sr_channels")
+#: The most channels a set mask holds (a signed 64-bit integer).
+MAX_CHANNELS = 63
+#: How touches of one journey are ordered: by time, ties by channel, then ref.
+TIE_ORDER = "ts_us, channel, ref"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RESERVED = {"contact_id", "ts", "ref", "conversion_id", "value"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One SELECT: its name (the stage's table, or the output's) and its SQL text."""
+
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class AttributionSQL:
+    """The SQL of one attribution run in one dialect: stages to materialise in order, then the
+    outputs to fetch. `by` are the group keys the outputs name g0, g1…; `models` the rule
+    models in ``rules``; `data_driven` whether ``placement`` is there."""
+
+    dialect: str
+    stages: tuple[Query, ...]
+    outputs: tuple[Query, ...]
+    by: tuple[str, ...]
+    models: tuple[str, ...]
+    data_driven: bool
+
+    def output(self, name: str) -> Query:
+        for q in self.outputs:
+            if q.name == name:
+                return q
+        raise KeyError(name)
+
+    def script(self) -> str:
+        """Every stage as ``CREATE TEMPORARY TABLE name AS …`` then every output, ``;``-ended
+        (for reading, and for the golden files)."""
+        parts = [f"-- stage {q.name}\n{q.sql};" for q in self.stages]
+        parts += [f"-- output {q.name}\n{q.sql};" for q in self.outputs]
+        return "\n\n".join(parts) + "\n"
+
+
+def _ident(name: str) -> str:
+    if not _NAME.match(name):
+        raise DataError(f"cannot group by '{name}': a column name is letters, digits and _")
+    return f"`{name}`"
+
+
+def _table(name: str) -> str:
+    parts = name.split(".")
+    if not all(_NAME.match(p) or re.match(r"^[A-Za-z0-9_-]+$", p) for p in parts):
+        raise DataError(f"'{name}' is not a table name")
+    return ".".join(f"`{p}`" for p in parts)
+
+
+def _f(x: float) -> str:
+    """A DOUBLE literal (a bare 0.4 is a DECIMAL in Spark and DuckDB)."""
+    return f"CAST({float(x)!r} AS DOUBLE)"
+
+
+def _us(col: str) -> str:
+    return f"UNIX_MICROS({col})"
+
+
+def _conversions_sql(conversions: str, lookback_days: int) -> str:
+    lookback_us = lookback_days * US_PER_DAY
+    ts = _us("ts")
+    first = f"LEAST({ts}, COALESCE({_us('lead_created_at')}, {ts}), " + (
+        f"COALESCE({_us('deal_created_at')}, {ts}))"
+    )
+    return f"""
+SELECT
+  CAST(conversion_id AS STRING) AS conversion_id,
+  CAST(contact_id AS STRING) AS contact_id,
+  {ts} AS conv_us,
+  {first} - CAST({lookback_us} AS BIGINT) AS win_us,
+  {_us("lead_created_at")} AS lead_us,
+  {_us("deal_created_at")} AS deal_us,
+  COALESCE(CAST(value AS DOUBLE), CAST(0 AS DOUBLE)) AS value,
+  CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month,
+  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY {ts}, conversion_id) AS conv_rank
+FROM {_table(conversions)}
+"""
+
+
+def _assigned_sql(touches: str, extra: Sequence[str]) -> str:
+    cols = "".join(f", {_ident(c)}" for c in extra)
+    nulls = "".join(f", CAST(NULL AS STRING) AS {_ident(c)}" for c in extra)
+    picked = "".join(f", e.{_ident(c)}" for c in extra)
+    return f"""
+WITH t AS (
+  SELECT CAST(contact_id AS STRING) AS contact_id, {_us("ts")} AS ts_us,
+    CAST(channel AS STRING) AS channel, CAST(ref AS STRING) AS ref{cols}
+  FROM {_table(touches)}
+),
+e AS (
+  SELECT contact_id, ts_us, 0 AS is_conv, CAST(NULL AS BIGINT) AS conv_rank,
+    channel, ref{cols}
+  FROM t
+  UNION ALL
+  SELECT contact_id, conv_us AS ts_us, 1 AS is_conv, conv_rank,
+    CAST(NULL AS STRING) AS channel, CAST(NULL AS STRING) AS ref{nulls}
+  FROM sr_conversions
+),
+n AS (
+  SELECT e.*, MIN(conv_rank) OVER (
+    PARTITION BY contact_id ORDER BY ts_us, is_conv
+    ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_rank
+  FROM e
+)
+SELECT
+  e.contact_id, e.ts_us, e.channel, e.ref{picked},
+  c.conversion_id, c.conv_us, c.lead_us, c.deal_us,
+  COALESCE(c.value, CAST(0 AS DOUBLE)) AS value, c.conv_month
+FROM n AS e
+LEFT JOIN sr_conversions AS c
+  ON c.contact_id = e.contact_id AND c.conv_rank = e.next_rank AND e.ts_us >= c.win_us
+WHERE e.is_conv = 0
+"""
+
+
+_CHANNELS_SQL = """
+SELECT channel, CAST(ROW_NUMBER() OVER (ORDER BY channel) - 1 AS INT) AS bit
+FROM (SELECT DISTINCT channel FROM sr_assigned) AS d
+"""
+
+_JOURNEY = "PARTITION BY contact_id, conversion_id ORDER BY ts_us, channel, ref"
+
+_GRAMS_SQL = f"""
+WITH m AS (
+  SELECT contact_id, conversion_id, channel, ts_us, ref, value,
+    LAG(channel) OVER ({_JOURNEY}) AS prev
+  FROM sr_assigned
+),
+k AS (
+  SELECT
+    CASE WHEN conversion_id IS NULL THEN 2 ELSE 1 END AS end_kind,
+    value, channel AS c0,
+    LAG(channel, 1) OVER ({_JOURNEY}) AS c1,
+    LAG(channel, 2) OVER ({_JOURNEY}) AS c2,
+    LAG(channel, 3) OVER ({_JOURNEY}) AS c3,
+    LAG(channel, 4) OVER ({_JOURNEY}) AS c4,
+    LEAD(ts_us, 1) OVER ({_JOURNEY}) AS next_us
+  FROM m
+  WHERE prev IS NULL OR prev <> channel
+)
+SELECT 0 AS kind, c0, c1, c2, c3, c4, COUNT(*) AS n, CAST(0 AS DOUBLE) AS value
+FROM k
+GROUP BY c0, c1, c2, c3, c4
+UNION ALL
+SELECT end_kind AS kind, c0, c1, c2, c3, CAST(NULL AS STRING) AS c4, COUNT(*) AS n,
+  SUM(value) AS value
+FROM k
+WHERE next_us IS NULL
+GROUP BY end_kind, c0, c1, c2, c3
+"""
+
+_SETS_SQL = """
+WITH jc AS (
+  SELECT a.contact_id, a.conversion_id, MAX(a.value) AS value, MAX(ch.bit) AS bit
+  FROM sr_assigned AS a
+  JOIN sr_channels AS ch ON a.channel = ch.channel
+  GROUP BY a.contact_id, a.conversion_id, a.channel
+),
+j AS (
+  SELECT CASE WHEN conversion_id IS NULL THEN 0 ELSE 1 END AS converted,
+    MAX(value) AS value, CAST(SUM(CAST(POWER(2, bit) AS BIGINT)) AS BIGINT) AS mask
+  FROM jc
+  GROUP BY contact_id, conversion_id
+)
+SELECT mask, converted, COUNT(*) AS journeys, SUM(value) AS value
+FROM j
+GROUP BY mask, converted
+"""
+
+
+def _group_exprs(by: Sequence[str], alias: str) -> list[str]:
+    out = []
+    for key in by:
+        if key == "month":
+            out.append(f"{alias}.conv_month")
+        else:
+            out.append(f"{alias}.{_ident(key)}")
+    return out
+
+
+def _placement_sql(by: Sequence[str]) -> str:
+    groups = _group_exprs(by, "a")
+    sel = "".join(f", {g} AS g{i}" for i, g in enumerate(groups))
+    grp = "".join(f", {g}" for g in groups)
+    return f"""
+WITH cc AS (
+  SELECT conversion_id, channel, COUNT(*) AS n_c
+  FROM sr_assigned
+  WHERE conversion_id IS NOT NULL
+  GROUP BY conversion_id, channel
+),
+cm AS (
+  SELECT cc.conversion_id, CAST(SUM(CAST(POWER(2, ch.bit) AS BIGINT)) AS BIGINT) AS mask
+  FROM cc
+  JOIN sr_channels AS ch ON cc.channel = ch.channel
+  GROUP BY cc.conversion_id
+)
+SELECT cm.mask, a.channel{sel},
+  SUM(CAST(1 AS DOUBLE) / cc.n_c) AS conversions, SUM(a.value / cc.n_c) AS value
+FROM sr_assigned AS a
+JOIN cc ON a.conversion_id = cc.conversion_id AND a.channel = cc.channel
+JOIN cm ON a.conversion_id = cm.conversion_id
+GROUP BY cm.mask, a.channel{grp}
+"""
+
+
+def _position(role: str) -> str:
+    return {
+        "first": "CAST(0 AS BIGINT)",
+        "last": "n - 1",
+        "lead": "at_lead",
+        "deal": "at_deal",
+        "last_non_direct": "at_lnd",
+    }[role]
+
+
+def _rule_credit(model: str, half_life_days: float) -> str:
+    """The SQL expression of one touch's credit under a rule model (row of the ``x`` CTE)."""
+    if model == "time_decay":
+        return "tw / tw_sum"
+    weights = ROLE_WEIGHTS[model]
+    roles = [r for r in weights if r != "middle"]
+    pos = [_position(r) for r in roles]
+    holds = [f"COALESCE(rk = {p}, FALSE)" for p in pos]
+    # Touches holding a role: the distinct non-null role positions.
+    distinct = []
+    for i, p in enumerate(pos):
+        earlier = "".join(f" AND ({q} IS NULL OR {q} <> {p})" for q in pos[:i])
+        distinct.append(f"CASE WHEN {p} IS NOT NULL{earlier} THEN 1 ELSE 0 END")
+    n_mid = f"(n - ({' + '.join(distinct)}))" if distinct else "n"
+    mid = f"NOT ({' OR '.join(holds)})" if holds else "TRUE"
+    raw = [
+        f"CASE WHEN {h} THEN {_f(weights[r])} ELSE {_f(0)} END"
+        for r, h in zip(roles, holds, strict=True)
+    ]
+    total = [
+        f"CASE WHEN {p} IS NOT NULL THEN {_f(weights[r])} ELSE {_f(0)} END"
+        for r, p in zip(roles, pos, strict=True)
+    ]
+    w_mid = weights.get("middle", 0.0)
+    if w_mid > 0:
+        raw.append(f"CASE WHEN {mid} THEN {_f(w_mid)} / NULLIF({n_mid}, 0) ELSE {_f(0)} END")
+        total.append(f"CASE WHEN {n_mid} > 0 THEN {_f(w_mid)} ELSE {_f(0)} END")
+    return f"({' + '.join(raw)}) / ({' + '.join(total)})"
+
+
+def _rules_sql(by: Sequence[str], models: Sequence[str], half_life_days: float) -> str:
+    groups = _group_exprs(by, "x")
+    sel = "".join(f"{g} AS g{i}, " for i, g in enumerate(groups))
+    grp = ", ".join(f"g{i}" for i in range(len(groups)))
+    credits = "".join(f",\n    {_rule_credit(m, half_life_days)} AS cr_{m}" for m in models)
+    sums = ",\n  ".join(
+        f"SUM(cr_{m}) AS {m}_conversions, SUM(cr_{m} * value) AS {m}_value" for m in models
+    )
+    per = "PARTITION BY conversion_id"
+    return f"""
+WITH r AS (
+  SELECT a.*,
+    ROW_NUMBER() OVER ({per} ORDER BY {TIE_ORDER}) - 1 AS rk,
+    COUNT(*) OVER ({per}) AS n
+  FROM sr_assigned AS a
+  WHERE conversion_id IS NOT NULL
+),
+p AS (
+  SELECT r.*,
+    MAX(CASE WHEN ts_us <= lead_us THEN rk END) OVER ({per}) AS at_lead,
+    MAX(CASE WHEN ts_us <= deal_us THEN rk END) OVER ({per}) AS at_deal,
+    COALESCE(MAX(CASE WHEN COALESCE(channel, '') <> '{DIRECT}' THEN rk END) OVER ({per}), n - 1)
+      AS at_lnd,
+    POWER(CAST(2 AS DOUBLE),
+      -((CAST(MAX(ts_us) OVER ({per}) - ts_us AS DOUBLE)) / {_f(US_PER_DAY)})
+      / {_f(half_life_days)}) AS tw
+  FROM r
+),
+x AS (
+  SELECT p.*, SUM(tw) OVER ({per}) AS tw_sum
+  FROM p
+),
+y AS (
+  SELECT {sel}value{credits}
+  FROM x
+)
+SELECT {grp},
+  {sums}
+FROM y
+GROUP BY {grp}
+"""
+
+
+_UNATTRIBUTED_SQL = """
+SELECT c.conv_month, COUNT(*) AS conversions, SUM(c.value) AS value
+FROM sr_conversions AS c
+LEFT JOIN (
+  SELECT DISTINCT conversion_id FROM sr_assigned WHERE conversion_id IS NOT NULL
+) AS d ON c.conversion_id = d.conversion_id
+WHERE d.conversion_id IS NULL
+GROUP BY c.conv_month
+"""
+
+
+def _transpile(sql: str, dialect: str) -> str:
+    """`sql` (Spark dialect) in `dialect`; anything the dialect cannot express raises."""
+    try:
+        tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+        if dialect == "snowflake":
+            # Snowflake has no UNIX_MICROS: DATE_PART(EPOCH_MICROSECOND, ts).
+            tree = tree.transform(
+                lambda node: (
+                    exp.Anonymous(
+                        this="DATE_PART", expressions=[exp.var("EPOCH_MICROSECOND"), node.this]
+                    )
+                    if isinstance(node, exp.UnixMicros)
+                    else node
+                )
+            )
+        return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)
+    except SqlglotError as err:  # pragma: no cover - the SQL is fixed and tested per dialect
+        raise DataError(f"the attribution SQL does not translate to {dialect}: {err}") from err
+
+
+def check_by(by: Sequence[str]) -> tuple[str, ...]:
+    """`by` as a tuple of valid, distinct group keys (``channel``, ``month`` or a touch column)."""
+    keys = tuple(by)
+    if not keys:
+        raise DataError("name at least one column to group by")
+    if len(set(keys)) != len(keys):
+        raise DataError(f"a group key repeats: {', '.join(keys)}")
+    for key in keys:
+        _ident(key)
+        if key in _RESERVED - {"ref"}:
+            raise DataError(f"cannot group by '{key}'")
+    return keys
+
+
+def build_sql(
+    *,
+    touches: str = "sr_input_touches",
+    conversions: str = "sr_input_conversions",
+    lookback_days: int = 90,
+    half_life_days: float = 7.0,
+    by: Sequence[str] = ("channel",),
+    models: Sequence[str] = RULE_MODELS,
+    data_driven: bool = True,
+    dialect: str = "duckdb",
+) -> AttributionSQL:
+    """The attribution SQL for `dialect` (one of :data:`DIALECTS`, or any SQLGlot writes).
+
+    `touches` and `conversions` name the input relations (module doc for their columns; a
+    dotted name such as ``project.dataset.table`` is quoted part by part). `models` are the
+    rule models whose credits ``rules`` returns (none: no ``rules`` output); `data_driven`
+    adds ``placement`` (Markov and Shapley credit by group). ``grams``, ``sets``, ``channels``
+    and ``unattributed`` are always there.
+    """
+    if lookback_days < 0:
+        raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
+    if not half_life_days > 0:
+        raise DataError(f"half-life must be more than 0 days, not {half_life_days}")
+    keys = check_by(by)
+    rule_models = tuple(models)
+    for model in rule_models:
+        if model not in RULE_MODELS:
+            raise DataError(
+                f"unknown rule model '{model}'; rule models are: {', '.join(RULE_MODELS)}"
+            )
+    extra = [k for k in keys if k not in ("channel", "month")]
+    stages = (
+        Query("sr_conversions", _conversions_sql(conversions, lookback_days)),
+        Query("sr_assigned", _assigned_sql(touches, extra)),
+        Query("sr_channels", _CHANNELS_SQL),
+    )
+    outputs = [
+        Query("channels", "SELECT channel, bit FROM sr_channels"),
+        Query("grams", _GRAMS_SQL),
+        Query("sets", _SETS_SQL),
+        Query("unattributed", _UNATTRIBUTED_SQL),
+    ]
+    if data_driven:
+        outputs.append(Query("placement", _placement_sql(keys)))
+    if rule_models:
+        outputs.append(Query("rules", _rules_sql(keys, rule_models, half_life_days)))
+    return AttributionSQL(
+        dialect=dialect,
+        stages=tuple(Query(q.name, _transpile(q.sql, dialect)) for q in stages),
+        outputs=tuple(Query(q.name, _transpile(q.sql, dialect)) for q in outputs),
+        by=keys,
+        models=rule_models,
+        data_driven=data_driven,
+    )

@@ -1,0 +1,163 @@
+WITH raw AS (
+  SELECT
+    e.user_pseudo_id AS visitor_id,
+    e.user_id AS user_id,
+    e.event_timestamp AS t,
+    (SELECT MAX(p.value.int_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'ga_session_id') AS ga_session_id,
+    COALESCE(e.collected_traffic_source.gclid, (SELECT MAX(p.value.string_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'gclid')) AS gclid,
+    e.session_traffic_source_last_click.manual_campaign.source AS r0_source,
+    e.session_traffic_source_last_click.manual_campaign.medium AS r0_medium,
+    e.session_traffic_source_last_click.manual_campaign.campaign_name AS r0_campaign,
+    e.session_traffic_source_last_click.manual_campaign.content AS r0_content,
+    e.session_traffic_source_last_click.manual_campaign.term AS r0_term,
+    e.collected_traffic_source.manual_source AS r1_source,
+    e.collected_traffic_source.manual_medium AS r1_medium,
+    e.collected_traffic_source.manual_campaign_name AS r1_campaign,
+    e.collected_traffic_source.manual_content AS r1_content,
+    e.collected_traffic_source.manual_term AS r1_term,
+    (SELECT MAX(p.value.string_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'source') AS r2_source,
+    (SELECT MAX(p.value.string_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'medium') AS r2_medium,
+    (SELECT MAX(p.value.string_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'campaign') AS r2_campaign,
+    (SELECT MAX(p.value.string_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'content') AS r2_content,
+    (SELECT MAX(p.value.string_value) FROM UNNEST(e.event_params) AS p WHERE p.key = 'term') AS r2_term
+  FROM `my-project.analytics_123.events_*` AS e
+  WHERE e.user_pseudo_id IS NOT NULL AND e.event_date >= '20240101' AND _TABLE_SUFFIX >= '20240101' AND e.event_date <= '20240131' AND _TABLE_SUFFIX <= '20240131'
+),
+ev AS (
+  SELECT
+    visitor_id,
+    CASE WHEN REGEXP_REPLACE(user_id, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(user_id, r'^\s+|\s+$', '') END AS user_id,
+    t,
+    ga_session_id,
+    CASE WHEN REGEXP_REPLACE(gclid, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(gclid, r'^\s+|\s+$', '') END AS click_id,
+    CASE WHEN REGEXP_REPLACE(r0_source, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(r0_source, r'^\s+|\s+$', '') END AS l0_source,
+    CASE WHEN REGEXP_REPLACE(r0_medium, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(r0_medium, r'^\s+|\s+$', '') END AS l0_medium,
+    CASE WHEN REGEXP_REPLACE(r0_campaign, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r0_campaign, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r0_campaign, r'^\s+|\s+$', '') END AS l0_campaign,
+    CASE WHEN REGEXP_REPLACE(r0_content, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r0_content, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r0_content, r'^\s+|\s+$', '') END AS l0_content,
+    CASE WHEN REGEXP_REPLACE(r0_term, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r0_term, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r0_term, r'^\s+|\s+$', '') END AS l0_term,
+    CASE WHEN REGEXP_REPLACE(r1_source, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(r1_source, r'^\s+|\s+$', '') END AS l1_source,
+    CASE WHEN REGEXP_REPLACE(r1_medium, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(r1_medium, r'^\s+|\s+$', '') END AS l1_medium,
+    CASE WHEN REGEXP_REPLACE(r1_campaign, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r1_campaign, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r1_campaign, r'^\s+|\s+$', '') END AS l1_campaign,
+    CASE WHEN REGEXP_REPLACE(r1_content, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r1_content, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r1_content, r'^\s+|\s+$', '') END AS l1_content,
+    CASE WHEN REGEXP_REPLACE(r1_term, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r1_term, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r1_term, r'^\s+|\s+$', '') END AS l1_term,
+    CASE WHEN REGEXP_REPLACE(r2_source, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(r2_source, r'^\s+|\s+$', '') END AS l2_source,
+    CASE WHEN REGEXP_REPLACE(r2_medium, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') THEN NULL ELSE REGEXP_REPLACE(r2_medium, r'^\s+|\s+$', '') END AS l2_medium,
+    CASE WHEN REGEXP_REPLACE(r2_campaign, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r2_campaign, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r2_campaign, r'^\s+|\s+$', '') END AS l2_campaign,
+    CASE WHEN REGEXP_REPLACE(r2_content, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r2_content, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r2_content, r'^\s+|\s+$', '') END AS l2_content,
+    CASE WHEN REGEXP_REPLACE(r2_term, r'^\s+|\s+$', '') IN ('', '(not set)', '(other)') OR REGEXP_CONTAINS(REGEXP_REPLACE(r2_term, r'^\s+|\s+$', ''), r'^\(.*\)$') THEN NULL ELSE REGEXP_REPLACE(r2_term, r'^\s+|\s+$', '') END AS l2_term
+  FROM raw
+),
+leveled AS (
+  SELECT visitor_id, user_id, t, ga_session_id, click_id, lvl,
+    CASE WHEN lvl = 0 THEN l0_source WHEN lvl = 1 THEN l1_source WHEN lvl = 2 THEN l2_source END AS source, CASE WHEN lvl = 0 THEN l0_medium WHEN lvl = 1 THEN l1_medium WHEN lvl = 2 THEN l2_medium END AS medium, CASE WHEN lvl = 0 THEN l0_campaign WHEN lvl = 1 THEN l1_campaign WHEN lvl = 2 THEN l2_campaign END AS campaign, CASE WHEN lvl = 0 THEN l0_content WHEN lvl = 1 THEN l1_content WHEN lvl = 2 THEN l2_content END AS content, CASE WHEN lvl = 0 THEN l0_term WHEN lvl = 1 THEN l1_term WHEN lvl = 2 THEN l2_term END AS term
+  FROM (SELECT ev.*, CASE WHEN l0_source IS NOT NULL OR l0_medium IS NOT NULL THEN 0 WHEN l1_source IS NOT NULL OR l1_medium IS NOT NULL THEN 1 WHEN l2_source IS NOT NULL OR l2_medium IS NOT NULL THEN 2 ELSE 3 END AS lvl FROM ev WHERE ga_session_id IS NOT NULL) AS x
+),
+ranked AS (
+  SELECT leveled.*,
+    ROW_NUMBER() OVER (PARTITION BY visitor_id, ga_session_id ORDER BY lvl, t, COALESCE(source, ''), COALESCE(medium, ''), COALESCE(campaign, ''), COALESCE(content, ''), COALESCE(term, '')) AS pick
+  FROM leveled
+),
+grouped AS (
+  SELECT visitor_id, ga_session_id,
+    MIN(t) AS started_us,
+    MIN(user_id) AS user_id,
+    MIN(click_id) AS click_id,
+    MAX(IF(pick = 1, source, NULL)) AS source,
+    MAX(IF(pick = 1, medium, NULL)) AS medium,
+    MAX(IF(pick = 1, campaign, NULL)) AS campaign,
+    MAX(IF(pick = 1, content, NULL)) AS content,
+    MAX(IF(pick = 1, term, NULL)) AS term
+  FROM ranked
+  GROUP BY visitor_id, ga_session_id
+),
+counted AS (
+  SELECT grouped.*, COUNT(*) OVER (PARTITION BY visitor_id) AS visitor_sessions
+  FROM grouped
+),
+sessions AS (
+  SELECT
+    CONCAT('ga4x:', visitor_id, ':', CAST(ga_session_id AS STRING)) AS session_id,
+    started_us, source, medium, campaign, content, term, click_id, visitor_id, user_id AS contact_id
+  FROM counted
+  WHERE visitor_sessions <= 2000
+),
+by_visitor AS (
+  SELECT visitor_id AS v_visitor, MIN(contact_id) AS v_contact
+  FROM `my-project.crm.contacts`
+  WHERE visitor_id IS NOT NULL
+  GROUP BY visitor_id
+),
+matched AS (
+  SELECT sessions.*, COALESCE(sessions.contact_id, b.v_contact) AS _contact
+  FROM sessions LEFT JOIN by_visitor AS b ON sessions.visitor_id = b.v_visitor
+  WHERE COALESCE(sessions.contact_id, b.v_contact) IS NOT NULL
+),
+k1 AS (
+  SELECT s.*,
+    CASE WHEN STARTS_WITH(LOWER(REGEXP_REPLACE(source, r'^\s+|\s+$', '')), 'www.') THEN SUBSTR(LOWER(REGEXP_REPLACE(source, r'^\s+|\s+$', '')), 5)
+      ELSE LOWER(REGEXP_REPLACE(source, r'^\s+|\s+$', '')) END AS _src,
+    COALESCE(LOWER(REGEXP_REPLACE(medium, r'^\s+|\s+$', '')), '') AS _med,
+    REGEXP_REPLACE(content, r'^\s+|\s+$', '') AS _content
+  FROM matched AS s
+),
+k2 AS (
+  SELECT k1.*, REGEXP_REPLACE(REGEXP_REPLACE(_src, r'^\s+|\s+$', ''), r'\s+', ' ') AS _low FROM k1
+),
+k3 AS (
+  SELECT k2.*,
+    CASE WHEN REGEXP_CONTAINS(_low, r'^[a-z][a-z0-9+.\-]*://')
+        THEN COALESCE(REGEXP_EXTRACT(_low, r'^[a-z][a-z0-9+.\-]*://(?:[^@/?#]*@)?([^/?#:]*)'), '')
+      WHEN STRPOS(_low, '/') > 0 AND STRPOS(_low, ' ') = 0 THEN REGEXP_EXTRACT(_low, r'^([^/]*)')
+      ELSE _low END AS _host
+  FROM k2
+),
+k4 AS (
+  SELECT k3.*,
+    REGEXP_REPLACE(
+      CASE WHEN STARTS_WITH(_host, 'www.') THEN SUBSTR(_host, 5) ELSE _host END, r'\.$', ''
+    ) AS _key,
+    LOWER(REGEXP_EXTRACT(_content, r'^sr~([^~]+)~[^~]+~[^~]*$')) AS _code_platform,
+    REGEXP_EXTRACT(_content, r'^sr~[^~]+~([^~]+)~[^~]*$') AS post_id,
+    REGEXP_EXTRACT(_content, r'^sr~[^~]+~[^~]+~([^~]*)$') AS _code_employee
+  FROM k3
+),
+k5 AS (
+  SELECT k4.*, CASE _key WHEN 'bluesky' THEN 'bluesky' WHEN 'bsky' THEN 'bluesky' WHEN 'bsky.app' THEN 'bluesky' WHEN 'facebook' THEN 'facebook' WHEN 'facebook ads' THEN 'facebook' WHEN 'facebook.com' THEN 'facebook' WHEN 'fb' THEN 'facebook' WHEN 'fb.me' THEN 'facebook' WHEN 'ig' THEN 'instagram' WHEN 'instagram' THEN 'instagram' WHEN 'instagram.com' THEN 'instagram' WHEN 'l.facebook.com' THEN 'facebook' WHEN 'l.instagram.com' THEN 'instagram' WHEN 'linked in' THEN 'linkedin' WHEN 'linkedin' THEN 'linkedin' WHEN 'linkedin ads' THEN 'linkedin' WHEN 'linkedin.com' THEN 'linkedin' WHEN 'lm.facebook.com' THEN 'facebook' WHEN 'lnkd.in' THEN 'linkedin' WHEN 'm.facebook.com' THEN 'facebook' WHEN 'mastodon' THEN 'mastodon' WHEN 'mastodon.social' THEN 'mastodon' WHEN 'mobile.twitter.com' THEN 'x' WHEN 'mobile.x.com' THEN 'x' WHEN 't.co' THEN 'x' WHEN 'twitter' THEN 'x' WHEN 'twitter.com' THEN 'x' WHEN 'x' THEN 'x' WHEN 'x (twitter)' THEN 'x' WHEN 'x.com' THEN 'x' ELSE NULL END AS _src_platform FROM k4
+),
+k6 AS (
+  SELECT k5.*,
+    COALESCE(_code_platform, _src_platform) AS platform,
+    CASE WHEN _code_employee IN ('', 'brand') THEN NULL ELSE _code_employee END AS employee_id
+  FROM k5
+),
+k7 AS (
+  SELECT k6.*,
+    CASE
+      WHEN _src_platform IS NOT NULL AND REGEXP_CONTAINS(_med, r'^(.*cp.*|ppc|retargeting|paid.*)$')
+        THEN 'paid_social'
+      WHEN _src_platform IS NOT NULL OR _med IN ('social', 'social-network', 'social-media', 'sm', 'social network', 'social media')
+        THEN COALESCE(platform, 'social_other')
+      WHEN COALESCE(_src, '') IN ('(direct)', '') AND _med IN ('(none)', '(not set)', '') THEN 'direct'
+      WHEN _med = 'organic' THEN 'organic_search'
+      WHEN _med IN ('cpc', 'ppc', 'paid') THEN 'paid_search'
+      WHEN _med IN ('email', 'e-mail', 'newsletter') THEN 'email'
+      WHEN _med = 'referral' THEN 'referral'
+      ELSE 'other'
+    END AS channel
+  FROM k6
+),
+classified AS (
+  SELECT k7.*,
+    CASE
+      WHEN _code_platform IS NOT NULL THEN 'post_click'
+      WHEN channel IN ('paid_social', 'paid_search') THEN 'paid'
+      WHEN channel = 'direct' THEN 'direct'
+      WHEN channel = 'organic_search' THEN 'search'
+      WHEN channel IN ('email', 'referral') THEN channel
+      ELSE 'web'
+    END AS kind
+  FROM k7
+)
+SELECT _contact AS contact_id, started_us AS ts_us, channel, session_id AS ref, platform, kind,
+  post_id, employee_id, campaign
+FROM classified

@@ -1,0 +1,301 @@
+"""The Spark engine gives the numbers DuckDB and the in-memory path give.
+
+One local[2] session serves every test here (it takes 5–15 s to start). Without pyspark the tests
+are skipped, except under CI (CI=true), where a missing pyspark fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from socialroi.core.attribution import attribute as core_attribute
+from socialroi.core.attribution import markov
+from socialroi.core.attribution.datadriven import journeys_from_touches
+from socialroi.core.attribution.markov import MAX_ORDER
+from socialroi.core.journeys import assign_touches
+from socialroi.engines import EngineSettings, attribute_models, duckdb_engine, plan_for
+from socialroi.engines import spark as spark_engine
+from socialroi.engines.finish import (
+    ENGINE_MODELS,
+    channel_bits,
+    finish,
+    markov_chain,
+    transition_counts,
+)
+from socialroi.errors import ConfigError, DataError
+
+pytestmark = [
+    pytest.mark.skipif(
+        not spark_engine.available() and os.environ.get("CI") != "true",
+        reason="pyspark is not installed (the spark extra); under CI this fails instead",
+    ),
+    pytest.mark.filterwarnings("ignore:.*[Pp]andas.*"),
+    pytest.mark.xdist_group("spark"),  # one worker starts one Spark session (make test: loadgroup)
+]
+
+LOOKBACK = 30
+RULES = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "w_shaped")
+MODELS = (*RULES, "markov", "shapley")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    # Whole-stage code generation pays off on big data only: off, the small runs here are faster.
+    conf = {"spark.sql.codegen.wholeStage": "false"}
+    s = spark_engine.session(
+        spark_engine.SparkSettings(master="local[2]", shuffle_partitions=1, conf=conf)
+    )
+    yield s
+    s.stop()
+
+
+def _t(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+EDGE = _t(2024, 3, 31) - timedelta(days=LOOKBACK)  # window start of conversion b1
+TOUCHES = pl.DataFrame(
+    [
+        # a: a repeat, a tie in time (email and x at the same instant), a touch at the very
+        # instant of its conversion, then a second conversion and a touch after the last one.
+        ("a", _t(2024, 1, 1), "linkedin", "s1"),
+        ("a", _t(2024, 1, 2), "linkedin", "s2"),
+        ("a", _t(2024, 1, 5, 12), "x", "s3"),
+        ("a", _t(2024, 1, 5, 12), "email", "s4"),
+        ("a", _t(2024, 1, 10), "direct", "s5"),
+        ("a", _t(2024, 2, 1), "facebook", "s6"),
+        ("a", _t(2024, 3, 1), "organic_search", "s7"),
+        # b: one touch exactly at the window's start (in), one a microsecond before it (out).
+        ("b", EDGE - timedelta(microseconds=1), "x", "s8"),
+        ("b", EDGE, "linkedin", "s9"),
+        ("b", _t(2024, 3, 15), "email", "s10"),
+        # c: never converts.
+        ("c", _t(2024, 1, 3), "x", "s11"),
+        ("c", _t(2024, 1, 4), "x", "s12"),
+        ("c", _t(2024, 1, 6), "linkedin", "s13"),
+    ],
+    schema={
+        "contact_id": pl.String,
+        "ts": pl.Datetime("us", "UTC"),
+        "channel": pl.String,
+        "ref": pl.String,
+    },
+    orient="row",
+)
+CONVERSIONS = pl.DataFrame(
+    [
+        ("a1", "a", "lead", _t(2024, 1, 10), 0.0, _t(2024, 1, 10), None),
+        ("a2", "a", "deal", _t(2024, 2, 15), 1000.0, _t(2024, 2, 1), _t(2024, 2, 10)),
+        ("b1", "b", "deal", _t(2024, 3, 31), 200.0, None, None),
+        ("d1", "d", "deal", _t(2024, 3, 20), 500.0, None, None),  # no touch: unattributed
+    ],
+    schema={
+        "conversion_id": pl.String,
+        "contact_id": pl.String,
+        "kind": pl.String,
+        "ts": pl.Datetime("us", "UTC"),
+        "value": pl.Float64,
+        "lead_created_at": pl.Datetime("us", "UTC"),
+        "deal_created_at": pl.Datetime("us", "UTC"),
+    },
+    orient="row",
+)
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    cols = [c for c in frame.columns if frame.schema[c] != pl.Float64]
+    return frame.sort(cols, nulls_last=True)
+
+
+def _same_credits(got: pl.DataFrame, want: pl.DataFrame, what: str) -> None:
+    joined = want.join(got, on="channel", how="full", suffix="_got", coalesce=True)
+    assert joined.height == want.height == got.height, what
+    for col in ("conversions", "value"):
+        diff = (pl.col(col) - pl.col(f"{col}_got")).abs()
+        tol = 1e-9 * pl.max_horizontal(pl.col(col).abs(), pl.lit(1.0))
+        bad = joined.filter(~(diff <= tol))
+        assert bad.height == 0, (what, col, bad.to_dicts())
+
+
+def _check_all_engines(
+    spark, touches, conversions, lookback: int = LOOKBACK
+) -> dict[str, pl.DataFrame]:
+    """Spark's raw outputs equal DuckDB's; every model's credits equal DuckDB's and core's.
+
+    Touches at the same instant: the engines order them by the stated key (channel, then ref);
+    core keeps the input's order, so core is given them in that order.
+    """
+    in_order = touches.sort("ts", "channel", "ref", maintain_order=True)
+    plan = plan_for(MODELS, lookback_days=lookback)
+    s_out, s_sql = spark_engine.run(touches, conversions, plan, EngineSettings(name="spark"))
+    d_out, _ = duckdb_engine.run(touches, conversions, plan, EngineSettings())
+    for name in ("channels", "grams", "sets", "unattributed"):
+        assert _sorted(s_out[name]).rows() == _sorted(d_out[name]).rows(), name
+    channels, _ = channel_bits(s_out["channels"])
+    for order in range(1, MAX_ORDER + 1):
+        s_counts = transition_counts(s_out["grams"], channels, order)
+        d_counts = transition_counts(d_out["grams"], channels, order)
+        assert s_counts[0].rows() == d_counts[0].rows(), order
+        assert s_counts[1:] == d_counts[1:]
+    spark_models = finish(s_out, s_sql, MODELS)
+    for model in MODELS:
+        want = core_attribute(in_order, conversions, model, lookback_days=lookback)
+        _same_credits(spark_models[model], want, f"spark vs core: {model}")
+    duck_models = attribute_models(touches, conversions, models=MODELS, lookback_days=lookback)
+    for model in MODELS:
+        _same_credits(spark_models[model], duck_models[model], f"spark vs duckdb: {model}")
+    # The chain solved from Spark's counts is core's chain, for every order.
+    journeys = journeys_from_touches(
+        assign_touches(in_order, conversions, lookback_days=lookback, carry=["value"])
+    )
+    for order in range(1, MAX_ORDER + 1):
+        if journeys.filter(pl.col("converted")).height == 0:
+            break
+        core = markov(journeys, order=order).credits.select("channel", "removal_effect")
+        ours = markov_chain(s_out, order).credits.select("channel", "removal_effect")
+        joined = core.join(ours, on="channel", suffix="_s")
+        assert joined.height == core.height
+        assert (joined["removal_effect"] - joined["removal_effect_s"]).abs().max() <= 1e-9  # type: ignore[operator]
+    return spark_models
+
+
+def test_fixed_journeys_match_duckdb_core_and_hand_counts(spark):
+    models = _check_all_engines(spark, TOUCHES, CONVERSIONS)
+    # By hand: a1's journey ends with direct (the touch at its own instant), a2's is facebook
+    # alone, b1's ends with email; d1 has no touch.
+    last = models["last_touch"].filter(pl.col("conversions") > 0).sort("channel")
+    assert last.rows() == [
+        ("(unattributed)", 1.0, 500.0),
+        ("direct", 1.0, 0.0),
+        ("email", 1.0, 200.0),
+        ("facebook", 1.0, 1000.0),
+    ]
+    # First touches: a1 linkedin (s1), a2 facebook, b1 linkedin at the window's very start
+    # (x a microsecond earlier is outside).
+    first = dict(
+        models["first_touch"]
+        .filter(pl.col("conversions") > 0)
+        .select("channel", "conversions")
+        .iter_rows()
+    )
+    assert first == {"linkedin": 2.0, "facebook": 1.0, "(unattributed)": 1.0}
+
+
+def test_spark_reads_parquet_and_csv_files(spark, tmp_path):
+    touches = tmp_path / "touches"
+    touches.mkdir()
+    # Two parquet files read as one glob; conversions as CSV with ISO times (naive = UTC).
+    TOUCHES.head(7).write_parquet(touches / "part-0.parquet")
+    TOUCHES.slice(7).write_parquet(touches / "part-1.parquet")
+    convs = tmp_path / "conversions.csv"
+    CONVERSIONS.with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")).write_csv(
+        convs
+    )
+    got = attribute_models(
+        f"parquet:{touches}/*.parquet",
+        f"csv:{convs}",
+        models=("linear",),
+        engine="spark",
+        lookback_days=LOOKBACK,
+    )
+    want = core_attribute(TOUCHES, CONVERSIONS, "linear", lookback_days=LOOKBACK)
+    _same_credits(got["linear"], want, "linear from files")
+
+
+def test_spark_refuses_bad_input_as_core_does(spark):
+    with pytest.raises(DataError, match="channel"):
+        spark_engine.run(
+            TOUCHES.drop("channel"), CONVERSIONS, plan_for(("linear",)), EngineSettings()
+        )
+    with pytest.raises(DataError, match="does not read a socialroi store"):
+        spark_engine.run("store:x.duckdb", CONVERSIONS, plan_for(("linear",)), EngineSettings())
+
+
+_CHANNELS = st.sampled_from(["linkedin", "x", "email", "direct"])
+_DAY = st.integers(0, 12)  # a coarse grid: ties in time and lookback edges are common
+
+
+@st.composite
+def _contact(draw, name: str):
+    """One contact's touches and conversions on a half-day grid."""
+    touches = draw(st.lists(st.tuples(_DAY, st.integers(0, 1), _CHANNELS), max_size=8))
+    convs = draw(st.lists(st.tuples(_DAY, st.sampled_from([0.0, 100.0, 250.0])), max_size=3))
+    return name, touches, convs
+
+
+@st.composite
+def _data(draw):
+    """Several independent contacts in one data set, so one Spark run checks many journeys."""
+    base = _t(2024, 1, 1)
+    contacts = [draw(_contact(f"p{i}")) for i in range(draw(st.integers(4, 12)))]
+    t_rows = [
+        (name, base + timedelta(days=d, hours=12 * h), ch, f"{name}r{i}")
+        for name, touches, _ in contacts
+        for i, (d, h, ch) in enumerate(touches)
+    ]
+    c_rows = [
+        (f"{name}k{i}", name, base + timedelta(days=d), v)
+        for name, _, convs in contacts
+        for i, (d, v) in enumerate(convs)
+    ]
+    ts = pl.Datetime("us", "UTC")
+    t = pl.DataFrame(
+        t_rows or [("p0", base, "x", "r")],
+        schema={"contact_id": pl.String, "ts": ts, "channel": pl.String, "ref": pl.String},
+        orient="row",
+    )
+    c = pl.DataFrame(
+        c_rows or [("k", "p0", base, 1.0)],
+        schema={"conversion_id": pl.String, "contact_id": pl.String, "ts": ts, "value": pl.Float64},
+        orient="row",
+    )
+    return t, c
+
+
+@settings(
+    max_examples=2,
+    deadline=None,
+    derandomize=True,
+    # A Spark run takes seconds: report the failing example as found, do not shrink it.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=_data())
+def test_random_journeys_match_duckdb_and_core(spark, data):
+    touches, conversions = data
+    # Lookback 3 days on a half-day grid: touches fall on both sides of the windows' edges.
+    _check_all_engines(spark, touches, conversions, lookback=3)
+
+
+def test_settings_from_the_engine_table():
+    s = spark_engine.SparkSettings.from_engine(
+        EngineSettings(
+            name="spark",
+            connection="sc://spark.example:15002",
+            options={"shuffle_partitions": 64, "spark_conf": {"spark.executor.memory": "8g"}},
+        )
+    )
+    assert s.remote == "sc://spark.example:15002"
+    assert s.master is None
+    conf = s.spark_conf()
+    assert conf["spark.sql.shuffle.partitions"] == "64"
+    assert conf["spark.executor.memory"] == "8g"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert "spark.ui.enabled" not in conf  # a Connect server's UI is the server's business
+    classic = spark_engine.SparkSettings.from_engine(EngineSettings(connection="yarn"))
+    assert classic.master == "yarn"
+    assert classic.spark_conf()["spark.ui.enabled"] == "false"
+    with pytest.raises(ConfigError, match="Spark Connect URL"):
+        spark_engine.SparkSettings(remote="http://x")
+    with pytest.raises(ConfigError, match="not both"):
+        spark_engine.SparkSettings(master="local[2]", remote="sc://x")
+
+
+def test_engine_models_cover_every_model_the_test_checks():
+    assert set(MODELS) <= set(ENGINE_MODELS)

@@ -1,0 +1,242 @@
+"""The generated SQL per dialect (golden files), the BigQuery and Snowflake SQL run through
+their DuckDB transpilation, sources, settings and the lookback edge in exact microseconds.
+
+Regenerate the golden files after an intended change of the SQL:
+``SOCIALROI_UPDATE_GOLDEN=1 .venv/bin/pytest tests/engines/test_sql.py -k golden``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlglot
+from sqlglot.errors import ErrorLevel
+
+from socialroi.engines import (
+    ENGINE_MODELS,
+    EngineSettings,
+    attribute,
+    attribute_models,
+    build_sql,
+    engine_settings,
+    plan_for,
+)
+from socialroi.engines.duckdb_engine import run, run_sql
+from socialroi.engines.sql import AttributionSQL, Query
+from socialroi.errors import ConfigError, DataError
+
+GOLDEN = Path(__file__).parent / "golden"
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _golden_sql(dialect: str) -> AttributionSQL:
+    return build_sql(
+        touches="analytics.touchpoints",
+        conversions="analytics.conversions",
+        lookback_days=90,
+        by=("channel", "month", "platform"),
+        dialect=dialect,
+    )
+
+
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "spark", "duckdb"])
+def test_golden(dialect: str) -> None:
+    text = _golden_sql(dialect).script()
+    path = GOLDEN / f"{dialect}.sql"
+    if os.environ.get("SOCIALROI_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"SQL changed: regenerate {path.name}"
+
+
+def test_golden_facts() -> None:
+    # What each dialect needs, checked by name: the traps of docs/scale.md.
+    bq = (GOLDEN / "bigquery.sql").read_text(encoding="utf-8")
+    assert "UNIX_MICROS(ts)" in bq
+    assert "`analytics`.`touchpoints`" in bq
+    assert "NULLS LAST" not in bq
+    sf = (GOLDEN / "snowflake.sql").read_text(encoding="utf-8")
+    assert "DATE_PART(EPOCH_MICROSECOND, ts)" in sf
+    assert "UNIX_MICROS" not in sf
+    # 90 days in µs does not fit 32 bits: a BIGINT everywhere.
+    for text in (bq, sf):
+        assert "7776000000000" in text
+    for dialect in ("bigquery", "snowflake", "spark", "duckdb"):
+        text = (GOLDEN / f"{dialect}.sql").read_text(encoding="utf-8").upper()
+        assert "ASOF" not in text
+        assert "COLLECT_LIST" not in text
+        assert "ARRAY_AGG" not in text
+
+
+def _frames() -> tuple[pl.DataFrame, pl.DataFrame]:
+    h = timedelta(hours=1)
+    touches = pl.DataFrame(
+        {
+            "contact_id": ["a", "a", "a", "a", "b", "b", "c"],
+            "ts": [T0, T0 + h, T0 + h, T0 + 3 * h, T0, T0 + 2 * h, T0],
+            "channel": ["email", "search", "linkedin", "linkedin", "direct", "search", "email"],
+            "ref": ["1", "2", "3", "4", "5", "6", "7"],
+            "platform": ["x", "y", "z", "z", None, "y", "x"],
+        }
+    )
+    convs = pl.DataFrame(
+        {
+            "conversion_id": ["d1", "d2", "d3"],
+            "contact_id": ["a", "b", "c"],
+            "ts": [T0 + 5 * h, T0 + 2 * h, T0 + 40 * 24 * h],
+            "value": [100.0, 50.0, 7.0],
+        }
+    )
+    return touches, convs
+
+
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "spark"])
+def test_dialect_sql_runs_through_duckdb(dialect: str) -> None:
+    touches, convs = _frames()
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=("channel", "month", "platform"))
+    native, _sql = run(touches, convs, plan, EngineSettings())
+    other = plan.sql(dialect)
+
+    def back(q: Query) -> Query:
+        text = sqlglot.transpile(
+            q.sql, read=dialect, write="duckdb", unsupported_level=ErrorLevel.RAISE
+        )[0]
+        return Query(q.name, text)
+
+    via = replace(
+        other,
+        dialect="duckdb",
+        stages=tuple(back(q) for q in other.stages),
+        outputs=tuple(back(q) for q in other.outputs),
+    )
+    outputs = run_sql(touches, convs, plan, EngineSettings(), via)
+    assert outputs.keys() == native.keys()
+    for name, frame in native.items():
+        cols = frame.columns
+        assert (
+            outputs[name].sort(cols, nulls_last=True).equals(frame.sort(cols, nulls_last=True))
+        ), name
+
+
+def test_hand_computed_credits() -> None:
+    touches, convs = _frames()
+    # d1 (a, +5h): email 0h, then linkedin and search tie at +1h (channel order: linkedin
+    # first), linkedin at +3h. d2 (b): direct, search. d3 (c): its email is 40 days back,
+    # outside a 30-day window: unattributed.
+    first = attribute(touches, convs, model="first_touch", lookback_days=30)
+    assert first.rows() == [
+        ("(unattributed)", 1.0, 7.0),
+        ("direct", 1.0, 50.0),
+        ("email", 1.0, 100.0),
+        ("linkedin", 0.0, 0.0),  # touched a conversion, credited nothing: a row, as in core
+        ("search", 0.0, 0.0),
+    ]
+    last = attribute(touches, convs, model="last_touch", lookback_days=30)
+    assert dict(zip(last["channel"], last["value"], strict=True)) == {
+        "linkedin": 100.0,
+        "search": 50.0,
+        "(unattributed)": 7.0,
+        "email": 0.0,
+        "direct": 0.0,
+    }
+    linear = attribute(touches, convs, model="linear", lookback_days=30, by=("platform",))
+    got = dict(zip(linear["platform"], linear["conversions"], strict=True))
+    # d1: x 1/4, y 1/4, z 2/4; d2: null 1/2, y 1/2.
+    assert got == pytest.approx({"z": 0.5, "y": 0.75, "x": 0.25, None: 0.5, "(unattributed)": 1.0})
+
+
+def test_lookback_edge_in_microseconds() -> None:
+    conv_ts = T0 + timedelta(days=100)
+    edge = conv_ts - timedelta(days=90)
+    touches = pl.DataFrame(
+        {
+            "contact_id": ["a", "b"],
+            "ts": [edge, edge - timedelta(microseconds=1)],
+            "channel": ["email", "search"],
+        }
+    )
+    convs = pl.DataFrame({"contact_id": ["a", "b"], "ts": [conv_ts, conv_ts], "value": [1.0, 2.0]})
+    got = attribute(touches, convs, model="linear", lookback_days=90)
+    assert got.rows() == [("(unattributed)", 1.0, 2.0), ("email", 1.0, 1.0)]
+
+
+def test_first_milestone_opens_the_window() -> None:
+    close = T0 + timedelta(days=300)
+    touches = pl.DataFrame({"contact_id": ["a"], "ts": [T0], "channel": ["email"]})
+    convs = pl.DataFrame(
+        {
+            "contact_id": ["a"],
+            "ts": [close],
+            "value": [5.0],
+            "lead_created_at": [T0 + timedelta(days=10)],
+        }
+    )
+    got = attribute(touches, convs, model="linear", lookback_days=30)
+    assert got.rows() == [("email", 1.0, 5.0)]
+
+
+def test_parquet_and_csv_globs(tmp_path: Path) -> None:
+    touches, convs = _frames()
+    touches.head(4).write_parquet(tmp_path / "t1.parquet")
+    touches.tail(3).write_parquet(tmp_path / "t2.parquet")
+    convs.write_csv(tmp_path / "c.csv")
+    got = attribute_models(
+        f"parquet:{tmp_path}/t*.parquet",
+        f"csv:{tmp_path}/c.csv",
+        models=("linear", "markov"),
+        lookback_days=30,
+    )
+    frames = attribute_models(touches, convs, models=("linear", "markov"), lookback_days=30)
+    for model, frame in frames.items():
+        assert got[model].equals(frame), model
+
+
+def test_spill_directory_removed(tmp_path: Path) -> None:
+    touches, convs = _frames()
+    attribute(
+        touches,
+        convs,
+        engine_options={"memory_limit": "256MB", "temp_directory": str(tmp_path), "threads": 1},
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_errors() -> None:
+    touches, convs = _frames()
+    with pytest.raises(DataError, match="unknown engine 'oracle'"):
+        attribute(touches, convs, engine="oracle")
+    with pytest.raises(DataError, match="unknown model"):
+        attribute(touches, convs, model="nope")
+    with pytest.raises(DataError, match="no column 'campaign'"):
+        attribute(touches, convs, by=("campaign",))
+    with pytest.raises(DataError, match="letters, digits"):
+        attribute(touches, convs, by=("x; DROP TABLE y",))
+    with pytest.raises(DataError, match="unknown source"):
+        attribute("ftp:x", convs)
+    dup = pl.concat([convs, convs.head(1)])
+    with pytest.raises(DataError, match="repeats"):
+        attribute(touches, dup)
+
+
+def test_engine_settings() -> None:
+    s = engine_settings(
+        {
+            "name": "duckdb",
+            "memory_limit": "8GB",
+            "threads": 2,
+            "temp_directory": tempfile.gettempdir(),
+        }
+    )
+    assert (s.name, s.memory_limit, s.threads) == ("duckdb", "8GB", 2)
+    assert engine_settings(None) == EngineSettings()
+    with pytest.raises(ConfigError, match="threads"):
+        engine_settings({"threads": 0})
+    with pytest.raises(ConfigError, match="environment"):
+        engine_settings({"password": "x"})
+    with pytest.raises(ConfigError, match="must be text"):
+        engine_settings({"project": 3})
