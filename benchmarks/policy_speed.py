@@ -1,10 +1,11 @@
-"""How long the policy projection takes: 5 options × 10,000 draws × 12 months (target < 1 s).
+"""How long the policy comparison takes on the demo company (target: `policy compare` under ~2 s).
 
     .venv/bin/python benchmarks/policy_speed.py [--draws 10000] [--months 12] [--repeat 5]
 
-The funnel is estimated once from the demo company (not timed); then `project` (the Monte Carlo,
-luck included) and `sensitivity_frame` (the tornado) are timed, best of `--repeat` runs. Prints
-the times; it is not a test.
+The pipeline is built once from the demo company (not timed). Timed, best of `--repeat` runs:
+the funnel; `project` (5 options × draws × months, parameter uncertainty and month-to-month
+luck); the tornado; and `compare` end to end (funnel, projection, tornado, summary; without the
+observed effects). Prints the times; it is not a test.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from socialroi.core.pipeline import Pipeline
 from socialroi.demo import generate
-from socialroi.policy.funnel import estimate_funnel
+from socialroi.policy import compare
+from socialroi.policy.funnel import LOOKBACK_DAYS, estimate_funnel
 from socialroi.policy.options import default_options
-from socialroi.policy.projected import calibrate, project, sensitivity_frame, summary_frame
+from socialroi.policy.projected import baseline_weights, calibrate, project, sensitivity_frame
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,33 +30,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     company = generate()
-    funnel = estimate_funnel(company.tables, as_of=company.as_of)
+    pipeline = Pipeline(company.tables, as_of=company.as_of, lookback_days=LOOKBACK_DAYS)
+    funnel = estimate_funnel(pipeline)
     options = [calibrate(o, funnel) for o in default_options().values()]
-    project(funnel, options, months=args.months, draws=100, seed=0)  # warm up
+    weights, _ = baseline_weights(funnel, [o.name for o in options])
 
-    def best(fn: object) -> float:
+    def best(fn: Callable[[int], object]) -> float:
         times = []
         for i in range(args.repeat):
             t0 = time.perf_counter()
-            fn(i)  # type: ignore[operator]
+            fn(i)
             times.append(time.perf_counter() - t0)
         return min(times)
 
-    sim = best(lambda i: project(funnel, options, months=args.months, draws=args.draws, seed=i))
-    summ = best(
-        lambda i: summary_frame(
-            project(funnel, options, months=args.months, draws=args.draws, seed=i)
-        )
-    )
-    tornado = best(lambda i: sensitivity_frame(funnel, options, months=args.months))
-    cells = len(options) * args.draws * args.months
-    print(
-        f"{len(options)} options × {args.draws:,} draws × {args.months} months "
-        f"({cells:,} option-draw-months)"
-    )
-    print(f"  project:               {sim:.3f} s (target < 1 s)")
-    print(f"  project + summary:     {summ:.3f} s")
+    m, d = args.months, args.draws
+    fun = best(lambda i: estimate_funnel(pipeline))
+    sim = best(lambda i: project(funnel, options, months=m, draws=d, seed=i, baseline=weights))
+    tornado = best(lambda i: sensitivity_frame(funnel, options, months=m, baseline=weights))
+    whole = best(lambda i: compare(pipeline, months=m, draws=d, seed=i, observed=False))
+    print(f"{len(options)} options × {d:,} draws × {m} months ({len(options) * d * m:,} cells)")
+    print(f"  funnel:                {fun:.3f} s")
+    print(f"  project (with luck):   {sim:.3f} s")
     print(f"  sensitivity (tornado): {tornado:.3f} s")
+    print(f"  compare, end to end:   {whole:.3f} s")
     return 0
 
 

@@ -3,11 +3,12 @@
 The file is `path` when given (``--policies``), else the main config's ``[policy] file``, else
 ``config/policies.toml`` when it exists; with none of them the built-in defaults are used. Each
 top-level table is an option (see `socialroi.policy.options.parse_options`); errors name the file,
-the option and the key.
+the option and the key. `load_fx` reads the config's ``[policy] fx`` exchange rates.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 
@@ -51,3 +52,25 @@ def load_policies(path: Path | str | None, settings: Settings) -> dict[str, Poli
     except OSError as exc:
         raise ConfigError(f"{p}: cannot be read: {exc.strerror}") from None
     return parse_options(raw, where=str(p))
+
+
+def load_fx(settings: Settings) -> dict[str, float]:
+    """The config's ``[policy] fx`` table: currency code → units of the reporting currency per
+    unit of it (``fx = { USD = 0.92 }`` in a EUR company: one dollar is 0.92 euro). Used to
+    convert the built-in money defaults, which are in USD; {} when not set."""
+    section = settings.raw.get("policy", {})
+    if not isinstance(section, dict):
+        raise ConfigError("config: [policy] must be a table")
+    raw = section.get("fx", {})
+    if not isinstance(raw, dict):
+        raise ConfigError("config: [policy] fx must be a table such as { USD = 0.92 }")
+    out: dict[str, float] = {}
+    for code, rate in raw.items():
+        ok = isinstance(rate, int | float) and not isinstance(rate, bool) and rate > 0
+        if not ok or not math.isfinite(float(rate)):
+            raise ConfigError(
+                f"config: [policy] fx {code}: must be a positive number (units of your "
+                f"currency per {code}), not {rate!r}"
+            )
+        out[str(code).strip().upper()] = float(rate)
+    return out

@@ -129,5 +129,7 @@ def test_policy_compare(demo_store):
     doc = json.loads(_run(*argv, "--format", "json").stdout)
     rows = _csv(_run(*argv, "--format", "csv").stdout)
     assert [o["option"] for o in doc["options"]] == [r["option"] for r in rows]
-    assert sum(o["prob_best"] for o in doc["options"]) == pytest.approx(1.0)
+    # a EUR company without [policy] fx: the USD defaults are refused, not used as euros
+    assert doc["status"] == "cannot project"
+    assert any("USD" in r for r in doc["reasons"])
     assert doc["recommendation"]

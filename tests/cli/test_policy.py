@@ -31,11 +31,16 @@ def test_json_has_every_option_the_recommendation_and_the_sources(store):
     data = json.loads(result.stdout)
     assert data["months"] == 6
     assert data["draws"] == 500
-    assert [o["option"] for o in data["options"]] == list(OPTION_NAMES)
-    assert sum(o["prob_best"] for o in data["options"]) == pytest.approx(1.0)
+    assert data["status"] == "ok"
+    # the demo's teams are under two policies today: a "keep today's policies" row (gain 0)
+    assert [o["option"] for o in data["options"]] == [*OPTION_NAMES, "current_policy"]
+    assert sum(o["chance_best"] for o in data["options"]) == pytest.approx(1.0)
     assert "best in" in data["recommendation"]
-    assert "90% range" in data["recommendation"]
-    assert {"assumption", "source", "low", "high"} <= set(data["assumptions"][0])
+    assert set(data["baseline"]["shares"]) == {"acceptable_use", "employee_advocacy"}
+    assert data["baseline"]["revenue"]["p5"] <= data["baseline"]["revenue"]["mean"]
+    assert {"assumption", "source", "low", "high", "basis", "evidence"} <= set(
+        data["assumptions"][0]
+    )
     assert data["sensitivity"][0]["swing"] >= data["sensitivity"][1]["swing"]
     assert data["observed"] is None or isinstance(data["observed"], list)
 
@@ -44,12 +49,14 @@ def test_table_and_csv(store):
     table = run(store)
     assert table.exit_code == 0, table.output
     lines = table.stdout.splitlines()
-    assert lines[0].split()[:3] == ["option", "prob_best", "net_mean"]
+    assert lines[0].split()[:3] == ["option", "status", "chance"]
+    assert any(line.startswith("Employee advocacy") for line in lines)
+    assert any(line.startswith("Today's policy (policy_periods on") for line in lines)
     assert "best in" in lines[-1]
     csv = run(store, "--format", "csv")
     assert csv.exit_code == 0
-    assert csv.stdout.splitlines()[0].startswith("option,prob_best,net_mean,net_p5")
-    assert len(csv.stdout.splitlines()) == 1 + len(OPTION_NAMES)
+    assert csv.stdout.splitlines()[0].startswith("option,label,status,chance_best,gain_mean")
+    assert len(csv.stdout.splitlines()) == 1 + len(OPTION_NAMES) + 1
 
 
 def test_a_bad_policies_file_is_a_one_line_error_naming_file_option_and_key(store, tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from socialroi.core.vocabulary import is_organic_social
 from socialroi.demo import DemoCompany, generate
 from socialroi.policy.funnel import RATE_KEYS, Funnel, employee_months, estimate_funnel
 from tests.reports.fixture import AS_OF, tables
@@ -109,3 +110,34 @@ def test_a_projection_for_some_teams_leaves_out_the_company_lines():
     assert 0 < f.staff < demo_funnel().staff
     for key in ("brand_leads_per_month", "service_cases_per_month", "hires_per_month"):
         assert f.rates[key].central == 0.0
+
+
+def test_zero_counts_are_a_posterior_near_zero_not_a_default():
+    company = demo()
+    f = estimate_funnel(company.tables, as_of=company.as_of)
+    tracked = f.evidence["tracked_clicks"]
+    assert tracked > 0
+    # with every social touch and visit removed, leads per click is Gamma(½, 1/clicks): data
+    quiet = dict(company.tables)
+    quiet["touchpoints"] = company.tables["touchpoints"].filter(
+        ~is_organic_social(pl.col("channel"))
+    )
+    quiet["sessions"] = company.tables["sessions"].filter(
+        ~pl.col("medium").is_in(["social", "referral"])
+    )
+    g = estimate_funnel(quiet, as_of=company.as_of)
+    lpc = g.rates["leads_per_click"]
+    assert lpc.basis == "data"
+    assert lpc.a == pytest.approx(0.5)
+    assert lpc.mean == pytest.approx(0.5 / g.evidence["tracked_clicks"])
+
+
+def test_todays_policy_mix_and_recorded_costs():
+    f = demo_funnel()
+    # on the last day: Sales and Marketing under advocacy, the other teams under acceptable use
+    assert set(f.current) == {"acceptable_use", "employee_advocacy"}
+    assert sum(f.current.values()) == f.staff
+    costs = demo().tables["costs"]
+    months = {d for d in costs["month"].to_list() if f.window and f.window[0] <= d < f.window[1]}
+    total = costs.filter(pl.col("month").is_in(sorted(months)))["amount"].sum()
+    assert sum(f.costs_per_month.values()) == pytest.approx(total / f.months)

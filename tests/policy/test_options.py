@@ -12,10 +12,11 @@ from socialroi.policy.options import (
     OPTION_NAMES,
     Assumption,
     default_options,
+    in_currency,
     parse_options,
     triangular,
 )
-from socialroi.policy_file import load_policies
+from socialroi.policy_file import load_fx, load_policies
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -137,4 +138,61 @@ def test_loader_follows_the_config_then_the_default_file(tmp_path, monkeypatch):
 def test_the_example_file_parses():
     options = load_policies(REPO / "config" / "policies.toml", Settings())
     assert set(OPTION_NAMES) <= set(options)
-    assert options["blanket_ban"]["productivity_workdays"].central == -20.3
+    ban = options["blanket_ban"]["productivity_workdays"]
+    assert ban.central == -20.3
+    assert ban.basis == "cited"
+    assert "not a company-wide ban" in ban.evidence
+    assert options["training"]["training_hours"].basis == "default"
+
+
+def test_sourced_defaults_state_their_evidence_and_money_its_currency():
+    options = default_options()
+    ban = options["blanket_ban"]["productivity_workdays"]
+    assert ban.basis == "cited"
+    assert "not a company-wide ban" in ban.evidence
+    assert options["training"]["training_fee"].basis == "default"
+    assert options["training"]["training_fee"].currency == "USD"
+    assert options["blanket_ban"]["participation"].basis == "definition"
+    assert options["training"]["participation"].currency is None
+    assert options["employee_advocacy"].label == "Employee advocacy"
+    # the mean the simulation draws around, not the triangular's mode
+    assert options["acceptable_use"]["productivity_workdays"].mean == pytest.approx(3.2 / 3)
+
+
+def test_values_from_the_file_are_the_users_in_the_reporting_currency_unless_named():
+    out = parse_options(
+        {
+            "training": {
+                "training_fee": {"central": 2000, "currency": "eur", "evidence": "our quote"},
+                "tools_per_month": 50,
+            }
+        }
+    )
+    fee, tools = out["training"]["training_fee"], out["training"]["tools_per_month"]
+    assert (fee.basis, fee.currency, fee.evidence) == ("cited", "EUR", "our quote")
+    assert (tools.basis, tools.currency) == ("user", None)
+    with pytest.raises(ConfigError, match=r"fte\.currency: fte is not an amount of money"):
+        parse_options({"training": {"fte": {"central": 1, "currency": "EUR"}}})
+
+
+def test_in_currency_converts_with_a_rate_or_refuses():
+    fee = default_options()["training"]["training_fee"]
+    assert in_currency(fee, "USD", {}) is fee
+    assert in_currency(fee, "JPY", {}) is None
+    yen = in_currency(fee, "JPY", {"USD": 150.0})
+    assert yen is not None
+    assert (yen.central, yen.low, yen.high, yen.currency) == (
+        450_000.0,
+        150_000.0,
+        900_000.0,
+        "JPY",
+    )
+
+
+def test_fx_rates_from_the_config():
+    assert load_fx(from_dict({"policy": {"fx": {"usd": 0.92}}})) == {"USD": 0.92}
+    assert load_fx(Settings()) == {}
+    with pytest.raises(ConfigError, match=r"\[policy\] fx USD: must be a positive number"):
+        load_fx(from_dict({"policy": {"fx": {"USD": "0.9"}}}))
+    with pytest.raises(ConfigError, match=r"\[policy\] fx must be a table"):
+        load_fx(from_dict({"policy": {"fx": 0.9}}))

@@ -13,9 +13,9 @@ from socialroi.policy.funnel import LAG_MONTHS, Funnel, gamma_rate
 from socialroi.policy.options import Assumption, PolicyOption, default_options
 from socialroi.policy.projected import (
     calibrate,
+    poisson_ppf,
     project,
     sensitivity_frame,
-    summary_frame,
 )
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
@@ -93,128 +93,209 @@ def make_option(name: str = "plan", **over: Assumption | float) -> PolicyOption:
     return PolicyOption(name, "test", values)
 
 
-# Hand arithmetic for make_option() on make_funnel() over 12 months:
+NONE_VALUES = dict.fromkeys(OPTION_VALUES, 0.0) | {"lead_multiplier": 1.0, "reach_per_post": 1000.0}
+
+
+def none_option() -> PolicyOption:
+    """Today's policy in these tests: nobody posts, nothing is spent, no other effect."""
+    return make_option("none", **NONE_VALUES)
+
+
+def with_none(*options: PolicyOption) -> list[PolicyOption]:
+    return [*options, none_option()]
+
+
+TODAY = {"none": 1.0}
+
+# Hand arithmetic for make_option() against none_option() on make_funnel() over 12 months:
 #   posts a month = 10 staff × 0.5 × 1/week × 52/12 = 21.667
 #   leads = 21.667 × 1000 impressions × 1 × 0.01 × 0.1 = 21.667; won = 2.1667; revenue 2,166.67
 #   cost a month = 21.667 posts × 12/60 h × 50 = 216.67 + tools 100; first month + 2 h × 10 × 50
-#   + 500 = 1,500; productivity = 6 days × 8 h × 50 × 10 / 12 = 2,000 a month;
-#   service = 100 × 0.1 × 5 = 50; recruiting = 1 × 0.5 × 1,000 = 500
-#   net = 12 × (2,166.67 + 2,000 + 50 + 500 − 216.67 − 100) − 1,500 = 51,300
-NET_12 = 51_300.0
+#   + 500 = 1,500 (switching: nobody is under the plan today); productivity = 6 days × 8 h × 50
+#   × 10 / 12 = 2,000 a month; service = 100 × 0.1 × 5 = 50; recruiting = 1 × 0.5 × 1,000 = 500
+#   gain = 12 × (2,166.67 + 2,000 + 50 + 500 − 216.67 − 100) − 1,500 = 51,300
+GAIN_12 = 51_300.0
 
 
 def test_degenerate_option_gives_the_exact_arithmetic():
-    p = project(make_funnel(), [make_option()], months=12, draws=50, seed=3, luck=False)
-    net = p.total("net")
-    assert np.allclose(net, NET_12)
-    assert np.allclose(p.total("revenue"), 12 * 2166.6667, rtol=1e-6)
-    assert np.allclose(p.total("cost"), 12 * 316.6667 + 1500, rtol=1e-6)
-    assert np.allclose(p.total("productivity"), 24_000)
-    assert np.allclose(p.roi(), NET_12 / (12 * 316.6667 + 1500), rtol=1e-6)
+    p = project(
+        make_funnel(),
+        with_none(make_option()),
+        months=12,
+        draws=50,
+        seed=3,
+        baseline=TODAY,
+        luck=False,
+    )
+    assert np.allclose(p.total("gain")[0], GAIN_12)
+    assert np.allclose(p.total("revenue")[0], 12 * 2166.6667, rtol=1e-6)
+    assert np.allclose(p.total("cost")[0], 12 * 316.6667 + 1500, rtol=1e-6)
+    assert np.allclose(p.total("productivity")[0], 24_000)
+    # today's policy gains nothing over itself, exactly
+    assert not p.total("gain")[1].any()
 
 
-def test_with_luck_but_no_leads_the_net_value_is_still_exact():
+def test_todays_policy_gains_exactly_nothing_even_with_luck():
+    funnel = make_funnel(leads_per_click=gamma_rate("leads_per_click", "u", 20.5, 0.005, "t"))
+    plan = make_option(participation=ranged("participation", 0.2, 0.5, 0.8))
+    p = project(funnel, with_none(plan), months=6, draws=500, seed=2, baseline={"plan": 1.0})
+    for line in ("leads", "won", "revenue", "cost", "gain"):
+        assert not p.lines[line][0].any(), line
+    # the other option is the change from the plan: fewer leads, no cost
+    assert p.total("leads")[1].mean() < 0
+    assert (p.total("cost")[1] < 0).all()
+
+
+def test_switching_costs_fall_only_on_staff_not_yet_under_the_option():
+    p = project(
+        make_funnel(),
+        with_none(make_option()),
+        months=1,
+        draws=1,
+        seed=0,
+        baseline={"plan": 0.25, "none": 0.75},
+        luck=False,
+    )
+    # a quarter already under the plan: the plan's change is 3/4 of the full switch
+    full = 216.6667 + 100 + 1500
+    assert p.total("cost")[0, 0] == pytest.approx(0.75 * full, rel=1e-6)
+
+
+def test_with_luck_but_no_leads_the_gain_is_still_exact():
     funnel = make_funnel(leads_per_click=0.0)
-    p = project(funnel, [make_option()], months=12, draws=200, seed=1)
+    p = project(funnel, with_none(make_option()), months=12, draws=200, seed=1, baseline=TODAY)
     expected = 12 * (2000 + 50 + 500 - 216.6667 - 100) - 1500
-    assert np.allclose(p.total("net"), expected, rtol=1e-6)
+    assert np.allclose(p.total("gain")[0], expected, rtol=1e-6)
     assert p.total("leads").sum() == 0
 
 
-def test_the_lag_moves_revenue_into_later_months():
+def test_a_leads_value_counts_even_when_its_deal_closes_after_the_horizon():
     lag = np.zeros(LAG_MONTHS)
     lag[2] = 1.0  # won two months after the lead
+    funnel = replace(make_funnel(), lag=lag)
+    p = project(
+        funnel, with_none(make_option()), months=1, draws=1, seed=0, baseline=TODAY, luck=False
+    )
+    assert p.total("revenue")[0, 0] == pytest.approx(2166.6667, rel=1e-6)
+
+
+def test_todays_revenue_includes_the_pipeline_by_close_month():
+    lag = np.zeros(LAG_MONTHS)
+    lag[2] = 1.0
     history = np.zeros(LAG_MONTHS - 1)
     history[-2:] = [20.0, 10.0]  # leads two months and one month before the projection
     funnel = replace(make_funnel(), lag=lag, history_leads=history)
-    p = project(funnel, [make_option()], months=4, draws=1, seed=0, luck=False)
-    # 20 and 10 earlier leads × 0.1 won × 1,000, then the projection's own 21.667 leads a month
-    assert np.allclose(p.lines["revenue"][0, 0], [2000, 1000, 2166.6667, 2166.6667], rtol=1e-6)
+    p = project(
+        funnel, [make_option()], months=4, draws=1, seed=0, baseline={"plan": 1.0}, luck=False
+    )
+    # 20 and 10 earlier leads × 0.1 won × 1,000, then the plan's own 21.667 leads a month
+    assert np.allclose(p.baseline["revenue"][0], [2000, 1000, 2166.6667, 2166.6667], rtol=1e-6)
+
+
+def test_poisson_inverse_cdf_matches_scipy():
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    lam = np.concatenate([rng.gamma(0.5, 2, 3000), rng.gamma(2, 60, 3000), [0.0, 1e-9, 500.0]])
+    u = rng.random(lam.size)
+    assert np.array_equal(poisson_ppf(u, lam), stats.poisson.ppf(u, lam))
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
     funnel = make_funnel(leads_per_click=gamma_rate("leads_per_click", "u", 20.5, 0.005, "t"))
-    opts = [make_option(participation=ranged("participation", 0.2, 0.5, 0.8))]
-    a = project(funnel, opts, months=6, draws=500, seed=11)
-    b = project(funnel, opts, months=6, draws=500, seed=11)
-    c = project(funnel, opts, months=6, draws=500, seed=12)
-    for line in ("leads", "revenue", "net"):
+    opts = with_none(make_option(participation=ranged("participation", 0.2, 0.5, 0.8)))
+    a = project(funnel, opts, months=6, draws=500, seed=11, baseline=TODAY)
+    b = project(funnel, opts, months=6, draws=500, seed=11, baseline=TODAY)
+    c = project(funnel, opts, months=6, draws=500, seed=12, baseline=TODAY)
+    for line in ("leads", "revenue", "gain"):
         assert np.array_equal(a.lines[line], b.lines[line])
-    assert not np.array_equal(a.lines["net"], c.lines["net"])
+    assert not np.array_equal(a.lines["gain"], c.lines["gain"])
 
 
-def test_more_draws_pin_the_mean_down_and_more_data_narrows_the_interval():
+def test_common_random_numbers_one_options_change_leaves_the_others_bit_identical():
+    funnel = make_funnel(
+        leads_per_click=gamma_rate("leads_per_click", "u", 20.5, 0.005, "t"),
+        won_per_lead=ranged("won_per_lead", 0.02, 0.1, 0.2),
+    )
+    funnel = replace(funnel, month_cv=0.3)
+    a = make_option("a", participation=ranged("participation", 0.1, 0.3, 0.6))
+    b = make_option("b", lead_multiplier=ranged("lead_multiplier", 0.5, 1.0, 2.0))
+    changed = make_option(
+        "a",
+        participation=ranged("participation", 0.4, 0.7, 0.9),
+        tools_per_month=ranged("tools_per_month", 0, 500, 900),
+    )
+    first = project(funnel, [a, b, none_option()], months=6, draws=800, seed=9, baseline=TODAY)
+    second = project(
+        funnel, [changed, none_option(), b], months=6, draws=800, seed=9, baseline=TODAY
+    )
+    assert not np.array_equal(first.lines["gain"][0], second.lines["gain"][0])
+    for line in ("leads", "won", "revenue", "cost", "gain"):
+        assert np.array_equal(first.lines[line][1], second.lines[line][2]), line
+    # and today's own outcomes do not move either
+    assert np.array_equal(first.baseline["revenue"], second.baseline["revenue"])
+
+
+def test_an_option_with_more_expected_leads_gets_at_least_as_many_in_every_draw():
+    funnel = make_funnel()
+    low = make_option("low", participation=0.2)
+    high = make_option("high", participation=0.4)
+    p = project(funnel, [low, high, none_option()], months=3, draws=400, seed=1, baseline=TODAY)
+    assert (p.lines["leads"][1] >= p.lines["leads"][0]).all()
+
+
+def test_luck_widens_the_range_beyond_parameter_uncertainty():
+    funnel = make_funnel(leads_per_click=gamma_rate("leads_per_click", "u", 200.5, 0.0005, "t"))
+    funnel = replace(funnel, month_cv=0.2)
+    opts = with_none(make_option())
+
+    def width(luck: bool) -> float:
+        p = project(funnel, opts, months=12, draws=4000, seed=0, baseline=TODAY, luck=luck)
+        lo, hi = np.percentile(p.total("revenue")[0], [5, 95])
+        return float(hi - lo)
+
+    assert width(True) > 1.3 * width(False)
+
+
+def test_more_data_narrows_the_range():
     def funnel(scale: float) -> Funnel:
         # the same rate (0.1 leads a click) seen on scale× as many clicks
         return make_funnel(
             leads_per_click=gamma_rate("leads_per_click", "u", 20 * scale, 0.005 / scale, "t")
         )
 
-    opts = [make_option()]
-
-    def spread_of_means(draws: int) -> float:
-        means = [
-            project(funnel(1), opts, months=12, draws=draws, seed=s).total("net").mean()
-            for s in range(8)
-        ]
-        return float(np.std(means))
-
-    assert spread_of_means(4000) < spread_of_means(100)
+    opts = with_none(make_option())
 
     def width(scale: float) -> float:
-        p = project(funnel(scale), opts, months=12, draws=4000, seed=0, luck=False)
-        lo, hi = p.interval("net", level=0.9)
-        return hi - lo
+        p = project(funnel(scale), opts, months=12, draws=4000, seed=0, baseline=TODAY, luck=False)
+        lo, hi = np.percentile(p.total("gain")[0], [5, 95])
+        return float(hi - lo)
 
     # what we do not know about the rate shrinks as 1/sqrt(clicks seen)
     assert width(100) == pytest.approx(width(1) / 10, rel=0.15)
 
 
-def test_probability_best_sums_to_one_and_a_dominating_option_always_wins():
-    funnel = make_funnel(
-        leads_per_click=gamma_rate("leads_per_click", "u", 20.5, 0.005, "t"),
-        won_per_lead=ranged("won_per_lead", 0.02, 0.1, 0.2),
-    )
-    base = make_option(
-        "base",
-        participation=ranged("participation", 0.1, 0.3, 0.6),
-        lead_multiplier=ranged("lead_multiplier", 0.5, 1.0, 1.5),
-        tools_per_month=ranged("tools_per_month", 50, 100, 200),
-    )
-    better = make_option(
-        "better",
-        participation=ranged("participation", 0.2, 0.4, 0.7),
-        lead_multiplier=ranged("lead_multiplier", 0.6, 1.2, 1.8),
-        tools_per_month=ranged("tools_per_month", 40, 90, 180),
-    )
-    other = make_option("other", productivity_workdays=ranged("productivity_workdays", -5, 0, 5))
-    p = project(funnel, [base, better, other], months=12, draws=3000, seed=5)
-    pb = p.prob_best()
-    assert pb.sum() == pytest.approx(1.0)
-    assert pb[p.index("base")] == 0.0  # never better than the option that beats it everywhere
-    summary = summary_frame(p)
-    assert summary["prob_best"].sum() == pytest.approx(1.0)
-    assert summary.columns[:5] == ["option", "net_mean", "net_p5", "net_p50", "net_p95"]
-    alone = project(funnel, [base, better], months=12, draws=3000, seed=5).prob_best()
-    assert list(alone) == [0.0, 1.0]
-
-
-def test_sensitivity_puts_the_widest_assumption_first():
+def test_sensitivity_puts_the_widest_assumption_first_and_centres_on_the_mean():
     opt = make_option(
         productivity_workdays=ranged("productivity_workdays", -30.0, 0.0, 10.0),
         tools_per_month=ranged("tools_per_month", 0.0, 100.0, 200.0),
     )
-    tornado = sensitivity_frame(make_funnel(), [opt], months=12)
+    tornado = sensitivity_frame(make_funnel(), with_none(opt), months=12, baseline=TODAY)
     first = tornado.row(0, named=True)
     assert first["assumption"] == "productivity_workdays"
     # 40 workdays a year × 8 h × 50 × 10 staff over one year
     assert first["swing"] == pytest.approx(160_000.0)
-    assert first["net_high"] > first["net_low"]
-    tools = tornado.filter(pl.col("assumption") == "tools_per_month").row(0, named=True)
+    assert first["gain_high"] > first["gain_low"]
+    # centred on the simulation's mean: productivity's triangular mean is (−30 + 0 + 10)/3
+    central = GAIN_12 - 24_000 + (-20 / 3) * 8 * 50 * 10
+    assert first["gain_central"] == pytest.approx(central, rel=1e-6)
+    tools = tornado.filter(
+        (pl.col("assumption") == "tools_per_month") & (pl.col("option") == "plan")
+    ).row(0, named=True)
     assert tools["swing"] == pytest.approx(200 * 12)
-    assert tornado["swing"].to_list() == sorted(tornado["swing"].to_list(), reverse=True)
-    fixed_rows = tornado.filter(pl.col("assumption") == "fte")
-    assert fixed_rows["swing"].item() == 0.0
+    plan = tornado.filter(pl.col("option") == "plan")
+    assert plan["swing"].to_list() == sorted(plan["swing"].to_list(), reverse=True)
+    assert plan.filter(pl.col("assumption") == "fte")["swing"].item() == 0.0
 
 
 def test_calibrate_uses_the_data_unless_the_user_set_the_value():
@@ -224,17 +305,34 @@ def test_calibrate_uses_the_data_unless_the_user_set_the_value():
     assert calibrate(options["acceptable_use"], funnel)["participation"] == estimate
     # a dedicated manager's staff behave as under acceptable use
     assert calibrate(options["dedicated_manager"], funnel)["participation"] == estimate
-    # advocacy was never seen: its default stays
+    # advocacy was never seen: its default stays, and so does its lead multiplier
     adv = options["employee_advocacy"]
     assert calibrate(adv, funnel)["participation"] == adv["participation"]
+    assert calibrate(adv, funnel)["lead_multiplier"] == adv["lead_multiplier"]
     user = options["acceptable_use"].replace(
         participation=replace(options["acceptable_use"]["participation"], from_data=False)
     )
     assert calibrate(user, funnel)["participation"].source != estimate.source
 
 
+def test_an_option_seen_in_the_data_gets_no_extra_lead_multiplier():
+    estimate = Assumption("participation", 0.8, 0.7, 0.9, "share", "estimated from your data")
+    funnel = replace(make_funnel(), by_policy={"employee_advocacy": {"participation": estimate}})
+    adv = calibrate(default_options()["employee_advocacy"], funnel)
+    assert adv["lead_multiplier"].central == 1.0
+    assert adv["lead_multiplier"].fixed
+
+
 def test_bad_arguments_are_config_errors():
     with pytest.raises(ConfigError, match="months"):
-        project(make_funnel(), [make_option()], months=0, draws=10)
+        project(make_funnel(), [make_option()], months=0, draws=10, baseline={"plan": 1.0})
     with pytest.raises(ConfigError, match="repeat"):
-        project(make_funnel(), [make_option(), make_option()], months=1, draws=10)
+        project(
+            make_funnel(),
+            [make_option(), make_option()],
+            months=1,
+            draws=10,
+            baseline={"plan": 1.0},
+        )
+    with pytest.raises(ConfigError, match="unknown options"):
+        project(make_funnel(), [make_option()], months=1, draws=10, baseline={"x": 1.0})

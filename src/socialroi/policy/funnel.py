@@ -39,10 +39,11 @@ says so in its source. Pure: polars in, plain values out; no files, no clock.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -53,7 +54,16 @@ from socialroi.core.months import add_months, month_start, months_between
 from socialroi.core.pipeline import Pipeline, first_incomplete_month
 from socialroi.core.vocabulary import check_model, is_organic_social, latest_snapshot
 from socialroi.errors import DataError
-from socialroi.policy.options import BLS, LINKEDIN_CTR, SERVICE_COSTS, SHRM, Assumption
+from socialroi.policy.options import (
+    BLS,
+    DEFAULT_CURRENCY,
+    EVIDENCE,
+    LINKEDIN_CTR,
+    SERVICE_COSTS,
+    SHRM,
+    Assumption,
+    Basis,
+)
 from socialroi.schema import SOCIAL_PLATFORMS
 
 WINDOW_MONTHS = 12
@@ -63,6 +73,8 @@ LAG_MONTHS = 13
 MIN_EMPLOYEE_MONTHS = 12
 MIN_POSTS = 10
 MIN_WON = 5
+#: Complete months of data a projection needs at least.
+MIN_PROJECT_MONTHS = 3
 #: The lookback window a touch must fall in to source a lead (design §4's default).
 LOOKBACK_DAYS = 90
 
@@ -90,6 +102,13 @@ class Funnel:
     month_cv: float
     value_cv: float
     monthly: pl.DataFrame
+    #: Policy → staff under it on ``as_of`` (each employee's team row, else the company's '*'
+    #: row; "(none)" where no row covers them).
+    current: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    #: What the store holds that a projection needs (counts over the window, see `problems`).
+    evidence: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    #: Recorded costs (table costs) a month, mean over the window, by category.
+    costs_per_month: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 RATE_KEYS: tuple[str, ...] = (
@@ -112,13 +131,17 @@ def gamma_rate(name: str, unit: str, shape: float, scale: float, source: str) ->
     """A Gamma(shape, scale) posterior as an Assumption (low/high: 5th and 95th percentiles)."""
     lo, hi = (float(x) for x in stats.gamma.ppf([0.05, 0.95], shape, scale=scale))
     mean = shape * scale
-    return Assumption(name, mean, min(lo, mean), max(hi, mean), unit, source, "gamma", shape, scale)
+    return Assumption(
+        name, mean, min(lo, mean), max(hi, mean), unit, source, "gamma", shape, scale, basis="data"
+    )
 
 
 def beta_rate(name: str, unit: str, a: float, b: float, source: str) -> Assumption:
     lo, hi = (float(x) for x in stats.beta.ppf([0.05, 0.95], a, b))
     mean = a / (a + b)
-    return Assumption(name, mean, min(lo, mean), max(hi, mean), unit, source, "beta", a, b)
+    return Assumption(
+        name, mean, min(lo, mean), max(hi, mean), unit, source, "beta", a, b, basis="data"
+    )
 
 
 def mean_rate(
@@ -134,11 +157,29 @@ def mean_rate(
 
 
 def default_rate(
-    name: str, unit: str, values: tuple[float, float, float], source: str
+    name: str,
+    unit: str,
+    values: tuple[float, float, float],
+    source: str,
+    *,
+    basis: Basis = "default",
+    cited: str = "",
+    money: bool = False,
 ) -> Assumption:
-    """A stated default: `values` are (central, low, high)."""
+    """A stated default: `values` are (central, low, high); `cited` the source it rests on
+    (basis 'cited'), `money` for an amount in the built-in defaults' currency."""
     central, low, high = values
-    return Assumption(name, central, low, high, unit, source)
+    return Assumption(
+        name,
+        central,
+        low,
+        high,
+        unit,
+        source,
+        basis="cited" if cited else basis,
+        evidence=EVIDENCE.get(cited, ""),
+        currency=DEFAULT_CURRENCY if money else None,
+    )
 
 
 def employee_months(
@@ -291,10 +332,17 @@ def _window(t: Mapping[str, pl.DataFrame], as_of: datetime) -> list[date]:
 def _wage(current: pl.DataFrame) -> Assumption:
     wages = current["loaded_hourly_cost"].drop_nulls().to_numpy()
     if not len(wages):
-        return default_rate("wage", "currency per hour", (50.0, 35.0, 70.0), f"assumption; {BLS}")
+        return default_rate(
+            "wage",
+            "currency per hour",
+            (50.0, 35.0, 70.0),
+            f"assumption; {BLS}",
+            cited=BLS,
+            money=True,
+        )
     w = float(np.mean(wages))
     src = f"estimated from your data (mean loaded hourly cost of {len(wages)} employees)"
-    return Assumption("wage", w, w, w, "currency per hour", src)
+    return Assumption("wage", w, w, w, "currency per hour", src, basis="data")
 
 
 def _policy_estimates(
@@ -439,7 +487,8 @@ def _staff_rates(
             (400.0, 150.0, 1200.0),
             "assumption (fewer than 10 staff posts with metrics)",
         )
-    if impressions > 0 and clicks > 0:
+    if impressions > 0:
+        # zero clicks on measured impressions is evidence of a low rate, not a missing one
         rates["clicks_per_impression"] = beta_rate(
             "clicks_per_impression",
             "clicks per impression",
@@ -449,12 +498,16 @@ def _staff_rates(
             "of staff posts with a link)",
         )
     else:
-        ctr = 2 * _brand_ctr(t)
+        brand = _brand_ctr(t)
+        ctr = 2 * (brand if brand is not None else 0.004)
         rates["clicks_per_impression"] = default_rate(
             "clicks_per_impression",
             "clicks per impression",
             (ctr, ctr / 3, min(1.0, ctr * 2.5)),
-            f"assumption: no staff post metrics; twice the brand's rate ({LINKEDIN_CTR})",
+            "assumption: no staff post metrics; twice the brand's rate"
+            + (" in your data" if brand is not None else " (0.4% assumed: no brand metrics)")
+            + f" ({LINKEDIN_CTR})",
+            cited=LINKEDIN_CTR if brand is not None else "",
         )
     all_impressions = float(measured["impressions"].sum() or 0)
     if all_impressions > 0:
@@ -473,7 +526,8 @@ def _staff_rates(
             (5e-5, 1e-5, 2e-4),
             "assumption (no staff post metrics in your data)",
         )
-    if tracked > 0 and click_leads > 0:
+    if tracked > 0:
+        # zero leads from many tracked clicks is strong evidence of a low rate: kept as such
         rates["leads_per_click"] = gamma_rate(
             "leads_per_click",
             "social leads per click",
@@ -487,13 +541,14 @@ def _staff_rates(
             "leads_per_click",
             "social leads per click",
             (0.02, 0.005, 0.06),
-            "assumption (no leads credited to staff posts in your data yet)",
+            "assumption: no tracked clicks on staff posts in your data, so nothing shows how "
+            "many clicks become leads (tag staff links with `socialroi link`)",
         )
     return rates
 
 
-def _brand_ctr(t: Mapping[str, pl.DataFrame]) -> float:
-    """Clicks per impression of brand posts (0.004 when the data has none)."""
+def _brand_ctr(t: Mapping[str, pl.DataFrame]) -> float | None:
+    """Clicks per impression of brand posts (None when the data has none)."""
     brand = t["posts"].join(
         t["accounts"].filter(pl.col("owner") == "brand").select("platform", "account_id"),
         on=["platform", "account_id"],
@@ -506,7 +561,7 @@ def _brand_ctr(t: Mapping[str, pl.DataFrame]) -> float:
     )
     imp = float(metrics["impressions"].sum() or 0)
     clk = float(metrics["clicks"].fill_null(0).sum() or 0)
-    return clk / imp if imp > 0 and clk > 0 else 0.004
+    return clk / imp if imp > 0 and clk > 0 else None
 
 
 def _value_per_won(t: Mapping[str, pl.DataFrame], months: list[date]) -> tuple[Assumption, float]:
@@ -524,6 +579,7 @@ def _value_per_won(t: Mapping[str, pl.DataFrame], months: list[date]) -> tuple[A
             "currency per won deal",
             (20_000.0, 5_000.0, 60_000.0),
             "assumption: set your typical deal value (fewer than 2 won deals in your data)",
+            basis="default",
         ), 0.6
     mu = float(np.mean(values))
     cv = float(np.std(values) / mu) if mu > 0 else 0.6
@@ -556,6 +612,10 @@ def _count_rate(
     return gamma_rate(name, unit, count + 0.5, 1 / n_months, source)
 
 
+def _none(name: str, unit: str, why: str, basis: Basis = "data") -> Assumption:
+    return Assumption(name, 0.0, 0.0, 0.0, unit, why, basis=basis)
+
+
 def _means_by(df: pl.DataFrame, social: pl.Expr, column: str) -> tuple[float | None, float | None]:
     """Mean of `column` over the rows `social` marks, and over the others (None when absent)."""
     means = df.group_by(social.alias("s")).agg(pl.col(column).mean())
@@ -586,10 +646,16 @@ def _service_rates(cases: pl.DataFrame, n_months: int, wage: float) -> dict[str,
             (saving, saving * 0.7, saving * 1.3),
             f"estimated from your data ({other:.1f} vs {social:.1f} minutes a case, at "
             "loaded wages)",
+            basis="data",
         )
     else:
         rates["service_saving_per_case"] = default_rate(
-            "service_saving_per_case", "currency per case", (5.0, 3.0, 7.9), SERVICE_COSTS
+            "service_saving_per_case",
+            "currency per case",
+            (5.0, 3.0, 7.9),
+            SERVICE_COSTS,
+            cited=SERVICE_COSTS,
+            money=True,
         )
     return rates
 
@@ -616,6 +682,7 @@ def _hiring_rates(
             (saving, saving * 0.6, saving * 1.4),
             f"estimated from your data (cost per hire {other:,.0f} other vs "
             f"{social:,.0f} through social)",
+            basis="data",
         )
     else:
         rates["hire_saving"] = default_rate(
@@ -623,12 +690,10 @@ def _hiring_rates(
             "currency per hire",
             (2900.0, 1500.0, 4000.0),
             f"{SHRM}, less an assumed $1,800 per hire through social",
+            cited=SHRM,
+            money=True,
         )
     return rates
-
-
-def _none(name: str, unit: str, why: str) -> Assumption:
-    return Assumption(name, 0.0, 0.0, 0.0, unit, why)
 
 
 SOCIAL_CASE = pl.col("channel").is_in([*SOCIAL_PLATFORMS, "social"])
@@ -698,6 +763,51 @@ def check_enough(funnel: Funnel) -> Funnel:
     return funnel
 
 
+def _evidence(  # noqa: PLR0917 (the parts of the estimate it summarises)
+    t: Mapping[str, pl.DataFrame],
+    current: pl.DataFrame,
+    posts: pl.DataFrame,
+    company_monthly: pl.DataFrame,
+    as_of: datetime,
+    months: list[date],
+) -> tuple[dict[str, int], dict[str, float], dict[str, float]]:
+    """Today's policy mix (staff per policy on ``as_of``), what the store holds that a
+    projection needs (see `problems`), and the recorded costs a month by category."""
+    tables = t
+    n_months = len(months)
+    day = (as_of - timedelta(microseconds=1)).date()
+    now = employee_months(current, t["policy_periods"], [day])
+    mix = {str(k): int(v) for k, v in now.group_by("policy").len().iter_rows()}
+    measured = posts.filter(pl.col("impressions").is_not_null())
+    won_all = t["deals"].filter(
+        pl.col("won").fill_null(False) & pl.col("closed_at").is_not_null() & (pl.col("amount") > 0)
+    )
+    window_leads = _monthly_events(tables, "leads", "created_at", as_of, months)
+    evidence = {
+        "months": float(n_months),
+        "staff": float(current.height),
+        "leads": float(window_leads.height),
+        "won_deals": float(won_all.height),
+        "social_leads": float(
+            (company_monthly["staff_leads"] + company_monthly["brand_leads"]).sum()
+        ),
+        "social_won": float(company_monthly["won"].sum()),
+        "social_revenue": float(company_monthly["revenue"].sum()),
+        "staff_posts": float(posts.height),
+        "staff_impressions": float(measured["impressions"].sum() or 0),
+        "staff_clicks": float(measured.filter(pl.col("linked"))["clicks"].fill_null(0).sum() or 0),
+        "tracked_clicks": float(
+            measured.filter(pl.col("tracked"))["clicks"].fill_null(0).sum() or 0
+        ),
+    }
+    costs = t["costs"].filter(pl.col("month").is_in(months)) if months else t["costs"].clear()
+    costs_per_month = {
+        str(c): float(v) / max(n_months, 1)
+        for c, v in costs.group_by("category").agg(pl.col("amount").sum()).sort("category").rows()
+    }
+    return mix, evidence, costs_per_month
+
+
 def estimate_funnel(
     data: Pipeline | Mapping[str, pl.DataFrame],
     *,
@@ -758,7 +868,7 @@ def estimate_funnel(
         )
     else:
         rates["brand_leads_per_month"] = _none(
-            "brand_leads_per_month", "leads per month", TEAMS_ONLY
+            "brand_leads_per_month", "leads per month", TEAMS_ONLY, "definition"
         )
     rates["won_per_lead"] = _won_per_lead(t, company_monthly, months)
     rates["value_per_won"], value_cv = _value_per_won(t, months)
@@ -780,11 +890,14 @@ def estimate_funnel(
         by_policy.setdefault(pol, {}).update(est)
     if teams is not None:
         rates["service_cases_per_month"] = _none(
-            "service_cases_per_month", "cases per month", TEAMS_ONLY
+            "service_cases_per_month", "cases per month", TEAMS_ONLY, "definition"
         )
-        rates["hires_per_month"] = _none("hires_per_month", "hires per month", TEAMS_ONLY)
+        rates["hires_per_month"] = _none(
+            "hires_per_month", "hires per month", TEAMS_ONLY, "definition"
+        )
 
     history = _history(monthly, posts, teams_only=teams is not None)
+    mix, evidence, costs_per_month = _evidence(t, current, posts, company_monthly, as_of, months)
     return Funnel(
         as_of=as_of,
         window=(months[0], first_incomplete_month(as_of)) if months else None,
@@ -798,7 +911,71 @@ def estimate_funnel(
         month_cv=_month_cv(t, months),
         value_cv=value_cv,
         monthly=monthly,
+        current=mix,
+        evidence=evidence,
+        costs_per_month=costs_per_month,
     )
+
+
+def problems(funnel: Funnel) -> list[tuple[str, str]]:
+    """Why the store cannot support a projection, each with the data that would: [] when it can.
+
+    Needs: `MIN_PROJECT_MONTHS` complete months, staff employed on ``as_of``, leads in the window,
+    won deals with an amount (what a lead is worth), and some social evidence — social leads, or
+    measured impressions of staff posts (zero leads from measured clicks is evidence of a low
+    rate; no leads and no measurements is no evidence at all)."""
+    e = funnel.evidence
+    out: list[tuple[str, str]] = []
+    if funnel.months < MIN_PROJECT_MONTHS:
+        out.append(
+            (
+                f"only {funnel.months} complete month(s) of data before {funnel.as_of:%Y-%m-%d}",
+                f"at least {MIN_PROJECT_MONTHS} complete months of leads, posts and policy periods",
+            )
+        )
+    if funnel.staff == 0:
+        who = f" in teams {', '.join(funnel.teams)}" if funnel.teams else ""
+        out.append(
+            (
+                f"nobody employed{who} on {funnel.as_of:%Y-%m-%d}",
+                "table employees, with start and end dates and loaded hourly costs",
+            )
+        )
+    if e.get("leads", 0) == 0 and e.get("won_deals", 0) == 0:
+        out.append(
+            (
+                "no leads and no won deals in the store",
+                "your CRM's leads and deals (won flag, close date and amount)",
+            )
+        )
+    elif e.get("won_deals", 0) == 0:
+        out.append(
+            (
+                "no won deal with an amount, so what a lead is worth is unknown",
+                "won deals with their close date and amount",
+            )
+        )
+    elif e.get("leads", 0) == 0:
+        out.append(
+            (
+                "no leads in the window, so how leads turn into deals is unknown",
+                "your CRM's leads with their creation dates",
+            )
+        )
+    if (
+        funnel.teams is None
+        and e.get("social_leads", 0) == 0
+        and e.get("staff_impressions", 0) == 0
+    ):
+        out.append(
+            (
+                "no social leads and no measured staff posts: nothing shows what social media "
+                "brings",
+                "touchpoints that tie leads to social posts (tracked links, `socialroi link`), or "
+                "post metrics (impressions, clicks) of your staff's posts",
+            )
+        )
+    return out
 
 
 TEAMS_ONLY = "left out: a projection for some teams only"

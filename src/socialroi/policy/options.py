@@ -4,8 +4,12 @@ An option (``blanket_ban``, ``acceptable_use``, ``dedicated_manager``, ``employe
 ``training``) is a set of `Assumption` values. Each has a central value, a range (low/high) that
 carries its uncertainty into the projection, a unit, and a source: a citation
 (research on workplace social-media policy), "estimated from your data (…)" once the funnel has
-replaced it, or "assumption: set this for your company". `parse_options` turns a mapping (a TOML
-file's contents) into options over these defaults. Pure: no files.
+replaced it, or "assumption: set this for your company". Each also says where it came from
+(``basis``: ``data``, ``cited``, ``default`` — a value the user must set —, ``user`` or
+``definition``), how good the cited evidence is (``evidence``) and, for money, the currency its
+value is in (``currency``; the built-in money defaults are in USD and are converted with the
+config's ``[policy] fx`` rates or refused, see `in_currency`). `parse_options` turns a mapping (a
+TOML file's contents) into options over these defaults. Pure: no files.
 """
 
 from __future__ import annotations
@@ -17,10 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from scipy import special
 
 from socialroi.errors import ConfigError, DataError
 
 Dist = Literal["triangular", "gamma", "beta"]
+#: Where a value came from: the company's data, a cited source, a default the user must set, the
+#: user's own file, or the option's definition (a ban has no staff posting).
+Basis = Literal["data", "cited", "default", "user", "definition"]
+#: The currency of the built-in money defaults.
+DEFAULT_CURRENCY = "USD"
 
 SET_IT = "assumption: set this for your company"
 CHEN_CHAN = (
@@ -51,6 +61,20 @@ SERVICE_COSTS = (
 )
 SHRM = "SHRM benchmarking: average cost per hire near $4,700"
 
+#: How far each cited source carries (shown beside it in the policies file and the report).
+EVIDENCE: dict[str, str] = {
+    CHEN_CHAN: (
+        "4-week randomised trial, 217 people, blocker software on their computers — not a "
+        "company-wide ban; a year's effect extrapolated from 4 weeks"
+    ),
+    BLS: "official US statistics, all industries: a national average, not your payroll",
+    LINKEDIN_CTR: "vendor blog post, no method or sample published: a marketing claim",
+    LINKEDIN_REACH: "vendor blog post, no method or sample published: a marketing claim",
+    PEW: "US survey of workers (2016), self-reported use at work — not posting for the company",
+    SERVICE_COSTS: "analyst and vendor benchmarks of cost per contact, not measured at your firm",
+    SHRM: "US benchmarking survey, average over industries and roles",
+}
+
 #: The five options every comparison knows.
 OPTION_NAMES: tuple[str, ...] = (
     "blanket_ban",
@@ -59,6 +83,28 @@ OPTION_NAMES: tuple[str, ...] = (
     "employee_advocacy",
     "training",
 )
+
+#: How the options are named for people.
+LABELS: dict[str, str] = {
+    "blanket_ban": "Ban social media at work",
+    "acceptable_use": "Acceptable use",
+    "dedicated_manager": "Dedicated social media manager",
+    "employee_advocacy": "Employee advocacy",
+    "training": "Training",
+}
+
+
+def option_label(name: str) -> str:
+    """The label of a built-in option, else the name with spaces ("advocacy_lite" → "Advocacy
+    lite")."""
+    if name in LABELS:
+        return LABELS[name]
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else name
+
+
+#: Assumptions that are amounts of money (converted between currencies).
+MONEY: frozenset[str] = frozenset({"tools_per_month", "training_fee", "monitoring_per_seat"})
 
 #: Every assumption an option has: its unit and what it means (the file's keys).
 ASSUMPTIONS: dict[str, tuple[str, str]] = {
@@ -110,6 +156,11 @@ class Assumption:
     b: float = 0.0
     #: Whether a data estimate may replace it (False once a user sets it in the file).
     from_data: bool = True
+    basis: Basis = "default"
+    #: How far a cited source carries ('' when not cited).
+    evidence: str = ""
+    #: The currency of a money value (None: not money, or already in the reporting currency).
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         values = (self.central, self.low, self.high)
@@ -129,25 +180,46 @@ class Assumption:
     def fixed(self) -> bool:
         return self.low == self.high
 
+    @property
+    def mean(self) -> float:
+        """The mean of the distribution the projection draws from (a triangular's is
+        (low + central + high) / 3, not its central value)."""
+        if self.dist == "gamma":
+            return self.a * self.b
+        if self.dist == "beta":
+            return self.a / (self.a + self.b)
+        return (self.low + self.central + self.high) / 3
+
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """`n` draws (a constant array when the range is empty)."""
-        if self.dist == "gamma":
-            return rng.gamma(self.a, self.b, n)
-        if self.dist == "beta":
-            return rng.beta(self.a, self.b, n)
         return self.quantile(rng.random(n))
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
-        """The triangular (low, central, high) value at uniforms `u`; constant when fixed."""
+        """The value at uniforms `u` (inverse CDF): one uniform per draw gives every option the
+        same rank of the same input. Constant when fixed."""
+        if self.dist in ("gamma", "beta"):
+            # exact quantiles on a fine probit grid, interpolated (fast for many draws)
+            z = special.ndtri(np.asarray(u, dtype=float))
+            return np.asarray(np.interp(z, _GRID_Z, self._grid()))
         if self.fixed:
             return np.full(len(u), self.central)
         return triangular(u, self.low, self.central, self.high)
+
+    def _grid(self) -> np.ndarray:
+        if self.dist == "gamma":
+            return np.asarray(special.gammaincinv(self.a, _GRID_U) * self.b, dtype=float)
+        return np.asarray(special.betaincinv(self.a, self.b, _GRID_U), dtype=float)
 
     def with_value(self, value: float) -> Assumption:
         """The same assumption held at `value` (no uncertainty): for sensitivity swings."""
         return dataclasses.replace(
             self, central=value, low=value, high=value, dist="triangular", a=0.0, b=0.0
         )
+
+
+#: The probit grid posterior quantiles are computed on (±8.5 standard deviations).
+_GRID_Z = np.linspace(-8.5, 8.5, 3401)
+_GRID_U = special.ndtr(_GRID_Z)
 
 
 def triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
@@ -164,6 +236,12 @@ class PolicyOption:
     name: str
     description: str
     assumptions: Mapping[str, Assumption] = field(default_factory=dict)
+    #: The name people read ("Employee advocacy"); empty: from `LABELS` or the name.
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.title or option_label(self.name)
 
     def __getitem__(self, key: str) -> Assumption:
         return self.assumptions[key]
@@ -172,12 +250,31 @@ class PolicyOption:
         return dataclasses.replace(self, assumptions={**self.assumptions, **values})
 
 
-def _a(name: str, central: float, low: float, high: float, source: str = SET_IT) -> Assumption:
-    return Assumption(name, central, low, high, ASSUMPTIONS[name][0], source)
+def _a(
+    name: str, central: float, low: float, high: float, source: str = SET_IT, *, cited: str = ""
+) -> Assumption:
+    """A built-in default; `cited` is the source it rests on (its evidence is stated)."""
+    money = name in MONEY and high > 0
+    return Assumption(
+        name,
+        central,
+        low,
+        high,
+        ASSUMPTIONS[name][0],
+        source,
+        basis="cited" if cited else "default",
+        evidence=EVIDENCE.get(cited, ""),
+        currency=DEFAULT_CURRENCY if money else None,
+    )
+
+
+def _def(name: str, value: float, source: str) -> Assumption:
+    """A value fixed by what the option is (a ban has no staff posting)."""
+    return Assumption(name, value, value, value, ASSUMPTIONS[name][0], source, basis="definition")
 
 
 def _zero(name: str) -> Assumption:
-    return _a(name, 0.0, 0.0, 0.0, "none under this option")
+    return _def(name, 0.0, "none under this option")
 
 
 _STAFF_REACH = _a(
@@ -192,22 +289,27 @@ _STAFF_REACH = _a(
 def _base(**over: Assumption) -> dict[str, Assumption]:
     """acceptable_use: responsible personal use, no programme, some organic staff posting."""
     base = {
-        "participation": _a("participation", 0.25, 0.10, 0.45, f"{SET_IT}; {PEW}"),
+        "participation": _a("participation", 0.25, 0.10, 0.45, f"{SET_IT}; compare {PEW}"),
         "posts_per_week": _a("posts_per_week", 0.5, 0.25, 1.0),
         "link_share": _a("link_share", 0.35, 0.15, 0.6),
         "minutes_per_post": _a("minutes_per_post", 15.0, 8.0, 25.0),
         "reach_per_post": _STAFF_REACH,
-        "lead_multiplier": _a("lead_multiplier", 1.0, 1.0, 1.0, "your staff's posts as they are"),
-        "brand_posts_multiplier": _a(
-            "brand_posts_multiplier", 1.0, 1.0, 1.0, "brand accounts post as they do now"
+        "lead_multiplier": _def("lead_multiplier", 1.0, "your staff's posts as they are"),
+        "brand_posts_multiplier": _def(
+            "brand_posts_multiplier", 1.0, "brand accounts post as they do now"
         ),
         "fte": _zero("fte"),
-        "tools_per_month": _a("tools_per_month", 0.0, 0.0, 0.0, "no new tools"),
+        "tools_per_month": _def("tools_per_month", 0.0, "no new tools"),
         "training_hours": _a("training_hours", 1.0, 0.5, 1.5, f"{SET_IT} (a policy briefing)"),
         "training_fee": _zero("training_fee"),
         "monitoring_per_seat": _zero("monitoring_per_seat"),
         "productivity_workdays": _a(
-            "productivity_workdays", 0.0, -3.0, 6.2, f"the no-blocking group of {CHEN_CHAN}"
+            "productivity_workdays",
+            0.0,
+            -3.0,
+            6.2,
+            f"the no-blocking group of {CHEN_CHAN}",
+            cited=CHEN_CHAN,
         ),
         "service_social_share": _a("service_social_share", 0.10, 0.04, 0.20),
         "hires_social_share": _a("hires_social_share", 0.20, 0.10, 0.35),
@@ -224,12 +326,14 @@ def default_options() -> dict[str, PolicyOption]:
             "blanket_ban",
             "Staff may not use social media at work; brand accounts only; monitoring software.",
             _base(
-                participation=_a("participation", 0.0, 0.0, 0.0, "no staff posting under a ban"),
+                participation=_def("participation", 0.0, "no staff posting under a ban"),
                 posts_per_week=_zero("posts_per_week"),
                 link_share=_zero("link_share"),
                 training_hours=_zero("training_hours"),
                 monitoring_per_seat=_a("monitoring_per_seat", 6.0, 3.0, 12.0),
-                productivity_workdays=_a("productivity_workdays", -20.3, -30.0, -10.0, CHEN_CHAN),
+                productivity_workdays=_a(
+                    "productivity_workdays", -20.3, -30.0, -10.0, CHEN_CHAN, cited=CHEN_CHAN
+                ),
                 service_social_share=_a("service_social_share", 0.03, 0.0, 0.06),
                 hires_social_share=_a("hires_social_share", 0.05, 0.0, 0.12),
             ),
@@ -259,7 +363,9 @@ def default_options() -> dict[str, PolicyOption]:
                     "link_share", 0.85, 0.6, 1.0, f"{SET_IT} (advocacy tools share curated links)"
                 ),
                 minutes_per_post=_a("minutes_per_post", 8.0, 5.0, 15.0),
-                lead_multiplier=_a("lead_multiplier", 1.2, 0.8, 2.0, f"{SET_IT}; {LINKEDIN_CTR}"),
+                lead_multiplier=_a(
+                    "lead_multiplier", 1.2, 0.8, 2.0, f"{SET_IT}; compare {LINKEDIN_CTR}"
+                ),
                 tools_per_month=_a("tools_per_month", 600.0, 300.0, 1000.0),
                 training_hours=_a("training_hours", 2.0, 1.0, 3.0),
                 training_fee=_a("training_fee", 1800.0, 0.0, 3000.0),
@@ -291,12 +397,18 @@ SHARES = ("participation", "link_share", "service_social_share", "hires_social_s
 
 
 def parse_assumption(base: Assumption, value: Any, where: str) -> Assumption:
-    """`value` (a number, or a table with central/low/high/source) over `base`."""
+    """`value` (a number, or a table with central/low/high/source/evidence/currency) over `base`.
+
+    A money value is in the reporting currency unless its table names another ``currency``."""
+    currency: str | None = None
+    evidence = ""
     if isinstance(value, Mapping):
-        unknown = sorted(set(value) - {"central", "low", "high", "source", "unit"})
+        fields = {"central", "low", "high", "source", "unit", "evidence", "currency"}
+        unknown = sorted(set(value) - fields)
         if unknown:
             raise ConfigError(
-                f"{where}: unknown field(s) {', '.join(unknown)}; use central, low, high, source"
+                f"{where}: unknown field(s) {', '.join(unknown)}; use central, low, high, "
+                "source, evidence, currency"
             )
         if "central" not in value:
             raise ConfigError(f"{where}: needs 'central'")
@@ -306,6 +418,16 @@ def parse_assumption(base: Assumption, value: Any, where: str) -> Assumption:
         source = value.get("source", "set in the policies file")
         if not isinstance(source, str):
             raise ConfigError(f"{where}.source: must be text")
+        evidence = value.get("evidence", "")
+        if not isinstance(evidence, str):
+            raise ConfigError(f"{where}.evidence: must be text")
+        given = value.get("currency")
+        if given is not None:
+            if base.name not in MONEY:
+                raise ConfigError(f"{where}.currency: {base.name} is not an amount of money")
+            if not isinstance(given, str) or not given.strip():
+                raise ConfigError(f"{where}.currency: must be a currency code such as 'EUR'")
+            currency = given.strip().upper()
     else:
         central = _number(value, where)
         low = high = central
@@ -316,7 +438,50 @@ def parse_assumption(base: Assumption, value: Any, where: str) -> Assumption:
         raise ConfigError(f"{where}: a share must be between 0 and 1")
     if base.name not in ("productivity_workdays",) and low < 0:
         raise ConfigError(f"{where}: must not be negative")
-    return Assumption(base.name, central, low, high, base.unit, source, from_data=False)
+    return Assumption(
+        base.name,
+        central,
+        low,
+        high,
+        base.unit,
+        source,
+        from_data=False,
+        # a file value with stated evidence is cited; one still marked "assumption" is a
+        # default left for the user to set; any other is the user's own
+        basis="cited" if evidence else "default" if source.startswith("assumption") else "user",
+        evidence=evidence,
+        currency=currency,
+    )
+
+
+def in_currency(a: Assumption, currency: str, fx: Mapping[str, float]) -> Assumption | None:
+    """`a` with its money value in `currency`: as it is when it has no currency of its own or the
+    same one; converted with ``fx[its currency]`` (units of `currency` per unit of it) when the
+    rate is given; None when it cannot be converted (no rate)."""
+    if a.currency is None or a.currency == currency:
+        return a
+    rate = fx.get(a.currency)
+    if rate is None:
+        return None
+    source = f"{a.source} (converted from {a.currency} at {rate:g} {currency} per {a.currency})"
+    if a.dist == "gamma":
+        return dataclasses.replace(
+            a,
+            central=a.central * rate,
+            low=a.low * rate,
+            high=a.high * rate,
+            b=a.b * rate,
+            source=source,
+            currency=currency,
+        )
+    return dataclasses.replace(
+        a,
+        central=a.central * rate,
+        low=a.low * rate,
+        high=a.high * rate,
+        source=source,
+        currency=currency,
+    )
 
 
 def parse_options(raw: Mapping[str, Any], *, where: str = "policies") -> dict[str, PolicyOption]:
@@ -344,14 +509,17 @@ def parse_options(raw: Mapping[str, Any], *, where: str = "policies") -> dict[st
         description = body.get("description", base.description)
         if not isinstance(description, str):
             raise ConfigError(f"{here} description: must be text")
+        title = body.get("label", base.title if name == based_on else "")
+        if not isinstance(title, str):
+            raise ConfigError(f"{here} label: must be text")
         values = dict(base.assumptions)
         for key, value in body.items():
-            if key in ("description", "based_on"):
+            if key in ("description", "based_on", "label"):
                 continue
             if key not in ASSUMPTIONS:
                 raise ConfigError(
                     f"{here} {key}: unknown assumption; assumptions are {', '.join(ASSUMPTIONS)}"
                 )
             values[key] = parse_assumption(values[key], value, f"{here} {key}")
-        out[name] = PolicyOption(name, description, values)
+        out[name] = PolicyOption(name, description, values, title)
     return out
