@@ -79,8 +79,8 @@ def test_pre_trend_flags_a_bend_before_the_switch() -> None:
     bent = 10 + np.where(t >= 6, 3.0 * (t - 6), 0.0) + _noise(1, 12, 0.3)
     straight = 10 + 0.5 * t + _noise(2, 12, 0.3)
     moy = np.arange(12) % 12 + 1
-    p_bent = its.pre_trend_p(bent, moy)
-    p_straight = its.pre_trend_p(straight, moy)
+    p_bent = its.pre_trend_p(bent, moy, model="linear")
+    p_straight = its.pre_trend_p(straight, moy, model="linear")
     assert p_bent is not None
     assert p_bent < 0.01
     assert p_straight is not None
@@ -246,6 +246,8 @@ def test_observe_estimates_a_company_wide_step_and_reports_its_checks() -> None:
     assert row["low"] > 0
     assert row["placebo_low"] < 0 < row["placebo_high"]
     assert row["pre_trend_p"] is not None
+    assert row["checks"] is None  # both checks ran
+    assert "quasi-Poisson" in str(row["reason"])
     # no comparison team when everyone switched: no number, a reason instead
     did_row = _row(result.estimates, "did", "leads")
     assert did_row["verdict"] == "too_thin"
@@ -254,7 +256,10 @@ def test_observe_estimates_a_company_wide_step_and_reports_its_checks() -> None:
     # no won deals at all: too thin, with the count in words
     deals = _row(result.estimates, "its", "deals")
     assert deals["verdict"] == "too_thin"
-    assert deals["reason"] == "0 won social deals in the months compared; at least 10 needed"
+    assert deals["reason"] == (
+        "0 won social deals in the 14 months before the switch, so about 0 to expect over the "
+        "22 months compared; at least 10 needed"
+    )
     leads = result.series.filter((pl.col("metric") == "leads") & (pl.col("teams") == "*"))
     assert leads["actual"].to_list() == [float(v) for v in before + after]
     assert leads.filter(pl.col("month") < date(2024, 3, 1))["low"].null_count() == 14

@@ -32,9 +32,21 @@ from socialroi.demo.funnel import business_tod
 from socialroi.demo.timeline import Timeline, masked
 
 _NPLAT = len(params.PLATFORMS)
-_STAFF_IMP = np.array([params.PLATFORM[p].staff_impressions_per_follower for p in params.PLATFORMS])
-_CTR = np.array([params.PLATFORM[p].ctr for p in params.PLATFORMS])
-_CONV = np.array([params.PLATFORM[p].conversations_per_impression for p in params.PLATFORMS])
+
+
+def staff_impressions() -> np.ndarray:
+    """Staff impressions per follower, by platform (of the active world)."""
+    return np.array([params.PLATFORM[p].staff_impressions_per_follower for p in params.PLATFORMS])
+
+
+def ctr() -> np.ndarray:
+    """Click-through rate of a brand post with a link, by platform."""
+    return np.array([params.PLATFORM[p].ctr for p in params.PLATFORMS])
+
+
+def conversations() -> np.ndarray:
+    """Conversations per impression of a staff post, by platform."""
+    return np.array([params.PLATFORM[p].conversations_per_impression for p in params.PLATFORMS])
 
 
 def mechanism(roster: Roster, tl: Timeline, sched: np.ndarray) -> dict[str, np.ndarray]:
@@ -64,9 +76,9 @@ def staff_expected(roster: Roster, tl: Timeline, sched: np.ndarray) -> dict[str,
         * _per_day(tl)
         * roster.active(tl.n_days)
     )
-    reach = roster.weights * roster.network * _STAFF_IMP  # impressions per post by platform
-    clicks_per_post = (reach * _CTR).sum(axis=1)[:, None] * params.STAFF_CTR_MULTIPLIER
-    conv_per_post = (reach * _CONV).sum(axis=1)[:, None]
+    reach = roster.weights * roster.network * staff_impressions()  # impressions per post
+    clicks_per_post = (reach * ctr()).sum(axis=1)[:, None] * params.STAFF_CTR_MULTIPLIER
+    conv_per_post = (reach * conversations()).sum(axis=1)[:, None]
     scaled = posts * mech["reach_multiplier"] * tl.demand
     clicks = scaled * mech["link_share"] * clicks_per_post
     return {
@@ -96,8 +108,8 @@ def brand_expected(tl: Timeline) -> dict[str, np.ndarray]:
     )
     link = np.array([s.brand_link_share for s in spec])[:, None]
     tracked = np.array([s.brand_tracked_share for s in spec])[:, None]
-    clicks = rate * link * imp * _CTR[:, None] * tl.demand
-    conv = rate * imp * _CONV[:, None] * params.BRAND_CONVERSATION_FACTOR * tl.demand
+    clicks = rate * link * imp * ctr()[:, None] * tl.demand
+    conv = rate * imp * conversations()[:, None] * params.BRAND_CONVERSATION_FACTOR * tl.demand
     return {
         "posts": rate,
         "clicks": clicks,
@@ -126,9 +138,10 @@ def sample_posts(
     reshare = link & (rng.random(n) < mech["reshare_share"][e, m])
     reply = ~link & (rng.random(n) < 0.5)
     kind = np.where(reshare, "share", np.where(reply, "reply", "broadcast"))
+    ctr_, conv_ = ctr(), conversations()
     impressions = (
         roster.network[e, plat]
-        * _STAFF_IMP[plat]
+        * staff_impressions()[plat]
         * mech["reach_multiplier"][e, m]
         * rng.lognormal(-0.125, 0.5, n)
     )
@@ -142,8 +155,8 @@ def sample_posts(
             "link": link,
             "tracked": tracked,
             "impressions_mean": impressions,
-            "click_rate": _CTR[plat] * params.STAFF_CTR_MULTIPLIER * tl.demand[d] * link,
-            "conv_rate": _CONV[plat] * tl.demand[d],
+            "click_rate": ctr_[plat] * params.STAFF_CTR_MULTIPLIER * tl.demand[d] * link,
+            "conv_rate": conv_[plat] * tl.demand[d],
             "identify": mech["identify_multiplier"][e, m],
         }
     )
@@ -173,8 +186,8 @@ def _sample_brand(rng: np.random.Generator, roster: Roster, tl: Timeline) -> pl.
             "link": link,
             "tracked": tracked,
             "impressions_mean": impressions,
-            "click_rate": _CTR[p] * tl.demand[d] * link,
-            "conv_rate": _CONV[p] * params.BRAND_CONVERSATION_FACTOR * tl.demand[d],
+            "click_rate": ctr()[p] * tl.demand[d] * link,
+            "conv_rate": conversations()[p] * params.BRAND_CONVERSATION_FACTOR * tl.demand[d],
             "identify": np.ones(n),
         }
     )

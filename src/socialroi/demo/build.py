@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,9 +18,9 @@ from socialroi.demo.company import make_roster
 from socialroi.demo.costs import build_costs, hires, service_cases
 from socialroi.demo.crm import contacts_frame, leads_and_deals, touchpoints
 from socialroi.demo.metrics import account_daily, post_metrics, with_engagement
-from socialroi.demo.origins import channel_origins, post_origins, sample_origins
+from socialroi.demo.origins import channel_origins, plant_stories, post_origins, sample_origins
 from socialroi.demo.timeline import Timeline, make_timeline, policy_periods, rng_for, schedule
-from socialroi.demo.truth import ground_truth
+from socialroi.demo.truth import ground_truth, referral_stories
 from socialroi.demo.web import build_sessions
 from socialroi.store import Store
 
@@ -50,14 +51,33 @@ class DemoCompany:
 
 
 def generate(
-    *, seed: int = params.DEFAULT_SEED, months: int = params.DEFAULT_MONTHS, end: date | None = None
+    *,
+    seed: int = params.DEFAULT_SEED,
+    months: int = params.DEFAULT_MONTHS,
+    end: date | None = None,
+    world: params.World | Mapping[str, Any] | None = None,
 ) -> DemoCompany:
-    """The demo company for (`seed`, `months`, `end`): pure and deterministic, no clock, no files.
+    """The demo company for (`seed`, `months`, `end`, `world`): pure and deterministic, no clock,
+    no files.
 
     `end` is the first day of the month after the last generated month (default
-    params.DEFAULT_END); any day in that month stands for the month. Raises ValueError when
-    `months` is outside params.MIN_MONTHS..MAX_MONTHS.
+    params.DEFAULT_END); any day in that month stands for the month. `world` is the set of true
+    rates (default: the demo's own world.toml): a params.World, or overrides of the default world
+    by dotted path or knob name (``{"participation": 0.3, "lead_multiplier": 1.4}``, see
+    params.World.override). Raises ValueError when `months` is outside
+    params.MIN_MONTHS..MAX_MONTHS or an override names no parameter.
     """
+    if world is None:
+        chosen = params.DEFAULT_WORLD
+    elif isinstance(world, params.World):
+        chosen = world
+    else:
+        chosen = params.DEFAULT_WORLD.override(world)
+    with params.using(chosen):
+        return _generate(seed, months, end)
+
+
+def _generate(seed: int, months: int, end: date | None) -> DemoCompany:
     tl = make_timeline(months, end or params.DEFAULT_END)
     sched = schedule(tl)
     roster = make_roster(rng_for(seed, "roster"), tl)
@@ -69,6 +89,7 @@ def generate(
     )
     from_channels, spend = channel_origins(rng_for(seed, "channels"), tl)
     origins = sample_origins(rng_for(seed, "funnel"), [from_posts, from_channels], tl)
+    origins = plant_stories(rng_for(seed, "stories"), origins, tl)
 
     contacts = contacts_frame(rng_for(seed, "contacts"), origins, roster, tl)
     sessions, visitors = build_sessions(rng_for(seed, "sessions"), origins, contacts, tl)
@@ -108,6 +129,7 @@ def generate(
         for r in periods.iter_rows(named=True)
     ]
     truth = ground_truth(roster, tl, sched, seed=seed, policy_rows=rows)
+    truth["referral_stories"] = referral_stories(origins, contacts, tables["deals"])
     return DemoCompany(
         _reported(tables, tl), truth, params.COMPANY, params.CURRENCY, tl.as_of, seed
     )

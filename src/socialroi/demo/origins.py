@@ -9,6 +9,8 @@ generations. The result is one frame, one row per origin, with the funnel's outc
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import polars as pl
 
@@ -230,3 +232,147 @@ def sample_origins(
         if gen.height == 0:
             break
     return pl.concat(done, how="diagonal_relaxed")
+
+
+def _between(rng: np.random.Generator, span: tuple[int, int]) -> int:
+    return int(rng.integers(span[0], span[1] + 1))
+
+
+def plant_stories(rng: np.random.Generator, origins: pl.DataFrame, tl: Timeline) -> pl.DataFrame:
+    """Add the referral stories of params.STORIES to `origins` (column ``story``: the story's
+    index on its root and on every firm it introduced, null elsewhere).
+
+    A story's root is a contact first met through a conversation or a tracked link on
+    STORIES.platform (a staff or a brand post) during the reported period: the ones whose deal
+    was won first (the sampled funnel decides; only when fewer such wins exist than stories are
+    the earliest such leads made to win, flagged ``planted_root``). Each introduced firm k comes
+    from the firm STORIES.referred_by[k-1] (0: the root) some days after that firm's win; it
+    becomes a lead, a deal and a win after lags drawn from the STORIES ranges. Anything that
+    would fall after the end does not happen (a branch stops there).
+    """
+    st = params.STORIES
+    out = origins.with_columns(
+        pl.lit(None, pl.Int64).alias("story"), pl.lit(False).alias("planted_root")
+    )
+    if st.count <= 0 or not st.referred_by:
+        return out
+    first, n_days = tl.first_day, tl.n_days
+    eligible = (
+        (pl.col("platform") == st.platform)
+        & pl.col("origin").is_in(["conversation", "tracked_link"])
+        & pl.col("contact")
+        & (pl.col("contact_day") >= first)
+        & pl.col("generation").eq(0)
+    )
+    won = out.filter(eligible & pl.col("won")).sort("close_day", "key")
+    roots: list[int] = won["key"].head(st.count).to_list()
+    if len(roots) < st.count:
+        spare = out.filter(eligible & pl.col("lead") & ~pl.col("won")).sort("lead_day", "key")
+        forced = spare["key"].head(st.count - len(roots)).to_list()
+        out = _force_win(rng, out, forced, n_days)
+        roots += forced
+    won_at = dict(
+        out.filter(pl.col("key").is_in(roots) & pl.col("won"))
+        .select("key", "close_day")
+        .iter_rows()
+    )
+    roots = sorted(int(r) for r in roots if r in won_at)
+    rows: list[dict[str, object]] = []
+    next_key = int(out["key"].cast(pl.Int64).max() or 0) + 1  # type: ignore[arg-type]
+    for i, root in enumerate(roots):
+        close: dict[int, int] = {0: int(won_at[root])}
+        keys: dict[int, int] = {0: root}
+        for k, parent in enumerate(st.referred_by, start=1):
+            if parent not in close:
+                continue  # the firm that would introduce it never won (or not yet)
+            row = _introduced(rng, close[parent] + _between(rng, st.referral_days), n_days)
+            if row is None:
+                continue
+            row.update(key=next_key, referrer=keys[parent], story=i, generation=1 + k)
+            keys[k] = next_key
+            next_key += 1
+            if row["won"]:
+                close[k] = cast(int, row["close_day"])
+            rows.append(row)
+    index = {r: i for i, r in enumerate(roots)}
+    out = out.with_columns(
+        pl.col("key").replace_strict(index, default=None, return_dtype=pl.Int64).alias("story")
+    )
+    if not rows:
+        return out
+    added = pl.DataFrame(rows).with_columns(
+        pl.lit("referral").alias("funnel"),
+        pl.lit("referral").alias("origin"),
+        pl.lit(1.0).alias("identify"),
+        pl.lit(False).alias("planted_root"),
+    )
+    return pl.concat([out, added], how="diagonal_relaxed")
+
+
+def _introduced(rng: np.random.Generator, day: int, n_days: int) -> dict[str, object] | None:
+    """One introduced firm on `day`: contact at once, then lead, deal and a win (or as far as
+    the period reaches)."""
+    if day >= n_days:
+        return None
+    st = params.STORIES
+    tod = float(business_tod(rng, 1)[0])
+    l_day = day + _between(rng, st.lead_days)
+    d_day = l_day + _between(rng, st.deal_days)
+    w_day = d_day + _between(rng, st.close_days)
+    f = params.FUNNELS["referral"]
+    sigma = f.amount_sigma
+    amount = max(
+        1000.0, round(float(rng.lognormal(np.log(f.mean_amount) - sigma**2 / 2, sigma)), -2)
+    )
+    lead, deal, closed = l_day < n_days, d_day < n_days, w_day < n_days
+    return {
+        "day": day,
+        "tod": tod,
+        "session": False,
+        "contact": True,
+        "contact_lag": 0,
+        "contact_day": day,
+        "contact_tod": tod,
+        "lead": lead,
+        "lead_day": l_day,
+        "lead_tod": float(business_tod(rng, 1)[0]),
+        "deal": lead and deal,
+        "deal_day": d_day,
+        "deal_tod": float(business_tod(rng, 1)[0]),
+        "closed": lead and deal and closed,
+        "won": lead and deal and closed,
+        "close_day": w_day,
+        "close_tod": float(business_tod(rng, 1)[0]),
+        "amount": amount,
+    }
+
+
+def _force_win(
+    rng: np.random.Generator, df: pl.DataFrame, keys: list[int], n_days: int
+) -> pl.DataFrame:
+    """Make the leads of `keys` become deals and wins after the STORIES lags."""
+    if not keys:
+        return df
+    st = params.STORIES
+    lead_day = dict(df.filter(pl.col("key").is_in(keys)).select("key", "lead_day").iter_rows())
+    deal_day, close_day = {}, {}
+    for k in keys:
+        deal_day[k] = int(lead_day[k]) + _between(rng, st.deal_days)
+        close_day[k] = deal_day[k] + _between(rng, st.close_days)
+    hit = pl.col("key").is_in(keys) & pl.Series(
+        [close_day.get(k, n_days) < n_days for k in df["key"].to_list()]
+    )
+    return df.with_columns(
+        pl.when(hit)
+        .then(pl.col("key").replace_strict(deal_day, default=0))
+        .otherwise("deal_day")
+        .alias("deal_day"),
+        pl.when(hit)
+        .then(pl.col("key").replace_strict(close_day, default=0))
+        .otherwise("close_day")
+        .alias("close_day"),
+        pl.when(hit).then(True).otherwise("deal").alias("deal"),
+        pl.when(hit).then(True).otherwise("closed").alias("closed"),
+        pl.when(hit).then(True).otherwise("won").alias("won"),
+        pl.when(hit).then(True).otherwise("planted_root").alias("planted_root"),
+    )

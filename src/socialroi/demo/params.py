@@ -1,16 +1,28 @@
 """Every number the demo company is generated from, in one place.
 
+The structure (teams, platforms, policies, the calendar, lags, web behaviour) is fixed here; the
+rates that make up the company's *world* (how each policy changes posting, reach, click-through,
+the funnel's conversion rates, costs, hiring, service, referral stories) are read from
+``world.toml`` beside this file. That file is the demo's own and is independent of the policy
+comparison's defaults (config/policies.toml, socialroi.policy.options), so checking the policy
+estimators against the demo's ground truth is not circular. ``generate(world=...)`` takes
+another world: a `World` or overrides by dotted path (see `World.override`).
+
 The generator turns these into expected rates (day by day) and samples the data from them; the
-ground truth is computed from the same expected rates. Sourced anchors (research/product-anchors.md
-§4–§5): staff networks about 10× the company page's followers, employee shares about 2× the
-click-through rate, loaded cost ≈ wage × 1.43–1.46, cost per hire about $4,700, a complete social
-media block loses about 20.3 workdays per employee a year (partial blocking gains about 6.2).
+ground truth is computed from the same expected rates.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import threading
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
+from importlib import resources
 from typing import Any
 
 COMPANY = "Northwind IT Services"
@@ -50,18 +62,6 @@ class Mechanism:
     identify_multiplier: float  # visitor → contact rate relative to the funnel's baseline
 
 
-MECHANISMS: dict[str, Mechanism] = {
-    # Brand accounts only: staff do not post for the company at all.
-    "blanket_ban": Mechanism(0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0),
-    # Responsible use allowed, no programme: a few staff post now and then, half their links tagged.
-    "acceptable_use": Mechanism(0.30, 2.0, 0.35, 0.5, 0.2, 1.0, 1.0),
-    # Advocates post about weekly, nearly always a tracked link, mostly curated brand content that
-    # colleagues reshare (wider reach) and that lands on dedicated pages (better identification).
-    # Staff who are not advocates keep acceptable-use behaviour.
-    "employee_advocacy": Mechanism(0.85, 4.3, 0.90, 0.95, 0.75, 1.25, 1.15),
-}
-
-
 @dataclass(frozen=True)
 class Platform:
     brand_followers: int  # company page followers at the start
@@ -82,38 +82,6 @@ class Platform:
     cpc: float
 
 
-# fmt: off
-PLATFORM: dict[str, Platform] = {
-    # brand: followers, growth, posts/month, link share, tracked share, impressions/follower;
-    # staff impressions/follower; ctr; engagement rate; conversations/impression;
-    # staff: account share, network, post weight; referrers; ad spend; cpc
-    "linkedin": Platform(2400, 0.030, 12, 0.85, 0.9, 0.12, 0.6, 0.005, 0.025, 0.0003,
-                         1.0, 600, 0.75, ("lnkd.in", "linkedin.com"), 1000, 7.0),
-    "x": Platform(1800, 0.008, 16, 0.70, 0.9, 0.08, 0.25, 0.003, 0.012, 0.0002,
-                  0.35, 300, 0.15, ("t.co", "x.com"), 100, 1.5),
-    "facebook": Platform(1500, 0.005, 8, 0.80, 0.9, 0.06, 0.2, 0.006, 0.020, 0.0002,
-                         0.30, 250, 0.06, ("m.facebook.com", "l.facebook.com", "facebook.com"),
-                         200, 2.5),
-    "instagram": Platform(1100, 0.015, 6, 0.30, 0.9, 0.15, 0.3, 0.002, 0.035, 0.0001,
-                          0.20, 400, 0.04, ("l.instagram.com", "instagram.com"), 150, 3.0),
-}
-# fmt: on
-
-#: Staff networks in total are this many times the company page's followers (LinkedIn, 2017).
-STAFF_NETWORK_MULTIPLE = 10.0
-#: Employee shares get this many times the click-through rate of brand posts (LinkedIn, 2016).
-STAFF_CTR_MULTIPLIER = 2.0
-#: Brand posts start fewer conversations per impression than a person's post.
-BRAND_CONVERSATION_FACTOR = 0.3
-#: Relative network size by team (sales people are the best connected).
-TEAM_NETWORK_FACTOR: dict[str, float] = {
-    "Sales": 1.4,
-    "Delivery": 0.8,
-    "Marketing": 1.3,
-    "Support": 0.7,
-}
-
-
 @dataclass(frozen=True)
 class Funnel:
     """From an origin event (a click, a conversation, a visit…) to revenue."""
@@ -130,42 +98,257 @@ class Funnel:
     amount_sigma: float  # lognormal sigma of the deal amount
 
 
-FUNNELS: dict[str, Funnel] = {
-    # lead source, web, p_session, p_identify, contact lag, p_lead, p_deal, p_won, amount, sigma
-    "social_click": Funnel(
-        "organic_social", True, 0.9, 0.30, "contact_web", 0.10, 0.35, 0.33, 38_000, 0.55
-    ),
-    "social_other": Funnel(
-        "organic_social", True, 1.0, 0.25, "contact_web", 0.07, 0.35, 0.30, 38_000, 0.55
-    ),
-    "conversation": Funnel(
-        "organic_social", False, 1.0, 1.0, "contact_conversation", 0.20, 0.40, 0.35, 40_000, 0.55
-    ),
-    "paid_social": Funnel(
-        "paid_social", True, 1.0, 0.16, "contact_web", 0.04, 0.30, 0.25, 30_000, 0.55
-    ),
-    "organic_search": Funnel(
-        "organic_search", True, 1.0, 0.05, "contact_web", 0.10, 0.30, 0.28, 35_000, 0.6
-    ),
-    "paid_search": Funnel(
-        "paid_search", True, 1.0, 0.07, "contact_web", 0.12, 0.30, 0.25, 32_000, 0.6
-    ),
-    "direct": Funnel("direct", True, 1.0, 0.03, "contact_web", 0.12, 0.35, 0.30, 36_000, 0.6),
-    "web_referral": Funnel(
-        "web_referral", True, 1.0, 0.06, "contact_web", 0.10, 0.30, 0.28, 34_000, 0.6
-    ),
-    "event": Funnel("event", False, 1.0, 1.0, "contact_now", 0.15, 0.40, 0.30, 42_000, 0.5),
-    "referral": Funnel("referral", False, 1.0, 1.0, "contact_now", 0.50, 0.50, 0.45, 42_000, 0.5),
+@dataclass(frozen=True)
+class Staff:
+    hourly_wage: dict[str, float]
+    loaded_multiplier: float  # loaded cost ÷ wage
+    advocate_share: float  # share of advocacy-team staff enrolled as advocates
+    annual_turnover: float
+    minutes_per_post: dict[str, float]
+    minutes_per_conversation: float
+    minutes_per_brand_post: float
+
+
+@dataclass(frozen=True)
+class Costs:
+    tools_per_month: float  # scheduler, analytics, link shortener
+    advocacy_licence_per_advocate: float
+    reward_per_active_advocate: float
+    advocacy_training_hours: float
+    advocacy_trainer_fee: float
+    policy_briefing_hours: float  # every employee, when the ban is lifted
+    monitoring_per_seat: float  # during the ban
+    monitoring_admin_hours: float  # IT admin time a month during the ban
+    # Not a cash cost: workdays per employee a year, signed. Kept in the ground truth and the
+    # policy periods' parameters; the costs table holds only what was paid.
+    ban_productivity_workdays: float
+    partial_block_productivity_workdays: float
+
+
+@dataclass(frozen=True)
+class Stories:
+    """Planted referral stories: a client won through a social contact introduces firms that buy,
+    some of which introduce more (see world.toml)."""
+
+    count: int
+    platform: str
+    referred_by: tuple[int, ...]  # per introduced firm k (1-based), who introduced it (0 = root)
+    referral_days: tuple[int, int]  # range of days from the referrer's win to the introduction
+    lead_days: tuple[int, int]
+    deal_days: tuple[int, int]
+    close_days: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class World:
+    """Every tunable number the demo company is generated from (world.toml, or overrides)."""
+
+    mechanisms: dict[str, Mechanism]
+    platform: dict[str, Platform]
+    staff_network_multiple: float
+    staff_ctr_multiplier: float
+    brand_conversation_factor: float
+    team_network_factor: dict[str, float]
+    funnels: dict[str, Funnel]
+    channel_sessions: dict[str, float]
+    seasonality: tuple[float, ...]
+    trend_per_month: float
+    staff: Staff
+    costs: Costs
+    hire_mix: dict[str, tuple[float, ...]]
+    hire_cost: dict[str, float]
+    service_cases_per_month: float
+    service_mix: dict[str, tuple[float, ...]]
+    service_minutes: dict[str, float]
+    referrals_per_win: float
+    legacy_referrals_per_month: float
+    stories: Stories
+
+    def override(self, changes: Mapping[str, Any]) -> World:
+        """A copy with values replaced by dotted path, e.g.
+        ``{"mechanisms.employee_advocacy.participation": 0.3, "costs.monitoring_per_seat": 9}``
+        or a knob of WORLD_KNOBS (``{"participation": 0.3}``). Raises ValueError for an unknown
+        path, TypeError for a value of the wrong kind."""
+        out: World = self
+        for raw, value in changes.items():
+            path = WORLD_KNOBS.get(raw, raw)
+            out = _replace_path(out, path.split("."), value, path)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The world as plain JSON-ready values."""
+        out: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return out
+
+
+#: Short names for the parameters the validation varies between worlds.
+WORLD_KNOBS: dict[str, str] = {
+    "participation": "mechanisms.employee_advocacy.participation",
+    "lead_multiplier": "mechanisms.employee_advocacy.identify_multiplier",
+    "reach_multiplier": "mechanisms.employee_advocacy.reach_multiplier",
+    "ban_workdays": "costs.ban_productivity_workdays",
 }
 
-#: New-visitor sessions a month (at seasonality × trend = 1) from channels the policy never touches.
-CHANNEL_SESSIONS: dict[str, float] = {
-    "organic_search": 900,
-    "direct": 450,
-    "paid_search": 250,
-    "web_referral": 120,
-    "social_other": 90,  # untagged social visits nobody's post explains (bio links, third parties)
+
+def _replace_path(node: Any, keys: list[str], value: Any, path: str) -> Any:
+    key, rest = keys[0], keys[1:]
+    if isinstance(node, dict):
+        if key not in node:
+            raise ValueError(
+                f"unknown world parameter {path!r} ({key!r} is not one of {list(node)})"
+            )
+        new = value if not rest else _replace_path(node[key], rest, value, path)
+        return {**node, key: _coerce(node[key], new, path) if not rest else new}
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        names = [f.name for f in dataclasses.fields(node)]
+        if key not in names:
+            raise ValueError(f"unknown world parameter {path!r} ({key!r} is not one of {names})")
+        old = getattr(node, key)
+        new = _coerce(old, value, path) if not rest else _replace_path(old, rest, value, path)
+        return dataclasses.replace(node, **{key: new})
+    raise ValueError(f"unknown world parameter {path!r}")
+
+
+def _coerce(old: Any, value: Any, path: str) -> Any:
+    if isinstance(old, bool | str):
+        if type(value) is not type(old):
+            raise TypeError(f"world parameter {path!r} must be {type(old).__name__}")
+        return value
+    if isinstance(old, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"world parameter {path!r} must be a number, not {value!r}")
+        return type(old)(value)
+    if isinstance(old, tuple):
+        return tuple(value)
+    return value
+
+
+def _pair(v: Any) -> tuple[int, int]:
+    a, b = v
+    return int(a), int(b)
+
+
+def world_from_mapping(raw: Mapping[str, Any]) -> World:
+    """A World from a parsed world file (see world.toml for the keys)."""
+    st, sto = raw["staff"], raw["stories"]
+    return World(
+        mechanisms={k: Mechanism(**v) for k, v in raw["mechanisms"].items()},
+        platform={
+            k: Platform(**{**v, "referrers": tuple(v["referrers"])})
+            for k, v in raw["platform"].items()
+        },
+        staff_network_multiple=float(raw["staff_network_multiple"]),
+        staff_ctr_multiplier=float(raw["staff_ctr_multiplier"]),
+        brand_conversation_factor=float(raw["brand_conversation_factor"]),
+        team_network_factor={k: float(v) for k, v in raw["team_network_factor"].items()},
+        funnels={k: Funnel(**v) for k, v in raw["funnels"].items()},
+        channel_sessions={k: float(v) for k, v in raw["channel_sessions"].items()},
+        seasonality=tuple(float(x) for x in raw["seasonality"]),
+        trend_per_month=float(raw["trend_per_month"]),
+        staff=Staff(**st),
+        costs=Costs(**raw["costs"]),
+        hire_mix={k: tuple(float(x) for x in v) for k, v in raw["hire_mix"].items()},
+        hire_cost={k: float(v) for k, v in raw["hire_cost"].items()},
+        service_cases_per_month=float(raw["service_cases_per_month"]),
+        service_mix={k: tuple(float(x) for x in v) for k, v in raw["service_mix"].items()},
+        service_minutes={k: float(v) for k, v in raw["service_minutes"].items()},
+        referrals_per_win=float(raw["referrals_per_win"]),
+        legacy_referrals_per_month=float(raw["legacy_referrals_per_month"]),
+        stories=Stories(
+            count=int(sto["count"]),
+            platform=str(sto["platform"]),
+            referred_by=tuple(int(x) for x in sto["referred_by"]),
+            referral_days=_pair(sto["referral_days"]),
+            lead_days=_pair(sto["lead_days"]),
+            deal_days=_pair(sto["deal_days"]),
+            close_days=_pair(sto["close_days"]),
+        ),
+    )
+
+
+def load_world(text: str | None = None) -> World:
+    """The world in `text` (TOML), or the packaged world.toml."""
+    if text is None:
+        text = resources.files("socialroi.demo").joinpath(WORLD_FILE).read_text(encoding="utf-8")
+    return world_from_mapping(tomllib.loads(text))
+
+
+WORLD_FILE = "world.toml"
+#: The demo's own world, as world.toml sets it.
+DEFAULT_WORLD = load_world()
+
+# The active world's values under their historical module names. The generator reads these
+# names; `using(world)` rebinds them for the length of one generation (serialised by a lock, so
+# concurrent generations with different worlds never mix).
+_NAMES: dict[str, str] = {
+    "MECHANISMS": "mechanisms",
+    "PLATFORM": "platform",
+    "STAFF_NETWORK_MULTIPLE": "staff_network_multiple",
+    "STAFF_CTR_MULTIPLIER": "staff_ctr_multiplier",
+    "BRAND_CONVERSATION_FACTOR": "brand_conversation_factor",
+    "TEAM_NETWORK_FACTOR": "team_network_factor",
+    "FUNNELS": "funnels",
+    "CHANNEL_SESSIONS": "channel_sessions",
+    "SEASONALITY": "seasonality",
+    "TREND_PER_MONTH": "trend_per_month",
+    "STAFF": "staff",
+    "COSTS": "costs",
+    "HIRE_MIX": "hire_mix",
+    "HIRE_COST": "hire_cost",
+    "SERVICE_CASES_PER_MONTH": "service_cases_per_month",
+    "SERVICE_MIX": "service_mix",
+    "SERVICE_MINUTES": "service_minutes",
+    "REFERRALS_PER_WIN": "referrals_per_win",
+    "LEGACY_REFERRALS_PER_MONTH": "legacy_referrals_per_month",
+    "STORIES": "stories",
 }
+MECHANISMS: dict[str, Mechanism] = DEFAULT_WORLD.mechanisms
+PLATFORM: dict[str, Platform] = DEFAULT_WORLD.platform
+STAFF_NETWORK_MULTIPLE: float = DEFAULT_WORLD.staff_network_multiple
+STAFF_CTR_MULTIPLIER: float = DEFAULT_WORLD.staff_ctr_multiplier
+BRAND_CONVERSATION_FACTOR: float = DEFAULT_WORLD.brand_conversation_factor
+TEAM_NETWORK_FACTOR: dict[str, float] = DEFAULT_WORLD.team_network_factor
+FUNNELS: dict[str, Funnel] = DEFAULT_WORLD.funnels
+CHANNEL_SESSIONS: dict[str, float] = DEFAULT_WORLD.channel_sessions
+SEASONALITY: tuple[float, ...] = DEFAULT_WORLD.seasonality
+TREND_PER_MONTH: float = DEFAULT_WORLD.trend_per_month
+STAFF: Staff = DEFAULT_WORLD.staff
+COSTS: Costs = DEFAULT_WORLD.costs
+HIRE_MIX: dict[str, tuple[float, ...]] = DEFAULT_WORLD.hire_mix
+HIRE_COST: dict[str, float] = DEFAULT_WORLD.hire_cost
+SERVICE_CASES_PER_MONTH: float = DEFAULT_WORLD.service_cases_per_month
+SERVICE_MIX: dict[str, tuple[float, ...]] = DEFAULT_WORLD.service_mix
+SERVICE_MINUTES: dict[str, float] = DEFAULT_WORLD.service_minutes
+REFERRALS_PER_WIN: float = DEFAULT_WORLD.referrals_per_win
+LEGACY_REFERRALS_PER_MONTH: float = DEFAULT_WORLD.legacy_referrals_per_month
+STORIES: Stories = DEFAULT_WORLD.stories
+
+_LOCK = threading.RLock()
+
+
+def current() -> World:
+    """The world the module names hold now."""
+    g = globals()
+    return World(**{field: g[name] for name, field in _NAMES.items()})
+
+
+@contextmanager
+def using(world: World) -> Iterator[World]:
+    """Hold `world` in the module names while the block runs (one generation at a time)."""
+    with _LOCK:
+        g = globals()
+        saved = {name: g[name] for name in _NAMES}
+        g.update({name: getattr(world, field) for name, field in _NAMES.items()})
+        try:
+            yield world
+        finally:
+            g.update(saved)
+
+
+HIRE_SOURCES: tuple[str, ...] = ("social", "employee_referral", "job_board", "agency")
+SERVICE_CHANNELS: tuple[str, ...] = ("phone", "email", "chat", "x", "facebook", "linkedin")
+
+
 #: GA4 source/medium of each channel's sessions: (source, medium, weight).
 CHANNEL_SOURCES: dict[str, tuple[tuple[str, str, float], ...]] = {
     "organic_search": (
@@ -188,23 +371,6 @@ CHANNEL_SOURCES: dict[str, tuple[tuple[str, str, float], ...]] = {
         ("l.instagram.com", "referral", 0.08),
     ),
 }
-#: Calendar-month demand (Jan..Dec); normalised to mean 1 where used.
-SEASONALITY: tuple[float, ...] = (
-    0.95,
-    1.0,
-    1.08,
-    1.05,
-    1.02,
-    0.95,
-    0.85,
-    0.82,
-    1.05,
-    1.12,
-    1.08,
-    1.03,
-)
-#: Demand growth per month, compounded from the first month.
-TREND_PER_MONTH = 0.008
 #: Weekday / weekend activity factors (mean over a week is 1).
 WEEKDAY_FACTOR = 1.2
 WEEKEND_FACTOR = 0.5
@@ -248,124 +414,42 @@ NEWSLETTER_CLICK_RATE = 0.03
 EMAIL_TOUCHES_BEFORE_LEAD = 1.2  # sales-sequence replies between contact and lead (mean)
 FOLLOW_UP_ENGAGEMENTS = 0.4  # later engagements per contact with a LinkedIn handle (mean)
 LEGACY_CLIENTS = 60
-LEGACY_REFERRALS_PER_MONTH = 1.2
-REFERRALS_PER_WIN = 0.3
 EVENT_EVERY_MONTHS = 4
 EVENT_NEW_CONTACTS = 30.0
 EVENT_KNOWN_ATTENDEES = 12.0
 
 
-@dataclass(frozen=True)
-class Staff:
-    hourly_wage: dict[str, float]
-    loaded_multiplier: float  # BLS ECEC: wages are ~68–70% of compensation
-    advocate_share: float  # share of advocacy-team staff enrolled as advocates
-    annual_turnover: float
-    minutes_per_post: dict[str, float]
-    minutes_per_conversation: float
-    minutes_per_brand_post: float
-
-
-STAFF = Staff(
-    hourly_wage={"Sales": 38.0, "Delivery": 45.0, "Marketing": 36.0, "Support": 30.0},
-    loaded_multiplier=1.45,
-    advocate_share=0.8,
-    annual_turnover=0.15,
-    minutes_per_post={"broadcast": 20.0, "reply": 5.0, "share": 6.0},
-    minutes_per_conversation=15.0,
-    minutes_per_brand_post=30.0,
-)
-
-
-@dataclass(frozen=True)
-class Costs:
-    tools_per_month: float  # scheduler, analytics, link shortener
-    advocacy_licence_per_advocate: float
-    reward_per_active_advocate: float
-    advocacy_training_hours: float
-    advocacy_trainer_fee: float
-    policy_briefing_hours: float  # every employee, when the ban is lifted
-    monitoring_per_seat: float  # during the ban
-    monitoring_admin_hours: float  # IT admin time a month during the ban
-    # Not a cash cost: workdays per employee a year, signed (Chen & Chan 2026). Kept for the
-    # policy comparison; the costs table holds only what was paid.
-    ban_productivity_workdays: float
-    partial_block_productivity_workdays: float
-
-
-COSTS = Costs(
-    tools_per_month=177.0,
-    advocacy_licence_per_advocate=15.0,
-    reward_per_active_advocate=25.0,
-    advocacy_training_hours=2.0,
-    advocacy_trainer_fee=1800.0,
-    policy_briefing_hours=1.0,
-    monitoring_per_seat=6.0,
-    monitoring_admin_hours=6.0,
-    ban_productivity_workdays=-20.3,
-    partial_block_productivity_workdays=6.2,
-)
-
-#: Hiring: share of hires by source under each company-wide policy, and cost per hire by source.
-HIRE_SOURCES: tuple[str, ...] = ("social", "employee_referral", "job_board", "agency")
-HIRE_MIX: dict[str, tuple[float, ...]] = {
-    "blanket_ban": (0.05, 0.25, 0.45, 0.25),
-    "acceptable_use": (0.25, 0.25, 0.35, 0.15),
-    "employee_advocacy": (0.40, 0.25, 0.25, 0.10),
-}
-HIRE_COST: dict[str, float] = {
-    "social": 1800.0,
-    "employee_referral": 2500.0,
-    "job_board": 4700.0,  # SHRM average cost per hire
-    "agency": 14000.0,
-}
-
-#: Customer service: cases a month, channel mix by the Support team's policy, minutes per case.
-SERVICE_CASES_PER_MONTH = 140.0
-SERVICE_CHANNELS: tuple[str, ...] = ("phone", "email", "chat", "x", "facebook", "linkedin")
-SERVICE_MIX: dict[str, tuple[float, ...]] = {
-    "blanket_ban": (0.50, 0.35, 0.12, 0.01, 0.015, 0.005),
-    "acceptable_use": (0.42, 0.30, 0.14, 0.05, 0.05, 0.04),
-    "employee_advocacy": (0.42, 0.30, 0.14, 0.05, 0.05, 0.04),
-}
-SERVICE_MINUTES: dict[str, float] = {
-    "phone": 14.0,
-    "email": 11.0,
-    "chat": 9.0,
-    "x": 6.0,
-    "facebook": 6.0,
-    "linkedin": 6.0,
-}
-
-
 def as_dict() -> dict[str, Any]:
-    """The parameters as plain JSON-ready values (written next to the data as ground truth)."""
+    """The active world and the structure as plain JSON-ready values (written next to the data
+    as ground truth)."""
+    w = current().as_dict()
     return {
         "company": COMPANY,
         "currency": CURRENCY,
         "teams": dict(TEAM_SIZES),
         "advocacy_teams": list(ADVOCACY_TEAMS),
-        "mechanisms": {k: asdict(v) for k, v in MECHANISMS.items()},
-        "platforms": {k: asdict(v) for k, v in PLATFORM.items()},
-        "staff_network_multiple": STAFF_NETWORK_MULTIPLE,
-        "staff_ctr_multiplier": STAFF_CTR_MULTIPLIER,
-        "brand_conversation_factor": BRAND_CONVERSATION_FACTOR,
-        "team_network_factor": dict(TEAM_NETWORK_FACTOR),
-        "funnels": {k: asdict(v) for k, v in FUNNELS.items()},
-        "channel_sessions_per_month": dict(CHANNEL_SESSIONS),
-        "seasonality": list(SEASONALITY),
-        "trend_per_month": TREND_PER_MONTH,
+        "mechanisms": w["mechanisms"],
+        "platforms": w["platform"],
+        "staff_network_multiple": w["staff_network_multiple"],
+        "staff_ctr_multiplier": w["staff_ctr_multiplier"],
+        "brand_conversation_factor": w["brand_conversation_factor"],
+        "team_network_factor": w["team_network_factor"],
+        "funnels": w["funnels"],
+        "channel_sessions_per_month": w["channel_sessions"],
+        "seasonality": w["seasonality"],
+        "trend_per_month": w["trend_per_month"],
         "weekday_factor": WEEKDAY_FACTOR,
         "weekend_factor": WEEKEND_FACTOR,
         "lags": {k: asdict(v) for k, v in LAGS.items()},
         "return_visits": RETURN_VISITS,
         "second_device_share": SECOND_DEVICE_SHARE,
         "continuation_share": CONTINUATION_SHARE,
-        "staff": asdict(STAFF),
-        "costs": asdict(COSTS),
-        "hire_mix": {k: list(v) for k, v in HIRE_MIX.items()},
-        "hire_cost": dict(HIRE_COST),
-        "service_mix": {k: list(v) for k, v in SERVICE_MIX.items()},
-        "referrals_per_win": REFERRALS_PER_WIN,
-        "legacy_referrals_per_month": LEGACY_REFERRALS_PER_MONTH,
+        "staff": w["staff"],
+        "costs": w["costs"],
+        "hire_mix": w["hire_mix"],
+        "hire_cost": w["hire_cost"],
+        "service_mix": w["service_mix"],
+        "referrals_per_win": w["referrals_per_win"],
+        "legacy_referrals_per_month": w["legacy_referrals_per_month"],
+        "stories": w["stories"],
     }

@@ -29,9 +29,16 @@ import json
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from socialroi.demo import params
-from socialroi.demo.activity import _CONV, _CTR, _STAFF_IMP, brand_expected, staff_expected
+from socialroi.demo.activity import (
+    brand_expected,
+    conversations,
+    ctr,
+    staff_expected,
+    staff_impressions,
+)
 from socialroi.demo.company import Roster
 from socialroi.demo.funnel import OUTCOMES, cohort_outcomes, expected_outcomes, mean_lag
 from socialroi.demo.timeline import Timeline
@@ -186,9 +193,9 @@ def _switch_entry(
 
 def roster_factors(roster: Roster) -> list[dict[str, Any]]:
     """Per employee, what the expected rates are built from (for recomputing them by hand)."""
-    reach = roster.weights * roster.network * _STAFF_IMP
-    clicks = (reach * _CTR).sum(axis=1) * params.STAFF_CTR_MULTIPLIER
-    conv = (reach * _CONV).sum(axis=1)
+    reach = roster.weights * roster.network * staff_impressions()
+    clicks = (reach * ctr()).sum(axis=1) * params.STAFF_CTR_MULTIPLIER
+    conv = (reach * conversations()).sum(axis=1)
     return [
         {
             "employee_id": str(roster.ids[i]),
@@ -246,3 +253,77 @@ def ground_truth(
     }
     result: dict[str, Any] = json.loads(json.dumps(truth))  # plain JSON values (tuples → lists)
     return result
+
+
+def referral_stories(
+    origins: pl.DataFrame, contacts: pl.DataFrame, deals: pl.DataFrame
+) -> list[dict[str, Any]]:
+    """The planted referral stories (origins.plant_stories) as the data name them: per story the
+    root contact (met on which platform, through which employee, its own won deal) and every firm
+    it led to, directly or down the chain, with its hop count from the root and its deal.
+
+    `contacts` is the generator's contacts frame (with its internal ``key``); `deals` the deals
+    table. ``downstream_won`` and ``downstream_value`` count the introduced firms' won deals;
+    ``depth`` is the largest hop among them."""
+    if "story" not in origins.columns:
+        return []
+    ids = contacts.select("key", "contact_id", "name", "company")
+    part = origins.filter(pl.col("story").is_not_null()).join(ids, on="key", how="left")
+    won = deals.filter(pl.col("won").fill_null(False)).select(
+        "contact_id", "deal_id", "amount", "closed_at"
+    )
+    part = part.join(won, on="contact_id", how="left")
+    out: list[dict[str, Any]] = []
+    for (story,), rows in part.sort("key").group_by(["story"], maintain_order=True):
+        by_key = {int(r["key"]): r for r in rows.iter_rows(named=True)}
+        root = next(
+            r for r in by_key.values() if r["referrer"] is None or r["origin"] != "referral"
+        )
+
+        def hop(r: dict[str, Any], _by_key: dict[int, dict[str, Any]] = by_key) -> int:
+            n = 0
+            while r["origin"] == "referral" and r["referrer"] is not None:
+                n += 1
+                r = _by_key[int(r["referrer"])]
+            return n
+
+        def deal(r: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "deal_id": r["deal_id"],
+                "amount": None if r["amount"] is None else float(r["amount"]),
+                "won_at": None if r["closed_at"] is None else r["closed_at"].isoformat(),
+            }
+
+        introduced = [
+            {
+                "contact_id": r["contact_id"],
+                "name": r["name"],
+                "company": r["company"],
+                "referred_by": by_key[int(r["referrer"])]["contact_id"],
+                "hop": hop(r),
+                **deal(r),
+            }
+            for r in by_key.values()
+            if r is not root
+        ]
+        done = [x for x in introduced if x["deal_id"] is not None]
+        out.append(
+            {
+                "story": int(story),
+                "root": {
+                    "contact_id": root["contact_id"],
+                    "name": root["name"],
+                    "company": root["company"],
+                    "met_on": root["platform"],
+                    "via": root["origin"],
+                    "employee_id": root["employee_id"],
+                    "planted_win": bool(root["planted_root"]),
+                    **deal(root),
+                },
+                "introduced": introduced,
+                "downstream_won": len(done),
+                "downstream_value": float(sum(x["amount"] for x in done)),
+                "depth": max((x["hop"] for x in done), default=0),
+            }
+        )
+    return out

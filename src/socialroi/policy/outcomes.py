@@ -1,12 +1,13 @@
 """Monthly social outcomes per team and for the company: the series policy effects are read from.
 
 A contact is *social-sourced* when its first touch (identity-resolved touchpoints, the employee
-filled in from the post's owner, as the core's first-touch model with no lookback limit sees it) is
-on an organic social platform; a contact with no touch at all counts when its lead's source says
-organic social. Paid social is a separate channel, and a contact met through a referral (even
-from a client won on social) is not social-sourced. The *unit* of a social-sourced contact is the
-team of the employee its first touch names; a first touch on a brand post or on a social visit
-no post explains names no employee and stays at company level.
+filled in from the post's owner, as the core's first-touch model with no lookback limit sees it;
+touches after the contact's first lead do not count) is on an organic social platform; a
+contact with no touch at all counts when its lead's source says organic social. Paid social is
+a separate channel, and a contact met through a referral (even from a client won on social) is
+not social-sourced. The *unit* of a social-sourced contact is the team of the employee its first
+touch names; a first touch on a brand post or on a social visit no post explains names no
+employee and stays at company level.
 
 Metrics per month (complete months before ``as_of`` only):
 
@@ -52,6 +53,12 @@ OUTCOME_COLUMNS: tuple[str, ...] = ("month", "unit", "metric", "value")
 def contact_units(p: Pipeline) -> pl.DataFrame:
     """contact_id, unit: every social-sourced contact and its team ('*' when no employee)."""
     t, touches = p.tables, p.touchpoints
+    # a touch after the contact's first lead sourced nothing (a later engagement of a contact met
+    # before the data start must not make its lead social)
+    first_lead = t["leads"].group_by("contact_id").agg(pl.col("created_at").min().alias("_lead"))
+    touches = touches.join(first_lead, on="contact_id", how="left").filter(
+        pl.col("_lead").is_null() | (pl.col("ts") <= pl.col("_lead"))
+    )
     first = (
         touches.sort("contact_id", "ts", maintain_order=True)
         .group_by("contact_id", maintain_order=True)
