@@ -332,7 +332,9 @@ def test_backfill_completes_the_window_over_runs_with_nothing_doubled(make_conte
         assert first.cursor is not None
         assert first.cursor["backfill"][DID]["done"] is False
         second = run_stream(store, bluesky.create(ctx), stream)
-        feed_calls = [c.request.url for c in rsps.calls if "getAuthorFeed" in c.request.url]
+        feed_calls = [
+            str(c.request.url) for c in rsps.calls if "getAuthorFeed" in str(c.request.url)
+        ]
     assert second.ok
     # Run 2 reads the top first (nothing new), then continues from run 1's feed cursor.
     assert "cursor" not in feed_calls[1]

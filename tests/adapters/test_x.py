@@ -406,7 +406,7 @@ def test_replay_of_tweepys_recorded_timeline_and_users(make_context) -> None:
         rsps.get("https://api.x.com/2/users/783214/tweets", json=fx("tweets_empty"))
         accounts = list(adapter.fetch("account", since=None, state=None))
         batches = list(adapter.fetch("posts", since=None, state=None))
-        asked = dict(parse_qsl(urlsplit(rsps.calls[-1].request.url).query))
+        asked = dict(parse_qsl(urlsplit(str(rsps.calls[-1].request.url)).query))
     assert asked["pagination_token"] == page["meta"]["next_token"]  # the recorded next_token
     (acct,) = accounts
     assert acct.tables["accounts"].rows() == [("x", "783214", "Twitter", "brand")]
@@ -424,10 +424,10 @@ def test_replay_of_tweepys_recorded_timeline_and_users(make_context) -> None:
 def test_recorded_tweet_objects_give_the_unwound_link_and_public_metrics() -> None:
     """A real /2/tweets answer with entities and public_metrics: media links are X pages."""
     body = fx("recorded_tweets_lookup")
-    rows_by_id = {}
+    rows_by_id: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for tweet in body["data"]:
-        posts, metrics = x.tweet_rows([tweet], tweet["author_id"], DAY, handle="h")
-        rows_by_id[tweet["id"]] = (posts[0], metrics[0])
+        tweet_posts, tweet_metrics = x.tweet_rows([tweet], tweet["author_id"], DAY, handle="h")
+        rows_by_id[tweet["id"]] = (tweet_posts[0], tweet_metrics[0])
     links = {i: p["link_url"] for i, (p, _) in rows_by_id.items() if p["link_url"]}
     assert links == {"1696902398717853999": "https://landtorn.com/lorak"}
     _, landtorn = rows_by_id["1696902398717853999"]
@@ -438,8 +438,8 @@ def test_recorded_tweet_objects_give_the_unwound_link_and_public_metrics() -> No
         landtorn["shares"],
         landtorn["saves"],
     ) == (2284, 31, 2, 10, 1)
-    posts, _ = rows_by_id["1697319426213716021"]
-    assert posts["created_at"] == datetime(2023, 8, 31, 18, 44, 20, tzinfo=UTC)
+    post, _ = rows_by_id["1697319426213716021"]
+    assert post["created_at"] == datetime(2023, 8, 31, 18, 44, 20, tzinfo=UTC)
 
 
 def test_backfill_completes_the_window_over_runs_with_nothing_doubled(make_context, store) -> None:
