@@ -4,6 +4,16 @@ fetched, it fits a phone, and text from data never runs as code.
 `make test` installs Debian's `chromium` when it can; without it these tests are skipped, except
 under CI, where a missing browser fails the run.
 
+Layout and print run on the demo company's report through the DevTools protocol (tests/reports/
+_cdp.py) at 390 × 844 (a phone), 768 × 1024 (a tablet) and 1366 × 768 (a laptop): nothing
+reaches past the screen outside a box that scrolls, no chart's date axis runs more than a month
+past its data and no two of its tick labels overlap, the first screen holds the summary and the
+recommendation, and the models heatmap gives way to a ranked table on the phone. Screenshots of
+the first screen at each width, and the PDFs, are kept in build/test-artefacts/report/ (or
+$SOCIALROI_TEST_ARTEFACTS). Print: in print media at an A4 page's width every chart fits the page
+and is kept whole (break-inside: avoid); `write_pdf` (the CLI's --pdf) and A4 print to a bounded
+number of pages, none of them empty.
+
 How a request would be seen: Chromium runs with every request, loopback included, sent through a
 proxy on 127.0.0.1 that records what it is asked for. The page's Content-Security-Policy should
 stop requests before they leave; the proxy catches any that do. Chromium's own traffic (component
@@ -20,17 +30,24 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from socialroi import Settings, Store
 from socialroi.analysis import analyze
+from socialroi.demo import generate, write_demo
 from socialroi.reports import write_report
+from socialroi.reports._style import PRINT_WIDTH
+from socialroi.reports.pdf import write_pdf
+from tests.reports._cdp import browser
+from tests.reports._measure import MEASURE
 from tests.reports.conftest import make_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -308,3 +325,133 @@ def test_report_fits_a_phone(phone):
     viewport, page = (int(n) for n in phone.width.split("/"))
     assert viewport <= PHONE  # a phone's width (less any scroll bar)
     assert page <= viewport  # nothing wider than the screen: wide tables scroll in place
+
+
+#: Viewport width → height: a phone, a tablet, a laptop.
+SCREENS = {390: 844, 768: 1024, 1366: 768}
+MONTH_MS = 31 * 86_400_000
+ARTEFACTS = Path(os.environ.get("SOCIALROI_TEST_ARTEFACTS", "build/test-artefacts")) / "report"
+#: An A4 page's printable box at 96 px per inch with the report's 12 mm margins.
+A4_IN = (8.27, 11.69)
+A4_BOX = ((210 - 24) / 25.4 * 96, (297 - 24) / 25.4 * 96)
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("demo")
+    with Store.open(tmp / "demo.duckdb") as store:
+        write_demo(generate(seed=7, months=12), store)
+    with Store.open(tmp / "demo.duckdb", read_only=True) as store:
+        return write_report(analyze(store, settings=Settings()), tmp / "report.html")
+
+
+@pytest.fixture(scope="module")
+def measured(demo_report, tmp_path_factory) -> dict[int, dict[str, Any]]:
+    """The demo report measured at each screen width, with a screenshot of its first screen."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    assert CHROMIUM is not None
+    out = {}
+    with browser(CHROMIUM, tmp_path_factory.mktemp("profile")) as b:
+        for width, height in SCREENS.items():
+            b.viewport(width, height, mobile=width < 800)
+            b.open(demo_report.as_uri(), settle=2.5)
+            out[width] = b.js(MEASURE)
+            shot = b.screenshot(ARTEFACTS / f"first-screen-{width}px.png")
+            assert shot.stat().st_size > 10_000
+        out[0] = {"console": b.console()}
+    print(f"\nscreenshots: {ARTEFACTS.resolve()}")
+    return out
+
+
+def test_the_demo_report_is_silent_at_every_width(measured):
+    assert measured[0]["console"] == []
+
+
+@pytest.mark.parametrize("width", SCREENS)
+def test_nothing_overflows_the_screen_outside_a_scroll_box(measured, width):
+    m = measured[width]
+    assert m["width"] == width
+    assert m["scroll_width"] <= width
+    assert m["overflow"] == []
+
+
+@pytest.mark.parametrize("width", SCREENS)
+def test_no_chart_axis_runs_past_its_data_and_no_tick_labels_overlap(measured, width):
+    m = measured[width]
+    charts = {a["chart"] for a in m["axes"]}
+    assert "fig-trend" in charts  # the monthly trend is measured at every width
+    for a in m["axes"]:
+        lo, hi = a["range"]
+        assert a["lo"] - lo <= MONTH_MS, a
+        assert hi - a["hi"] <= MONTH_MS, a
+    assert {k: v for k, v in m["tick_overlaps"].items() if v} == {}
+
+
+@pytest.mark.parametrize("width", SCREENS)
+def test_the_first_screen_holds_the_summary_and_the_recommendation(measured, width):
+    first = measured[width]["first_screen"]
+    assert first["card"] is not None
+    assert first["recommendation"] is not None
+    assert first["card"] <= SCREENS[width]
+    assert first["recommendation"] <= SCREENS[width]
+
+
+def test_wide_tables_fit_a_laptop_and_the_policy_options_fit_a_tablet(measured):
+    assert measured[1366]["scrolling"] == []
+    assert not [t for t in measured[768]["scrolling"] if "options" in t]
+    # on a phone every table is cards, so nothing needs to scroll sideways
+    assert measured[390]["scrolling"] == []
+
+
+def test_the_models_heatmap_becomes_a_ranked_table_on_a_phone(measured):
+    assert measured[390]["models"] == {"heatmap": False, "ranked": True}
+    assert measured[1366]["models"] == {"heatmap": True, "ranked": False}
+
+
+def pdf_pages(pdf: bytes) -> list[int]:
+    """Each page's count of text-showing operators (Chromium's PDFs: one Flate content stream
+    per page)."""
+    import zlib
+
+    starts = {int(m.group(1)): m.start() for m in re.finditer(rb"(\d+) 0 obj", pdf)}
+    counts = []
+    for page in re.finditer(rb"/Type /Page\n(.*?)endobj", pdf, re.S):
+        ref = re.search(rb"/Contents (\d+) 0 R", page.group(1))
+        assert ref is not None
+        body = pdf[starts[int(ref.group(1))] :]
+        raw = body[body.index(b"stream") + 6 : body.index(b"endstream")].strip(b"\r\n")
+        ops = zlib.decompress(raw)
+        counts.append(ops.count(b"Tj") + ops.count(b"TJ"))
+    return counts
+
+
+def test_in_print_every_chart_fits_the_page_and_is_kept_whole(demo_report, tmp_path):
+    assert CHROMIUM is not None
+    with browser(CHROMIUM, tmp_path / "profile") as b:
+        b.viewport(round(A4_BOX[0]), 1000)
+        b.open(demo_report.as_uri(), settle=2.0)
+        b.call("Emulation.setEmulatedMedia", media="print")
+        time.sleep(1.5)  # the report redraws its charts at the page's width
+        m = b.js(MEASURE)
+        pdf = b.pdf(ARTEFACTS / "report-a4.pdf", width_in=A4_IN[0], height_in=A4_IN[1])
+    charts = [c for c in m["charts"] if not c["hidden"]]
+    assert len(charts) >= 10
+    for c in charts:
+        assert c["left"] >= 0, c
+        assert c["right"] <= A4_BOX[0] + 1, c
+        assert c["right"] - c["left"] <= PRINT_WIDTH + 1, c  # redrawn for the page
+        assert c["height"] <= A4_BOX[1], c  # shorter than a page, so it is never cut
+        assert c["breakInside"] == "avoid", c
+    pages = pdf_pages(pdf.read_bytes())
+    print(f"\nA4: {len(pages)} pages: {pdf}")
+    assert 6 <= len(pages) <= 24
+    assert min(pages) >= 5  # no empty page
+
+
+def test_write_pdf_prints_the_report_beside_it(demo_report):
+    out = write_pdf(demo_report, ARTEFACTS / "report-default-paper.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = pdf_pages(data)
+    assert 6 <= len(pages) <= 24
+    assert min(pages) >= 5

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from socialroi.cli import main
 from socialroi.reports.export import TABLES as EXPORT_TABLES
+from socialroi.reports.pdf import find_chromium
 
 
 @pytest.fixture
@@ -34,6 +35,32 @@ def test_report_writes_the_file(runner, fixture_store, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == str(out)
     assert "€2,500" in out.read_text(encoding="utf-8")
+
+
+def test_report_pdf_without_chromium_writes_the_html_and_says_how_to_get_it(
+    runner, fixture_store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.delenv("SOCIALROI_CHROMIUM", raising=False)
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["report", "--store", str(fixture_store), "--out", str(out), "--pdf"])
+    assert res.exit_code == 1
+    assert out.exists()
+    assert not out.with_suffix(".pdf").exists()
+    assert res.stdout.strip() == str(out)  # the HTML was written
+    assert "no Chromium to print the PDF with" in res.stderr
+    assert "apt-get install chromium" in res.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
+def test_report_pdf_prints_beside_the_html(runner, fixture_store, tmp_path):
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["report", "--store", str(fixture_store), "--out", str(out), "--pdf"])
+    assert res.exit_code == 0, res.output
+    pdf = out.with_suffix(".pdf")
+    assert res.stdout.split() == [str(out), str(pdf)]
+    assert pdf.read_bytes().startswith(b"%PDF-")
 
 
 def test_unknown_model_is_a_usage_error(runner, fixture_store, tmp_path):

@@ -50,7 +50,8 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, demo: DemoCompany) -> P
 @pytest.fixture(params=["fixture", "demo"])
 def store(request: pytest.FixtureRequest) -> Path:
     name = "fixture_store" if request.param == "fixture" else "demo_store"
-    return request.getfixturevalue(name)
+    path: Path = request.getfixturevalue(name)
+    return path
 
 
 @pytest.mark.parametrize("model", ["linear", "first_touch"])

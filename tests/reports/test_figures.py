@@ -67,14 +67,21 @@ def test_labels_are_escaped(figures):
     assert "<u>" not in str(givers)
 
 
-def test_models_heatmap_has_the_data_driven_models(figures):
-    assert {"markov", "shapley"} <= set(figures["models"].data[0].x)
+def test_models_heatmap_has_the_data_driven_models_in_plain_words(figures):
+    labels = set(figures["models"].data[0].x)
+    assert {"Learned from journeys (removal)", "Learned from journeys (fair shares)"} <= labels
+    assert not [x for x in labels if "_" in x]  # no code names such as j_shaped
+    assert not [y for y in figures["models"].data[0].y if "_" in y]  # channels in words
 
 
-def test_policy_changes_are_marked(figures):
-    trend = figures["trend"].layout
-    assert len(trend.shapes) == 2
-    assert [a.text for a in trend.annotations] == ["acceptable_use", "employee_advocacy"]
+def test_policy_changes_are_lines_and_legend_entries_not_text_on_the_axis(figures):
+    trend = figures["trend"]
+    assert len(trend.layout.shapes) == 2
+    assert not trend.layout.annotations  # text on a date axis stretched it to 2035 on a phone
+    legend = [t.name for t in trend.data if t.x == (None,)]
+    assert legend == ["Jan 2025: Acceptable use", "Mar 2025: Employee advocacy"]
+    # the data's months (Jan to Mar 2025), half a month either side
+    assert trend.layout.xaxis.range == ("2024-12-16", "2025-03-17")
 
 
 def test_empty_analysis_still_draws():

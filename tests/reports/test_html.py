@@ -51,8 +51,9 @@ def test_nothing_is_fetched(report):
 
 
 def test_summary_numbers_and_sections(report):
-    # linear model on the fixture: 2,500 revenue, 450 cost, ROI 455.6%, 2.5 leads, 1.5 deals
-    for text in ("€2,500", "€450", "455.6%", ">2.5<", ">1.5<", "linear"):
+    # linear model on the fixture: 2,500 revenue, 450 cost, ROI 456% (cost is all the cost, so
+    # material), 2,500 / 450 = €5.56 back per €1, 2.5 leads, 1.5 deals; the model in words
+    for text in ("€2,500", "€450", "456%", "€5.56 back per €1", ">2.5<", ">1.5<", "Equal shares"):
         assert text in report, text
     for title in SECTIONS.values():
         assert f"<h2>{title}</h2>" in report
@@ -97,9 +98,30 @@ def test_bad_network_config_is_a_config_error(fixture_store, tmp_path, network):
 
 def test_models_section_notes_the_data_driven_models(report):
     models = _section(report, "models")
-    assert "data-driven models learn the shares" in models
-    for name in ("markov", "shapley"):
-        assert f"<b>{name}</b>:" in models
+    assert "models learn the shares from the journeys" in models
+    for label in ("Learned from journeys (removal)", "Learned from journeys (fair shares)"):
+        assert f"<b>{label}</b></span>:" in models
+
+
+def test_no_code_names_or_test_names_in_visible_text(report):
+    """Plain words: what a reader sees (tags, hover titles and scripts left out) names no model
+    or rate by its code name and no statistical test by its name."""
+    body = report[report.index("<main>") : report.index("</main>")]
+    body = re.sub(r"<script.*?</script>", "", body, flags=re.S)
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    for word in (
+        "j_shaped",
+        "won_per_lead",
+        "time_decay",
+        "pre-trend p",
+        "placebo",
+        "Spearman",
+        "PageRank",
+        "betweenness",
+    ):
+        assert word not in visible, word
+    assert "Glossary" in report
+    assert "Social-sourced revenue" in visible
 
 
 def test_config_company_wins_over_store_meta(fixture_store, tmp_path):

@@ -22,9 +22,9 @@ def test_team_rows_that_continue_the_company_policy_are_not_changes():
         ]
     )
     assert _trend._policy_changes(pp) == [
-        (date(2024, 1, 1), "blanket_ban"),
-        (date(2024, 9, 1), "acceptable_use"),
-        (date(2025, 3, 1), "employee_advocacy: Marketing, Sales"),
+        (date(2024, 1, 1), "Ban social media at work"),
+        (date(2024, 9, 1), "Acceptable use"),
+        (date(2025, 3, 1), "Employee advocacy: Marketing, Sales"),
     ]
 
 
@@ -37,7 +37,7 @@ def test_two_policies_on_one_date_share_one_label_and_team_names_are_escaped():
         ]
     )
     (_, label) = _trend._policy_changes(pp)[1]
-    assert label == "employee_advocacy: Sales<br>training: &lt;b&gt;Ops&lt;/b&gt;"
+    assert label == "Employee advocacy: Sales; Training: &lt;b&gt;Ops&lt;/b&gt;"
     fig = _trend.make_monthly_trend(
         pl.DataFrame(
             {
@@ -52,4 +52,9 @@ def test_two_policies_on_one_date_share_one_label_and_team_names_are_escaped():
         pp,
         currency="USD",
     )
-    assert len(fig.layout.annotations) == 2
+    # the change on Jun 2024 is drawn (a line and its legend entry); the one before the first
+    # month is only listed under the chart, so it cannot stretch the axis
+    assert len(fig.layout.shapes) == 1
+    legend = [t.name.replace("<br>", " ") for t in fig.data if t.x == (None,)]
+    assert legend == ["Jun 2024: Employee advocacy: Sales; Training: &lt;b&gt;Ops&lt;/b&gt;"]
+    assert not fig.layout.annotations

@@ -30,6 +30,12 @@ DEFAULT_OUT = Path("reports/socialroi-report.html")
     show_default=True,
     help="Report file (a folder gets socialroi-report.html inside it).",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print the report to a PDF beside the HTML file, with Chromium (exit 1 and how "
+    "to install it when there is none; the HTML is written either way).",
+)
 @period_option
 @as_of_option
 @redact_option
@@ -38,6 +44,7 @@ DEFAULT_OUT = Path("reports/socialroi-report.html")
 @model_option
 def command(  # noqa: PLR0917 (click passes every option)
     out: Path,
+    pdf: bool,
     period: str | None,
     as_of: date | None,
     redact: bool,
@@ -50,7 +57,9 @@ def command(  # noqa: PLR0917 (click passes every option)
     funnel, the monthly trend, policy comparison, referral chains, data quality and method.
 
     The file is self-contained and opens offline. Prints the path written on stdout (plain text,
-    no --format), and the date the numbers stand at and the file's size on stderr.
+    no --format), and the date the numbers stand at and the file's size on stderr. With --pdf,
+    headless Chromium prints it to a PDF of the same name (A4 or Letter, the browser's default
+    for your locale); its path follows on stdout.
     """
     from socialroi.analysis import analyze
     from socialroi.policy_file import load_policies
@@ -69,3 +78,9 @@ def command(  # noqa: PLR0917 (click passes every option)
     click.echo(as_of_line(analysis.as_of, analysis.as_of_source), err=True)
     click.echo(f"wrote {path} ({size:.1f} MB)", err=True)
     click.echo(str(path))
+    if pdf:
+        from socialroi.reports.pdf import write_pdf
+
+        printed = write_pdf(path)  # ChromiumMissing (exit 1) says how to get Chromium
+        click.echo(f"wrote {printed} ({printed.stat().st_size / 1e6:.1f} MB)", err=True)
+        click.echo(str(printed))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from socialroi.core.kpis import Analysis
+from socialroi.reports._format import material_cost
 from socialroi.reports._policy_block import REPORT_DRAWS, policy_block
 from socialroi.reports.figures import (
     make_campaign_bars,
@@ -38,14 +39,22 @@ REPORT_NAME = "socialroi-report.html"
 def build_figures(a: Analysis) -> dict[str, go.Figure]:
     """Every figure the report shows, by section id (the policy section adds its own)."""
     period = (a.period.start, a.period.end) if a.period else None
+    floor = material_cost(a.summary.cost)
     return {
         "models": make_models_heatmap(a.models, currency=a.currency, highlight=a.model),
-        "platforms": make_roi_bars(a.roi_platform, key="platform", currency=a.currency),
+        "platforms": make_roi_bars(
+            a.roi_platform, key="platform", currency=a.currency, floor=floor
+        ),
         "employees": make_roi_bars(
-            a.roi_employee, key="employee", label="name", currency=a.currency
+            a.roi_employee, key="employee", label="name", currency=a.currency, floor=floor
         ),
         "campaigns": make_campaign_bars(a.campaigns, currency=a.currency),
-        "funnel": make_funnel(a.funnel, currency=a.currency),
+        "funnel": make_funnel(
+            a.funnel,
+            currency=a.currency,
+            credited=a.summary.social_credited,
+            sourced=a.summary.social_sourced,
+        ),
         "trend": make_monthly_trend(
             a.monthly, a.policy_periods, currency=a.currency, period=period
         ),

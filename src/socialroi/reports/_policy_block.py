@@ -3,7 +3,9 @@
 When the policy engine is installed (`socialroi.policy.compare`, options from
 `socialroi.policy_file.load_policies`, rendered by `socialroi.reports._policy_section`), the
 options are simulated with REPORT_DRAWS draws (fewer than the engine's default, to keep the report
-quick; the method notes say so) and the summary shows the comparison's recommendation. Without it,
+quick; the method notes say so) and the summary shows the recommendation in plain words
+(`socialroi.reports._policy_section.recommendation`: the gain over today's policy, its certainty
+against the measured effects and the data's depth, the plausibility flag). Without it,
 the section falls back to what was observed: social value per month under each policy period,
 side by side, with no causal claim.
 """
@@ -22,8 +24,9 @@ import polars as pl
 
 from socialroi.core.kpis import Analysis
 from socialroi.errors import DataError
+from socialroi.reports._format import Col, material_cost, money, number, roi_text, table
 from socialroi.reports._format import html_text as _e
-from socialroi.reports._format import money, number, ratio
+from socialroi.reports._words import policy_label
 
 REPORT_DRAWS = 4_000
 REPORT_MONTHS = 12
@@ -38,17 +41,36 @@ class PolicyBlock:
     simulated: bool
     figures: dict[str, go.Figure] = field(default_factory=dict)
     draws: int | None = None
+    #: The lines under the recommendation (HTML), and whether it is unsure or flagged.
+    recommendation_detail: str = ""
+    unsure: bool = False
 
 
-def _engine() -> tuple[Any, Any, Any] | None:
-    """(compare, policy_section, load_policies), or None when the policy engine is missing."""
+def _engine() -> tuple[Any, Any] | None:
+    """(compare, the report's policy section module), or None when the policy engine is
+    missing."""
     try:
         compare = importlib.import_module("socialroi.policy").compare
-        section = importlib.import_module("socialroi.reports._policy_section").policy_section
-        load = importlib.import_module("socialroi.policy_file").load_policies
+        section = importlib.import_module("socialroi.reports._policy_section")
     except (ImportError, AttributeError):
         return None
-    return compare, section, load
+    return compare, section
+
+
+def context(a: Analysis, months: int = REPORT_MONTHS) -> Any:
+    """What the recommendation weighs the projection against: the won deals with a social
+    touch, the months of data, and the firm's won revenue over the last `months` months."""
+    from socialroi.reports._policy_section import Context
+
+    monthly = a.monthly.sort("month")
+    recent = monthly.tail(months)
+    firm = float(recent["revenue"].sum()) if recent.height else None
+    return Context(
+        currency=a.currency,
+        social_deals=a.traced.height,
+        months_of_data=monthly.filter(pl.col("leads") + pl.col("deals") > 0).height,
+        firm_revenue=firm,
+    )
 
 
 def policy_block(
@@ -64,7 +86,7 @@ def policy_block(
     engine = _engine()
     if engine is None:
         return observed_block(a)
-    compare, section, _ = engine
+    compare, section = engine
     if comparison is None:
         try:
             comparison = compare(
@@ -79,13 +101,16 @@ def policy_block(
             fallback = observed_block(a)
             why = f'<p class="note">The options could not be simulated: {_e(exc)}.</p>'
             return dataclasses.replace(fallback, html=why + fallback.html)
-    body, figures = section(comparison, currency=a.currency)
+    rec = section.recommendation(comparison, context(a, int(comparison.months)))
+    body, figures = section.policy_section(comparison, currency=a.currency, rec=rec)
     return PolicyBlock(
         html=body,
-        recommendation=str(comparison.recommendation),
+        recommendation=rec.headline,
         simulated=True,
         figures=dict(figures),
         draws=int(comparison.draws),
+        recommendation_detail=rec.short + ' <a href="#policy">Why, and what would decide it</a>',
+        unsure=rec.unsure,
     )
 
 
@@ -105,7 +130,7 @@ def _segments(policy_periods: pl.DataFrame, as_of: datetime) -> list[tuple[date,
             company = active.pop("*")
             active = {t: p for t, p in active.items() if p != company} | {"*": company}
         label = "; ".join(
-            f"{p}" + ("" if t == "*" else f" ({t})") for t, p in sorted(active.items())
+            policy_label(p) + ("" if t == "*" else f" ({t})") for t, p in sorted(active.items())
         )
         if end > start:
             out.append((start, end, label))
@@ -123,6 +148,7 @@ def observed_block(a: Analysis) -> PolicyBlock:
             simulated=False,
         )
     m = a.monthly
+    floor = material_cost(a.summary.cost)
     rows, best = [], None
     for start, end, label in segs:
         part = m.filter((pl.col("month") >= start) & (pl.col("month") < end))
@@ -135,12 +161,16 @@ def observed_block(a: Analysis) -> PolicyBlock:
         if best is None or net > best[0]:
             best = (net, label)
         rows.append(
-            f"<tr><td>{_e(label)}</td><td class='date'>{start:%Y-%m} to {end:%Y-%m}</td>"
-            f'<td class="num">{n}</td><td class="num">{number(leads)}</td>'
-            f'<td class="num">{money(rev / n, a.currency)}</td>'
-            f'<td class="num">{money(cost / n, a.currency)}</td>'
-            f'<td class="num">{money(net, a.currency)}</td>'
-            f'<td class="num">{ratio((rev - cost) / cost if cost else None)}</td></tr>'
+            [
+                _e(label),
+                f"{start:%Y-%m} to {end:%Y-%m}",
+                f"{n}",
+                number(leads),
+                money(rev / n, a.currency),
+                money(cost / n, a.currency),
+                money(net, a.currency),
+                roi_text((rev - cost) / cost if cost else None, cost, floor, a.currency),
+            ]
         )
     rec = (
         f"Observed so far: social net value per month was highest under {best[1]} "
@@ -153,10 +183,18 @@ def observed_block(a: Analysis) -> PolicyBlock:
         '<p class="sub">Social results per month under each policy, as observed. Months differ '
         "in season and market, so read this as a description, not as the effect of the policy; "
         "<code>socialroi policy</code> estimates the effects with intervals.</p>"
-        '<div class="scroll"><table><thead><tr><th>Policy in force</th><th>Months</th>'
-        '<th class="num">n</th><th class="num">Social leads / month</th>'
-        '<th class="num">Revenue / month</th><th class="num">Cost / month</th>'
-        '<th class="num">Net / month</th><th class="num">ROI</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        + table(
+            (
+                Col("Policy in force"),
+                Col("Months", "date"),
+                Col("n", "num"),
+                Col("Social leads / month", "num"),
+                Col("Revenue / month", "num"),
+                Col("Cost / month", "num"),
+                Col("Net / month", "num"),
+                Col("ROI", "num"),
+            ),
+            rows,
+        )
     )
     return PolicyBlock(html=html, recommendation=rec, simulated=False)

@@ -7,10 +7,12 @@ import polars as pl
 
 from socialroi.core.kpis import Analysis
 from socialroi.core.redact import redact_run_log
+from socialroi.core.sourced import SOCIAL_CREDITED
 from socialroi.core.vocabulary import SOCIAL_CHANNELS
+from socialroi.reports._format import MATERIAL_COST_SHARE, Col, ratio, table
 from socialroi.reports._format import html_text as _e
-from socialroi.reports._format import ratio
 from socialroi.reports._policy_block import PolicyBlock
+from socialroi.reports._words import model_html
 
 RUNS_SHOWN = 10
 
@@ -43,17 +45,15 @@ def _runs(a: Analysis) -> str:
         runs = redact_run_log(runs)
     if runs.height == 0:
         return '<p class="note">The run log has no failed pull or import.</p>'
-    rows = "".join(
-        f"<tr><td class='date'>{r['started_at']:%Y-%m-%d %H:%M}</td><td>{_e(r['kind'])}</td>"
-        f"<td>{_e(r['target'])}</td><td>{_e(r['error'])}</td></tr>"
+    rows = [
+        [f"{r['started_at']:%Y-%m-%d %H:%M}", _e(r["kind"]), _e(r["target"]), _e(r["error"])]
         for r in runs.sort("started_at", descending=True).head(RUNS_SHOWN).iter_rows(named=True)
-    )
+    ]
+    cols = (Col("Started", "date"), Col("Kind"), Col("Source"), Col("Error", "text"))
     return (
         f'<h3>Failed pulls and imports</h3><p class="sub">{runs.height:,} '
         f"run{'s' if runs.height != 1 else ''} failed; data from them may be missing (the latest "
-        "first).</p>"
-        '<div class="scroll"><table><thead><tr><th>Started</th><th>Kind</th><th>Source</th>'
-        f"<th>Error</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        f"first).</p>{table(cols, rows)}"
     )
 
 
@@ -71,16 +71,12 @@ def _sync(a: Analysis) -> str:
         stale = age is None or age > STALE_DAYS
         flag = '<span class="bad">stale</span>' if stale else "ok"
         when = f"{updated:%Y-%m-%d}" if updated is not None else "never"
-        rows.append(
-            f"<tr><td>{_e(adapter)}</td><td>{_e(stream)}</td><td class='date'>{when}</td>"
-            f"<td>{flag}</td></tr>"
-        )
+        rows.append([_e(adapter), _e(stream), when, flag])
+    cols = (Col("Source"), Col("Stream"), Col("Last advanced", "date"), Col("State"))
     return (
         f'<h3>Pulls</h3><p class="sub">When each platform pull last moved forward; more than '
         f"{STALE_DAYS} days before the report date is stale, and its recent data may be "
-        'missing.</p><div class="scroll"><table><thead><tr><th>Source</th><th>Stream</th>'
-        f"<th>Last advanced</th><th>State</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</div>"
+        "missing.</p>" + table(cols, rows)
     )
 
 
@@ -96,13 +92,12 @@ def quality_section(a: Analysis, fig: str) -> str:
         )
     else:
         lead = "No social web sessions recorded."
-    checks = "".join(
-        f'<tr><td>{_e(c)}</td><td class="num">{n:,}</td></tr>' for c, n in q.missing.iter_rows()
+    checks = table(
+        (Col("Check"), Col("Rows", "num")),
+        ([_e(c), f"{n:,}"] for c, n in q.missing.iter_rows()),
     )
     return (
-        f'<p class="sub">{lead}</p>{fig}'
-        '<h3>Missing data</h3><table><thead><tr><th>Check</th><th class="num">Rows</th></tr>'
-        f"</thead><tbody>{checks}</tbody></table>{_gaps(a)}{_sync(a)}{_runs(a)}"
+        f'<p class="sub">{lead}</p>{fig}<h3>Missing data</h3>{checks}{_gaps(a)}{_sync(a)}{_runs(a)}'
     )
 
 
@@ -117,7 +112,8 @@ def assumptions(a: Analysis, policy: PolicyBlock) -> str:
         f"Period: {_e(period)}. Conversions dated in it count; their touches may come before it, "
         f"within the {a.lookback_days}-day lookback. Monthly costs are spread evenly over their "
         "days. The monthly trend and the referral network keep all history for context.",
-        f"Attribution model: <b>{_e(a.model)}</b>, lookback {a.lookback_days} days, time-decay "
+        f"Attribution model: {model_html(a.model, bold=True)} (<code>{_e(a.model)}</code>), "
+        f"lookback {a.lookback_days} days, time-decay "
         f"half-life {a.half_life_days:g} days (config <code>[attribution]</code>).",
         f"Referral chains: value × {a.network.decay:g} per hop, up to {a.network.max_depth} hops "
         "(config <code>[network]</code>).",
@@ -142,27 +138,36 @@ REPORT_MONTHS_TEXT = "over the next 12 months"
 
 
 def method_notes(a: Analysis, policy: PolicyBlock) -> str:
-    """How the numbers are made, in a few lines."""
+    """How the numbers are made, in a few lines of plain words."""
     sim = (
-        f"Policy options are simulated by Monte Carlo with {policy.draws:,} draws in this report "
-        "(fewer than the policy engine's default, to keep the report quick), from a fixed seed, "
-        "so the same data gives the same figures."
+        f"Policy options are simulated {policy.draws:,} times each in this report (fewer than "
+        "the policy command's default, to keep the report quick), from a fixed starting point, "
+        "so the same data gives the same figures. Each simulation draws the uncertain inputs "
+        "and the month-to-month luck of leads and deals; the ranges are the middle 90% of them."
         if policy.simulated
         else "Without the policy simulation, the policy section compares observed months only."
     )
     items = [
         "Each touch credits the contact's first conversion of a kind at or after it, within the "
         "lookback. Conversions no touch reached are “(unattributed)”, so totals reconcile.",
-        "Revenue is the credited value of won deals; open pipeline the credited value of deals "
-        "still open at the report date. Leads and deals are credited shares.",
+        f"Revenue is {SOCIAL_CREDITED} revenue: the credited value of won deals; open pipeline "
+        "the credited value of deals still open at the report date. Leads and deals are "
+        "credited shares.",
         "Cost is every social cost (ads, tools, agencies, training, monitoring…) plus staff hours "
         "at loaded wages; “(shared)” holds costs not tied to one platform. "
-        "ROI = (revenue − cost) ÷ cost.",
-        "Rule models weight touches by position and time; Markov and Shapley learn the shares "
-        "from converting and non-converting journeys. Where they agree, the choice of model does "
-        "not matter.",
-        "Sessions are tied to contacts by contact id, visitor id, a shared device or click id; "
-        "the rest stays anonymous reach.",
+        f"ROI = (revenue − cost) ÷ cost, shown where the cost is at least "
+        f"{MATERIAL_COST_SHARE:.0%} of all social cost; otherwise “n/a”.",
+        "Rule models weight touches by position and time; two models learn the shares from the "
+        "journeys that converted and those that did not. Where they agree, the choice of model "
+        "does not matter.",
+        "Website visits are tied to contacts by contact id, visitor id, a shared device or click "
+        "id; the rest stays anonymous reach.",
+        "Past policy changes are measured two ways: the months after a change against what the "
+        "months before predict for them (season and trend included), and — when some teams "
+        "switched and others did not — the change in the teams that switched minus the change "
+        "in the others. Each result is checked: was there already a difference before the "
+        "switch, and does a made-up switch date show an effect too? Either makes the estimate "
+        "fragile.",
         sim,
     ]
     return "<ul class='note'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"

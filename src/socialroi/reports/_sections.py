@@ -8,8 +8,10 @@ from __future__ import annotations
 import polars as pl
 
 from socialroi.core.kpis import Analysis
+from socialroi.core.sourced import SOCIAL_CREDITED, SOCIAL_SOURCED
+from socialroi.reports._format import Col, money, number, table
 from socialroi.reports._format import html_text as _e
-from socialroi.reports._format import money, number
+from socialroi.reports._words import model_html
 
 POSTS_SHOWN = 15
 CAMPAIGNS_SHOWN = 15
@@ -34,18 +36,23 @@ def posts_section(a: Analysis) -> str:
         when = r["created_at"].strftime("%Y-%m-%d") if r["created_at"] else ""
         campaign = f'<br><span class="post">campaign {_e(r["campaign"])}</span>'
         rows.append(
-            f'<tr><td class="date">{when}</td><td>{_e(r["platform"])}</td>'
-            f"<td>{_e(r['author'])}</td>"
-            f'<td class="text">{_e(_short(r["text"])) or "<i>(no text)</i>"}'
-            f"{campaign if r['campaign'] else ''}</td>"
-            f'<td class="num">{r["impressions"]:,}</td><td class="num">{r["clicks"]:,}</td>'
-            f'<td class="num">{number(r["leads"])}</td><td class="num">{number(r["deals"])}</td>'
-            f'<td class="num">{money(r["revenue"], a.currency)}</td>'
-            f'<td class="num">{money(r["pipeline"], a.currency)}</td></tr>'
+            [
+                _e(_short(r["text"])) or "<i>(no text)</i>",
+                when,
+                _e(r["platform"]),
+                _e(r["author"]) + (campaign if r["campaign"] else ""),
+                f"{r['impressions']:,}",
+                f"{r['clicks']:,}",
+                number(r["leads"]),
+                number(r["deals"]),
+                money(r["revenue"], a.currency),
+                money(r["pipeline"], a.currency),
+            ]
         )
     lead = (
         f"{active.height:,} of {posts.height:,} posts were credited with a lead or a deal under "
-        f"<b>{_e(a.model)}</b>. Impressions and clicks are each post's latest metrics."
+        f"the {model_html(a.model, bold=True)} model. Views and clicks are each post's latest "
+        "metrics."
     )
     more = (
         f'<p class="note">The {POSTS_SHOWN} best; <code>socialroi export</code> writes them '
@@ -53,13 +60,19 @@ def posts_section(a: Analysis) -> str:
         if max(active.height, 1) > POSTS_SHOWN
         else ""
     )
-    return (
-        f'<p class="sub">{lead}</p><div class="scroll"><table class="wide"><thead><tr>'
-        "<th>Posted</th><th>Platform</th><th>Author</th><th>Post</th>"
-        '<th class="num">Impr.</th><th class="num">Clicks</th><th class="num">Leads</th>'
-        '<th class="num">Deals</th><th class="num">Revenue</th><th class="num">Pipeline</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
+    cols = (
+        Col("Post", "text"),
+        Col("Posted", "date"),
+        Col("Platform"),
+        Col("Author"),
+        Col("Views", "num"),
+        Col("Clicks", "num"),
+        Col("Leads", "num"),
+        Col("Deals", "num"),
+        Col("Revenue", "num"),
+        Col("Pipeline", "num"),
     )
+    return f'<p class="sub">{lead}</p>{table(cols, rows)}{more}'
 
 
 def campaigns_section(a: Analysis, fig: str) -> str:
@@ -67,21 +80,29 @@ def campaigns_section(a: Analysis, fig: str) -> str:
     c = a.campaigns
     if c.height == 0:
         return '<p class="note">No campaigns recorded.</p>'
-    rows = []
-    for r in c.head(CAMPAIGNS_SHOWN).iter_rows(named=True):
-        rows.append(
-            f"<tr><td>{_e(r['campaign'])}</td><td class='num'>{r['posts']:,}</td>"
-            f'<td class="num">{number(r["leads"])}</td><td class="num">{number(r["deals"])}</td>'
-            f'<td class="num">{money(r["revenue"], a.currency)}</td>'
-            f'<td class="num">{money(r["pipeline"], a.currency)}</td></tr>'
-        )
+    rows = [
+        [
+            _e(r["campaign"]),
+            f"{r['posts']:,}",
+            number(r["leads"]),
+            number(r["deals"]),
+            money(r["revenue"], a.currency),
+            money(r["pipeline"], a.currency),
+        ]
+        for r in c.head(CAMPAIGNS_SHOWN).iter_rows(named=True)
+    ]
+    cols = (
+        Col("Campaign"),
+        Col("Posts", "num"),
+        Col("Leads", "num"),
+        Col("Deals", "num"),
+        Col("Revenue", "num"),
+        Col("Pipeline", "num"),
+    )
     return (
         '<p class="sub">Social touches credited by the campaign they carry (the tracked link\'s, '
         "else the post's). Costs are not kept by campaign, so there is no ROI here.</p>"
-        f'{fig}<div class="scroll"><table><thead><tr><th>Campaign</th>'
-        '<th class="num">Posts</th><th class="num">Leads</th><th class="num">Deals</th>'
-        '<th class="num">Revenue</th><th class="num">Pipeline</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"{fig}{table(cols, rows)}"
     )
 
 
@@ -94,10 +115,21 @@ def funnel_section(a: Analysis, fig: str) -> str:
     leads, deals = f.get("leads with a social touch", 0.0), f.get("won deals with a social touch")
     rate = f"{leads / contacts:.1%}" if contacts else "–"
     close = f"{deals / leads:.1%}" if leads and deals is not None else "–"
+    s = a.summary
+    sourced = (
+        f" and {SOCIAL_SOURCED} revenue {money(s.social_sourced, a.currency)}"
+        if s.social_sourced is not None
+        else ""
+    )
     return (
-        '<p class="sub">Whole counts, not credited shares: impressions and clicks of the posts '
-        "published in the period, social web sessions, contacts with a social touch, and the "
-        "leads and won deals that had one in their window. "
-        f"{number(sessions)} sessions; {rate} of contacts reached became leads; {close} of "
-        "those leads' count closed as won deals.</p>" + fig
+        '<p class="sub">Whole counts, not credited shares, on ordinary (linear) scales: views and '
+        "clicks of the posts published in the period, website visits from social platforms, "
+        "contacts with a social touch, and the leads and won deals that had one in their window. "
+        "Visits can outnumber clicks: they include visits that did not come from a tracked "
+        "click on your posts (a link in a profile, someone else's post, a shared link). "
+        "A percentage is the share of the step before. "
+        f"{number(sessions)} visits; {rate} of contacts reached became leads; {close} of those "
+        f"leads closed as won deals. What these deals brought is counted once, as in the "
+        f"summary: {SOCIAL_CREDITED} revenue {money(s.social_credited, a.currency)}"
+        f"{sourced}.</p>" + fig
     )

@@ -24,11 +24,29 @@ from plotly.offline import get_plotlyjs
 from socialroi.core.kpis import Analysis
 from socialroi.core.pipeline import as_of_text
 from socialroi.core.sourced import SOCIAL_CREDITED, SOCIAL_SOURCED
-from socialroi.reports._format import html_text, money, number, ratio
-from socialroi.reports._network import models_note, network_section
+from socialroi.reports._format import (
+    Col,
+    html_text,
+    material_cost,
+    money,
+    number,
+    per_cost_text,
+    ratio,
+    roi_text,
+    table,
+)
+from socialroi.reports._network import models_note, models_ranked, network_section
 from socialroi.reports._policy_block import PolicyBlock, observed_block
 from socialroi.reports._quality_section import assumptions, method_notes, quality_section
 from socialroi.reports._sections import campaigns_section, funnel_section, posts_section
+from socialroi.reports._style import CSS, SCRIPT
+from socialroi.reports._words import (
+    channel_words,
+    glossary_html,
+    model_html,
+    model_label,
+    policy_label,
+)
 from socialroi.reports.figures import CONFIG
 
 #: Section ids and headings, in order.
@@ -46,8 +64,11 @@ SECTIONS: dict[str, str] = {
     "network": "Referral chains and influence",
     "quality": "Data quality and assumptions",
     "method": "How these numbers are made",
+    "glossary": "Glossary",
 }
 TRACED_SHOWN = 30
+#: The deals printed on paper (their paths make long rows); the HTML shows TRACED_SHOWN.
+DEALS_PRINTED = 8
 TABLE_ROWS = 15
 _POST_CHARS = 140
 
@@ -56,72 +77,18 @@ CSP = (
     "img-src data: blob:; font-src data:; connect-src 'none'; form-action 'none'"
 )
 
-CSS = """
-:root { --ink:#1f2937; --mute:#6b7280; --line:#e5e7eb; --blue:#2563eb; --bg:#f8fafc; }
-* { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--ink);
-  font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif; }
-header, main, footer { max-width:1120px; margin:0 auto; padding:0 20px; }
-header { padding-top:28px; }
-h1 { font-size:1.6rem; margin:0 0 4px; }
-h2 { font-size:1.2rem; margin:0 0 12px; }
-h3 { font-size:1.02rem; margin:18px 0 6px; }
-.sub, .note { color:var(--mute); margin:0 0 8px; }
-.note { font-size:.88rem; }
-section { background:#fff; border:1px solid var(--line); border-radius:10px;
-  padding:18px 20px; margin:18px 0; }
-nav { margin:10px 0 0; font-size:.9rem; }
-nav a { color:var(--blue); margin-right:14px; text-decoration:none; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(180px,1fr)); gap:12px; }
-.card { border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
-.card .label { color:var(--mute); font-size:.85rem; }
-.card .value { font-size:1.6rem; font-weight:650; }
-.card .detail { color:var(--mute); font-size:.82rem; }
-.good { color:#15803d; } .bad { color:#b91c1c; }
-.scroll { overflow-x:auto; }
-table { border-collapse:collapse; width:100%; font-size:.88rem; }
-th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line);
-  vertical-align:top; }
-th { color:var(--mute); font-weight:600; white-space:nowrap; }
-td.date { white-space:nowrap; }
-td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabular-nums; }
-.path { display:flex; flex-wrap:wrap; gap:4px; align-items:center; }
-.step { border:1px solid var(--line); border-radius:6px; padding:1px 6px; font-size:.8rem;
-  background:#f9fafb; }
-.step.social { border-color:#93c5fd; background:#eff6ff; }
-.step small { color:var(--mute); }
-.arrow { color:var(--mute); }
-.post { color:var(--mute); font-size:.82rem; }
-.fig { width:100%; }
-footer { color:var(--mute); font-size:.82rem; padding-bottom:30px; }
-.card.rec { grid-column:1/-1; border-color:#93c5fd; background:#eff6ff; }
-.card.rec .value { font-size:1.05rem; font-weight:600; }
-.banner { border:1px solid #fcd34d; background:#fffbeb; border-radius:8px; padding:8px 12px;
-  margin:10px 0 0; font-size:.9rem; }
-td.text { min-width:220px; }
-@media (max-width:640px) {
-  body { font-size:14px; }
-  header, main, footer { padding:0 10px; }
-  section { padding:12px 10px; margin:12px 0; border-radius:8px; }
-  h1 { font-size:1.3rem; }
-  .cards { grid-template-columns:1fr 1fr; gap:8px; }
-  .card { padding:8px 10px; }
-  .card .value { font-size:1.25rem; }
-  table { font-size:.8rem; }
-  th, td { padding:4px 5px; }
-  td.text { min-width:160px; }
-  nav a { display:inline-block; margin:2px 10px 2px 0; }
-}
-@media print { nav { display:none; } section { break-inside:avoid-page; } }
-"""
-
-
 _e = html_text
 
 
 def figure_div(fig: go.Figure, div_id: str) -> str:
-    """A figure as a div and its script, without plotly.js (the document carries it once)."""
-    return str(
+    """A figure as its title (in HTML, where it wraps on a phone and no tool bar covers it), a
+    div and its script, without plotly.js (the document carries it once). The figure's title is
+    trusted text with data escaped for Plotly, which is also safe HTML."""
+    title = fig.layout.title.text if fig.layout.title else None
+    if title:
+        fig = go.Figure(fig)
+        fig.update_layout(title_text=None, margin_t=min(fig.layout.margin.t or 40, 30))
+    div = str(
         pio.to_html(
             fig,
             include_plotlyjs=False,
@@ -132,6 +99,8 @@ def figure_div(fig: go.Figure, div_id: str) -> str:
             default_height=f"{fig.layout.height or 400}px",
         )
     )
+    caption = f'<p class="figtitle">{title}</p>' if title else ""
+    return f'<div class="fig" id="figure-{div_id}">{caption}{div}</div>'
 
 
 def _card(label: str, value: str, detail: str = "", cls: str = "") -> str:
@@ -144,6 +113,8 @@ def _card(label: str, value: str, detail: str = "", cls: str = "") -> str:
 def _summary(a: Analysis, policy: PolicyBlock) -> str:
     s, cur = a.summary, a.currency
     roi_cls = "" if s.roi is None else ("good" if s.roi >= 0 else "bad")
+    floor = material_cost(s.cost)
+    per = per_cost_text(s.social_credited, s.cost, floor, cur)
     share = f"{ratio(s.social_credited / s.all_revenue)} of " if s.all_revenue else ""
     sourced = s.social_sourced
     origin = (
@@ -153,24 +124,30 @@ def _summary(a: Analysis, policy: PolicyBlock) -> str:
         _card(
             f"{SOCIAL_CREDITED.capitalize()} revenue",
             money(s.social_credited, cur),
-            f"{share}{money(s.all_revenue, cur)} won, credited to social by the {_e(a.model)} "
-            f"model · {money(s.pipeline, cur)} open pipeline",
+            f"{share}{money(s.all_revenue, cur)} won, social's share under the model · "
+            f"{money(s.pipeline, cur)} open pipeline",
         ),
         _card(
             f"{SOCIAL_SOURCED.capitalize()} revenue",
             money(sourced, cur),
-            f"{origin}{money(s.all_revenue, cur)} won, from contacts whose first touch was social",
+            f"{origin}{money(s.all_revenue, cur)} won: whole deals of contacts first reached on "
+            "social",
         ),
         _card(
             "Social cost",
             money(s.cost, cur),
             f"incl. {money(s.staff_cost, cur)} staff time at loaded wages",
         ),
-        _card("ROI", ratio(s.roi), "(revenue − cost) ÷ cost", roi_cls),
+        _card(
+            "ROI",
+            roi_text(s.roi, s.cost, floor, cur),
+            f"({SOCIAL_CREDITED} revenue − cost) ÷ cost · {per} back per {money(1, cur)} spent",
+            roi_cls,
+        ),
         _card(
             "Social leads",
             number(s.leads),
-            f"of {s.all_leads:,} leads · {money(s.cost_per_lead, cur)} per lead",
+            f"of {s.all_leads:,} leads (credited shares) · {money(s.cost_per_lead, cur)} per lead",
         ),
         _card(
             "Social deals",
@@ -179,25 +156,32 @@ def _summary(a: Analysis, policy: PolicyBlock) -> str:
             f"{money(s.cost_per_deal, cur)} per deal",
         ),
     ]
-    how = "simulated options" if policy.simulated else "observed months, no simulation"
-    cards.append(
-        f'<div class="card rec"><div class="label">Recommendation ({how})</div>'
-        f'<div class="value">{_e(policy.recommendation)}</div>'
-        '<div class="detail">See <a href="#policy">Policy comparison</a> for the range of '
-        "outcomes and what moves the answer.</div></div>"
-    )
+    cards.insert(2, _recommendation_card(policy))
     return (
-        f'<p class="sub">Under the <b>{_e(a.model)}</b> attribution model '
-        f"({_lookback_text(a)}), {_e(_period_text(a))}. Leads and deals are credited "
-        f"shares, so they can be fractions.</p>"
+        f'<p class="sub">{_e(_period_text(a)).capitalize()}, under the '
+        f"{model_html(a.model, bold=True)} attribution model ({_lookback_text(a)}).</p>"
         f'<div class="cards">{"".join(cards)}</div>'
+    )
+
+
+def _recommendation_card(policy: PolicyBlock) -> str:
+    how = "simulated options" if policy.simulated else "observed months, no simulation"
+    detail = policy.recommendation_detail or (
+        'See <a href="#policy">Policy comparison</a> for the range of outcomes and what moves '
+        "the answer."
+    )
+    unsure = " unsure" if policy.unsure else ""
+    return (
+        f'<div class="card rec{unsure}" id="recommendation"><div class="label">Recommendation '
+        f'({how})</div><div class="value">{_e(policy.recommendation)}</div>'
+        f'<div class="detail">{detail}</div></div>'
     )
 
 
 def _lookback_text(a: Analysis) -> str:
     """The lookback, and where it came from when it was measured rather than set."""
     measured = a.pipeline.lookback_measured
-    how = ": your sales cycle, measured from your won deals" if measured else ""
+    how = ": your sales cycle" if measured else ""
     return f"{a.lookback_days}-day lookback{how}"
 
 
@@ -210,7 +194,7 @@ def _period_text(a: Analysis) -> str:
 def _step(step: Mapping[str, object]) -> str:
     ts = step.get("ts")
     when = ts.strftime("%Y-%m-%d") if hasattr(ts, "strftime") else ""
-    bits = [f"<b>{_e(step.get('channel'))}</b>"]
+    bits = [f"<b>{_e(channel_words(step.get('channel')))}</b>"]
     if step.get("platform") and step.get("platform") != step.get("channel"):
         bits.append(_e(step["platform"]))
     if step.get("post_id"):
@@ -229,7 +213,7 @@ def _traced(a: Analysis) -> str:
         return '<p class="note">No won deal has a social touch in its window yet.</p>'
     rows = []
     for r in tr.head(TRACED_SHOWN).iter_rows(named=True):
-        path = '<span class="arrow">→</span>'.join(_step(s) for s in r["path"] or [])
+        path = '<span class="arrow">→</span>'.join(_step(st) for st in r["path"] or [])
         text = r["post_text"] or ""
         text = text if len(text) <= _POST_CHARS else text[: _POST_CHARS - 1] + "…"
         who = _e(r["employee_name"] or r["employee_id"])
@@ -243,10 +227,14 @@ def _traced(a: Analysis) -> str:
             post += "</div>"
         closed = r["closed_at"].strftime("%Y-%m-%d") if r["closed_at"] else ""
         rows.append(
-            f"<tr><td>{_e(r['deal_name'] or r['deal_id'])}</td>"
-            f'<td class="num">{money(r["amount"], a.currency)}</td><td class="date">{closed}</td>'
-            f"<td>{_e(r['contact_name'])}<br><span class='post'>{_e(r['company'])}</span></td>"
-            f'<td><div class="path">{path}</div></td><td>{who}{post}</td></tr>'
+            [
+                _e(r["deal_name"] or r["deal_id"]),
+                money(r["amount"], a.currency),
+                closed,
+                f"{_e(r['contact_name'])}<br><span class='post'>{_e(r['company'])}</span>",
+                f'<div class="path">{path}</div>',
+                f"{who}{post}",
+            ]
         )
     more = ""
     if tr.height > TRACED_SHOWN:
@@ -254,25 +242,32 @@ def _traced(a: Analysis) -> str:
             f'<p class="note">Showing the {TRACED_SHOWN} largest of {tr.height:,} deals; '
             f"<code>socialroi export</code> writes them all.</p>"
         )
+    cols = (
+        Col("Deal"),
+        Col("Amount", "num"),
+        Col("Closed", "date"),
+        Col("Contact"),
+        Col("Path", "wide"),
+        Col("Behind it", "text"),
+    )
     return (
         f'<p class="sub">{tr.height:,} won deals had a social touch in their window. The path is '
         f"every touch credited to the deal, oldest first (social touches in blue); the employee "
         f"and post behind it are those of the social touch with the most credit.</p>"
-        f'<div class="scroll"><table><thead><tr><th>Deal</th><th class="num">Amount</th>'
-        f"<th>Closed</th><th>Contact</th><th>Path</th><th>Behind it</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>{more}"
+        f"{table(cols, rows, cls='deals wide', print_rows=DEALS_PRINTED)}{more}"
     )
 
 
 def _roi_table(
-    roi: pl.DataFrame, key: str, currency: str, label: str | None = None, top: int = TABLE_ROWS
+    roi: pl.DataFrame,
+    key: str,
+    currency: str,
+    floor: float,
+    *,
+    label: str | None = None,
+    top: int = TABLE_ROWS,
 ) -> str:
-    head = (
-        f"<tr><th>{_e(key.capitalize())}</th><th class='num'>Revenue</th>"
-        "<th class='num'>Open pipeline</th><th class='num'>Cost</th><th class='num'>ROI</th>"
-        "<th class='num'>Leads</th><th class='num'>Deals</th><th class='num'>Cost / lead</th>"
-        "<th class='num'>Cost / deal</th></tr>"
-    )
+    """Revenue, pipeline, cost, ROI (where the cost is at least `floor`) and the rest per `key`."""
     active = roi.filter(
         (pl.col("cost") > 0)
         | (pl.col("revenue") > 0)
@@ -280,30 +275,49 @@ def _roi_table(
         | (pl.col("leads") > 0)
     )
     shown = active.sort(pl.col("revenue") + pl.col("cost"), descending=True).head(top)
-    body = []
+    rows = []
     for r in shown.iter_rows(named=True):
         name = (r.get(label) if label else None) or r[key]
-        cells = [
-            money(r["revenue"], currency),
-            money(r["pipeline"], currency),
-            money(r["cost"], currency),
-            ratio(r["roi"]),
-            number(r["leads"]),
-            number(r["deals"]),
-            money(r["cost_per_lead"], currency),
-            money(r["cost_per_deal"], currency),
-        ]
-        tds = "".join(f'<td class="num">{c}</td>' for c in cells)
-        body.append(f"<tr><td>{_e(name)}</td>{tds}</tr>")
+        rows.append(
+            [
+                _e(name),
+                money(r["revenue"], currency),
+                money(r["pipeline"], currency),
+                money(r["cost"], currency),
+                roi_text(r["roi"], r["cost"], floor, currency),
+                per_cost_text(r["revenue"], r["cost"], floor, currency),
+                number(r["leads"]),
+                number(r["deals"]),
+                money(r["cost_per_lead"], currency),
+                money(r["cost_per_deal"], currency),
+            ]
+        )
+    cols = (
+        Col(key.capitalize()),
+        Col("Revenue", "num"),
+        Col("Open pipeline", "num"),
+        Col("Cost", "num"),
+        Col("ROI", "num", f"Shown where the cost is at least {money(floor, currency)}"),
+        Col(f"Revenue per {money(1, currency)}", "num"),
+        Col("Leads", "num"),
+        Col("Deals", "num"),
+        Col("Cost / lead", "num"),
+        Col("Cost / deal", "num"),
+    )
     more = ""
     if active.height > top:
         more = (
             f'<p class="note">The {top} largest of {active.height:,}; '
             f"<code>socialroi roi --by {_e(key)}</code> lists them all.</p>"
         )
+    return table(cols, rows) + more
+
+
+def _roi_note(floor: float, currency: str) -> str:
     return (
-        f'<div class="scroll"><table><thead>{head}</thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>{more}"
+        f'<p class="note">Revenue is {SOCIAL_CREDITED} revenue. ROI and revenue per '
+        f"{money(1, currency)} are shown where the cost is at least {money(floor, currency)} "
+        "(2% of all social cost): a smaller cost makes any ratio huge and says nothing.</p>"
     )
 
 
@@ -314,7 +328,8 @@ def _policies(a: Analysis) -> str:
     for p in a.policy_periods.iter_rows(named=True):
         team = "whole company" if p["team"] == "*" else f"team {_e(p['team'])}"
         until = f" until {p['to']:%Y-%m-%d}" if p["to"] else ""
-        items.append(f"<li>{p['from']:%Y-%m-%d}{until}: <b>{_e(p['policy'])}</b> ({team})</li>")
+        label = _e(policy_label(p["policy"]))
+        items.append(f"<li>{p['from']:%Y-%m-%d}{until}: <b>{label}</b> ({team})</li>")
     return f'<ul class="note">{"".join(items)}</ul>'
 
 
@@ -326,20 +341,27 @@ def render_report(
     section's own); `policy` the policy comparison (default: the observed view)."""
     policy = policy if policy is not None else observed_block(a)
     div = {name: figure_div(fig, f"fig-{name}") for name, fig in figures.items()}
+    floor = material_cost(a.summary.cost)
+    models_fig = div.get("models", "")
     bodies = {
         "summary": _summary(a, policy),
         "deals": _traced(a),
         "models": (
             '<p class="sub">Won-deal value credited to each channel under every model, rule and '
-            f"data-driven (the report's model, <b>{_e(a.model)}</b>, in bold). Where the models "
-            "agree, the answer does not depend on the choice of model.</p>"
-            + div.get("models", "")
+            f"data-driven (the report's model, {model_html(a.model, bold=True)}, in bold; hover "
+            "a model's name for how it shares the credit). Where the models agree, the answer "
+            "does not depend on the choice of model.</p>"
+            + (f'<div class="wide-only">{models_fig}</div>' if models_fig else "")
+            + f'<div class="narrow-only">{models_ranked(a)}</div>'
             + models_note(a)
         ),
-        "platforms": div.get("platforms", "") + _roi_table(a.roi_platform, "platform", a.currency),
+        "platforms": div.get("platforms", "")
+        + _roi_table(a.roi_platform, "platform", a.currency, floor)
+        + _roi_note(floor, a.currency),
         "posts": posts_section(a),
         "employees": div.get("employees", "")
-        + _roi_table(a.roi_employee, "employee", a.currency, label="name"),
+        + _roi_table(a.roi_employee, "employee", a.currency, floor, label="name")
+        + _roi_note(floor, a.currency),
         "campaigns": campaigns_section(a, div.get("campaigns", "")),
         "funnel": funnel_section(a, div.get("funnel", "")),
         "trend": _trend_lead(a) + div.get("trend", "") + _policies(a),
@@ -349,6 +371,7 @@ def render_report(
         + "<h3>Assumptions</h3>"
         + assumptions(a, policy),
         "method": method_notes(a, policy),
+        "glossary": glossary_html(),
     }
     sections = "".join(
         f'<section id="{sid}"><h2>{title}</h2>{bodies[sid]}</section>'
@@ -365,10 +388,11 @@ def render_report(
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<header><h1>{company}: social media ROI</h1>"
         f'<p class="sub">Data as of {as_of_text(a.as_of)} ({_e(a.as_of_source)}) · amounts in '
-        f"{_e(a.currency)} · model {_e(a.model)}</p>{_banner(a)}<nav>{nav}</nav></header>"
+        f"{_e(a.currency)} · model {_e(model_label(a.model))}</p>{_banner(a)}"
+        f'<nav class="toc" aria-label="Sections">{nav}</nav></header>'
         f"<main>{sections}</main>"
         "<footer>Made with socialroi. This file is self-contained and works offline.</footer>"
-        "</body></html>\n"
+        f"<script>{SCRIPT}</script></body></html>\n"
     )
 
 
@@ -392,7 +416,7 @@ def _trend_lead(a: Analysis) -> str:
     shaded = " The report's period is shaded." if a.period else ""
     return (
         '<p class="sub">Every month on record, whatever the period, for context. Dashed lines '
-        f"mark policy changes.{shaded}</p>"
+        f"mark policy changes, named in the legend and listed below the chart.{shaded}</p>"
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import plotly.graph_objects as go
 import polars as pl
+from plotly.subplots import make_subplots
 
+from socialroi.core.sourced import SOCIAL_CREDITED, SOCIAL_SOURCED
 from socialroi.reports._format import money, number, plotly_text
 from socialroi.reports.figures._common import (
     PIPELINE,
@@ -19,39 +19,76 @@ from socialroi.reports.figures._common import (
 TOP = 12
 
 
-def make_funnel(funnel: pl.DataFrame, *, currency: str) -> go.Figure:
-    """The count stages of `funnel` (stage, count) as a funnel of bars, widest on top, on a log
-    scale (impressions outnumber deals by thousands), each labelled with its count and its share
-    of the step before; the money stage goes in the title."""
+#: How each count stage is named in the chart, and what it counts (the hover text).
+STAGE_WORDS: dict[str, tuple[str, str]] = {
+    "impressions": ("Views of your posts", "times your posts were shown (platform impressions)"),
+    "clicks": ("Link clicks on your posts", "clicks on links in your posts, as platforms count"),
+    "social web sessions": (
+        "Website visits from social",
+        "visits whose source is a social platform, including visits not from a tracked click "
+        "(profile links, other people's posts, shared links)",
+    ),
+    "contacts with a social touch": ("Contacts with a social touch", "people you know by name"),
+    "leads with a social touch": ("Leads", "leads with a social touch in their window"),
+    "won deals with a social touch": ("Won deals", "won deals with a social touch in their window"),
+}
+REACH = ("impressions", "clicks", "social web sessions")
+
+
+def make_funnel(
+    funnel: pl.DataFrame,
+    *,
+    currency: str,
+    credited: float | None = None,
+    sourced: float | None = None,
+) -> go.Figure:
+    """The count stages of `funnel` (stage, count) in whole numbers on linear scales: reach
+    (views, clicks, visits) in the top panel, people (contacts, leads, won deals) in the bottom
+    one, so neither is a sliver next to the other. Each bar says its count and its share of the
+    step before (sessions, which are not a subset of clicks, say so instead). The title names
+    the two social revenues (`credited`, `sourced`) as the summary does."""
     if funnel.height == 0:
         return empty_figure("No activity in this period.")
     counts = funnel.filter(~pl.col("stage").str.starts_with("revenue"))
-    revenue = funnel.filter(pl.col("stage").str.starts_with("revenue"))["count"].sum()
-    values = counts["count"].to_list()
-    labels = []
-    for i, v in enumerate(values):
-        before = values[i - 1] if i else None
-        step = f" · {v / before:.1%} of the step before" if before and v <= before else ""
-        labels.append(f"{v:,.0f}{step}")
-    names = [plotly_text(s.capitalize()) for s in counts["stage"].to_list()]
-    fig = go.Figure(
-        go.Bar(
+    stages, values = counts["stage"].to_list(), [round(v) for v in counts["count"].to_list()]
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.16)
+    for row, reach in ((1, True), (2, False)):
+        idx = [i for i, st in enumerate(stages) if (st in REACH) == reach]
+        names, hover = [], []
+        for i in idx:
+            v, st = values[i], stages[i]
+            name, what = STAGE_WORDS.get(st, (st.capitalize(), ""))
+            before = values[i - 1] if i else None
+            if st == "social web sessions":
+                step, rate = "", "more than clicks: " if before and v > before else ""
+            elif st == "contacts with a social touch" or not before or v > before:
+                step, rate = "", ""
+            else:
+                step = f" ({v / before:.1%})"
+                rate = f"{v / before:.1%} of the step before; "
+            names.append(f"{plotly_text(name)}<br><b>{v:,}</b>{step}")
+            hover.append(f"{plotly_text(name)}: {v:,}<br>{rate}{plotly_text(what)}")
+        top = max([values[i] for i in idx] + [1])
+        fig.add_bar(
             y=names,
-            x=[max(v, 0.9) for v in values],
+            x=[values[i] for i in idx],
             orientation="h",
-            text=labels,
-            textposition="outside",
-            cliponaxis=False,
-            marker={"color": REVENUE},
-            hovertext=[f"{n}: {lab}" for n, lab in zip(names, labels, strict=True)],
+            marker={"color": REVENUE if row == 1 else PIPELINE},
+            hovertext=hover,
             hoverinfo="text",
+            showlegend=False,
+            row=row,
+            col=1,
         )
-    )
-    top = max([*values, 1.0])
-    fig.update_xaxes(type="log", range=[-0.1, math.log10(top) + 1.2], title_text="log scale")
-    fig.update_yaxes(autorange="reversed")
-    title = f"Won deals with a social touch: {money(float(revenue), currency)}"
-    return base_layout(fig, title=title, height=360)
+        fig.update_xaxes(range=[0, top * 1.02], tickformat="~s", row=row, col=1)
+        fig.update_yaxes(autorange="reversed", row=row, col=1)
+    title = "From views to won deals"
+    if credited is not None:
+        title = f"{SOCIAL_CREDITED.capitalize()} revenue {money(credited, currency)}"
+        if sourced is not None:
+            title += f" · {SOCIAL_SOURCED} revenue {money(sourced, currency)}"
+    fig.update_yaxes(tickfont={"size": 12})
+    return base_layout(fig, title=title, height=460)
 
 
 def make_campaign_bars(campaigns: pl.DataFrame, *, currency: str, top: int = TOP) -> go.Figure:

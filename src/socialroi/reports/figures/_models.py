@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from socialroi.reports._format import money, number, plotly_text
+from socialroi.reports._words import channel_words, model_label
 from socialroi.reports.figures._common import base_layout, empty_figure
 
 
@@ -31,9 +32,10 @@ def make_models_heatmap(
     text = [[money(v, currency) for v in row] for row in z_rows]
     custom = [[number(v) for v in row] for row in lead_rows]
     x_labels = [
-        f"<b>{plotly_text(m)}</b>" if m == highlight else plotly_text(m) for m in model_order
+        f"<b>{plotly_text(model_label(m))}</b>" if m == highlight else plotly_text(model_label(m))
+        for m in model_order
     ]
-    y_labels = [plotly_text(c) for c in channel_order]
+    y_labels = [plotly_text(channel_words(c)) for c in channel_order]
     fig = go.Figure(
         go.Heatmap(
             z=z_rows,

@@ -3,6 +3,7 @@ the estimate says would have happened without the switch), with its band and the
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, date, datetime, timedelta
 
 import plotly.graph_objects as go
@@ -10,6 +11,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from socialroi.reports._format import money, plotly_text
+from socialroi.reports._words import policy_label
 from socialroi.reports.figures._common import COLORS, base_layout, empty_figure
 
 METRIC_NAMES = {
@@ -19,6 +21,8 @@ METRIC_NAMES = {
     "net_value": "net value",
 }
 ACTUAL, COUNTERFACTUAL = COLORS[0], COLORS[7]
+#: Panel titles wrap at about this many characters, so a phone shows them whole.
+CAPTION_CHARS = 46
 BAND = "rgba(100, 116, 139, 0.22)"
 
 
@@ -33,15 +37,21 @@ def _caption(est: dict[str, object], metric: str, currency: str) -> str:
     """One line: the switch, the teams and the estimate with its interval, or why there is none."""
     teams = "whole company" if est["teams"] == "*" else str(est["teams"]).replace("+", ", ")
     when = est["switch_date"]
-    head = f"{est['from_policy']} → {est['to_policy']} ({teams}), {when}"
+    head = f"{policy_label(str(est['from_policy']))} → {policy_label(str(est['to_policy']))} "
+    head += f"({teams}), {when}"
     if est["verdict"] != "estimate" or est["effect"] is None:
         return f"{head}: no estimate — {est['reason']}"
     effect, low, high = (float(est[k]) for k in ("effect", "low", "high"))  # type: ignore[arg-type]
     sign = "+" if effect >= 0 else "−"
     return (
         f"{head}: {sign}{_amount(abs(effect), metric, currency)} a month "
-        f"(90% interval {_amount(low, metric, currency)} to {_amount(high, metric, currency)})"
+        f"(90% range {_amount(low, metric, currency)} to {_amount(high, metric, currency)})"
     )
+
+
+def _wrap(text: str, width: int = CAPTION_CHARS) -> list[str]:
+    """`text` in lines of at most about `width` characters (a phone's panel title)."""
+    return textwrap.wrap(text, width) or [""]
 
 
 def _switch_x(when: object) -> datetime:
@@ -79,7 +89,7 @@ def make_observed_chart(
             if match.height
             else f"{teams}, {when}"
         )
-        captions.append(plotly_text(caption))
+        captions.append("<br>".join(plotly_text(line) for line in _wrap(caption)))
     fig = make_subplots(rows=len(keys), cols=1, subplot_titles=captions, vertical_spacing=0.12)
     for i, (when, teams) in enumerate(keys, start=1):
         part = rows.filter((pl.col("switch_date") == when) & (pl.col("teams") == teams)).sort(
@@ -128,6 +138,14 @@ def make_observed_chart(
             row=i,
             col=1,
         )
+        fig.update_xaxes(  # the panel's own months, half a month either side
+            range=[
+                (min(months) - timedelta(days=16)).isoformat()[:10],
+                (max(months) + timedelta(days=16)).isoformat()[:10],
+            ],
+            row=i,
+            col=1,
+        )
         fig.add_vline(
             x=_switch_x(when).timestamp() * 1000,
             line={"color": "#374151", "dash": "dot", "width": 1},
@@ -139,7 +157,7 @@ def make_observed_chart(
         title_text=plotly_text(currency) if money_axis else "per month",
         tickformat="~s" if money_axis else None,
     )
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_xaxes(type="date", tickformat="%b\n%Y", nticks=8)
     fig.update_annotations(font={"size": 12}, align="left")
-    fig.update_layout(hovermode="x unified")
+    fig.update_layout(hovermode="x unified", margin={"t": 70})
     return base_layout(fig, height=max(320, 300 * len(keys)))

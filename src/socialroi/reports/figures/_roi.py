@@ -5,17 +5,24 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from socialroi.reports._format import money, number, plotly_text, ratio
+from socialroi.reports._format import money, number, plotly_text, roi_text
 from socialroi.reports.figures._common import COST, PIPELINE, REVENUE, empty_figure, money_bars
 
 TOP = 15
 
 
 def make_roi_bars(
-    roi: pl.DataFrame, *, key: str, currency: str, label: str | None = None, top: int = TOP
+    roi: pl.DataFrame,
+    *,
+    key: str,
+    currency: str,
+    label: str | None = None,
+    top: int = TOP,
+    floor: float = 0.0,
 ) -> go.Figure:
     """Horizontal grouped bars of revenue, open pipeline and cost per `key` (at most `top` rows,
-    the biggest by revenue + cost). `label` names a column to show instead of the key."""
+    the biggest by revenue + cost). `label` names a column to show instead of the key; ROI is
+    shown in the hover text where the cost is at least `floor`."""
     if roi.height == 0:
         return empty_figure("No social revenue or cost yet.")
     rows = (
@@ -31,7 +38,8 @@ def make_roi_bars(
     ]
     hover = [
         f"{s}<br>revenue {money(r['revenue'], currency)} · cost {money(r['cost'], currency)}"
-        f"<br>ROI {ratio(r['roi'])} · leads {number(r['leads'])} · deals {number(r['deals'])}"
+        f"<br>ROI {roi_text(r['roi'], r['cost'], floor, currency)}"
+        f" · leads {number(r['leads'])} · deals {number(r['deals'])}"
         f"<br>open pipeline {money(r['pipeline'], currency)}"
         for s, r in zip(shown, rows.iter_rows(named=True), strict=True)
     ]

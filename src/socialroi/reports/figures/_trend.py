@@ -3,14 +3,21 @@ dated vertical lines."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import textwrap
+from datetime import date, datetime, timedelta
 
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
 from socialroi.reports._format import plotly_text
+from socialroi.reports._words import policy_label
 from socialroi.reports.figures._common import COST, REVENUE, base_layout, empty_figure
+
+#: Colours of the policy-change lines (the bars and lines use the blue/orange/green set).
+#: Legend entries wrap at about this many characters, so a phone shows them whole.
+LEGEND_CHARS = 40
+CHANGE_COLORS = ("#374151", "#9333ea", "#0891b2", "#be185d", "#65a30d")
 
 
 def make_monthly_trend(
@@ -54,7 +61,11 @@ def make_monthly_trend(
             line={"dash": dash, "width": 2},
             secondary_y=True,
         )
+    first, last = min(months), max(months)
     for i, (when, label) in enumerate(_policy_changes(policy_periods)):
+        if not first <= _as_datetime(when, first) <= last + timedelta(days=31):
+            continue  # before the first month on record: listed under the chart, not drawn
+        color = CHANGE_COLORS[i % len(CHANGE_COLORS)]
         fig.add_shape(
             type="line",
             x0=when,
@@ -63,18 +74,16 @@ def make_monthly_trend(
             y0=0,
             y1=1,
             yref="paper",
-            line={"color": "#6b7280", "dash": "dash", "width": 1},
+            line={"color": color, "dash": "dash", "width": 1.5},
         )
-        fig.add_annotation(
-            x=when,
-            y=1.0 + 0.07 * (i % 2),
-            xref="x",
-            yref="paper",
-            yanchor="bottom",
-            text=label,
-            showarrow=False,
-            xanchor="left",
-            font={"size": 11, "color": "#374151"},
+        fig.add_scatter(  # the legend entry of the line above (no data: the axis keeps its range)
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"color": color, "dash": "dash", "width": 1.5},
+            name="<br>".join(textwrap.wrap(f"{_month_text(when)}: {label}", LEGEND_CHARS)),
+            hoverinfo="skip",
+            secondary_y=False,
         )
     if period is not None:
         start, end = period
@@ -86,11 +95,40 @@ def make_monthly_trend(
             line_width=0,
             layer="below",
         )
-    fig.update_layout(barmode="group", hovermode="x unified", margin={"t": 70})
+    fig.update_layout(barmode="group", hovermode="x unified", margin={"t": 20})
     fig.update_yaxes(title_text=plotly_text(currency), tickformat="~s", secondary_y=False)
     fig.update_yaxes(title_text="count", secondary_y=True, showgrid=False, rangemode="tozero")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return base_layout(fig, height=400)
+    # The range is the data's (half a month either side of the bars); ticks are left to Plotly,
+    # at most one per month, so a phone gets a few and a laptop more.
+    fig.update_xaxes(
+        type="date",
+        range=[_iso(first - timedelta(days=16)), _iso(last + timedelta(days=16))],
+        tickformat="%b\n%Y",
+        nticks=8,
+        minor={"dtick": "M1", "showgrid": False, "ticks": "outside", "ticklen": 3},
+    )
+    fig.update_layout(legend={"y": -0.22})
+    return base_layout(fig, height=440)
+
+
+def _as_datetime(when: object, like: object) -> object:
+    """`when` (a date or datetime) comparable with `like` (the months' type)."""
+    if isinstance(like, datetime) and not isinstance(when, datetime) and isinstance(when, date):
+        return datetime(when.year, when.month, when.day, tzinfo=like.tzinfo)
+    if isinstance(like, date) and not isinstance(like, datetime) and isinstance(when, datetime):
+        return when.date()
+    return when
+
+
+def _iso(value: object) -> str:
+    """A date for plotly.js, without a zone (plotly reads zoned strings badly)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat()
+    return str(value)
+
+
+def _month_text(when: object) -> str:
+    return when.strftime("%b %Y") if isinstance(when, date) else str(when)
 
 
 def _policy_changes(policy_periods: pl.DataFrame) -> list[tuple[object, str]]:
@@ -98,7 +136,7 @@ def _policy_changes(policy_periods: pl.DataFrame) -> list[tuple[object, str]]:
 
     A row that continues the policy the team had just before (its own earlier row, else the
     company-wide '*' row) is not a change. Teams that switch to the same policy on the same date
-    share one label: ``employee_advocacy: Marketing, Sales``.
+    share one label: ``Employee advocacy: Marketing, Sales``.
     """
     rows = sorted(
         policy_periods.select("team", "from", "policy").iter_rows(), key=lambda r: (r[1], r[0])
@@ -119,6 +157,6 @@ def _policy_changes(policy_periods: pl.DataFrame) -> list[tuple[object, str]]:
         for policy, teams in sorted(by_policy.items()):
             named = sorted(t for t in teams if t != "*")
             who = f": {', '.join(plotly_text(t) for t in named)}" if named else ""
-            parts.append(f"{plotly_text(policy)}{who}")
-        out.append((when, "<br>".join(parts)))
+            parts.append(f"{plotly_text(policy_label(policy))}{who}")
+        out.append((when, "; ".join(parts)))
     return out
