@@ -280,17 +280,26 @@ def normalise(table: str, df: pl.DataFrame) -> pl.DataFrame:
     posts' tracked-link parameters split from their link as the pulls split them."""
     from socialroi.core import vocabulary as v
 
-    exprs = [
-        pl.when(pl.col(c) == "").then(pl.lit("")).otherwise(v.platform_expr(pl.col(c))).alias(c)
+    named: dict[str, pl.Expr] = {
+        c: pl.when(pl.col(c) == "").then(pl.lit("")).otherwise(v.platform_expr(pl.col(c)))
         for c in _PLATFORM_COLUMNS.get(table, ())
         if c in df.columns
-    ]
+    }
     if table == "touchpoints" and "channel" in df.columns:
-        exprs.append(v.channel_expr(pl.col("channel")).alias("channel"))
-    out = df.with_columns(exprs) if exprs else df
+        named["channel"] = v.channel_expr(pl.col("channel"))
+    # A column holds few distinct names: spell each once, then map the column (1M rows: ~0.05 s).
+    out = df.with_columns(_spelled(df.get_column(c), expr) for c, expr in named.items())
     if table == "posts":
         out = _split_utm(out)
     return out
+
+
+def _spelled(s: pl.Series, expr: pl.Expr) -> pl.Series:
+    """`s` with `expr` (over a column named like `s`) applied to its distinct values."""
+    distinct = s.unique().drop_nulls()
+    spelled = pl.DataFrame({s.name: distinct}).select(expr.alias("_to")).to_series()
+    mapping = dict(zip(distinct.to_list(), spelled.to_list(), strict=True))
+    return s.replace_strict(mapping, default=None, return_dtype=pl.String).alias(s.name)
 
 
 def _split_utm(posts: pl.DataFrame) -> pl.DataFrame:
