@@ -237,6 +237,24 @@ class Pipeline:
         self._skipped: dict[tuple[str, int, float | None], str] = {}
         self._journeys: dict[tuple[str, int], pl.DataFrame] = {}
 
+    @classmethod
+    def of(
+        cls,
+        data: Pipeline | Mapping[str, pl.DataFrame],
+        as_of: datetime | None,
+        *,
+        lookback_days: int | None = None,
+    ) -> Pipeline:
+        """`data` itself when it is a pipeline (`as_of`, if given, must be its date), else a
+        pipeline on the tables `data` at `as_of` (which must then be given)."""
+        if isinstance(data, Pipeline):
+            if as_of is not None and as_of != data.as_of:
+                raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
+            return data
+        if as_of is None:
+            raise ValueError("give as_of with tables")
+        return cls(data, as_of=as_of, lookback_days=lookback_days)
+
     def _key(
         self, model: str, lookback_days: int | None, half_life_days: float | None
     ) -> tuple[str, int, float | None]:

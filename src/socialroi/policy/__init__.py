@@ -456,14 +456,7 @@ def compare(
     needed (no exception). `progress(step, done, total)` is called as each step starts
     ("funnel", "simulate", "summarise", "observed") and once more with done == total at the end.
     """
-    if isinstance(data, Pipeline):
-        if as_of is not None and as_of != data.as_of:
-            raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
-        p = data
-    elif as_of is None:
-        raise ValueError("give as_of with tables")
-    else:
-        p = Pipeline(data, as_of=as_of, lookback_days=LOOKBACK_DAYS)
+    p = Pipeline.of(data, as_of, lookback_days=LOOKBACK_DAYS)
     steps = 4 if observed else 3
     report = progress or (lambda step, done, total: None)
     report("funnel", 0, steps)

@@ -736,14 +736,8 @@ def _history(monthly: pl.DataFrame, posts: pl.DataFrame, *, teams_only: bool) ->
 
 
 def _pipeline(data: Pipeline | Mapping[str, pl.DataFrame], as_of: datetime | None) -> Pipeline:
-    """`data` itself, or a pipeline on the tables `data` at `as_of`."""
-    if isinstance(data, Pipeline):
-        if as_of is not None and as_of != data.as_of:
-            raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
-        return data
-    if as_of is None:
-        raise ValueError("give as_of with tables")
-    return Pipeline(data, as_of=as_of, lookback_days=LOOKBACK_DAYS)
+    """`data` itself, or a pipeline on the tables `data` at `as_of` (the funnel's lookback)."""
+    return Pipeline.of(data, as_of, lookback_days=LOOKBACK_DAYS)
 
 
 def check_enough(funnel: Funnel) -> Funnel:

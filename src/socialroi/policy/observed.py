@@ -385,12 +385,7 @@ def observe(
         raise ConfigError(f"unknown observed-effect model '{model}'; models are: linear, poisson")
     if not 0 < level < 1:
         raise ConfigError(f"interval level must be between 0 and 1, not {level}")
-    if isinstance(data, Pipeline):
-        p = data
-    elif as_of is None:
-        raise ValueError("give as_of with tables")
-    else:
-        p = Pipeline(data, as_of=as_of)
+    p = Pipeline.of(data, as_of)
     tables = p.tables
     months = _months(tables, p.as_of)
     if len(months) < 2:

@@ -111,14 +111,7 @@ def monthly_outcomes(
     """month, unit, metric, value for every month in `months`, every team of the employees table
     and the company ('*'), every metric (zeros where nothing happened). `data` is the analysis'
     pipeline, or canonical tables with an explicit `as_of`."""
-    if isinstance(data, Pipeline):
-        if as_of is not None and as_of != data.as_of:
-            raise ValueError(f"as_of {as_of} differs from the pipeline's {data.as_of}")
-        p = data
-    elif as_of is None:
-        raise ValueError("give as_of with tables")
-    else:
-        p = Pipeline(data, as_of=as_of)
+    p = Pipeline.of(data, as_of)
     t = p.tables
     units = contact_units(p)
     leads = t["leads"].join(units, on="contact_id")
