@@ -418,15 +418,32 @@ def check_amounts(name: str, df: pl.DataFrame) -> None:
             )
 
 
-def duplicate_keys(name: str, df: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose key appears more than once with different content (exact repeats are harmless).
+def first_clash(name: str, df: pl.DataFrame) -> tuple[int, int] | None:
+    """The first key repeated with different content (exact repeats are harmless): the 0-based
+    positions in `df` of the earlier row and of the clashing later one, or None.
 
-    Returns the offending rows with a `_row` column (0-based position in `df`).
-    """
+    The table's columns that `df` holds are compared, so frames with only some columns work."""
     t = table(name)
-    distinct = df.with_row_index("_row").unique(subset=t.names, keep="first", maintain_order=True)
-    dup = distinct.filter(pl.len().over(list(t.key)) > 1)
-    return dup
+    key = list(t.key)
+    if df.height == 0 or df.select(key).n_unique() == df.height:
+        return None
+    cols = [c for c in t.names if c in df.columns]
+    distinct = (
+        df.select(cols)
+        .with_row_index("_row")
+        .unique(subset=cols, keep="first", maintain_order=True)
+    )
+    clash = distinct.filter(pl.len().over(key) > 1)
+    if not clash.height:
+        return None
+    first, second = (
+        clash.with_columns(pl.col("_row").first().over(key).alias("_first"))
+        .filter(pl.int_range(pl.len()).over(key) == 1)
+        .sort("_row")
+        .select("_first", "_row")
+        .row(0)
+    )
+    return int(first), int(second)
 
 
 def markdown() -> str:

@@ -223,14 +223,11 @@ class Store:
             if conformed.select(t.key).n_unique() == conformed.height:
                 prepared.append((t, conformed))  # unique keys: no repeats to check or collapse
                 continue
-            dups = schema.duplicate_keys(name, conformed)
-            if dups.height:
-                second = dups.sort("_row").filter(pl.int_range(pl.len()).over(list(t.key)) == 1)
-                row = int(second["_row"][0]) + 1
+            if (clash := schema.first_clash(name, conformed)) is not None:
                 raise DataError(
                     f"duplicate key {', '.join(t.key)} with different content in table '{name}'",
                     file=source,
-                    row=row,
+                    row=clash[1] + 1,
                     column=t.key[0],
                 )
             prepared.append((t, conformed.unique(maintain_order=True)))

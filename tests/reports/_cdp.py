@@ -18,19 +18,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-domain-reliability",
-    "--hide-scrollbars",
-    "--remote-debugging-pipe",
-)
+from socialroi.reports.pdf import HEADLESS_FLAGS
+
+FLAGS = (*HEADLESS_FLAGS, "--hide-scrollbars", "--remote-debugging-pipe")
 
 
 def _onto_3_and_4(read_end: int, write_end: int) -> None:

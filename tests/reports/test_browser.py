@@ -45,7 +45,7 @@ from socialroi.analysis import analyze
 from socialroi.demo import generate, write_demo
 from socialroi.reports import write_report
 from socialroi.reports._style import PRINT_WIDTH
-from socialroi.reports.pdf import write_pdf
+from socialroi.reports.pdf import HEADLESS_FLAGS, write_pdf
 from tests.reports._cdp import browser
 from tests.reports._measure import MEASURE
 from tests.reports.conftest import make_store
@@ -132,15 +132,7 @@ def load(
     res = subprocess.run(
         [
             CHROMIUM,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-domain-reliability",
+            *HEADLESS_FLAGS,
             f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}",
             "--proxy-bypass-list=<-loopback>",
             f"--user-data-dir={profile}",

@@ -138,28 +138,20 @@ def _incoming(t: schema.Table, df: pl.DataFrame) -> pl.DataFrame:
             raise DataError(f"required value is empty ({t.name}.{name})", row=i + 1, column=name)
         if col.nonnegative and (i := _first((s < 0).fill_null(False))) is not None:
             raise DataError(f"must not be negative ({t.name}.{name})", row=i + 1, column=name)
-    out = out.with_row_index(_ROW)
-    key = list(t.key)
-    if out.select(key).n_unique() == out.height:
-        return out
-    data = [c for c in out.columns if c != _ROW]
-    distinct = out.unique(subset=data, keep="first", maintain_order=True)
-    clash = distinct.filter(pl.len().over(key) > 1)
-    if clash.height:
-        first, second = (
-            clash.with_columns(pl.col(_ROW).first().over(key).alias("_first"))
-            .filter(pl.int_range(pl.len()).over(key) == 1)
-            .sort(_ROW)
-            .select("_first", _ROW)
-            .row(0)
-        )
+    if (clash := schema.first_clash(t.name, out)) is not None:
+        first, second = clash
         raise DataError(
             f"duplicate key {', '.join(t.key)} with different content in table '{t.name}' "
             f"(the same key as row {first + 1})",
             row=second + 1,
             column=t.key[0],
         )
-    return distinct
+    out = out.with_row_index(_ROW)
+    if out.select(t.key).n_unique() == out.height:
+        return out
+    return out.unique(
+        subset=[c for c in out.columns if c != _ROW], keep="first", maintain_order=True
+    )
 
 
 def _stored(store: Store, t: schema.Table, keys: pl.DataFrame) -> pl.DataFrame:

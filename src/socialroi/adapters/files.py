@@ -168,22 +168,11 @@ def _column(t: schema.Table, name: str) -> str:
 def _check_duplicates(
     t: schema.Table, out: pl.DataFrame, rows: pl.Series, sources: Mapping[str, Source], file: str
 ) -> None:
+    clash = schema.first_clash(t.name, out)
+    if clash is None:
+        return
+    first, second = clash
     key = list(t.key)
-    if out.height == 0 or out.select(key).n_unique() == out.height:
-        return
-    distinct = out.with_row_index("_row").unique(
-        subset=out.columns, keep="first", maintain_order=True
-    )
-    dups = distinct.filter(pl.len().over(key) > 1)
-    if not dups.height:
-        return
-    first, second = (
-        dups.sort("_row")
-        .with_columns(pl.col("_row").first().over(key).alias("_first"))
-        .filter(pl.int_range(pl.len()).over(key) == 1)
-        .select("_first", "_row")
-        .row(0)
-    )
     where = sources[key[0]].label if key[0] in sources else key[0]
     shown = ", ".join(f"{k}={out[k][second]}" for k in key)
     msg = f"duplicate key ({shown}) with different content than row {rows[first]}"

@@ -31,6 +31,21 @@ class ChromiumMissing(ConfigError):
     """No Chromium or Chrome to print with."""
 
 
+#: How socialroi starts Chromium without a window: no sandbox (root in containers), no GPU, and
+#: none of its own background requests. The browser tests start it the same way.
+HEADLESS_FLAGS: tuple[str, ...] = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+)
+
+
 def find_chromium() -> str | None:
     named = os.environ.get("SOCIALROI_CHROMIUM")
     if named:
@@ -57,14 +72,7 @@ def write_pdf(html: Path, out: Path | None = None, *, chromium: str | None = Non
         tmp = Path(profile) / "report.pdf"
         cmd = [
             browser,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_FLAGS,
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             # the window is as wide as a printed page, so the charts are drawn at that width
