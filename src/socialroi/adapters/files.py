@@ -42,10 +42,6 @@ __all__ = ["ImportProgress", "ImportResult", "import_file", "read_table", "read_
 _SOURCE_MEDIUM = frozenset({norm("Session source / medium"), norm("Source / Medium")})
 
 
-def _err(message: str, file: str, row: int | None = None, column: str | None = None) -> DataError:
-    return DataError(message, file=file, row=row, column=column)
-
-
 def _header_rule(
     table: schema.Table, mapping: Mapping[str, str] | None, provided: set[str]
 ) -> Callable[[Sequence[str]], bool]:
@@ -133,7 +129,7 @@ def read_table(
             problems.append((int(rows[hit[0]]), order, hit[1], label))
     if problems:
         row, _, msg, column = min(problems)
-        raise _err(msg, file, row, column)
+        raise DataError(msg, file=file, row=row, column=column)
     frame = derive(t.name, pl.DataFrame([s.alias(c) for c, s in parsed.items()]))
     frame = frame.select(c for c in t.names if c in frame.columns)
     _check_duplicates(t, frame, rows, sources, file)
@@ -176,7 +172,7 @@ def _check_duplicates(
     where = sources[key[0]].label if key[0] in sources else key[0]
     shown = ", ".join(f"{k}={out[k][second]}" for k in key)
     msg = f"duplicate key ({shown}) with different content than row {rows[first]}"
-    raise _err(msg, file, int(rows[second]), where)
+    raise DataError(msg, file=file, row=int(rows[second]), column=where)
 
 
 def read_table_file(
