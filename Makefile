@@ -64,3 +64,7 @@ lock: ## Re-pin every dependency (uv pip compile, with hashes)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: plotly-bundle
+plotly-bundle: ## Rebuild the report's partial plotly.js (needs node, npm and the npm registry)
+	scripts/build-plotly-bundle

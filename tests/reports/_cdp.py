@@ -1,6 +1,7 @@
 """A small client for the Chrome DevTools Protocol over a pipe (`--remote-debugging-pipe`), with
 the standard library only: open a page at a given viewport, run JavaScript in it, take a
-screenshot, emulate print media and print to PDF.
+screenshot, emulate print media and print to PDF, and time how long a report takes to draw its
+charts (`Browser.time_charts`).
 
 Chromium reads commands from file descriptor 3 and writes answers and events to 4; every message
 is one JSON object followed by a NUL byte.
@@ -29,6 +30,58 @@ def _onto_3_and_4(read_end: int, write_end: int) -> None:
     r, w = os.dup(read_end), os.dup(write_end)
     os.dup2(r, 3)
     os.dup2(w, 4)
+
+
+#: Runs in each new document before the page's own scripts. When the page defines `Plotly`, wraps
+#: `Plotly.newPlot` to keep each call's promise (it resolves once that chart has drawn, after any
+#: automargin redraw and after `plotly_afterplot`). `window.__charts` resolves, once the document
+#: is parsed (so every chart's script has run) and every such promise has settled, to: `ms`, the
+#: `performance.now()` then (milliseconds since navigation start); `calls`, the charts Plotly was
+#: asked to draw; `divs`, the chart divs in the page; `drawn`, those with a laid-out figure and an
+#: SVG; `types`, the trace types the figures ask for; `registered`, the trace types the page's
+#: plotly.js knows; `errors`, the messages of charts that failed.
+DRAW_CLOCK = r"""
+(() => {
+  const pending = [];
+  let plotly;
+  Object.defineProperty(window, 'Plotly', {
+    configurable: true,
+    get() { return plotly; },
+    set(value) {
+      plotly = value;
+      if (value && typeof value.newPlot === 'function' && !value.newPlot.__timed) {
+        const newPlot = value.newPlot;
+        value.newPlot = function (...args) {
+          const done = newPlot.apply(this, args);
+          pending.push(Promise.resolve(done).then(() => null, (e) => String(e && e.message || e)));
+          return done;
+        };
+        value.newPlot.__timed = true;
+      }
+    },
+  });
+  const parsed = new Promise((resolve) => {
+    if (document.readyState !== 'loading') resolve();
+    else document.addEventListener('DOMContentLoaded', () => resolve());
+  });
+  window.__charts = parsed.then(() => Promise.all(pending)).then((outcomes) => {
+    const ms = performance.now();
+    const divs = [...document.querySelectorAll('.plotly-graph-div')];
+    const types = new Set();
+    for (const gd of divs) for (const tr of gd.data || []) types.add(tr.type || 'scatter');
+    const known = plotly && plotly.PlotSchema ? Object.keys(plotly.PlotSchema.get().traces) : [];
+    return {
+      ms,
+      calls: pending.length,
+      divs: divs.length,
+      drawn: divs.filter((gd) => gd._fullLayout && gd.querySelector('.main-svg')).length,
+      types: [...types].sort(),
+      registered: known.sort(),
+      errors: outcomes.filter((o) => o !== null),
+    };
+  });
+})();
+"""
 
 
 class CdpError(RuntimeError):
@@ -120,6 +173,26 @@ class Browser:
         self.call("Page.navigate", url=url)
         self.wait_event("Page.loadEventFired")
         time.sleep(settle)
+
+    def time_charts(self, url: str) -> dict[str, Any]:
+        """Open `url` with `DRAW_CLOCK` installed and return what it reports once every chart
+        has drawn (`ms`: milliseconds from navigation start), with `cpu_ms` and `script_ms`:
+        the CPU time the page's main thread had spent by then on all its tasks and on running
+        script (Chromium's TaskDuration and ScriptDuration in thread time, which a busy machine
+        inflates far less than the wall-clock `ms`)."""
+        script = self.call("Page.addScriptToEvaluateOnNewDocument", source=DRAW_CLOCK)
+        self.call("Performance.enable", timeDomain="threadTicks")
+        try:
+            self.open(url, settle=0)
+            timing: dict[str, Any] = self.js("window.__charts")
+            metrics = self.call("Performance.getMetrics")["metrics"]
+        finally:
+            self.call("Performance.disable")
+            self.call("Page.removeScriptToEvaluateOnNewDocument", identifier=script["identifier"])
+        got = {m["name"]: float(m["value"]) for m in metrics}
+        timing["cpu_ms"] = got["TaskDuration"] * 1000
+        timing["script_ms"] = got["ScriptDuration"] * 1000
+        return timing
 
     def js(self, expression: str) -> Any:
         """The value of `expression` (awaited when it is a promise)."""

@@ -14,6 +14,13 @@ $SOCIALROI_TEST_ARTEFACTS). Print: in print media at an A4 page's width every ch
 and is kept whole (break-inside: avoid); `write_pdf` (the CLI's --pdf) and A4 print to a bounded
 number of pages, none of them empty.
 
+Draw time: from navigation start to the moment every chart of the demo report has drawn (each
+`Plotly.newPlot` promise settled), in a fresh Chromium at laptop size; every chart must draw with
+a trace type the embedded partial plotly.js knows. The time is printed and kept in
+build/test-artefacts/report/chart-draw-time.json; `benchmarks/report_timing.py` takes the same
+measurement five times for benchmarks/report-timing.md. The test's ceiling (DRAW_CEILING_S) is
+generous because the suite runs on a loaded machine; the target (1.5 s) is the benchmark's.
+
 How a request would be seen: Chromium runs with every request, loopback included, sent through a
 proxy on 127.0.0.1 that records what it is asked for. The page's Content-Security-Policy should
 stop requests before they leave; the proxy catches any that do. Chromium's own traffic (component
@@ -25,6 +32,7 @@ detectors firing on a page made to trip them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -44,6 +52,7 @@ from socialroi import Settings, Store
 from socialroi.analysis import analyze
 from socialroi.demo import generate, write_demo
 from socialroi.reports import write_report
+from socialroi.reports._plotly_js import bundle_info
 from socialroi.reports._style import PRINT_WIDTH
 from socialroi.reports.pdf import HEADLESS_FLAGS, write_pdf
 from tests.reports._cdp import browser
@@ -447,3 +456,42 @@ def test_write_pdf_prints_the_report_beside_it(demo_report):
     pages = pdf_pages(data)
     assert 6 <= len(pages) <= 24
     assert min(pages) >= 5
+
+
+#: Seconds from navigation start to every chart drawn, allowed in the test (the suite runs loaded).
+DRAW_CEILING_S = 10.0
+
+
+def test_every_chart_draws_with_the_bundled_trace_types_in_time(demo_report, tmp_path):
+    assert CHROMIUM is not None
+    figures = re.findall(r'<div id="fig-([\w-]+)"', demo_report.read_text(encoding="utf-8"))
+    with browser(CHROMIUM, tmp_path / "profile") as b:
+        b.viewport(1366, SCREENS[1366])
+        timing = b.time_charts(demo_report.as_uri())
+        console = b.console()
+    load = [round(x, 2) for x in os.getloadavg()]
+    assert timing["errors"] == []
+    assert timing["calls"] == timing["divs"] == timing["drawn"] == len(figures) >= 13
+    assert set(timing["types"]) <= set(timing["registered"])
+    assert timing["registered"] == sorted(bundle_info()["traces"])  # the partial bundle, in use
+    assert console == []
+    seconds = timing["ms"] / 1000
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    kept = ARTEFACTS / "chart-draw-time.json"
+    kept.write_text(
+        json.dumps(
+            {
+                "charts": len(figures),
+                "seconds": round(seconds, 3),
+                "main_thread_cpu_seconds": round(timing["cpu_ms"] / 1000, 3),
+                "loadavg": load,
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(
+        f"\n{len(figures)} charts drawn {seconds:.2f} s after navigation "
+        f"({timing['cpu_ms'] / 1000:.2f} s main-thread CPU), load {load}: {kept}"
+    )
+    assert seconds <= DRAW_CEILING_S

@@ -7,17 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
-from plotly.offline import get_plotlyjs
 
 from socialroi import Settings, Store
 from socialroi.analysis import analyze
 from socialroi.config import from_dict
 from socialroi.errors import ConfigError
 from socialroi.reports import REPORT_NAME, write_report
+from socialroi.reports._plotly_js import plotly_js
 from socialroi.reports.html import SECTIONS, write_html
 from tests.reports.conftest import PAYLOADS, make_store
 
-BUNDLE_MARK = get_plotlyjs()[:200]
+BUNDLE_MARK = plotly_js()[:200]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def report(fixture_store: Path, tmp_path_factory: pytest.TempPathFactory) -> str
 
 
 def _without_bundle(doc: str) -> str:
-    return doc.replace(get_plotlyjs(), "")
+    return doc.replace(plotly_js(), "")
 
 
 def test_plotly_js_inlined_exactly_once(report):

@@ -19,7 +19,6 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
-from plotly.offline import get_plotlyjs
 
 from socialroi.core.kpis import Analysis
 from socialroi.core.pipeline import as_of_text
@@ -36,6 +35,7 @@ from socialroi.reports._format import (
     table,
 )
 from socialroi.reports._network import models_note, models_ranked, network_section
+from socialroi.reports._plotly_js import plotly_js
 from socialroi.reports._policy_block import PolicyBlock, observed_block
 from socialroi.reports._quality_section import assumptions, method_notes, quality_section
 from socialroi.reports._sections import campaigns_section, funnel_section, posts_section
@@ -385,7 +385,7 @@ def render_report(
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{company}: social media ROI</title><style>{CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
+        f'<script type="text/javascript">{plotly_js()}</script></head><body>'
         f"<header><h1>{company}: social media ROI</h1>"
         f'<p class="sub">Data as of {as_of_text(a.as_of)} ({_e(a.as_of_source)}) · amounts in '
         f"{_e(a.currency)} · model {_e(model_label(a.model))}</p>{_banner(a)}"
