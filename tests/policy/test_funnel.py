@@ -10,7 +10,14 @@ import pytest
 
 from socialroi.core.vocabulary import is_organic_social
 from socialroi.demo import DemoCompany, generate
-from socialroi.policy.funnel import RATE_KEYS, Funnel, employee_months, estimate_funnel
+from socialroi.policy.funnel import (
+    RATE_KEYS,
+    Funnel,
+    employee_months,
+    estimate_funnel,
+    team_outcomes,
+)
+from socialroi.schema import conform
 from tests.reports.fixture import AS_OF, tables
 
 
@@ -141,3 +148,88 @@ def test_todays_policy_mix_and_recorded_costs():
     months = {d for d in costs["month"].to_list() if f.window and f.window[0] <= d < f.window[1]}
     total = costs.filter(pl.col("month").is_in(sorted(months)))["amount"].sum()
     assert sum(f.costs_per_month.values()) == pytest.approx(total / f.months)
+
+
+def _with_untracked_clicks() -> dict[str, pl.DataFrame]:
+    """The fixture company with post metrics: Ana (Sales) has a tracked and an untracked linked
+    post in January (10 and 30 clicks) and in February (20 and 20), and a contact she met
+    through a mention in March (lead L5)."""
+    t = dict(tables())
+
+    def ts(m: int, d: int) -> datetime:
+        return datetime(2025, m, d, 12, tzinfo=UTC)
+
+    def add(name: str, rows: list[dict[str, object]]) -> pl.DataFrame:
+        new = conform(name, pl.DataFrame(rows, infer_schema_length=None))
+        if name not in t:
+            return new
+        return pl.concat([t[name], new], how="diagonal_relaxed").select(t[name].columns)
+
+    posts = [("p3", ts(1, 9), None), ("p4", ts(2, 3), "sr~linkedin~p4~e1"), ("p5", ts(2, 4), None)]
+    t["posts"] = t["posts"].with_columns(
+        pl.when(pl.col("post_id") == "p1").then(pl.lit("https://acme.test/x")).alias("link_url"),
+        pl.when(pl.col("post_id") == "p1").then(pl.lit("sr~linkedin~p1~e1")).alias("utm_content"),
+    )
+    t["posts"] = add(
+        "posts",
+        [
+            {
+                "platform": "linkedin",
+                "post_id": pid,
+                "account_id": "a1",
+                "created_at": at,
+                "kind": "broadcast",
+                "link_url": "https://acme.test/x",
+                "utm_content": utm,
+            }
+            for pid, at, utm in posts
+        ],
+    )
+    clicks = {"p1": 10, "p3": 30, "p4": 20, "p5": 20}
+    t["post_metrics"] = add(
+        "post_metrics",
+        [
+            {
+                "platform": "linkedin",
+                "post_id": pid,
+                "as_of": ts(3, 31),
+                "impressions": 1000,
+                "clicks": n,
+            }
+            for pid, n in clicks.items()
+        ],
+    )
+    t["contacts"] = add("contacts", [{"contact_id": "c5", "name": "Gus Park"}])
+    mention = {
+        "contact_id": "c5",
+        "ts": ts(3, 3),
+        "channel": "linkedin",
+        "ref": "t9",
+        "platform": "linkedin",
+        "kind": "mention",
+        "employee_id": "e1",
+    }
+    t["touchpoints"] = add("touchpoints", [mention])
+    t["leads"] = add("leads", [{"lead_id": "L5", "contact_id": "c5", "created_at": ts(3, 4)}])
+    return t
+
+
+def test_team_outcomes_count_untracked_clicks_as_the_projection_does():
+    months = [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)]
+    got = team_outcomes(_with_untracked_clicks(), as_of=AS_OF, teams=["sales"], months=months)
+    # Carla's lead (Jan) and won deal (Feb, 1,000) came through a click on Ana's tracked link in
+    # January, when her linked posts drew 40 clicks of which 10 tracked: each counts 4 times.
+    # Eve's lead came through a tracked click in February (40 clicks, 20 tracked): 2 times.
+    # Gus came through a mention: a conversation is tied to Ana whatever the links, so once.
+    assert got.rows() == [
+        (date(2025, 1, 1), 4.0, 0.0, 0.0),
+        (date(2025, 2, 1), 2.0, 4.0, 4000.0),
+        (date(2025, 3, 1), 1.0, 0.0, 0.0),
+    ]
+    # Ben's team made no social contact
+    other = team_outcomes(_with_untracked_clicks(), as_of=AS_OF, teams=["marketing"], months=months)
+    assert other.select("leads", "won", "revenue").sum().row(0) == (0.0, 0.0, 0.0)
+    # with every linked click tracked, nothing is added: the data's own count
+    plain = team_outcomes(tables(), as_of=AS_OF, teams=["sales"], months=months)
+    assert plain["leads"].to_list() == [1.0, 1.0, 0.0]
+    assert plain["revenue"].sum() == 1000.0

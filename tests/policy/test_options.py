@@ -196,3 +196,27 @@ def test_fx_rates_from_the_config():
         load_fx(from_dict({"policy": {"fx": {"USD": "0.9"}}}))
     with pytest.raises(ConfigError, match=r"\[policy\] fx must be a table"):
         load_fx(from_dict({"policy": {"fx": 0.9}}))
+
+
+def test_advocacy_participation_rests_on_cited_figures_with_its_evidence_stated():
+    part = default_options()["employee_advocacy"]["participation"]
+    # the range runs from the share who share company content unprompted (LinkedIn: 3%) to the
+    # share who say they ever post about their employer (Weber Shandwick: 50%)
+    assert (part.low, part.central, part.high) == (0.03, 0.2, 0.5)
+    for figure in ("3%", "50%", "Pew", "24%"):
+        assert figure in part.source
+    assert part.basis == "cited"
+    assert part.evidence.startswith("weak and indirect")
+    # a programme is not assumed to work: the simulation's mean is below a third of staff
+    assert part.mean == pytest.approx(0.73 / 3)
+
+
+def test_advocacy_lead_multiplier_does_not_reuse_the_staff_versus_brand_claim():
+    mult = default_options()["employee_advocacy"]["lead_multiplier"]
+    # LinkedIn's 2x compares staff shares with the company page; the funnel's rates are measured
+    # on staff posts already (and its no-metrics fallback is twice the brand's rate)
+    assert mult.central == 1.0
+    assert mult.low < 1.0 < mult.high
+    assert mult.basis == "default"
+    assert mult.evidence == ""
+    assert "set this for your company" in mult.source

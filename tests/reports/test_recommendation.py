@@ -63,7 +63,7 @@ def comparison(
         months=12,
         baseline={"acceptable_use": 1.0},
         baseline_revenue=(200_000.0, 120_000.0, 300_000.0),
-        credited_revenue=250_000.0,
+        social_sourced_revenue=250_000.0,
         plausible_multiple=1.0,
         observed=obs,
         sensitivity=sens,

@@ -180,8 +180,9 @@ def _notes(result: Any) -> list[str]:
         out.append(
             f"Today's policy brings {short_money(mean, cur)} of social revenue over "
             f"{result.months} months (90% range {short_money(lo, cur)} to "
-            f"{short_money(hi, cur)}); your data credits "
-            f"{short_money(result.credited_revenue, cur)} to social over as long a period."
+            f"{short_money(hi, cur)}); your data show "
+            f"{short_money(result.social_sourced_revenue, cur)} of social-sourced revenue over "
+            "as long a period."
         )
     out.append(
         f"ROI = gain ÷ extra cost, shown when the extra cost is at least "
@@ -212,7 +213,7 @@ def _json(result: Any) -> dict[str, Any]:
             "revenue": None
             if result.baseline_revenue is None
             else dict(zip(("mean", "p5", "p95"), result.baseline_revenue, strict=True)),
-            "credited_social_revenue": result.credited_revenue,
+            "social_sourced_revenue": result.social_sourced_revenue,
             "recorded_costs": result.recorded_costs,
         },
         "material_cost": result.material_cost,

@@ -60,8 +60,15 @@ CURRENT = "current_policy"
 #: of the company's recorded costs over the horizon, and at least one workday of staff time
 #: (8 hours at the mean loaded wage); else ROI is "n/a".
 MATERIAL_SHARE = 0.02
-#: An option's gain is flagged when it exceeds this multiple of the social revenue your data
-#: credits over a period as long as the horizon.
+#: An option's gain is flagged ("check before acting", never hidden) when it exceeds this
+#: multiple of the social-sourced revenue in your data over a period as long as the horizon (and
+#: the material cost, so that noise around a store with almost no social revenue is not flagged).
+#: Why 1×: a gain is the *change* from today's policy, so a gain above 1× means social media would
+#: have to bring more than twice what it has ever brought the company — something no figure in
+#: the store supports, so the number then rests on assumptions rather than on the data. A flag
+#: costs a second look; a larger multiple would pass gains several times the company's whole
+#: social revenue, which is what an unfounded default produces (the previous advocacy defaults
+#: projected 3 to 19 times the leads the validation worlds expected: benchmarks/policy-results.md).
 PLAUSIBLE_MULTIPLE = 1.0
 #: How many tornado inputs a plausibility flag names.
 DRIVERS = 3
@@ -85,8 +92,9 @@ class PolicyComparison:
       null with roi_note "n/a: …"), plausible and plausibility_note (see `summary_frame`);
     * ``baseline_text``: what today's policy is taken to be; ``baseline``: its option shares;
       ``baseline_revenue`` (mean, p5, p95): social revenue under it over the horizon, deals
-      already in the pipeline included; ``credited_revenue``: the social revenue your data
-      credits over a period as long as the horizon (for scale); ``recorded_costs``: the costs
+      already in the pipeline included; ``social_sourced_revenue``: the revenue of won deals
+      whose contact's first touch (in the funnel's lookback) was organic social, over a period
+      as long as the horizon (for scale and the plausibility flag); ``recorded_costs``: the costs
       table's monthly mean × months (the same in every option);
     * ``material_cost``: the incremental cost below which ROI is "n/a";
     * ``sensitivity``: the tornado (`socialroi.policy.projected.sensitivity_frame`);
@@ -114,7 +122,7 @@ class PolicyComparison:
     baseline: Mapping[str, float] = dataclasses.field(default_factory=dict)
     baseline_text: str = ""
     baseline_revenue: tuple[float, float, float] | None = None
-    credited_revenue: float = 0.0
+    social_sourced_revenue: float = 0.0
     recorded_costs: float = 0.0
     material_cost: float = 0.0
     plausible_multiple: float = PLAUSIBLE_MULTIPLE
@@ -311,7 +319,7 @@ def summary_frame(
     *,
     currency: str,
     material: float,
-    credited: float,
+    sourced: float,
     recorded: float,
 ) -> pl.DataFrame:
     """One row per option, and a "current_policy" row (gain 0) when today's policy is a mix.
@@ -321,8 +329,8 @@ def summary_frame(
     project" (its numbers null, the reason names the rate and the data it needs). chance_best is
     over the projected rows. ROI = mean gain ÷ mean incremental cost, when that cost is material
     (else null and roi_note "n/a: …"). plausible is False when the mean gain exceeds
-    `PLAUSIBLE_MULTIPLE` × `credited` (the social revenue your data credits over as long a
-    period); the note names the inputs that drive it most (tornado).
+    `PLAUSIBLE_MULTIPLE` × `sourced` (the social-sourced revenue in your data over as long a
+    period) and the material cost; the note names the inputs that drive it most (tornado).
     """
     gain, cost = p.total("gain"), p.total("cost")
     rows: list[dict[str, Any]] = []
@@ -360,13 +368,13 @@ def summary_frame(
         for line in ("revenue", "leads", "won", "productivity", "service", "recruiting"):
             row[f"{line}_gain_mean"] = float(p.total(line)[i].mean())
         row |= _roi(g, cost[i], material, currency)
-        limit = PLAUSIBLE_MULTIPLE * credited
+        limit = PLAUSIBLE_MULTIPLE * sourced
         row["plausible"] = not (row["gain_mean"] > max(limit, material))
         if not row["plausible"]:
             row["plausibility_note"] = (
                 f"a gain of {_money(row['gain_mean'], currency)} is more than "
-                f"{PLAUSIBLE_MULTIPLE:g}× the {short_money(credited, currency)} of social "
-                f"revenue your data credits over {p.months} months; it rests most on "
+                f"{PLAUSIBLE_MULTIPLE:g}× the {short_money(sourced, currency)} of social-sourced "
+                f"revenue in your data over {p.months} months; it rests most on "
                 f"{_drivers(sensitivity, name)}"
             )
         rows.append(row)
@@ -498,14 +506,14 @@ def compare(
     sensitivity = sensitivity_frame(funnel, opts, months=months, baseline=weights)
     recorded = sum(funnel.costs_per_month.values()) * months
     material = max(MATERIAL_SHARE * recorded, 8 * funnel.rates["wage"].central)
-    credited = funnel.evidence.get("social_revenue", 0.0) / max(funnel.months, 1) * months
+    sourced = funnel.evidence.get("social_revenue", 0.0) / max(funnel.months, 1) * months
     summary = summary_frame(
         projection,
         sensitivity,
         funnel,
         currency=currency,
         material=material,
-        credited=credited,
+        sourced=sourced,
         recorded=recorded,
     )
     revenue = projection.baseline["revenue"].sum(axis=1)
@@ -522,7 +530,7 @@ def compare(
         baseline=weights,
         baseline_text=text,
         baseline_revenue=(float(revenue.mean()), float(q[0]), float(q[1])),
-        credited_revenue=credited,
+        social_sourced_revenue=sourced,
         recorded_costs=recorded,
         material_cost=material,
         **common,

@@ -735,6 +735,68 @@ def _history(monthly: pl.DataFrame, posts: pl.DataFrame, *, teams_only: bool) ->
     return history
 
 
+def team_outcomes(
+    data: Pipeline | Mapping[str, pl.DataFrame],
+    *,
+    as_of: datetime | None = None,
+    teams: Sequence[str],
+    months: Sequence[date],
+    model: str = "first_touch",
+) -> pl.DataFrame:
+    """month, leads, won, revenue of the staff of `teams` in `months`, counted as a projection
+    for those teams counts them (`socialroi.policy.projected.project_from` with `teams`): what
+    to hold such a projection against.
+
+    The projection's leads come from every click on the staff's linked posts, but the data tie
+    only a tracked click (and a conversation) to the employee; an untracked click's lead is the
+    brand's. So, as the funnel does for its history: the social credits (the funnel's model and
+    lookback) whose touch names one of the teams' employees, with each credit through a post
+    click counted (all clicks ÷ tracked clicks) times, the ratio of the teams' linked posts of
+    the click's month (of all their posts when that month has no tracked click; 1 when none
+    has). Leads are dated by creation, won deals and revenue by close.
+    """
+    p = _pipeline(data, as_of)
+    t = p.tables
+    staff = t["employees"].filter(pl.col("team").is_in(list(teams)))["employee_id"]
+    posts = _staff_posts(t).filter(pl.col("employee_id").is_in(staff.to_list()))
+    clicks = pl.col("clicks").fill_null(0)
+    per_month = posts.group_by("month").agg(
+        clicks.filter(pl.col("linked")).sum().alias("linked"),
+        clicks.filter(pl.col("tracked")).sum().alias("tracked"),
+    )
+    tracked_all = float(per_month["tracked"].sum() or 0)
+    overall = float(per_month["linked"].sum() or 0) / tracked_all if tracked_all else 1.0
+    ratios = per_month.filter(pl.col("tracked") > 0).select(
+        pl.col("month").alias("touch_month"),
+        (pl.col("linked") / pl.col("tracked")).alias("ratio"),
+    )
+    social = (
+        _social_rows(p, model=model, months=list(months))
+        .filter(pl.col("employee_id").is_in(staff.to_list()))
+        .with_columns(month_start(pl.col("ts")).alias("touch_month"))
+        .join(ratios, on="touch_month", how="left")
+        .with_columns(
+            pl.when(pl.col("touch_kind") == "post_click")
+            .then(pl.col("ratio").fill_null(overall))
+            .otherwise(1.0)
+            .alias("weight")
+        )
+    )
+    kind = pl.col("kind")
+    sums = social.group_by("month").agg(
+        (pl.col("credit") * pl.col("weight")).filter(kind == "lead").sum().alias("leads"),
+        (pl.col("credit") * pl.col("weight")).filter(kind == "deal").sum().alias("won"),
+        (pl.col("value_credit") * pl.col("weight")).filter(kind == "deal").sum().alias("revenue"),
+    )
+    cols = ("leads", "won", "revenue")
+    return (
+        pl.DataFrame({"month": list(months)}, schema={"month": pl.Date})
+        .join(sums, on="month", how="left")
+        .with_columns(pl.col(c).fill_null(0.0).cast(pl.Float64) for c in cols)
+        .sort("month")
+    )
+
+
 def _pipeline(data: Pipeline | Mapping[str, pl.DataFrame], as_of: datetime | None) -> Pipeline:
     """`data` itself, or a pipeline on the tables `data` at `as_of` (the funnel's lookback)."""
     return Pipeline.of(data, as_of, lookback_days=LOOKBACK_DAYS)

@@ -177,8 +177,8 @@ def _flag(comparison: PolicyComparison, r: dict[str, Any], currency: str) -> str
     return (
         f'<div class="flag"><b>Check before acting:</b> a gain of {_sp(r["gain_mean"], currency)} '
         f"is more than {comparison.plausible_multiple:g}× the "
-        f"{money(comparison.credited_revenue, currency)} of {SOCIAL_SOURCED} revenue your data "
-        f"show over the last {comparison.months} months — more than social media has brought "
+        f"{money(comparison.social_sourced_revenue, currency)} of {SOCIAL_SOURCED} revenue your "
+        f"data show over the last {comparison.months} months — more than social media has brought "
         f"you so far.{rests}</div>"
     )
 
@@ -223,9 +223,10 @@ def _scale_line(comparison: PolicyComparison, ctx: Context) -> str:
 
 
 def _sourced(comparison: PolicyComparison) -> float:
-    """The policy engine's `credited_revenue`: the revenue of social-sourced contacts (whole
-    deals, policy.outcomes), so the report names it social-sourced, as in the summary."""
-    return float(getattr(comparison, "credited_revenue", 0.0) or 0.0)
+    """The policy engine's `social_sourced_revenue`: the revenue of social-sourced contacts
+    (whole deals, the funnel's first-touch credits), so the report names it social-sourced, as
+    in the summary."""
+    return float(getattr(comparison, "social_sourced_revenue", 0.0) or 0.0)
 
 
 @dataclass(frozen=True)
