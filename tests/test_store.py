@@ -261,3 +261,39 @@ def test_an_older_store_gains_new_columns_and_tables(tmp_path):
     with Store.open(path) as store:
         store.upsert("employees", pl.DataFrame({"employee_id": ["e2"], "team": ["Sales"]}))
         assert store.read("employees")["team"].to_list() == [None, "Sales"]
+
+
+def test_an_older_store_with_key_indexes_opens_and_keeps_its_keys_unique(tmp_path):
+    """Stores created when canonical tables had a PRIMARY KEY lose the index on the first
+    writable open, keep their rows, and a second load of a key still replaces its row."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE deals (deal_id VARCHAR NOT NULL, contact_id VARCHAR NOT NULL, "
+        "created_at TIMESTAMPTZ NOT NULL, amount DOUBLE, PRIMARY KEY (deal_id))"
+    )
+    con.execute("INSERT INTO deals VALUES ('d2', 'c2', '2024-01-02 00:00:00+00', 2.0)")
+    con.execute("INSERT INTO deals VALUES ('d1', 'c1', '2024-01-01 00:00:00+00', 1.0)")
+    con.close()
+    with Store.open(path, read_only=True) as store:
+        assert store.read("deals")["amount"].to_list() == [1.0, 2.0]
+    with Store.open(path) as store:
+        keyed = store.query(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        )["table_name"].to_list()
+        assert "deals" not in keyed
+        assert store.read("deals").select("deal_id", "amount").rows() == [("d1", 1.0), ("d2", 2.0)]
+        store.upsert(
+            "deals",
+            pl.DataFrame(
+                {
+                    "deal_id": ["d1"],
+                    "contact_id": ["c1"],
+                    "created_at": [datetime(2024, 1, 1, tzinfo=UTC)],
+                    "amount": [5.0],
+                }
+            ),
+        )
+        assert store.read("deals").select("deal_id", "amount").rows() == [("d1", 5.0), ("d2", 2.0)]

@@ -1,8 +1,13 @@
 """The embedded store: one DuckDB file with the canonical tables, sync state and a run log.
 
 Every write is one transaction. Loads upsert by primary key, so loading the same rows twice changes
-nothing. DuckDB lets one process hold a file for writing; a second writer waits up to
-`wait_seconds` for the first to finish and then fails with StoreLocked, never touching the file.
+nothing. The store keeps each canonical table's key unique itself (every write replaces the rows
+whose key it carries); the tables have no PRIMARY KEY index, which DuckDB would maintain one entry
+at a time (a 1M-row load: seconds, most of the load's time). Stores created with that index lose
+it the first time they are opened for writing.
+
+DuckDB lets one process hold a file for writing; a second writer waits up to `wait_seconds` for
+the first to finish and then fails with StoreLocked, never touching the file.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ _INTERNAL_DDL = (
     # One row per import batch that kept undo records; undone_at is set when it is undone.
     """CREATE TABLE IF NOT EXISTS import_batches (
         batch_id VARCHAR PRIMARY KEY, undone_at TIMESTAMPTZ, undone_by VARCHAR)""",
+    # An import batch's undo records: rows of one table as Arrow IPC (see adapters/batches.py).
+    """CREATE TABLE IF NOT EXISTS import_undo_parts (
+        batch_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, op VARCHAR NOT NULL,
+        part INTEGER NOT NULL, n_rows BIGINT NOT NULL, data BLOB NOT NULL)""",
 )
 
 #: The error of a run whose process ended (killed, out of memory) before the run finished.
@@ -78,13 +87,15 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_ddl(t: schema.Table) -> str:
+def table_ddl(t: schema.Table, name: str | None = None) -> str:
+    """CREATE TABLE IF NOT EXISTS for canonical table `t` (called `name`, default its own).
+
+    Key columns are NOT NULL; the key's uniqueness is kept by the store's writes (no index)."""
     cols = []
     for c in t.columns:
         null = " NOT NULL" if (not c.nullable or c.name in t.key) else ""
         cols.append(f"{_quote(c.name)} {_DUCK_TYPES[type(c.dtype)]}{null}")
-    key = ", ".join(_quote(k) for k in t.key)
-    return f"CREATE TABLE IF NOT EXISTS {_quote(t.name)} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+    return f"CREATE TABLE IF NOT EXISTS {_quote(name or t.name)} ({', '.join(cols)})"
 
 
 class Store:
@@ -152,9 +163,12 @@ class Store:
     def _create_tables(self) -> None:
         """Create missing tables, and add columns a newer schema gained to older stores."""
         with self.transaction():
+            indexed = self._keyed_tables()
             for t in schema.TABLES.values():
                 self._con.execute(table_ddl(t))
                 self._add_missing_columns(t.name, t)
+                if t.name in indexed:
+                    self._drop_key_index(t)
             for ddl in _INTERNAL_DDL:
                 self._con.execute(ddl)
             for column, kind in (("pid", "BIGINT"), ("host", "VARCHAR")):  # older stores
@@ -169,6 +183,28 @@ class Store:
                 if canonical is not None:
                     self._add_missing_columns(str(name), canonical)
 
+    def _keyed_tables(self) -> set[str]:
+        """Tables of this store's main schema that have a PRIMARY KEY constraint."""
+        rows = self._con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+            "AND database_name = current_database() AND schema_name = 'main'"
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def _drop_key_index(self, t: schema.Table) -> None:
+        """Rebuild canonical table `t` (of an older store) without its PRIMARY KEY index."""
+        cols = ", ".join(_quote(c) for c in t.names)
+        order = ", ".join(_quote(k) for k in t.key)
+        staged = f"_{t.name}_rebuilt"
+        self._con.execute(f"DROP TABLE IF EXISTS {_quote(staged)}")
+        self._con.execute(table_ddl(t, staged))
+        self._con.execute(
+            f"INSERT INTO {_quote(staged)} ({cols}) SELECT {cols} FROM {_quote(t.name)} "
+            f"ORDER BY {order}"
+        )
+        self._con.execute(f"DROP TABLE {_quote(t.name)}")
+        self._con.execute(f"ALTER TABLE {_quote(staged)} RENAME TO {_quote(t.name)}")
+
     def _add_missing_columns(self, name: str, t: schema.Table) -> None:
         """Add to table `name` the columns of `t` it lacks (nullable)."""
         have = self._columns(name)
@@ -181,7 +217,9 @@ class Store:
 
     def _columns(self, table: str) -> set[str]:
         rows = self._con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND database_name = current_database() AND schema_name = 'main'",
+            [table],
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -236,24 +274,29 @@ class Store:
             for t, df in prepared:
                 if df.height == 0:
                     continue
-                cols = ", ".join(_quote(c) for c in t.names)
-                self._con.register("_incoming", df)
-                try:
-                    target = _quote(t.name)
-                    sql = f"INSERT OR REPLACE INTO {target} ({cols}) SELECT {cols} FROM _incoming"
-                    self._con.execute(sql)
-                finally:
-                    self._con.unregister("_incoming")
+                self.replace_rows(t.name, df)
                 written += df.height
         return written
 
+    def replace_rows(self, table: str, df: pl.DataFrame, *, new_keys: bool = False) -> None:
+        """Write `df` (every column of `table`, typed, keys unique) in place of the stored rows
+        with its keys, in one transaction. `new_keys`: the caller knows the store holds none of
+        them (nothing to delete first)."""
+        self._check_writable()
+        t = schema.table(table)
+        if df.height == 0:
+            return
+        cols = ", ".join(_quote(c) for c in t.names)
+        target = _quote(t.name)
+        on = " AND ".join(f"s.{_quote(k)} = i.{_quote(k)}" for k in t.key)
+        with self.transaction(), self.registered("_incoming", df):
+            if not new_keys and self.count(t.name):
+                self._con.execute(f"DELETE FROM {target} s USING _incoming i WHERE {on}")
+            self._con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM _incoming")
+
     def delete_keys(self, table: str, keys: pl.DataFrame) -> int:
         """Delete the rows of `table` whose key is a row of `keys` (the key columns); returns rows
-        deleted. One transaction.
-
-        DuckDB deletes rows one index entry at a time (about 0.25 ms a row), so when the rows to
-        delete are more than a fiftieth of the table, the table is rebuilt without them instead.
-        """
+        deleted. One transaction."""
         self._check_writable()
         t = schema.table(table)
         if keys.height == 0:
@@ -261,20 +304,8 @@ class Store:
         name = _quote(t.name)
         before = self.count(t.name)
         on = " AND ".join(f"s.{_quote(k)} = _keys.{_quote(k)}" for k in t.key)
-        cols = ", ".join(_quote(c) for c in t.names)
-        kept = ", ".join(f"s.{_quote(c)}" for c in t.names)
         with self.transaction(), self.registered("_keys", keys.select(t.key).unique()):
-            if keys.height * 50 < before:
-                self._con.execute(f"DELETE FROM {name} s USING _keys WHERE {on}")
-            else:  # (a failure rolls the temporary table back with the rest)
-                self._con.execute(
-                    f"CREATE TEMP TABLE _kept AS SELECT {kept} FROM {name} s "
-                    f"ANTI JOIN _keys ON {on}"
-                )
-                self._con.execute(f"DROP TABLE {name}")
-                self._con.execute(table_ddl(t))
-                self._con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _kept")
-                self._con.execute("DROP TABLE _kept")
+            self._con.execute(f"DELETE FROM {name} s USING _keys WHERE {on}")
         return before - self.count(t.name)
 
     def undo_table(self, table: str) -> str:
@@ -343,8 +374,7 @@ class Store:
     def clear(self, table: str) -> None:
         """Remove every row of a canonical table (used before regenerating demo data).
 
-        Drops and recreates the table inside the transaction: DuckDB deletes rows one index entry
-        at a time, which takes seconds on a large table, while a drop is instant.
+        Drops and recreates the table inside the transaction (instant, whatever its size).
         """
         self._check_writable()
         t = schema.table(table)

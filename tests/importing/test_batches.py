@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -228,7 +227,7 @@ def test_a_failure_after_the_first_table_is_written_rolls_everything_back(
         load_batch(store, {"deals": good, "costs": costs}, target="x")
     assert calls == ["deals", "costs"]
     assert_state(store, (tables, store.runs()))
-    assert not store.has_table("import_undo_deals")  # created in the batch: rolled back too
+    assert store.query("SELECT count(*) AS n FROM import_undo_parts")["n"][0] == 0
     assert store.query("SELECT count(*) AS n FROM import_batches")["n"][0] == 0
 
 
@@ -376,7 +375,7 @@ def test_batches_newest_first_with_status(store: Store) -> None:
 # -- store helpers and older stores ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_delete", [1, 100])  # one DELETE statement / the table rebuilt
+@pytest.mark.parametrize("n_delete", [1, 100])
 def test_delete_keys_removes_exactly_those_rows(store: Store, n_delete: int) -> None:
     rows = [
         {"deal_id": f"x{i:03d}", "contact_id": "c", "created_at": T0, "amount": float(i)}
@@ -389,11 +388,8 @@ def test_delete_keys_removes_exactly_those_rows(store: Store, n_delete: int) -> 
     assert left.height == 202 - n_delete
     assert not left["deal_id"].is_in(keys["deal_id"].to_list()).any()
     assert left.filter(pl.col("deal_id") == "x001")["amount"].to_list() == [1.0]
-    store.upsert("deals", frame("deals", rows[:1]))  # the key constraint is still there
-    with pytest.raises(duckdb.ConstraintException):
-        store.execute(
-            "INSERT INTO deals (deal_id, contact_id, created_at) VALUES ('x000', 'c', ?)", [T0]
-        )
+    store.upsert("deals", frame("deals", [{**rows[2], "amount": 99.0}]))  # keys stay unique
+    assert store.read("deals").filter(pl.col("deal_id") == "x002")["amount"].to_list() == [99.0]
 
 
 def test_a_datetime_key_merges_with_the_stored_row(store: Store) -> None:
@@ -413,20 +409,70 @@ def test_a_datetime_key_merges_with_the_stored_row(store: Store) -> None:
     ]
 
 
-def test_undo_records_gain_columns_the_schema_gained(tmp_path: Path) -> None:
+def test_undo_reads_the_row_records_of_an_older_version(tmp_path: Path) -> None:
+    """A batch an older version loaded kept its undo records as rows in import_undo_deals
+    (since then the schema gained expected_close): it is undone all the same."""
     path = tmp_path / "old.duckdb"
     with Store.open(path) as s:
         s.upsert("deals", frame("deals", [{"deal_id": "d0", "contact_id": "c0", "created_at": T0}]))
-        res = load_batch(
-            s, {"deals": frame("deals", [{"deal_id": "d0", "amount": 5.0}])}, target="a"
-        )
-        s.execute("ALTER TABLE import_undo_deals DROP COLUMN expected_close")  # as an older store
+        with s.run("import", "deals old.csv") as rec:
+            s.upsert(
+                "deals",
+                frame(
+                    "deals",
+                    [
+                        {"deal_id": "d0", "contact_id": "c0", "created_at": T0, "amount": 5.0},
+                        {"deal_id": "d9", "contact_id": "c9", "created_at": T1},
+                    ],
+                ),
+            )
+            table = s.undo_table("deals")
+            for deal, amount, op in (("d0", None, "before"), ("d0", 5.0, "after")):
+                s.execute(
+                    f"INSERT INTO {table} (deal_id, contact_id, created_at, amount, _batch, _op) "
+                    "VALUES (?, 'c0', ?, ?, ?, ?)",
+                    [deal, T0, amount, rec.run_id, op],
+                )
+            s.execute(
+                f"INSERT INTO {table} (deal_id, contact_id, created_at, _batch, _op) "
+                "VALUES ('d9', 'c9', ?, ?, 'added')",
+                [T1, rec.run_id],
+            )
+            s.execute("INSERT INTO import_batches (batch_id) VALUES (?)", [rec.run_id])
+            s.execute(f"ALTER TABLE {table} DROP COLUMN expected_close")
+        batch = rec.run_id
     with Store.open(path) as s:
         assert "expected_close" in s.query("SELECT * FROM import_undo_deals LIMIT 0").columns
-        undo(s, res.batch_id)
+        res = undo(s, batch)
+        assert res.tables == (TableCounts("deals", 2, 0, 1, 0, rows_removed=1),)
         assert s.read("deals").select("deal_id", "amount", "expected_close").rows() == [
             ("d0", None, None)
         ]
+
+
+def test_a_batch_larger_than_one_record_part_is_undone_exactly(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches_module, "PART_ROWS", 2)
+    before = store.read("deals")
+    rows = [
+        {"deal_id": f"n{i}", "contact_id": "c", "created_at": T0, "amount": float(i)}
+        for i in range(5)
+    ]
+    changed = [
+        {"deal_id": "d0", "contact_id": "c0", "created_at": T0, "amount": 11.0},
+        {"deal_id": "d1", "contact_id": "c1", "created_at": T1, "amount": 21.0},
+    ]
+    res = load_batch(store, {"deals": frame("deals", rows + changed)}, target="big")
+    assert res.tables == (TableCounts("deals", 7, 5, 2, 0),)
+    parts = store.query(
+        "SELECT op, count(*) AS parts, sum(n_rows) AS n FROM import_undo_parts GROUP BY op "
+        "ORDER BY op"
+    ).rows()
+    assert parts == [("added", 3, 5), ("after", 1, 2), ("before", 1, 2)]
+    assert store.read("deals").height == 7
+    undo(store, res.batch_id)
+    assert store.read("deals").equals(before)
 
 
 def test_batches_of_a_read_only_store_without_the_batch_table(tmp_path: Path) -> None:

@@ -6,12 +6,15 @@ impressions a content file loaded). Before it writes, a batch records each row i
 was (or that it was absent), so `undo` can restore the store exactly, all or nothing. Every batch
 is a run in the run log (kind 'import'); its run id is the batch id.
 
-Undo records. For canonical table T the internal table ``import_undo_T`` holds T's columns plus
-``_batch`` (the batch id) and ``_op``: 'added' (a row the batch added, as it wrote it), 'before'
-(a row it updated, as it was) and 'after' (that row as the batch left it). `undo` deletes the
-added rows and writes the before-images back, but only when every added and after-image still
-equals the stored row: a later batch or pull that changed one must be undone first (a pull cannot
-be undone, so its rows then stay). The internal table ``import_batches`` has one row per batch
+Undo records. A batch keeps, per table, three sets of rows: 'added' (rows the batch added, as it
+wrote them), 'before' (rows it updated, as they were) and 'after' (those rows as it left them).
+They are stored in the internal table ``import_undo_parts`` (batch_id, table_name, op, part,
+n_rows, data): each set as Arrow IPC in parts of at most PART_ROWS rows, which costs a fraction
+of writing them as rows. Batches of older versions kept them as rows in ``import_undo_T`` (T's
+columns plus ``_batch`` and ``_op``); `undo` reads both. `undo` deletes the added rows and
+writes the before-images back, but only when every added and after-image still equals the stored
+row: a later batch or pull that changed one must be undone first (a pull cannot be undone, so
+its rows then stay). The internal table ``import_batches`` has one row per batch
 with undo records; its ``undone_at`` is set when the batch is undone, and `batches` then shows the
 status 'undone' (the run log keeps the import's own status). The undo itself is a run of kind
 'undo' whose target is the batch id. Undo records are kept after an undo.
@@ -19,6 +22,7 @@ status 'undone' (the run log keeps the import's own status). The undo itself is 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -38,6 +42,9 @@ WriteProgress = Callable[[int, int], None]
 MIN_PREFIX = 6
 _STORED = "_stored"
 _ROW = "_row"
+#: Rows per stored part of an undo record (about 36 MB of touchpoints).
+PART_ROWS = 1_000_000
+_OPS = ("added", "before", "after")
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,10 @@ def _incoming(t: schema.Table, df: pl.DataFrame) -> pl.DataFrame:
             raise DataError(f"required value is empty ({t.name}.{name})", row=i + 1, column=name)
         if col.nonnegative and (i := _first((s < 0).fill_null(False))) is not None:
             raise DataError(f"must not be negative ({t.name}.{name})", row=i + 1, column=name)
-    if (clash := schema.first_clash(t.name, out)) is not None:
+    out = out.with_row_index(_ROW)
+    if out.select(t.key).n_unique() == out.height:  # (a million keys: a few tenths of a second)
+        return out
+    if (clash := schema.first_clash(t.name, out.drop(_ROW))) is not None:
         first, second = clash
         raise DataError(
             f"duplicate key {', '.join(t.key)} with different content in table '{t.name}' "
@@ -146,9 +156,6 @@ def _incoming(t: schema.Table, df: pl.DataFrame) -> pl.DataFrame:
             row=second + 1,
             column=t.key[0],
         )
-    out = out.with_row_index(_ROW)
-    if out.select(t.key).n_unique() == out.height:
-        return out
     return out.unique(
         subset=[c for c in out.columns if c != _ROW], keep="first", maintain_order=True
     )
@@ -219,23 +226,16 @@ def _write(store: Store, plan: _Plan, batch_id: str) -> None:
     t = plan.table
     if plan.rows == 0:
         return
-    cols = ", ".join(_q(c) for c in t.names)
-    undo_table = _q(store.undo_table(t.name))
-    parts = (
-        (plan.new, "INSERT", "added"),
-        (plan.updated, "INSERT OR REPLACE", "after"),
-        (plan.before, None, "before"),
-    )
-    for rows, verb, op in parts:
-        if rows.height == 0:
-            continue
-        with store.registered("_batch_rows", rows):
-            if verb is not None:
-                store.execute(f"{verb} INTO {_q(t.name)} ({cols}) SELECT {cols} FROM _batch_rows")
+    store.replace_rows(t.name, plan.new, new_keys=True)
+    store.replace_rows(t.name, plan.updated)
+    for rows, op in ((plan.new, "added"), (plan.updated, "after"), (plan.before, "before")):
+        for part, start in enumerate(range(0, rows.height, PART_ROWS)):
+            chunk = rows.slice(start, PART_ROWS)
+            data = io.BytesIO()
+            chunk.write_ipc(data, compression="lz4")
             store.execute(
-                f"INSERT INTO {undo_table} ({cols}, _batch, _op) "
-                f"SELECT {cols}, ?, ? FROM _batch_rows",
-                [batch_id, op],
+                "INSERT INTO import_undo_parts VALUES (?, ?, ?, ?, ?, ?)",
+                [batch_id, t.name, op, part, chunk.height, data.getvalue()],
             )
 
 
@@ -333,8 +333,39 @@ def _key_text(t: schema.Table, row: Mapping[str, object]) -> str:
     return ", ".join(f"{k}={row[k]}" for k in t.key)
 
 
-def _check_undoable(store: Store, batch: str) -> list[schema.Table]:
-    """The tables batch `batch` wrote, or a DataError saying why it cannot be undone."""
+def _records(store: Store, batch: str, t: schema.Table) -> dict[str, pl.DataFrame]:
+    """Batch `batch`'s undo records for table `t`, op -> rows (every column of `t`, typed; a
+    column the schema gained since is empty)."""
+    parts: dict[str, list[pl.DataFrame]] = {op: [] for op in _OPS}
+    stored = store.query(
+        "SELECT op, data FROM import_undo_parts WHERE batch_id = ? AND table_name = ? "
+        "ORDER BY op, part",
+        [batch, t.name],
+    )
+    for op, data in stored.iter_rows():
+        parts[op].append(pl.read_ipc(io.BytesIO(data), memory_map=False))
+    old = UNDO_PREFIX + t.name
+    if store.has_table(old):  # records of a batch from an older version
+        cols = ", ".join(_q(c) for c in t.names)
+        rows = store.query(f"SELECT {cols}, _op FROM {_q(old)} WHERE _batch = ?", [batch])
+        for op in _OPS:
+            parts[op].append(rows.filter(pl.col("_op") == op).drop("_op"))
+    out: dict[str, pl.DataFrame] = {}
+    for op, frames in parts.items():
+        typed = [
+            f.with_columns(pl.lit(None).alias(c) for c in t.names if c not in f.columns)
+            .select(t.names)
+            .cast(t.polars_schema)  # type: ignore[arg-type]
+            for f in frames
+            if f.height
+        ]
+        out[op] = pl.concat(typed) if typed else schema.empty(t.name)
+    return out
+
+
+def _check_undoable(store: Store, batch: str) -> list[tuple[schema.Table, dict[str, pl.DataFrame]]]:
+    """The tables batch `batch` wrote with its undo records, or a DataError saying why it cannot
+    be undone."""
     short = batch[:12]
     run = store.query("SELECT status FROM run_log WHERE run_id = ?", [batch])
     status = str(run["status"][0])
@@ -350,25 +381,24 @@ def _check_undoable(store: Store, batch: str) -> list[schema.Table]:
     when = info["undone_at"][0]
     if when is not None:
         raise DataError(f"import {short} was already undone ({when:%Y-%m-%d %H:%M} UTC)")
-    tables: list[schema.Table] = []
+    tables: list[tuple[schema.Table, dict[str, pl.DataFrame]]] = []
     for t in schema.TABLES.values():
-        name = UNDO_PREFIX + t.name
-        if not store.has_table(name):
+        records = _records(store, batch, t)
+        mine = pl.concat([records["added"], records["after"]])
+        if mine.height == 0:
             continue
-        mine = "u._batch = ? AND u._op IN ('added', 'after')"
-        on = " AND ".join(f"s.{_q(k)} = u.{_q(k)}" for k in t.key)
-        differs = " OR ".join(
-            [f"s.{_q(t.key[0])} IS NULL"]
-            + [f"s.{_q(c)} IS DISTINCT FROM u.{_q(c)}" for c in t.names if c not in t.key]
+        key = list(t.key)
+        now = _stored(store, t, mine.select(key))
+        old = {c: f"_now_{c}" for c in t.names if c not in t.key}
+        joined = mine.join(
+            now.rename(old).with_columns(pl.lit(True).alias(_STORED)),
+            on=key,
+            how="left",
+            nulls_equal=True,
         )
-        keys = ", ".join(f"u.{_q(k)}" for k in t.key)
-        n = store.query(f"SELECT count(*) AS n FROM {_q(name)} u WHERE {mine}", [batch])
-        if int(n["n"][0]) == 0:
-            continue
-        changed = store.query(
-            f"SELECT {keys} FROM {_q(name)} u LEFT JOIN {_q(t.name)} s ON {on} "
-            f"WHERE {mine} AND ({differs}) LIMIT 1",
-            [batch],
+        changed = joined.filter(
+            pl.col(_STORED).is_null()
+            | pl.any_horizontal([pl.col(c).ne_missing(pl.col(o)) for c, o in old.items()])
         )
         if changed.height:
             shown = _key_text(t, changed.row(0, named=True))
@@ -377,7 +407,7 @@ def _check_undoable(store: Store, batch: str) -> list[schema.Table]:
                 "changed since it loaded; undo the later import that changed it first "
                 "(`socialroi imports` lists them; a pull's changes cannot be undone)",
             )
-        tables.append(t)
+        tables.append((t, records))
     return tables
 
 
@@ -393,30 +423,16 @@ def undo(store: Store, batch_id: str) -> BatchResult:
     counts: list[TableCounts] = []
     with store.run("undo", batch) as rec:
         with store.transaction():
-            for t in tables:
-                name = _q(UNDO_PREFIX + t.name)
-                cols = ", ".join(_q(c) for c in t.names)
-                keys = ", ".join(_q(k) for k in t.key)
-                added = store.query(
-                    f"SELECT {keys} FROM {name} WHERE _batch = ? AND _op = 'added'", [batch]
-                )
-                removed = store.delete_keys(t.name, added) if added.height else 0
-                restored = store.query(
-                    f"SELECT count(*) AS n FROM {name} WHERE _batch = ? AND _op = 'before'", [batch]
-                )
-                n_restored = int(restored["n"][0])
-                if n_restored:
-                    store.execute(
-                        f"INSERT OR REPLACE INTO {_q(t.name)} ({cols}) "
-                        f"SELECT {cols} FROM {name} WHERE _batch = ? AND _op = 'before'",
-                        [batch],
-                    )
+            for t, records in tables:
+                added, before = records["added"], records["before"]
+                removed = store.delete_keys(t.name, added.select(t.key)) if added.height else 0
+                store.replace_rows(t.name, before)
                 counts.append(
                     TableCounts(
                         table=t.name,
-                        rows_read=removed + n_restored,
+                        rows_read=removed + before.height,
                         rows_new=0,
-                        rows_updated=n_restored,
+                        rows_updated=before.height,
                         rows_unchanged=0,
                         rows_removed=removed,
                     )
