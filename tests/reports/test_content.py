@@ -11,6 +11,7 @@ import pytest
 
 from socialroi import Settings, Store
 from socialroi.analysis import analyze
+from socialroi.core.content import campaign_table
 from socialroi.core.kpis import compute
 from socialroi.core.quality import metric_gaps
 from socialroi.reports import write_report
@@ -35,6 +36,19 @@ def test_posts(analysis):
 def test_campaigns(analysis):
     got = analysis.campaigns.select("campaign", "posts", "revenue", "pipeline").rows()
     assert got == [("promo", 1, 2000.0, 300.0), ("spring", 1, 500.0, 500.0)]
+
+
+def test_campaigns_that_tie_are_listed_by_name_on_every_run(analysis):
+    # No credit at all and one post each: every sort key ties, so the name decides.
+    one = tables()["posts"].head(1)
+    posts = pl.concat([one, one, one]).with_columns(
+        post_id=pl.Series(["x1", "x2", "x3"]), campaign=pl.Series(["zeta", "alpha", "mid"])
+    )
+    credits = analysis.pipeline.credits("linear").clear()
+    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0]):
+        out = campaign_table(credits, posts[order])
+        assert out["campaign"].to_list() == ["alpha", "mid", "zeta"]
+        assert out["posts"].to_list() == [1, 1, 1]
 
 
 def test_funnel(analysis):

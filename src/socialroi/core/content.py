@@ -98,7 +98,8 @@ NO_CAMPAIGN = "(no campaign)"
 
 def campaign_table(credits: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
     """campaign, posts, leads, deals, revenue, pipeline: social touches' credit by campaign
-    (NO_CAMPAIGN when a touch has none), with the number of posts in each; best first."""
+    (NO_CAMPAIGN when a touch has none), with the number of posts in each; best first (ties
+    by name, so the order is the same on every run)."""
     social = roi.social_credits(credits).with_columns(pl.col("campaign").fill_null(NO_CAMPAIGN))
     counts = posts.group_by(pl.col("campaign").fill_null(NO_CAMPAIGN)).agg(
         pl.len().cast(pl.Int64).alias("posts")
@@ -108,7 +109,7 @@ def campaign_table(credits: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
     return (
         out.with_columns(*fill, pl.col("posts").fill_null(0))
         .select("campaign", "posts", "leads", "deals", "revenue", "pipeline")
-        .sort(["revenue", "leads", "posts"], descending=True)
+        .sort(["revenue", "leads", "posts", "campaign"], descending=[True, True, True, False])
     )
 
 

@@ -12,8 +12,9 @@
   that touch. :func:`referral_employees` totals the chains per employee.
 * :func:`influence`: the graph of contacts and staff (touches such as mentions, replies, DMs,
   engagements and referrals tie a contact to an employee; ``referred_by`` ties two contacts), and
-  per node its degree, PageRank and betweenness centrality (networkx) and how many converting
-  contacts it is tied to directly.
+  per node its degree, PageRank (networkx) and betweenness centrality (exact, by
+  :mod:`socialroi.core._betweenness`; estimated by networkx from sampled sources on large graphs)
+  and how many converting contacts it is tied to directly.
 
 Pure: frames in, frames out.
 """
@@ -23,8 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import networkx as nx
+import numpy as np
 import polars as pl
 
+from socialroi.core._betweenness import betweenness
 from socialroi.core.roi import touch_platform
 from socialroi.schema import SOCIAL_PLATFORMS
 
@@ -314,7 +317,14 @@ def influence(
     if n > EXACT_BETWEENNESS_NODES:
         size = n + edges.height
         k = min(n, max(MIN_SAMPLES, min(MAX_SAMPLES, BETWEENNESS_WORK // size)))
-    between = nx.betweenness_centrality(graph, k=k, normalized=True, seed=0)
+    if k is None:
+        nodes = list(graph)
+        index = {node: i for i, node in enumerate(nodes)}
+        ties = np.array([(index[u], index[v]) for u, v in graph.edges()], dtype=np.int64)
+        exact = betweenness(len(nodes), ties[:, 0], ties[:, 1])
+        between = dict(zip(nodes, exact.tolist(), strict=True))
+    else:
+        between = nx.betweenness_centrality(graph, k=k, normalized=True, seed=0)
     rank = nx.pagerank(graph, weight="weight")
     degree = {node: float(d) for node, d in graph.degree()}
     conv = pl.DataFrame({"contact_id": pl.Series(list(converting), dtype=pl.String)}).unique()

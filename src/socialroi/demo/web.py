@@ -57,11 +57,13 @@ def scramble(x: np.ndarray, salt: int) -> np.ndarray:
 
 def _channel(
     rng: np.random.Generator, n: int, options: tuple[tuple[str, str, float], ...]
-) -> dict[str, np.ndarray]:
+) -> dict[str, pl.Series]:
+    """`n` (source, medium) pairs drawn from `options` by weight, as string columns (gathered
+    from the few options rather than built from numpy strings, which polars converts slowly)."""
     w = np.array([o[2] for o in options])
     pick = rng.choice(len(options), size=n, p=w / w.sum())
-    src = np.array([o[0] for o in options])[pick]
-    med = np.array([o[1] for o in options])[pick]
+    src = pl.Series([o[0] for o in options], dtype=pl.String).gather(pick)
+    med = pl.Series([o[1] for o in options], dtype=pl.String).gather(pick)
     return {"source": src, "medium": med}
 
 
@@ -121,7 +123,7 @@ def build_sessions(
             web["day"].to_numpy()[src] + sample_lag(rng, "return", len(src)),
             business_tod(rng, len(src)),
             key[src] * _ONE_PER_KEY + _DEVICE,
-            click_kind=np.where(ch["medium"] == "cpc", "gclid", ""),
+            click_kind=pl.Series(["", "gclid"]).gather((ch["medium"] == "cpc").cast(pl.UInt32)),
             **ch,
         )
     )
