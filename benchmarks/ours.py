@@ -17,6 +17,7 @@ from socialroi.core.attribution import (
     MODELS,
     RULE_MODELS,
     UNATTRIBUTED,
+    MarkovResult,
     ShapleyResult,
     credit_models,
     fit,
@@ -155,17 +156,22 @@ def dense_removal_effects(journeys: pl.DataFrame) -> tuple[float, Shares]:
 
 
 def exactness(touchpoints: pl.DataFrame, conversions: pl.DataFrame) -> dict[str, float]:
-    """Largest |difference| between markov(order=1) and the dense solve (removal effects, P)."""
+    """Largest |difference| between our order-1 chain and the dense solve (removal effects,
+    P), over both of our paths: markov() on the journeys frame and fit() from raw touchpoints
+    (transitions counted from the touch arrays)."""
     journeys = build_journeys(touchpoints, conversions)
-    result = markov(journeys, order=1)
     p_dense, dense = dense_removal_effects(journeys)
-    ours = dict(
-        zip(result.credits["channel"], result.credits["removal_effect"].to_list(), strict=True)
-    )
-    diff = max(abs(ours[c] - dense[c]) for c in dense)
+    diff = diff_p = 0.0
+    for result in (markov(journeys, order=1), fit(touchpoints, conversions, "markov")):
+        assert isinstance(result, MarkovResult)
+        ours = dict(
+            zip(result.credits["channel"], result.credits["removal_effect"].to_list(), strict=True)
+        )
+        diff = max(diff, *(abs(ours[c] - dense[c]) for c in dense))
+        diff_p = max(diff_p, abs(result.conversion_probability - p_dense))
     return {
         "max_abs_diff_removal_effect": diff,
-        "abs_diff_conversion_probability": abs(result.conversion_probability - p_dense),
+        "abs_diff_conversion_probability": diff_p,
         "conversion_probability": p_dense,
     }
 
@@ -211,11 +217,19 @@ def brute_shapley(journeys: pl.DataFrame) -> Shares:
 
 
 def shapley_exactness(touchpoints: pl.DataFrame, conversions: pl.DataFrame) -> float:
-    """Largest |difference| of channel shares: shapley() vs the textbook formula."""
+    """Largest |difference| of channel shares against the textbook formula, over shapley() on
+    the journeys frame and fit() from raw touchpoints (channel sets counted from arrays)."""
     journeys = build_journeys(touchpoints, conversions)
-    ours = _shares(shapley(journeys).credits)
     brute = brute_shapley(journeys)
-    return max(abs(ours.get(c, 0.0) - brute.get(c, 0.0)) for c in set(ours) | set(brute))
+    fitted = fit(touchpoints, conversions, "shapley")
+    assert isinstance(fitted, ShapleyResult)
+    diff = 0.0
+    for credits in (shapley(journeys).credits, fitted.credits):
+        ours = _shares(credits)
+        diff = max(
+            diff, *(abs(ours.get(c, 0.0) - brute.get(c, 0.0)) for c in set(ours) | set(brute))
+        )
+    return diff
 
 
 def synthetic_journeys(n_channels: int, n_journeys: int, seed: int = 7) -> pl.DataFrame:
@@ -254,7 +268,9 @@ def shapley_channels(n_channels: int) -> tuple[Timings, dict[str, Any]]:
         "exact": bool(result.exact),
         "channels": int(result.credits.height),
         "sum_minus_conversions": float(result.credits["conversions"].sum()) - conversions,
-        "max_std_error": float(result.credits["std_error"].max() or 0.0),
+        "max_std_error": float(
+            result.credits.select(pl.col("std_error").max().fill_null(0.0)).item()
+        ),
     }
     if n_channels <= 15:
         small = synthetic_journeys(n_channels, 100_000, seed=8)

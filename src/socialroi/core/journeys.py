@@ -195,8 +195,9 @@ def group_touches(
     """
     if touches.height == 0:
         return None
-    # One chunk: array conversions are then views or single copies.
-    narrow = touches.select("contact_id", "ts").rechunk()
+    # Chunks as they come: joining them would copy every contact id (a fresh allocation as
+    # large as the column) only to compare neighbours.
+    narrow = touches.select("contact_id", "ts")
     order: np.ndarray | None = None
     found = _runs_in_time(narrow)
     if found is None:

@@ -27,15 +27,22 @@ import numpy as np
 import polars as pl
 
 from socialroi.core.attribution.datadriven import (
-    journeys_from_grouped,
+    journey_arrays,
     journeys_from_touches,
     place_by_channel,
     place_by_set,
 )
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
 from socialroi.core.attribution.rules import RULE_MODELS, rule_credits, rule_credits_all
-from socialroi.core.attribution.shapley import ShapleyResult, shapley, shapley_shares
-from socialroi.core.attribution.transitions import ChannelCodes, markov_order1, touch_channel_codes
+from socialroi.core.attribution.shapley import (
+    ShapleyResult,
+    channel_sets_from_arrays,
+    shapley,
+    shapley_of_sets,
+    shapley_shares,
+    shares_of_sets,
+)
+from socialroi.core.attribution.transitions import ChannelCodes, markov_grouped, touch_channel_codes
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import Grouped, assign_touches, conform_touches, group_touches
 from socialroi.errors import DataError
@@ -51,6 +58,8 @@ CREDIT_COLUMNS: tuple[str, ...] = (
     "credit",
     "value_credit",
 )
+#: The conversions row of each converting touch, while credit_models builds its frame.
+_KEY = "__conversion_row"
 #: Conversion columns joined onto touches for the models (dropped from the result when not asked).
 _JOURNEY_COLUMNS: tuple[str, ...] = ("kind", "value", "lead_created_at", "deal_created_at")
 
@@ -204,13 +213,10 @@ def _chain(
     codes: ChannelCodes | None = None,
 ) -> MarkovResult:
     """The Markov chain of conformed touches already grouped by contact (`grouped`); `codes`,
-    when given, are the touches' channel codes (for an order-1 chain)."""
+    when given, are the touches' channel codes (touch_channel_codes)."""
     channel = touches.get_column("channel")
     value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
-    if order == 1:
-        return markov_order1(grouped, channel, value, codes)
-    journeys = journeys_from_grouped(grouped, channel.cast(pl.Categorical), value)
-    return markov(journeys, order=order)
+    return markov_grouped(grouped, channel, value, order, codes)
 
 
 def _fit_grouped(
@@ -223,12 +229,22 @@ def _fit_grouped(
     codes: ChannelCodes | None = None,
 ) -> MarkovResult | ShapleyResult:
     """A data-driven model on conformed touches already grouped by contact (`grouped`);
-    `codes`, when given, are the touches' channel codes (for an order-1 chain)."""
+    `codes`, when given, are the touches' channel codes (touch_channel_codes)."""
     if model == "shapley":
-        value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
-        channel = touches.get_column("channel").cast(pl.String)
-        return shapley(journeys_from_grouped(grouped, channel, value))
+        channels, sets = _sets(grouped, touches, convs, codes)
+        return shapley_of_sets(channels, sets)
     return _chain(grouped, touches, convs, order, codes=codes)
+
+
+def _sets(
+    grouped: Grouped, touches: pl.DataFrame, convs: pl.DataFrame, codes: ChannelCodes | None
+) -> tuple[list[str], pl.DataFrame]:
+    """The channels and the channel sets (Shapley's journeys, conversions and value per set)
+    of conformed touches already grouped by contact, counted from arrays."""
+    value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
+    channels, code = touch_channel_codes(touches.get_column("channel")) if codes is None else codes
+    code, new, converted, journey_value = journey_arrays(grouped, code, value)
+    return channels, channel_sets_from_arrays(code, new, converted, journey_value, len(channels))
 
 
 def _group(
@@ -267,8 +283,8 @@ def credit_models(
     convs = conform_conversions(conversions)
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
-    order1 = order == 1 and "markov" in models and _is_builtin("markov")
-    grouped, codes = _group(touches, convs, lookback_days, codes=order1)
+    coded = any(m in DATA_DRIVEN_MODELS and _is_builtin(m) for m in models)
+    grouped, codes = _group(touches, convs, lookback_days, codes=coded)
     if grouped is None:  # no touches
         return _credit_models_assigned(touches, convs, models, params)
     # `index` numbers each touch's conversion (a row of convs, -1 for none) in input order. A
@@ -284,10 +300,17 @@ def credit_models(
 
     rows = np.flatnonzero(index >= 0)
     added = convs.select("conversion_id", pl.col("ts").alias("conv_ts"), *_JOURNEY_COLUMNS)
+    # Each row's conversion as a number rides along, so the rule models group by it, not by
+    # the conversion's text.
+    keyed = _KEY not in touches.columns
+    extra = [pl.Series(_KEY, index[rows])] if keyed else []
     # One chunk per column: models then add columns without copying the touch columns.
     converting = as_assigned(
-        touches[rows].hstack(added[index[rows]].get_columns()),
+        touches[rows].hstack([*added[index[rows]].get_columns(), *extra]),
     ).rechunk()
+    key = converting.get_column(_KEY).to_numpy() if keyed else None
+    if keyed:
+        converting = converting.drop(_KEY)
     missing = _untouched(convs, converting)
     full: pl.DataFrame | None = None
 
@@ -310,15 +333,16 @@ def credit_models(
             if fitted is not None:
                 fitted[model] = chain
         elif model == "shapley" and _is_builtin(model):
-            value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
-            channel = touches.get_column("channel").cast(pl.String)
-            journeys = journeys_from_grouped(grouped, channel, value)
-            credited[model] = place_by_set(converting, shapley_shares(journeys))
+            channels, sets = _sets(grouped, touches, convs, codes)
+            credited[model] = place_by_set(converting, shares_of_sets(channels, sets))
             if fitted is not None:
-                fitted[model] = shapley(journeys)
+                fitted[model] = shapley_of_sets(channels, sets)
     credited.update(
         rule_credits_all(
-            converting, [m for m in models if _is_builtin_rule(m)], half_life_days=half_life_days
+            converting,
+            [m for m in models if _is_builtin_rule(m)],
+            half_life_days=half_life_days,
+            conversion_key=key,
         )
     )
     out: dict[str, pl.DataFrame] = {}
@@ -378,7 +402,7 @@ def fit(
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     # The result does not depend on row order: touches grouped by contact in time order give
     # the journeys without ranking any text, and an order-1 chain without building them.
-    grouped, codes = _group(touches, convs, lookback_days, codes=model == "markov" and order == 1)
+    grouped, codes = _group(touches, convs, lookback_days, codes=True)
     if grouped is None:  # no touches
         assigned = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=("value",), keep_order=True

@@ -152,10 +152,17 @@ def journeys_from_grouped(
     return journeys_from_index(grouped.runs, grouped.conversion, channel, conv_value)
 
 
-def journeys_from_index(
-    runs: np.ndarray, k: np.ndarray, channel: pl.Series, conv_value: np.ndarray
-) -> pl.DataFrame:
-    """_journeys_by_contact with each row's conversion as an index `k` (-1: none)."""
+def journey_order(
+    runs: np.ndarray, k: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Grouped rows journey by journey: the grouped rows in that order (None: they already
+    are), `k` in that order, and where each journey starts (bool per row of that order).
+
+    `runs` flags each contact's first row and `k` gives each row's conversion (-1: none). In
+    each contact's block its non-converting touches come first (one journey), then each
+    conversion's touches (one journey each), every journey in row order: only contacts with a
+    converting touch have rows to move.
+    """
     n = len(k)
     conv = k >= 0
     block = np.flatnonzero(runs)
@@ -163,9 +170,8 @@ def journeys_from_index(
     conv_cum = np.cumsum(conv, dtype=np.int32 if n < 2**31 else np.int64)
     conv_at_start: np.ndarray = conv_cum[block] - conv[block]
     conv_count: np.ndarray = conv_cum[block + size - 1] - conv_at_start
-    # Only contacts with a converting touch have rows to move; the others stay where they are.
     moved = conv_count > 0
-    order = np.arange(n)
+    order: np.ndarray | None = None
     if moved.any():
         rows_in = np.flatnonzero(np.repeat(moved, size))
         owner = np.repeat(np.flatnonzero(moved), size[moved])
@@ -177,22 +183,32 @@ def journeys_from_index(
             rows_in - before,
         )
         del owner, before, free_count
+        order = np.arange(n)
         order[place] = rows_in
         del place, rows_in
         k = k[order]
-        channel = channel.gather(order)
     del conv_cum, conv
     new = runs.copy()
     if n > 1:
         new[1:] |= k[1:] != k[:-1]
+    return order, k, new
+
+
+def journeys_from_index(
+    runs: np.ndarray, k: np.ndarray, channel: pl.Series, conv_value: np.ndarray
+) -> pl.DataFrame:
+    """_journeys_by_contact with each row's conversion as an index `k` (-1: none)."""
+    order, k, new = journey_order(runs, k)
+    if order is not None:
+        channel = channel.gather(order)
     converted = k >= 0
-    value = np.zeros(n)
+    value = np.zeros(len(k))
     hit = np.flatnonzero(converted)
     value[hit] = conv_value[k[hit]]
     return pl.DataFrame(
         {
             "journey_id": np.cumsum(new, dtype=np.int64),
-            "step": order,
+            "step": np.arange(len(k)) if order is None else order,
             "channel": channel.alias("channel"),
             "converted": converted,
             "value": value,
@@ -200,16 +216,72 @@ def journeys_from_index(
     )
 
 
-def _placed(conv: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Converting touches with a raw weight ``_w`` per row (one per conversion and channel) as
-    touch rows with `credit` and `value_credit`: each conversion's channels share it in
-    proportion to their weights (equally when its weights are all 0), and a channel's touches
-    in the conversion share its part equally."""
-    value = pl.col("value").fill_null(0.0) if "value" in conv.columns else pl.lit(0.0)
-    pair = [_CID, "channel"]
+def _moves(runs: np.ndarray, k: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where (a position in `rows`) each of `rows` goes to put its contact's rows journey by
+    journey (journey_order's order): `rows` ascending, whole contacts, every contact with a
+    converting row among them."""
+    kr = k[rows]
+    conv = kr >= 0
+    m = len(rows)
+    block = np.flatnonzero(runs[rows])  # each contact's first position in `rows`
+    size = np.diff(np.append(block, m))
+    owner = np.repeat(np.arange(len(block)), size)
+    conv_cum = np.cumsum(conv)
+    conv_at_start = conv_cum[block] - conv[block]
+    conv_count = conv_cum[block + size - 1] - conv_at_start
+    before = conv_cum - conv - conv_at_start[owner]
+    local: np.ndarray = np.where(
+        conv,
+        block[owner] + (size - conv_count)[owner] + before,
+        np.arange(m) - before,
+    )
+    return local
+
+
+def journey_arrays(
+    grouped: Grouped, code: np.ndarray, conv_value: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The journeys of `grouped` touches as arrays, in the order journeys_from_grouped gives
+    them: each row's channel code (`code`: per input row), where each journey starts (bool per
+    row), and per journey whether it converted and its conversion's value (0 when not).
+
+    Only the rows of contacts with a conversion (`grouped.candidates`) can move.
+    """
+    code = code[grouped.order] if grouped.order is not None else code.copy()
+    k = grouped.conversion
+    rows = grouped.candidates
+    new = grouped.runs.copy()
+    k_first = np.full(int(np.count_nonzero(new)), -1, dtype=k.dtype)
+    if len(rows):
+        local = _moves(grouped.runs, k, rows)
+        code[rows[local]] = code[rows]
+        kr = np.empty_like(k, shape=len(rows))
+        kr[local] = k[rows]
+        # Rows in `rows` follow each other within a contact; a contact's first row starts a
+        # journey anyway.
+        new[rows[1:]] |= kr[1:] != kr[:-1]
+        journeys = np.flatnonzero(new)
+        k_first = np.full(len(journeys), -1, dtype=k.dtype)
+        starts = np.flatnonzero(new[rows])
+        k_first[np.searchsorted(journeys, rows[starts])] = kr[starts]
+    converted = k_first >= 0
+    value = np.zeros(len(k_first))
+    value[converted] = conv_value[k_first[converted]]
+    return code, new, converted, value
+
+
+def _placed(conv: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
+    """Converting touches `conv` with `credit` and `value_credit`, worked out on `keyed` (the
+    same rows: conversion_id, value when known, and a raw weight ``_w`` per row, one per
+    conversion and channel ``_ch``): each conversion's channels share it in proportion to their
+    weights (equally when its weights are all 0), and a channel's touches in the conversion
+    share its part equally. Only the narrow `keyed` frame is worked on; `conv`'s columns are
+    kept as they are."""
+    value = pl.col("value").fill_null(0.0) if "value" in keyed.columns else pl.lit(0.0)
+    pair = [_CID, "_ch"]
     n = pl.len().over(pair).cast(pl.Float64)
     w = pl.col("_w").fill_null(0.0).clip(lower_bound=0.0)
-    with_n = conv.with_columns((w / n).alias("_wn"), (1.0 / n).alias("_en"))
+    with_n = keyed.with_columns((w / n).alias("_wn"), (1.0 / n).alias("_en"))
     total = pl.col("_wn").sum().over(_CID)
     # Below the smallest normal float a sum counts as 0: dividing by a subnormal overflows.
     credit = (
@@ -217,9 +289,16 @@ def _placed(conv: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         .then(pl.col("_wn") / total)
         .otherwise(pl.col("_en") / pl.col("_en").sum().over(_CID))
     )
-    return with_n.with_columns(credit.alias("credit")).select(
-        *columns, "credit", (pl.col("credit") * value).alias("value_credit")
+    credits = with_n.with_columns(credit.alias("credit")).select(
+        "credit", (pl.col("credit") * value).alias("value_credit")
     )
+    return conv.hstack(credits.get_columns())
+
+
+def _keyed(conv: pl.DataFrame) -> pl.DataFrame:
+    """The columns _placed reads of converting touches, channel as text ``_ch``."""
+    value = ["value"] if "value" in conv.columns else []
+    return conv.select(_CID, pl.col("channel").cast(pl.String).alias("_ch"), *value)
 
 
 def place_by_channel(assigned: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
@@ -230,11 +309,10 @@ def place_by_channel(assigned: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFr
     and its value_credits to its value, and no credit sits on a non-converting touch."""
     w = weights.select(pl.col("channel").cast(pl.String), pl.col("weight").cast(pl.Float64))
     conv = assigned.filter(pl.col(_CID).is_not_null())
-    keyed = conv.with_columns(pl.col("channel").cast(pl.String).alias("_ch"))
-    joined = keyed.join(
+    joined = _keyed(conv).join(
         w.rename({"channel": "_ch", "weight": "_w"}), on="_ch", how="left", maintain_order="left"
     )
-    return _placed(joined, assigned.columns)
+    return _placed(conv, joined)
 
 
 def place_by_set(assigned: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
@@ -242,7 +320,7 @@ def place_by_set(assigned: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
     channel set: `shares` has set_key (the set's channel names, sorted, joined by
     SET_SEPARATOR), channel and share (Shapley's φ_j(S) / v(S))."""
     conv = assigned.filter(pl.col(_CID).is_not_null())
-    keyed = conv.with_columns(pl.col("channel").cast(pl.String).alias("_ch"))
+    keyed = _keyed(conv)
     sets = keyed.group_by(_CID).agg(
         pl.col("_ch").unique().sort().str.join(SET_SEPARATOR).alias("_set")
     )
@@ -252,4 +330,4 @@ def place_by_set(assigned: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
     joined = keyed.join(sets, on=_CID, how="left", maintain_order="left").join(
         table, on=["_set", "_ch"], how="left", maintain_order="left"
     )
-    return _placed(joined, assigned.columns)
+    return _placed(conv, joined)

@@ -73,19 +73,44 @@ def _ordered(journeys: pl.DataFrame) -> pl.DataFrame:
 
 
 def _encode(journeys: pl.DataFrame, channels: list[str], order: int, *, unit: bool) -> _States:
-    """Journeys (sorted by journey, step; `code` indexes `channels`) as state codes, repeats merged.
+    """Journeys (sorted by journey, step; `code` indexes `channels`) as state codes, repeats
+    merged (:func:`encode_arrays`)."""
+    code = journeys.get_column("code").cast(pl.Int64).to_numpy()
+    jid = journeys.get_column("journey_id").to_numpy()
+    new_journey = np.ones(len(jid), dtype=bool)
+    new_journey[1:] = jid[1:] != jid[:-1]
+    starts = np.flatnonzero(new_journey)
+    converted = journeys.get_column("converted").to_numpy()[starts].astype(bool)
+    value = journeys.get_column("value").cast(pl.Float64).to_numpy()[starts]
+    weight = None if unit else journeys.get_column("weight").cast(pl.Float64).to_numpy()
+    return encode_arrays(
+        code, new_journey, converted, value, n_channels=len(channels), order=order, weight=weight
+    )
+
+
+def encode_arrays(
+    code: np.ndarray,
+    new_journey: np.ndarray,
+    converted: np.ndarray,
+    value: np.ndarray,
+    *,
+    n_channels: int,
+    order: int,
+    weight: np.ndarray | None = None,
+) -> _States:
+    """Journeys as state codes, repeats merged: `code` (0-based channel index per row, rows
+    journey by journey, each journey in step order), `new_journey` (bool per row: a journey
+    starts), per journey `converted` and `value`, and optionally each row's `weight`.
 
     Channel codes are 1..C and 0 pads a history shorter than `order`, so a state code is
     sum(channel[i - j] * (C + 1) ** j for j < order). Works on plain arrays: rows of one journey
     are contiguous, so a shift plus a same-journey test replaces a window over groups.
     """
-    base = len(channels) + 1
+    base = n_channels + 1
     if base**order >= 2**62:
-        raise DataError(f"too many channels ({len(channels)}) for a Markov chain of order {order}")
-    codes = journeys.get_column("code").cast(pl.Int64).to_numpy() + 1
-    jid = journeys.get_column("journey_id").to_numpy()
-    new_journey = np.ones(len(jid), dtype=bool)
-    new_journey[1:] = jid[1:] != jid[:-1]
+        raise DataError(f"too many channels ({n_channels}) for a Markov chain of order {order}")
+    # The narrowest integer that holds every state code: less memory to walk through.
+    codes = code.astype(np.int32 if base**order < 2**31 else np.int64) + 1
     keep = new_journey.copy()
     keep[1:] |= codes[1:] != codes[:-1]
     codes = codes[keep]
@@ -99,10 +124,7 @@ def _encode(journeys: pl.DataFrame, channels: list[str], order: int, *, unit: bo
         shifted = codes[:-j] * base**j
         shifted[~valid[j:]] = 0
         state[j:] += shifted
-    starts = np.flatnonzero(new_journey)
-    converted = journeys.get_column("converted").to_numpy()[starts].astype(bool)
-    value = journeys.get_column("value").cast(pl.Float64).to_numpy()[starts]
-    if unit:
+    if weight is None:
         # Every weight is 1: read-only views of one 1.0 stand in for the weight arrays.
         one = np.ones(1)
         return _States(
@@ -110,12 +132,16 @@ def _encode(journeys: pl.DataFrame, channels: list[str], order: int, *, unit: bo
             first,
             converted,
             np.broadcast_to(one, state.shape),
-            np.broadcast_to(one, starts.shape),
+            np.broadcast_to(one, converted.shape),
             value,
-            unit,
+            True,
+            codes,
+            order,
         )
-    weight = journeys.get_column("weight").cast(pl.Float64).to_numpy()
-    return _States(state, first, converted, weight[keep], weight[starts], value, unit)
+    starts = np.flatnonzero(new_journey)
+    return _States(
+        state, first, converted, weight[keep], weight[starts], value, False, codes, order
+    )
 
 
 @dataclass(frozen=True)
@@ -123,13 +149,15 @@ class _States:
     """A sorted journeys frame as arrays: one entry per touch left after merging repeats, except
     the per-journey ones (converted, journey_weight, value), one entry per journey in order."""
 
-    state: np.ndarray  # int64 state code
+    state: np.ndarray  # integer state code
     first: np.ndarray  # bool, the journey's first state
     converted: np.ndarray  # bool per journey
     weight: np.ndarray  # float per state (its row's weight)
     journey_weight: np.ndarray  # float per journey (its first row's weight)
     value: np.ndarray  # float per journey
     unit: bool  # every weight is 1
+    channel: np.ndarray  # the channel (1..C) each state ends in
+    order: int
 
 
 _DENSE_CODES = 1 << 22
@@ -174,18 +202,69 @@ def _dense_counts(states: _States, last: np.ndarray) -> pl.DataFrame | None:
     )
 
 
-def _transition_counts(states: _States) -> pl.DataFrame:
+def _successor_counts(states: _States, last: np.ndarray, n_channels: int) -> pl.DataFrame | None:
+    """_transition_counts of unit-weight journeys keyed by (from state, what follows): a step's
+    target is its from state shifted by the new channel, so the pairs to count number at most
+    states × (channels + 2), however large the chain's order makes the state space. None when
+    the codes are too many for tables."""
+    state, first = states.state, states.first
+    size = int(state.max(initial=0)) + 1 - _NULL
+    if size > _DENSE_CODES:
+        return None
+    present = np.zeros(size, dtype=bool)
+    present[state - _NULL] = True
+    present[[_START - _NULL, _CONV - _NULL, _NULL - _NULL]] = True
+    codes = np.flatnonzero(present) + _NULL
+    n = len(codes)
+    # What follows: the new channel 1..C, CONVERSION as C + 1, NULL as C + 2.
+    width = n_channels + 3
+    pairs = n * width
+    if pairs > _DENSE_PAIRS:
+        return None
+    lut = (np.cumsum(present) - 1).astype(np.intp)
+    key = np.empty(len(state), dtype=np.intp)
+    key[1:] = lut[state[:-1] - _NULL]
+    key[first] = lut[_START - _NULL]
+    key *= width
+    key += states.channel
+    ends = np.where(states.converted, n_channels + 1, n_channels + 2)
+    end_key = lut[state[last] - _NULL] * width + ends
+    counts = np.bincount(key, minlength=pairs)
+    del key
+    counts += np.bincount(end_key, minlength=pairs)
+    seen = np.flatnonzero(counts)
+    frm = codes[seen // width]
+    then = seen % width
+    base = n_channels + 1
+    # The target keeps the from state's newest order - 1 channels and adds the new one.
+    to = np.where(frm >= 0, frm % base ** (states.order - 1), 0) * base + then
+    to[then == n_channels + 1] = _CONV
+    to[then == n_channels + 2] = _NULL
+    at = np.lexsort((to, frm))
+    return pl.DataFrame(
+        {"from": frm[at], "to": to[at], "n": counts[seen][at].astype(np.float64)},
+        schema={"from": pl.Int64, "to": pl.Int64, "n": pl.Float64},
+    )
+
+
+def _transition_counts(states: _States, n_channels: int | None = None) -> pl.DataFrame:
     """(from, to, n) over every journey, START and the absorbing end included, sorted.
 
     Counted with bincounts over dense codes when the state space is small enough (an order-1
-    chain always is); otherwise a group-by does the counting.
+    chain always is), or, for unit weights and `n_channels` given, over (from state, next
+    channel); otherwise a group-by does the counting.
     """
     state, first = states.state, states.first
     last = np.ones(len(state), dtype=bool)
     last[:-1] = first[1:]
+    if states.order > 1 and states.unit and n_channels is not None:
+        counted = _successor_counts(states, last, n_channels)
+        if counted is not None:
+            return counted
     dense = _dense_counts(states, last)
     if dense is not None:
         return dense
+    state = state.astype(np.int64, copy=False)
     prev = np.empty_like(state)
     prev[0:1] = _START
     prev[1:] = state[:-1]
@@ -273,10 +352,16 @@ def markov(
         )
     )
     states = _encode(journeys, channels, order, unit="weight" not in columns)
+    return solve_states(states, channels, order)
+
+
+def solve_states(states: _States, channels: list[str], order: int) -> MarkovResult:
+    """The chain of encoded journeys (:func:`encode_arrays`) counted and solved exactly."""
     converted = states.converted
     total_conv = float(states.journey_weight[converted].sum())
     total_value = float((states.value * states.journey_weight)[converted].sum())
-    return solve_chain(_transition_counts(states), channels, order, total_conv, total_value)
+    counts = _transition_counts(states, len(channels))
+    return solve_chain(counts, channels, order, total_conv, total_value)
 
 
 def solve_chain(

@@ -99,12 +99,21 @@ def _position_credit(df: pl.DataFrame, weights: dict[str, float]) -> pl.DataFram
     return out.with_columns((raw / total).alias("credit")).drop(scratch)
 
 
-def _group_runs(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _group_runs(
+    df: pl.DataFrame, key: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of `df` grouped by conversion, each group in row order: (order, starts, group).
 
     `order` lists row indices conversion by conversion (a stable sort), `starts` where each
-    group begins in it, `group` each sorted row's group number.
+    group begins in it, `group` each sorted row's group number. `key`, when given, numbers
+    each row's conversion (one integer per conversion_id): it is sorted instead of the text.
     """
+    if key is not None:
+        order = np.argsort(key, kind="stable")
+        ranked = key[order]
+        new = np.ones(len(ranked), dtype=bool)
+        new[1:] = ranked[1:] != ranked[:-1]
+        return order, np.flatnonzero(new), np.cumsum(new) - 1
     keyed = df.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"), pl.col(_CID))
     keyed = keyed.sort(_CID, maintain_order=True)
     cid = keyed.get_column(_CID)
@@ -118,9 +127,9 @@ class _Groups:
     """A frame's rows grouped by conversion (see _group_runs), with each role's position in its
     conversion worked out once for every model that reads it."""
 
-    def __init__(self, df: pl.DataFrame) -> None:
+    def __init__(self, df: pl.DataFrame, key: np.ndarray | None = None) -> None:
         self.df = df
-        self.order, self.starts, self.group = _group_runs(df)
+        self.order, self.starts, self.group = _group_runs(df, key)
         self.rows = len(self.order)
         self.size = np.diff(np.append(self.starts, self.rows))
         self.rank = np.arange(self.rows) - self.starts[self.group]
@@ -207,9 +216,17 @@ def rule_credits(
 
 
 def rule_credits_all(
-    journeys: pl.DataFrame, models: Sequence[str], *, half_life_days: float = 7.0
+    journeys: pl.DataFrame,
+    models: Sequence[str],
+    *,
+    half_life_days: float = 7.0,
+    conversion_key: np.ndarray | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """rule_credits for each of `models` (rule models), grouping the touches only once."""
+    """rule_credits for each of `models` (rule models), grouping the touches only once.
+
+    `conversion_key`, when given, numbers each row's conversion (one integer per
+    conversion_id, every row converting): the touches are then grouped by it, not by the text.
+    """
     if not models:
         return {}
     for model in models:
@@ -220,6 +237,8 @@ def rule_credits_all(
     if not half_life_days > 0:
         raise DataError(f"half-life must be more than 0 days, not {half_life_days}")
     df = journeys.filter(pl.col(_CID).is_not_null())
+    if conversion_key is not None and len(conversion_key) != df.height:
+        raise ValueError("conversion_key needs one entry per converting row")
     groups: _Groups | None = None
     out: dict[str, pl.DataFrame] = {}
     for model in models:
@@ -227,7 +246,7 @@ def rule_credits_all(
             out[model] = _time_decay_credit(df, half_life_days)
         elif df.get_column("ts").null_count() == 0:
             if groups is None:
-                groups = _Groups(df)
+                groups = _Groups(df, conversion_key)
             out[model] = _position_credit_runs(df, ROLE_WEIGHTS[model], groups)
         else:
             out[model] = _position_credit(df, ROLE_WEIGHTS[model])

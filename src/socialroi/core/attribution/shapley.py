@@ -78,6 +78,54 @@ def _channel_sets(journeys: pl.DataFrame) -> tuple[list[str], pl.DataFrame]:
     return channels, sets.sort("mask")
 
 
+def channel_sets_from_arrays(
+    code: np.ndarray,
+    new_journey: np.ndarray,
+    converted: np.ndarray,
+    value: np.ndarray,
+    n_channels: int,
+) -> pl.DataFrame:
+    """_channel_sets of journeys given as arrays: `code` (each row's channel index, rows
+    journey by journey), `new_journey` (bool per row: a journey starts) and per journey
+    `converted` and `value`. Each journey's set is the OR of its rows' bits, and sets are
+    counted with bincounts (a table of every set up to MAX_EXACT channels, else over the
+    distinct sets)."""
+    if n_channels > MAX_CHANNELS:
+        raise DataError(f"Shapley attribution supports at most {MAX_CHANNELS} channels")
+    dtype = np.uint16 if n_channels <= 16 else np.uint32 if n_channels <= 32 else np.uint64
+    starts = np.flatnonzero(new_journey)
+    if len(starts):
+        bit = np.left_shift(dtype(1), code.astype(dtype))
+        mask = np.bitwise_or.reduceat(bit, starts).astype(np.int64)
+        del bit
+    else:
+        mask = np.zeros(0, dtype=np.int64)
+    hit = mask[converted]
+    if n_channels <= MAX_EXACT:
+        size = 1 << n_channels
+        n = np.bincount(mask, minlength=size)
+        masks = np.flatnonzero(n)
+        n = n[masks]
+        conv = np.bincount(hit, minlength=size)[masks]
+        val = np.bincount(hit, weights=value[converted], minlength=size)[masks]
+    else:
+        masks, inverse = np.unique(mask, return_inverse=True)
+        size = len(masks)
+        n = np.bincount(inverse, minlength=size)
+        at = inverse[converted]
+        conv = np.bincount(at, minlength=size)
+        val = np.bincount(at, weights=value[converted], minlength=size)
+    return pl.DataFrame(
+        {
+            "mask": masks.astype(np.int64),
+            "n": n.astype(np.float64),
+            "conv": conv.astype(np.float64),
+            "val": val.astype(np.float64),
+        },
+        schema={"mask": pl.Int64, "n": pl.Float64, "conv": pl.Float64, "val": pl.Float64},
+    )
+
+
 def _lattice_step(a: np.ndarray, i: int) -> tuple[np.ndarray, np.ndarray]:
     """Views of `a` (length 2^n, leading axes kept) without / with bit i."""
     v = a.reshape(-1, 2, 1 << i, *a.shape[1:])
@@ -179,6 +227,13 @@ def _per_set(
 SET_SEPARATOR = "\x1f"
 
 
+def _check(max_exact: int, samples: int) -> None:
+    if not 1 <= max_exact <= 24:
+        raise DataError(f"max_exact must be 1 to 24, got {max_exact}")
+    if samples < 2:
+        raise DataError(f"samples must be 2 or more, got {samples}")
+
+
 def shapley_shares(
     journeys: pl.DataFrame,
     *,
@@ -190,11 +245,21 @@ def shapley_shares(
     (S's channel names, sorted, joined by SET_SEPARATOR), ``channel`` and ``share``; a set's
     shares sum to 1. Summed over the conversions they give exactly :func:`shapley`'s credits
     (a set above `max_exact` channels draws the same seeded orderings as there)."""
-    if not 1 <= max_exact <= 24:
-        raise DataError(f"max_exact must be 1 to 24, got {max_exact}")
-    if samples < 2:
-        raise DataError(f"samples must be 2 or more, got {samples}")
+    _check(max_exact, samples)
     channels, sets = _channel_sets(journeys)
+    return shares_of_sets(channels, sets, max_exact=max_exact, samples=samples, seed=seed)
+
+
+def shares_of_sets(
+    channels: list[str],
+    sets: pl.DataFrame,
+    *,
+    max_exact: int = MAX_EXACT,
+    samples: int = SAMPLES,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """:func:`shapley_shares` of channel `sets` (mask, n, conv, val; masks index `channels`)."""
+    _check(max_exact, samples)
     masks = sets["mask"].to_numpy()
     conv = sets["conv"].to_numpy()
     p = (sets["conv"] / sets["n"]).to_numpy()
@@ -248,11 +313,22 @@ def shapley(
     its own, exactly when it holds at most `max_exact` channels, else from `samples` random
     orderings (seeded by `seed`, standard errors in the result).
     """
-    if not 1 <= max_exact <= 24:
-        raise DataError(f"max_exact must be 1 to 24, got {max_exact}")
-    if samples < 2:
-        raise DataError(f"samples must be 2 or more, got {samples}")
+    _check(max_exact, samples)
     channels, sets = _channel_sets(journeys)
+    return shapley_of_sets(channels, sets, max_exact=max_exact, samples=samples, seed=seed)
+
+
+def shapley_of_sets(
+    channels: list[str],
+    sets: pl.DataFrame,
+    *,
+    max_exact: int = MAX_EXACT,
+    samples: int = SAMPLES,
+    seed: int = 0,
+) -> ShapleyResult:
+    """:func:`shapley` of channel `sets` (mask, n, conv, val; masks index `channels`), as
+    _channel_sets or channel_sets_from_arrays count them."""
+    _check(max_exact, samples)
     n = len(channels)
     total = np.array([sets["conv"].sum(), sets["val"].sum()], dtype=np.float64)
     exact = True

@@ -1,4 +1,4 @@
-"""First-order Markov chains straight from grouped touches: no journey rows, no text (design §4).
+"""Markov chains straight from grouped touches: no journey rows, no text (design §4).
 
 A converting journey is one conversion's touches, a run of rows in grouped order; a contact's
 non-converting journey is its touches that no conversion took, in time order, which may be
@@ -7,6 +7,10 @@ its first) to its own channel, and each journey's last touch steps to CONVERSION
 step from a channel to itself is a merged repeat and is not counted. The counts are exactly
 what :func:`~socialroi.core.attribution.markov.markov` counts on the journeys frame, so the
 chain solved from them is the same chain.
+
+Order 1 counts those steps on the touch arrays where they lie; higher orders put each touch's
+channel code in journey order (only the rows of contacts with a conversion move) and encode
+the states from there (:func:`markov_grouped`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from socialroi.core.attribution.datadriven import journeys_from_grouped
+from socialroi.core.attribution.datadriven import journey_arrays, journeys_from_grouped
 from socialroi.core.attribution.markov import (
     _CONV,
     _DENSE_PAIRS,
@@ -22,8 +26,10 @@ from socialroi.core.attribution.markov import (
     _START,
     MarkovResult,
     channel_codes,
+    encode_arrays,
     markov,
     solve_chain,
+    solve_states,
 )
 from socialroi.core.journeys import Grouped
 from socialroi.errors import DataError
@@ -56,6 +62,24 @@ def markov_order1(
         state = state[grouped.order]
     counts, total_conv, total_value = _count(grouped, state, n_states, conv_value)
     return solve_chain(_frame(counts, n_states), channels, 1, total_conv, total_value)
+
+
+def markov_grouped(
+    grouped: Grouped,
+    channel: pl.Series,
+    conv_value: np.ndarray,
+    order: int,
+    codes: ChannelCodes | None = None,
+) -> MarkovResult:
+    """markov(order=`order`) of the journeys of `grouped` touches, from arrays: each touch's
+    channel code put in journey order (no journey rows, no text). `channel`, `conv_value` and
+    `codes` as for :func:`markov_order1`, which order 1 uses."""
+    if order == 1:
+        return markov_order1(grouped, channel, conv_value, codes)
+    channels, code = touch_channel_codes(channel) if codes is None else codes
+    code, new, converted, value = journey_arrays(grouped, code, conv_value)
+    states = encode_arrays(code, new, converted, value, n_channels=len(channels), order=order)
+    return solve_states(states, channels, order)
 
 
 def touch_channel_codes(channel: pl.Series) -> ChannelCodes:
