@@ -11,6 +11,7 @@ import xlsxwriter
 
 from socialroi import Store, schema
 from socialroi.adapters.files import import_file
+from socialroi.adapters.importer import normalise
 from tests.importing.conftest import SEED_DEALS, run_import, snapshot, write
 
 DEALS = "deal_id,contact_id,created_at,amount\nd1,c1,2024-02-01,25\nd2,c2,2024-02-02,30\n"
@@ -183,3 +184,22 @@ def test_delimiter_and_encoding_options(store: Path, tmp_path: Path) -> None:
     bad = run_import(store, "deals", file, "--encoding", "klingon")
     assert bad.exit_code == 2
     assert "unknown encoding 'klingon'" in bad.stderr
+
+
+def test_platform_and_channel_names_are_spelled_as_the_vocabulary_spells_them() -> None:
+    df = pl.DataFrame(
+        {
+            "platform": ["LinkedIn", "linkedin", "", None, "Twitter", "myspace"],
+            "channel": ["LinkedIn", "email", "E-mail", "Paid Social", None, "linkedin"],
+        }
+    )
+    assert normalise("touchpoints", df).rows() == [
+        ("linkedin", "linkedin"),
+        ("linkedin", "email"),
+        ("", "email"),
+        (None, "paid_social"),
+        ("x", None),
+        ("myspace", "linkedin"),
+    ]
+    spelled = df.slice(1, 1)  # already as the vocabulary spells it: the same rows back
+    assert normalise("touchpoints", spelled).rows() == [("linkedin", "email")]

@@ -85,6 +85,30 @@ def test_datetime_forms() -> None:
     assert _read("datetime", texts) == [want for _, want in DATETIMES]
 
 
+@pytest.mark.parametrize(
+    "first",
+    ["2024-03-05T14:22:00Z", "2024-03-05 14:22:00", "2024-03-05T14:22:00", "5 Mar 2024", None],
+)
+def test_every_form_reads_alike_whatever_the_first_value(first: str | None) -> None:
+    # the first value's form is read the fast way for the whole column; the rest as always
+    extra = [
+        ("2024-03-05T14:22:05.5Z", _utc(2024, 3, 5, 14, 22, 5, 500000)),
+        ("2024-3-5T14:22:00Z", _utc(2024, 3, 5, 14, 22)),
+    ]
+    texts = [first, *(t for t, _ in DATETIMES), *(t for t, _ in extra)]
+    head = {None: None, "5 Mar 2024": _utc(2024, 3, 5)}.get(first, _utc(2024, 3, 5, 14, 22))
+    assert _read("datetime", texts) == [
+        head,
+        *(w for _, w in DATETIMES),
+        *(w for _, w in extra),
+    ]
+    refused = ["2024-02-30T14:22:00Z", "0024-03-05T14:22:00Z", "2024-03-05T24:00:00Z"]
+    assert _refused("datetime", [first, *refused, "2024-03-05T14:22:00Z"]) == [
+        f"not a date-time: {v!r}; use ISO 8601, e.g. 2024-03-05T14:22:00Z, 2024-03-05 14:22"
+        for v in refused
+    ]
+
+
 def test_datetime_values_are_utc_microseconds_and_empty_is_null() -> None:
     got = _parse("datetime", ["2024-03-05", "", None, "  "])
     assert got.values.dtype == pl.Datetime("us", "UTC")

@@ -334,6 +334,41 @@ def test_row_too_short_in_a_file_with_multiline_cells(tmp_path: Path) -> None:
     assert (err.row, err.message) == (3, "2 values but the header has 3 columns")
 
 
+def test_table_below_title_lines_to_the_end_of_the_file(tmp_path: Path) -> None:
+    # no quotes, no footer: the rows are read where they are in the file
+    raw = _table(tmp_path, "Deals report\n\nid,n,m\n1,2,3\n4,5,6")
+    assert (raw.header_row, raw.header) == (3, ("id", "n", "m"))
+    assert _rows(raw) == [("1", "2", "3", 4), ("4", "5", "6", 5)]
+    assert raw.spaced is False
+    err = _error(tmp_path, "Deals report\nid,n,m\n1,2,3\n4,5\n7,8,9\n")
+    assert (err.row, err.message) == (4, "2 values but the header has 3 columns")
+    # one value short and one too many: as many delimiters as expected, still both found
+    err = _error(tmp_path, "a,b,c\n1,2\n3,4,5,6\n")
+    assert (err.row, err.message) == (2, "2 values but the header has 3 columns")
+    err = _error(tmp_path, "a,b,c\n1,2,3,4\n5,6\n")
+    assert err.row == 2
+    assert err.message.startswith("4 values but the header has 3 columns")
+
+
+@pytest.mark.parametrize(
+    ("text", "spaced", "cells"),
+    [
+        ("a,b\n1,2\n", False, ("1", "2")),
+        ("a,b\n1, 2\n", True, ("1", " 2")),
+        ("a,b\n1,2\t\n", True, ("1", "2\t")),
+        ('a,b\n1,"2"\n', True, ("1", "2")),
+        ("a,b\n1,\u00a02\n", True, ("1", "\u00a02")),
+        ("a,b\r\n1,2\r\n", True, ("1", "2")),
+    ],
+)
+def test_cells_are_as_written_and_spaced_says_if_one_may_need_trimming(
+    tmp_path: Path, text: str, spaced: bool, cells: tuple[str, str]
+) -> None:
+    raw = _table(tmp_path, text)
+    assert raw.spaced is spaced
+    assert _rows(raw) == [(*cells, 2)]
+
+
 def test_broken_quoting_located(tmp_path: Path) -> None:
     err = _error(tmp_path, 'id,name,n\n1,ok,2\n2,"open,3\n4,x,5\n')
     assert (err.row, err.column) == (3, "name")

@@ -55,6 +55,14 @@ def test_datetimes_iso_with_and_without_offset_naive_is_utc(tmp_path: Path) -> N
     ]
 
 
+def test_values_are_trimmed_of_any_white_space(tmp_path: Path) -> None:
+    rows = ["c1,2024-03-05T14:22:00Z,web,r1", "c2 ,\u00a02024-03-05 14:22\u202f,\tweb , r2"]
+    file = write(tmp_path / "t.csv", "contact_id,ts,channel,ref\n" + "\n".join(rows) + "\n")
+    got = read_table_file("touchpoints", file).select("contact_id", "ts", "channel", "ref")
+    at = datetime(2024, 3, 5, 14, 22, tzinfo=UTC)
+    assert got.rows() == [("c1", at, "web", "r1"), ("c2", at, "web", "r2")]
+
+
 @pytest.mark.parametrize("value", ["03/05/2024", "5.3.2024", "05-03-24"])
 def test_day_month_order_dates_are_refused(tmp_path: Path, value: str) -> None:
     file = write(tmp_path / "t.csv", f"contact_id,ts,channel,ref\nc1,{value},web,r\n")

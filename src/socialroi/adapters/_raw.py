@@ -110,6 +110,10 @@ class RawTable:
     #: What was skipped, in words: "the table starts at row 6 (5 lines above it skipped)",
     #: "3 footer lines skipped (Grand Totals …)".
     notes: tuple[str, ...] = ()
+    #: Whether a cell may have white space around its text. False when the table's text holds
+    #: none at all (no space, tab or other white space but line ends, no quotes): its cells
+    #: then need no trimming.
+    spaced: bool = True
 
 
 # -- rows as the header search sees them ---------------------------------------------------------
@@ -196,11 +200,14 @@ def _header_names(cells: Sequence[str], header_row: int, file: str) -> list[str]
     return list(cells)
 
 
-def _blank(body: pl.DataFrame, cols: Sequence[str]) -> pl.Series:
-    """Rows whose cells in `cols` are all null or spaces (the strip only where a cell may be)."""
-    spaced = [pl.col(c).str.starts_with(" ") | pl.col(c).str.starts_with("\t") for c in cols]
+def _blank(body: pl.DataFrame, cols: Sequence[str], spaced: bool = True) -> pl.Series:
+    """Rows whose cells in `cols` are all null or spaces (the strip only where a cell may be;
+    without `spaced`, no cell holds spaces)."""
+    if not spaced:
+        return body.select(pl.all_horizontal(pl.col(c).is_null() for c in cols)).to_series()
+    spaced_cells = [pl.col(c).str.starts_with(" ") | pl.col(c).str.starts_with("\t") for c in cols]
     maybe = body.select(
-        pl.all_horizontal(pl.col(c).is_null() | s for c, s in zip(cols, spaced, strict=True))
+        pl.all_horizontal(pl.col(c).is_null() | s for c, s in zip(cols, spaced_cells, strict=True))
     ).to_series()
     if not maybe.any():
         return maybe
@@ -211,15 +218,26 @@ def _blank(body: pl.DataFrame, cols: Sequence[str]) -> pl.Series:
 
 
 def _finish(
-    body: pl.DataFrame, names: Sequence[str], header_row: int, file: str
+    body: pl.DataFrame, names: Sequence[str], header_row: int, file: str, spaced: bool = True
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Name the columns of `body` (c0, c1…, ROW), empty cells null, blank rows and empty
-    unnamed columns dropped; refuse an unnamed column holding values."""
+    unnamed columns dropped; refuse an unnamed column holding values. Without `spaced`, no
+    cell holds white space (see RawTable.spaced)."""
+    body = body.rechunk()  # polars reads in many chunks; each step below would join them again
     cols = [f"c{i}" for i in range(len(names))]
-    cleaned = [pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in cols]
+    has_empty = (
+        body.select((pl.col(c).str.len_bytes() == 0).any() for c in cols).row(0) if cols else ()
+    )
+    cleaned = [
+        pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c)
+        for c, empty in zip(cols, has_empty, strict=True)
+        if empty
+    ]
     body = body.with_columns(cleaned)
     if cols:
-        body = body.filter(~_blank(body, cols))
+        blank = _blank(body, cols, spaced)
+        if blank.any():
+            body = body.filter(~blank)
     keep: list[str] = []
     for i, (c, name) in enumerate(zip(cols, names, strict=True)):
         if name:
@@ -386,12 +404,50 @@ def _footer(payload: bytes, start: int, end: int, delimiter: str) -> tuple[int, 
     return end, footer
 
 
-def _fast_body(body: bytes, width: int, delimiter: str) -> pl.DataFrame | None:
+def _read_body(
+    body: bytes, cols: Sequence[str], delimiter: str, skip_lines: int = 0
+) -> pl.DataFrame | None:
+    """`body` (after its first `skip_lines` lines) read by polars as text columns `cols`, or
+    None when polars refuses it."""
+    try:
+        return pl.scan_csv(
+            body,
+            has_header=False,
+            skip_lines=skip_lines,
+            schema=dict.fromkeys(cols, pl.String),
+            separator=delimiter,
+            quote_char='"',
+            infer_schema=False,
+        ).collect()
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def _tail_body(payload: bytes, start: int, width: int, delimiter: str) -> pl.DataFrame | None:
+    """The rows of a table that runs from byte `start` to the end of `payload`, read in place
+    (no copy of the text) when no quote, CR or _MARK is in them and every line holds exactly
+    `width - 1` delimiters; else None (see _fast_body)."""
+    end = len(payload)
+    if any(payload.find(c, start, end) >= 0 for c in (b'"', b"\r", _MARK.encode())):
+        return None
+    lines = payload.count(b"\n", start, end) + (start < end and payload[-1:] != b"\n")
+    if payload.count(delimiter.encode(), start, end) != (width - 1) * lines:
+        return None
+    skip = payload.count(b"\n", 0, start)
+    df = _read_body(payload, [f"c{i}" for i in range(width)], delimiter, skip_lines=skip)
+    return df if df is not None and df.height == lines else None
+
+
+def _fast_body(body: bytes, width: int, delimiter: str, plain: bool = True) -> pl.DataFrame | None:
     """The body rows with polars, or None when only the slow reader can tell what is wrong.
 
-    Each line gets one more value, _MARK, so that a row with fewer values than the header shows
-    as a null in the last column (polars fills a short row with nulls, as if its last values were
-    empty). A quoted value spanning lines would get the mark inside it: then None.
+    Polars refuses a row with more values than the header, but fills a row with fewer values
+    with nulls, as if its last values were empty. Without quotes every line is a row, so when the
+    body holds exactly `width - 1` delimiters per line, no row is short: the frame has the
+    `width` columns. Otherwise each line gets one more value, _MARK, so that a short row shows
+    as a null in the last column (the frame then has that column, for `_check_short`). A quoted
+    value spanning lines would get the mark inside it: then None. `plain`: try the body without
+    the mark first (False: _tail_body tried it already).
     """
     if _MARK.encode() in body:
         return None
@@ -399,19 +455,15 @@ def _fast_body(body: bytes, width: int, delimiter: str) -> pl.DataFrame | None:
         body = body.replace(b"\r\n", b"\n")
     if not body.endswith(b"\n"):
         body += b"\n"
+    lines = body.count(b"\n") if plain and b'"' not in body else -1
+    if lines >= 0 and body.count(delimiter.encode()) == (width - 1) * lines:
+        df = _read_body(body, [f"c{i}" for i in range(width)], delimiter)
+        if df is not None and df.height == lines:
+            return df
     marked = body.replace(b"\n", (delimiter + _MARK + "\n").encode())
     cols = [f"c{i}" for i in range(width + 1)]
-    try:
-        df = pl.read_csv(
-            marked,
-            has_header=False,
-            new_columns=cols,
-            schema=dict.fromkeys(cols, pl.String),
-            separator=delimiter,
-            quote_char='"',
-            infer_schema=False,
-        )
-    except pl.exceptions.PolarsError:
+    df = _read_body(marked, cols, delimiter)
+    if df is None:
         return None
     real = cols[:-1]
     if (
@@ -487,25 +539,43 @@ def _csv_table(src: _Csv, file: str, rule: HeaderRule | None, two_header_rows: b
         if block is not None:
             end = block
     end, footer = _footer(payload, start, end, src.delimiter)
-    body = payload[start:end]
     width = len(names)
-    df = _fast_body(body, width, src.delimiter) if width else None
+    df = None
+    in_place = bool(width) and end == len(payload)
+    if in_place:
+        df = _tail_body(payload, start, width, src.delimiter)
+    body = payload[start:end] if df is None or block is not None else b""
+    if df is None and width:
+        df = _fast_body(body, width, src.delimiter, plain=not in_place or b"\r" in body)
     if df is not None:
         df = df.with_columns(
             pl.int_range(first_row, first_row + df.height, dtype=pl.Int64).alias(ROW)
         )
-        df = _check_short(df, width, file)
+        if f"c{width}" in df.columns:
+            df = _check_short(df, width, file)
     else:
         rows, numbers = _slow_body(body.decode(), names, src.delimiter, first_row, file)
         data: dict[str, Any] = {f"c{k}": [r[k] for r in rows] for k in range(width)}
         data[ROW] = numbers
         df = pl.DataFrame(data, schema={**dict.fromkeys(data, pl.String), ROW: pl.Int64})
-    frame, header = _finish(df, names, head.row, file)
+    spaced = _spaced(payload, start, end)
+    frame, header = _finish(df, names, head.row, file, spaced)
     notes = _row_note(head.row) + _footer_note(footer)
     if block is not None:
         last = first_row + _count_lines(body) + len(footer) - 1
         notes.append(f"a second block after row {last} was not read")
-    return RawTable(file, None, head.row, header, frame, tuple(notes))
+    return RawTable(file, None, head.row, header, frame, tuple(notes), spaced)
+
+
+#: White space other than line ends, in ASCII (beyond ASCII, any text counts as spaced).
+_ASCII_SPACES = (b" ", b"\t", b"\r", b"\x0b", b"\x0c", b'"')
+
+
+def _spaced(payload: bytes, start: int, end: int) -> bool:
+    """Whether a cell of the CSV text `payload[start:end]` may have white space around it (see
+    RawTable.spaced): any white space but LF, any quote or any non-ASCII text (in the whole
+    payload) says it may."""
+    return not payload.isascii() or any(payload.find(c, start, end) >= 0 for c in _ASCII_SPACES)
 
 
 def _count_lines(body: bytes) -> int:
@@ -790,7 +860,8 @@ def _decode(data: bytes, encoding: str | None, file: str) -> tuple[bytes, str]:
             raise DataError(f"not a text table (looks like {what})", file=file)
     try:
         if codec == "utf-8":
-            raw.decode("utf-8")
+            if not raw.isascii():  # ASCII is UTF-8: checked without decoding
+                raw.decode("utf-8")
             return raw, enc
         text = raw.decode(enc)
     except UnicodeDecodeError as exc:

@@ -68,6 +68,17 @@ def _table_of(
         return book.table()  # resolve() then says which column is missing, and how to map it
 
 
+def _text(raw: RawTable, src: Source) -> pl.Series:
+    """The text of one source column: trimmed, empty as null (see `Source.expr`)."""
+    if len(src.headers) > 1 or src.first_of_list:
+        return raw.frame.select(src.expr()).to_series()
+    cells = raw.frame.get_column(src.headers[0])  # empty cells are null already
+    if not raw.spaced:
+        return cells
+    stripped = cells.str.strip_chars()
+    return pl.select(pl.when(stripped.str.len_bytes() > 0).then(stripped)).to_series()
+
+
 def _split_source_medium(raw: RawTable, sources: dict[str, Source]) -> dict[str, pl.Series]:
     """A combined 'Session source / medium' column, when the file has no separate ones."""
     if "source" in sources or "medium" in sources:
@@ -103,7 +114,10 @@ def read_table(
     sources = resolve(t, raw.header, mapping, file, provided=set(sets))
     for name in sets:
         sources.pop(name, None)
-    text = raw.frame.select(ROW, *[src.expr().alias(name) for name, src in sources.items()])
+    text = raw.frame.select(ROW).with_columns(
+        _text(raw, src).alias(name) for name, src in sources.items()
+    )
+    trimmed = set(sources)
     text = text.with_columns(
         pl.Series(c, s) for c, s in _split_source_medium(raw, sources).items()
     ).with_columns(pl.lit(v).alias(c) for c, v in sets.items())
@@ -121,7 +135,10 @@ def read_table(
             continue
         s = text.get_column(col.name)
         got = parse(
-            kind_of(col.dtype, month=(t.name, col.name) == ("costs", "month")), s, dates=opts.dates
+            kind_of(col.dtype, month=(t.name, col.name) == ("costs", "month")),
+            s,
+            dates=opts.dates,
+            trimmed=col.name in trimmed,
         )
         parsed[col.name] = got.values.fill_null("") if blank_ok else got.values
         label = sources[col.name].label if col.name in sources else f"--set {col.name}"
@@ -164,11 +181,13 @@ def _column(t: schema.Table, name: str) -> str:
 def _check_duplicates(
     t: schema.Table, out: pl.DataFrame, rows: pl.Series, sources: Mapping[str, Source], file: str
 ) -> None:
+    key = list(t.key)
+    if out.height == 0 or out.select(key).hash_rows().n_unique() == out.height:
+        return  # no two keys hash alike, so none is repeated (the common case, found fast)
     clash = schema.first_clash(t.name, out)
     if clash is None:
         return
     first, second = clash
-    key = list(t.key)
     where = sources[key[0]].label if key[0] in sources else key[0]
     shown = ", ".join(f"{k}={out[k][second]}" for k in key)
     msg = f"duplicate key ({shown}) with different content than row {rows[first]}"

@@ -298,8 +298,11 @@ def _spelled(s: pl.Series, expr: pl.Expr) -> pl.Series:
     """`s` with `expr` (over a column named like `s`) applied to its distinct values."""
     distinct = s.unique().drop_nulls()
     spelled = pl.DataFrame({s.name: distinct}).select(expr.alias("_to")).to_series()
-    mapping = dict(zip(distinct.to_list(), spelled.to_list(), strict=True))
-    return s.replace_strict(mapping, default=None, return_dtype=pl.String).alias(s.name)
+    changed = [(a, b) for a, b in zip(distinct.to_list(), spelled.to_list(), strict=True) if a != b]
+    if not changed:  # spelled as the vocabulary spells them already (the usual case)
+        return s.cast(pl.String)
+    old, new = zip(*changed, strict=True)
+    return s.cast(pl.String).replace(list(old), list(new)).alias(s.name)
 
 
 def _split_utm(posts: pl.DataFrame) -> pl.DataFrame:
