@@ -297,3 +297,24 @@ def test_an_older_store_with_key_indexes_opens_and_keeps_its_keys_unique(tmp_pat
             ),
         )
         assert store.read("deals").select("deal_id", "amount").rows() == [("d1", 5.0), ("d2", 2.0)]
+
+
+def test_reading_a_store_loads_neither_pyarrow_nor_pandas(path: Path) -> None:
+    """Tables, meta, the run log and parameter-free queries reach polars through Arrow's C stream
+    and bind no parameters (DuckDB imports pandas, and with it pyarrow, to bind one when pandas is
+    installed): a report does not pay for either. Quotes in values survive the literal."""
+    with Store.open(path) as store:
+        store.set_meta("company", "O'Brien & Co")
+        with store.run("import", "deals a.csv") as rec:
+            rec.rows = 2
+    code = (
+        "import json, sys\n"
+        "from socialroi import Store\n"
+        f"with Store.open({str(path)!r}, read_only=True) as s:\n"
+        "    out = [s.read_all()['deals']['amount'].sum(), s.runs()['rows'].to_list(),\n"
+        "           s.get_meta('company'), s.get_meta(\"it's\"),\n"
+        "           s.query('SELECT count(*) AS n FROM costs')['n'][0]]\n"
+        "print(json.dumps([out, sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules)]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(run.stdout) == [[350.0, [2], "O'Brien & Co", None, 1], []]

@@ -216,10 +216,10 @@ class Store:
                 )
 
     def _columns(self, table: str) -> set[str]:
+        # The name inlined as a literal: no bound parameter on the read path (see _frame).
         rows = self._con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
-            "AND database_name = current_database() AND schema_name = 'main'",
-            [table],
+            f"SELECT column_name FROM duckdb_columns() WHERE table_name = {_sql_string(table)} "
+            "AND database_name = current_database() AND schema_name = 'main'"
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -353,7 +353,7 @@ class Store:
         # A read-only store older than a column shows it empty (a writable one gained it on open).
         cols = ", ".join(_quote(c) if c in have else f"NULL AS {_quote(c)}" for c in t.names)
         order = ", ".join(_quote(k) for k in t.key)
-        df = self._con.execute(f"SELECT {cols} FROM {_quote(t.name)} ORDER BY {order}").pl()
+        df = _frame(self._con.sql(f"SELECT {cols} FROM {_quote(t.name)} ORDER BY {order}"))
         if df.height == 0:
             return schema.empty(table)
         return df.cast(t.polars_schema)  # type: ignore[arg-type]
@@ -369,7 +369,9 @@ class Store:
 
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         """Run read-only SQL against the store and return a polars frame."""
-        return self._con.execute(sql, params or []).pl()
+        if not params:
+            return _frame(self._con.sql(sql))
+        return self._con.execute(sql, params).pl()
 
     def clear(self, table: str) -> None:
         """Remove every row of a canonical table (used before regenerating demo data).
@@ -404,7 +406,8 @@ class Store:
             )
 
     def get_meta(self, key: str) -> str | None:
-        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        # Inlined as a literal: no bound parameter on the read path (see _frame).
+        row = self._con.execute(f"SELECT value FROM meta WHERE key = {_sql_string(key)}").fetchone()
         return str(row[0]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -458,18 +461,36 @@ class Store:
         the store for writing records that in the log; a read-only open shows it all the same.
         """
         pid, host = _process()
-        return self._con.execute(
-            "SELECT * REPLACE ("
-            "CASE WHEN status = 'running' AND (pid IS DISTINCT FROM ? OR host IS DISTINCT FROM ?) "
-            "THEN 'error' ELSE status END AS status, "
-            "CASE WHEN status = 'running' AND (pid IS DISTINCT FROM ? OR host IS DISTINCT FROM ?) "
-            "THEN ? ELSE error END AS error) FROM run_log ORDER BY started_at",
-            [pid, host, pid, host, INTERRUPTED],
-        ).pl()
+        elsewhere = (
+            f"status = 'running' AND (pid IS DISTINCT FROM {int(pid)} "
+            f"OR host IS DISTINCT FROM {_sql_string(host)})"
+        )
+        return _frame(
+            self._con.sql(
+                f"SELECT * REPLACE (CASE WHEN {elsewhere} THEN 'error' ELSE status END AS status, "
+                f"CASE WHEN {elsewhere} THEN {_sql_string(INTERRUPTED)} ELSE error END AS error) "
+                "FROM run_log ORDER BY started_at"
+            )
+        )
 
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError(f"store {self.path} was opened read-only")
+
+
+def _frame(rel: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """A query's result as a polars frame through the Arrow C stream interface: the same
+    columns and types as DuckDB's ``.pl()``, without loading pyarrow (about 90 MB).
+
+    The read path also binds no parameters: DuckDB then imports pandas (and with it pyarrow)
+    whenever pandas is installed, to check whether a value is a pandas object.
+    """
+    return pl.DataFrame(rel)
+
+
+def _sql_string(text: str) -> str:
+    """`text` as a SQL string literal (quotes doubled: DuckDB reads no backslash escapes)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _process() -> tuple[int, str]:

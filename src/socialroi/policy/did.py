@@ -1,8 +1,8 @@
 """Difference-in-differences between teams: two-way fixed effects on a team × month panel.
 
-Model (statsmodels OLS): y[team, month] = team effect + month effect + δ · (switching team and
-after the switch). The variance of δ is Driscoll–Kraay's (HAC over months of the cross-team sums
-of the scores: robust to correlation between teams in a month and across nearby months) with
+Model (OLS, policy/_fit.py): y[team, month] = team effect + month effect + δ · (switching team
+and after the switch). The variance of δ is Driscoll–Kraay's (HAC over months of the cross-team
+sums of the scores: robust to correlation between teams in a month and across nearby months) with
 statsmodels' small-sample correction (G/(G−1) · (N−1)/(N−K), G = months); the interval uses t
 quantiles with (months − 2) degrees of freedom, because a handful of months, not the number of
 rows, limits what is known. On 120 demo companies in six worlds (benchmarks/policy_validation.py,
@@ -19,9 +19,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
-from scipy import stats
 
+from socialroi.policy._fit import ols, t_ppf, t_sf
 from socialroi.policy.its import newey_west_lags
 
 
@@ -60,15 +59,11 @@ def _fit(
     cols += [(unit == u).astype(float) for u in range(1, n_units)]
     cols += [(month == m).astype(float) for m in range(1, n_months)]
     x = np.column_stack([*cols, extra])
-    model = sm.OLS(y.ravel(), x)
-    dk = model.fit(
-        cov_type="hac-groupsum",
-        cov_kwds={"time": month, "maxlags": newey_west_lags(n_months), "use_correction": "cluster"},
-    )
-    var = float(np.asarray(dk.cov_params())[-1, -1])
+    res = ols(y.ravel(), x)
+    var = float(res.cov_driscoll_kraay(month, newey_west_lags(n_months))[-1, -1])
     if larger:
-        var = max(var, float(np.asarray(model.fit().cov_params())[-1, -1]))
-    return np.asarray(dk.params), max(0.0, var), x, n_months
+        var = max(var, float(res.cov()[-1, -1]))
+    return res.params, max(0.0, var), x, n_months
 
 
 def twfe(panel: Panel, *, level: float = 0.90) -> DidFit:
@@ -79,7 +74,7 @@ def twfe(panel: Panel, *, level: float = 0.90) -> DidFit:
     d = np.zeros_like(y)
     d[:n_treated, panel.n_pre :] = 1.0
     beta, var, x, _ = _fit(y, d.ravel())
-    q = float(stats.t.ppf(0.5 + level / 2, max(1, n_months - 2)))
+    q = t_ppf(0.5 + level / 2, max(1, n_months - 2))
     delta, se = float(beta[-1]), math.sqrt(var)
     effect, half = delta * n_treated, q * se * n_treated
     fitted = (x @ beta).reshape(y.shape)
@@ -112,4 +107,4 @@ def pre_trend_p(panel: Panel) -> float | None:
     if se == 0.0:
         return None
     t = float(beta[-1]) / se
-    return float(2 * stats.t.sf(abs(t), max(1, n_months - 2)))
+    return 2 * t_sf(abs(t), max(1, n_months - 2))

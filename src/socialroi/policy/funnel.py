@@ -47,7 +47,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import special
 
 from socialroi import schema
 from socialroi.core.months import add_months, month_start, months_between
@@ -127,9 +127,26 @@ RATE_KEYS: tuple[str, ...] = (
 )
 
 
+def _gamma_ppf(shape: float, scale: float) -> tuple[float, float]:
+    """5th and 95th percentiles of Gamma(shape, scale) (as scipy.stats.gamma.ppf: NaN unless
+    shape and scale are positive)."""
+    if not (shape > 0 and scale > 0):
+        return math.nan, math.nan
+    lo, hi = special.gammaincinv(shape, [0.05, 0.95]) * scale
+    return float(lo), float(hi)
+
+
+def _beta_ppf(a: float, b: float) -> tuple[float, float]:
+    """5th and 95th percentiles of Beta(a, b) (as scipy.stats.beta.ppf: NaN unless a, b > 0)."""
+    if not (a > 0 and b > 0):
+        return math.nan, math.nan
+    lo, hi = special.betaincinv(a, b, [0.05, 0.95])
+    return float(lo), float(hi)
+
+
 def gamma_rate(name: str, unit: str, shape: float, scale: float, source: str) -> Assumption:
     """A Gamma(shape, scale) posterior as an Assumption (low/high: 5th and 95th percentiles)."""
-    lo, hi = (float(x) for x in stats.gamma.ppf([0.05, 0.95], shape, scale=scale))
+    lo, hi = _gamma_ppf(shape, scale)
     mean = shape * scale
     return Assumption(
         name, mean, min(lo, mean), max(hi, mean), unit, source, "gamma", shape, scale, basis="data"
@@ -137,7 +154,7 @@ def gamma_rate(name: str, unit: str, shape: float, scale: float, source: str) ->
 
 
 def beta_rate(name: str, unit: str, a: float, b: float, source: str) -> Assumption:
-    lo, hi = (float(x) for x in stats.beta.ppf([0.05, 0.95], a, b))
+    lo, hi = _beta_ppf(a, b)
     mean = a / (a + b)
     return Assumption(
         name, mean, min(lo, mean), max(hi, mean), unit, source, "beta", a, b, basis="data"

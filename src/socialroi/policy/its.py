@@ -11,9 +11,10 @@ cause.
 Two models:
 
 * ``poisson`` (for counts, and for non-negative amounts such as revenue): a quasi-Poisson GLM
-  (statsmodels GLM, Poisson family, log link) whose dispersion is estimated from the Pearson χ²
-  (``scale="X2"``), so over- or under-dispersed series get wider or narrower intervals. Intervals
-  use t quantiles with the residual degrees of freedom (the dispersion is estimated).
+  (Poisson family, log link, fitted as statsmodels' GLM is: policy/_fit.py) whose dispersion is
+  estimated from the Pearson χ² (``scale="X2"``), so over- or under-dispersed series get wider or
+  narrower intervals. Intervals use t quantiles with the residual degrees of freedom (the
+  dispersion is estimated).
 * ``linear`` (for amounts that can be negative, such as net value): OLS; the variance of each
   quantity is the larger of the model-based and the Newey–West one (in series this short
   Newey–West alone is too small), with t quantiles.
@@ -28,11 +29,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
-from scipy import stats
+
+from socialroi.policy._fit import OLS, QuasiPoisson, ols, t_ppf, t_sf
+from socialroi.policy._fit import quasi_poisson as _quasi_poisson
 
 Model = Literal["linear", "poisson"]
 MIN_SLOPE_MONTHS = 4
@@ -54,17 +56,14 @@ def newey_west_lags(n: int) -> int:
     return max(1, int(4 * (n / 100) ** (2 / 9)))
 
 
-def covariances(model: Any, n: int) -> tuple[Any, list[np.ndarray]]:
-    """The OLS fit of a statsmodels model with its model-based and its Newey–West covariance.
+def covariances(y: np.ndarray, x: np.ndarray) -> tuple[OLS, list[np.ndarray]]:
+    """The OLS fit of `y` on `x` with its model-based and its Newey–West covariance.
 
     Newey–West errors alone are too small in series this short; the model-based ones ignore
     autocorrelation. Callers take, for each quantity, the larger of the two variances.
     """
-    res = model.fit()
-    hac = model.fit(
-        cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(n), "use_correction": True}
-    )
-    return res, [np.asarray(res.cov_params()), np.asarray(hac.cov_params())]
+    res = ols(y, x)
+    return res, [res.cov(), res.cov_hac(newey_west_lags(len(y)))]
 
 
 def larger_var(covs: list[np.ndarray], g: np.ndarray) -> np.ndarray:
@@ -119,7 +118,7 @@ def design(
 
 
 def _t(level: float, df: float) -> float:
-    return float(stats.t.ppf(0.5 + level / 2, max(1.0, df)))
+    return t_ppf(0.5 + level / 2, max(1.0, df))
 
 
 def _ols(
@@ -127,8 +126,8 @@ def _ols(
 ) -> tuple[float, float, np.ndarray, np.ndarray]:
     """(effect, half-width, counterfactual, its half-width) by OLS, the larger of the
     model-based and the Newey–West variance."""
-    res, covs = covariances(sm.OLS(y, x), len(y))
-    beta = np.asarray(res.params)
+    res, covs = covariances(y, x)
+    beta = res.params
     k = x.shape[1]
     contrast = np.zeros(k)
     contrast[k - n_post_cols :] = x[n_pre:, k - n_post_cols :].mean(axis=0)
@@ -142,9 +141,9 @@ def _ols(
     return effect, half, cf, cf_half
 
 
-def quasi_poisson(y: np.ndarray, x: np.ndarray) -> Any:
+def quasi_poisson(y: np.ndarray, x: np.ndarray) -> QuasiPoisson:
     """Quasi-Poisson GLM fit: Poisson mean model, dispersion from the Pearson χ²."""
-    return sm.GLM(y, x, family=sm.families.Poisson()).fit(scale="X2")
+    return _quasi_poisson(y, x)
 
 
 def _poisson(
@@ -152,7 +151,7 @@ def _poisson(
 ) -> tuple[float, float, np.ndarray, np.ndarray]:
     """The same with a quasi-Poisson GLM (log link): effect by the delta method."""
     res = quasi_poisson(y, x)
-    beta, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    beta, cov = res.params, res.cov
     k = x.shape[1]
     x_cf = x.copy()
     x_cf[:, k - n_post_cols :] = 0.0
@@ -219,14 +218,15 @@ def pre_trend_p(
     season, _ = seasonal_terms(month_of_year[:n], n)
     x = np.column_stack([np.ones(n), t, season, np.where(t >= half, t - half, 0.0)])
     if model == "poisson" and bool(np.all(y >= 0)):
-        res = quasi_poisson(y, x)
-        se = math.sqrt(max(0.0, float(np.asarray(res.cov_params())[-1, -1])))
+        glm = quasi_poisson(y, x)
+        coef, df = float(glm.params[-1]), glm.df_resid
+        se = math.sqrt(max(0.0, float(glm.cov[-1, -1])))
     else:
-        res, covs = covariances(sm.OLS(y, x), n)
+        res, covs = covariances(y, x)
+        coef, df = float(res.params[-1]), res.df_resid
         g = np.zeros(x.shape[1])
         g[-1] = 1.0
         se = math.sqrt(float(larger_var(covs, g)[0]))
     if se == 0.0 or not math.isfinite(se):
         return None
-    tstat = float(np.asarray(res.params)[-1]) / se
-    return float(2 * stats.t.sf(abs(tstat), max(1.0, float(res.df_resid))))
+    return 2 * t_sf(abs(coef / se), max(1.0, float(df)))
