@@ -5,9 +5,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 OUT ?= reports/demo
+#: The tests make check leaves out (markers registered in pyproject.toml); make test runs them all.
+FAST := not browser and not e2e and not spark and not slow
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev demo test lint format docs bench lock clean
+.PHONY: help install dev demo check test lint format docs bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,9 +31,12 @@ dev: $(VENV)/.dev ## Install runtime plus test and lint tools
 demo: install ## Build the demo company and its report (no credentials, no network)
 	$(BIN)/socialroi demo --out $(OUT)
 
+check: lint ## Fast loop: lint and the unit tests (no browser, e2e, Spark or whole-demo tests)
+	$(BIN)/pytest -n 2 --dist loadscope -q -m "$(FAST)"
+
 test: dev ## Install and run the whole test suite (installs Debian's chromium for the browser test)
 	@scripts/ensure-chromium
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadscope
 
 lint: dev ## ruff and mypy
 	$(BIN)/ruff check src tests benchmarks
@@ -53,7 +58,7 @@ $(VENV)/.bench: $(VENV)/.dev requirements/bench.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.lock
 	@touch $@
 
-bench: $(VENV)/.bench ## Run the benchmarks against the peer libraries; writes benchmarks/results.md
+bench: $(VENV)/.bench ## Benchmarks (1 and 2 cores, 100k-30M touches) against the peers; writes benchmarks/results.md
 	$(PY) benchmarks/run.py
 
 lock: ## Re-pin every dependency (uv pip compile, with hashes)

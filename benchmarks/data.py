@@ -39,7 +39,12 @@ CHANNELS: tuple[str, ...] = (
 _US_PER_DAY = 86_400 * 1_000_000
 _START_US = 1_704_067_200 * 1_000_000  # 2024-01-01 UTC
 
-SIZES: dict[str, int] = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+SIZES: dict[str, int] = {
+    "100k": 100_000,
+    "1m": 1_000_000,
+    "10m": 10_000_000,
+    "30m": 30_000_000,
+}
 
 
 def _contact_id(number: pl.Expr) -> pl.Expr:
@@ -74,26 +79,33 @@ def generate(n_touches: int, seed: int = SEED) -> tuple[pl.DataFrame, pl.DataFra
     Rows are sorted by contact, then time (as the store keeps touchpoints and as CRM exports
     grouped by contact come), not by time across contacts.
     """
+    # Arrays are freed as soon as they are used and kept in the narrowest type, so 30M touches
+    # peak near the frames' own size; the random draws (and so the data) do not depend on it.
     rng = np.random.default_rng(seed)
     n_contacts = max(1, round(n_touches / TOUCHES_PER_CONTACT))
     counts = rng.geometric(1 / TOUCHES_PER_CONTACT, n_contacts)
     total = int(counts.sum())
-    contact = np.repeat(np.arange(n_contacts), counts)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos = np.arange(total) - np.repeat(offsets, counts)
-    first = pos == 0
+    first = np.zeros(total, dtype=bool)
+    first[offsets] = True
 
     weights = 1.0 / np.arange(1, len(CHANNELS) + 1) ** 1.1
-    channel = rng.choice(len(CHANNELS), size=total, p=weights / weights.sum())
+    drawn = rng.choice(len(CHANNELS), size=total, p=weights / weights.sum()).astype(np.int8)
     repeat = (rng.random(total) < REPEAT_SHARE) & ~first
-    source = np.maximum.accumulate(np.where(repeat, 0, np.arange(total)))
-    channel = channel[source]
+    source = np.where(repeat, 0, np.arange(total))
+    del repeat
+    np.maximum.accumulate(source, out=source)
+    channel = drawn[source]
+    del drawn, source
 
     start = _START_US + rng.integers(0, 365 * _US_PER_DAY, n_contacts)
     gaps = rng.exponential(6.0 * _US_PER_DAY, total).astype(np.int64)
     gaps[first] = 0
-    within = np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[offsets], counts)
-    ts = np.repeat(start, counts) + within
+    del first
+    ts = np.cumsum(gaps)
+    del gaps
+    ts -= np.repeat(ts[offsets], counts)
+    ts += np.repeat(start, counts)
 
     effect = rng.normal(0.0, 0.6, len(CHANNELS))
     logit = np.add.reduceat(effect[channel] * 0.7, offsets) + 0.1 * counts
@@ -110,15 +122,16 @@ def generate(n_touches: int, seed: int = SEED) -> tuple[pl.DataFrame, pl.DataFra
 
     touchpoints = pl.DataFrame(
         {
-            "contact_id": contact,
+            "contact_id": np.repeat(np.arange(n_contacts, dtype=np.int32), counts),
             "ts": ts,
-            "channel": pl.Series(np.asarray(CHANNELS)[channel]),
+            "channel": pl.Series(CHANNELS).gather(channel),
         }
     ).select(
         _contact_id(pl.col("contact_id")),
         pl.col("ts").cast(pl.Datetime("us", "UTC")),
         "channel",
     )
+    del ts, channel
     conversions = pl.DataFrame({"contact_id": idx, "ts": conv_ts[idx], "value": value}).select(
         _contact_id(pl.col("contact_id")),
         pl.col("ts").cast(pl.Datetime("us", "UTC")),

@@ -15,6 +15,7 @@ def test_unknown_name_is_an_attribute_error():
         _ = sr.nope
 
 
+@pytest.mark.slow  # the whole demo
 def test_demo_to_numbers_through_the_public_api(tmp_path):
     company = sr.generate_demo(seed=3, months=12)
     with sr.Store.open(tmp_path / "s.duckdb") as store:

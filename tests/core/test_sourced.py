@@ -168,6 +168,7 @@ def _recovery(seed: int) -> dict[str, float]:
     }
 
 
+@pytest.mark.slow  # several whole demo companies
 def test_social_sourced_recovers_the_generators_social_origin_revenue():
     for seed in TRUTH_SEEDS:
         r = _recovery(seed)

@@ -35,6 +35,8 @@ from click.testing import CliRunner, Result
 from socialroi import Store
 from socialroi.cli import main
 
+pytestmark = pytest.mark.e2e
+
 FIRM = Path(__file__).parent / "firm"
 FILES = sorted(FIRM.iterdir())
 

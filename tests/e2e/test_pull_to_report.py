@@ -32,6 +32,8 @@ from tests.adapters.fakeserver import Reply
 from tests.e2e import platforms as fake
 from tests.e2e.loopback import Loopback
 
+pytestmark = pytest.mark.e2e
+
 AS_OF = datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
 PLATFORMS = ("x", "facebook", "instagram", "linkedin", "mastodon", "bluesky", "ga4", "hubspot")
 SECRETS = {

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from socialroi import schema
 from socialroi.cli import main
 from socialroi.core.vocabulary import is_organic_social
-from socialroi.demo import generate, write_demo
+from socialroi.demo import DemoCompany, generate, write_demo
 from socialroi.policy import CANNOT, CURRENT, OK, PolicyComparison, compare, recommendation_text
 from socialroi.policy.options import OPTION_NAMES, parse_options
 from socialroi.store import Store
@@ -24,8 +24,14 @@ DRAWS = 2000
 
 
 @cache
+def demo_company() -> DemoCompany:
+    """The 12-month demo, generated once for this module's tests and fixtures."""
+    return generate(months=12)
+
+
+@cache
 def demo_tables() -> tuple[dict[str, pl.DataFrame], datetime]:
-    company = generate(months=12)
+    company = demo_company()
     return dict(company.tables), company.as_of
 
 
@@ -218,7 +224,7 @@ def test_recommendation_text_by_hand():
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
     root = tmp_path_factory.mktemp("policy")
-    company = generate(months=12)
+    company = demo_company()
     for name in ("demo.duckdb", "bare.duckdb"):
         with Store.open(root / name) as store:
             write_demo(company, store)

@@ -19,6 +19,8 @@ from socialroi.policy.outcomes import monthly_outcomes
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import policy_validation as bench  # type: ignore[import-not-found]
 
+pytestmark = pytest.mark.slow  # generates several demo worlds
+
 SEEDS = (1, 2, 3)
 #: Advocacy by half the advocates' teams' staff, posts turning visits into contacts 0.8× as
 #: well as before: a smaller effect than the demo's own world, and not the policy defaults.

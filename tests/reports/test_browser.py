@@ -62,6 +62,7 @@ from tests.reports.conftest import make_store
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.browser,
     pytest.mark.skipif(
         CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"
     ),

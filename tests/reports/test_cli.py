@@ -53,6 +53,7 @@ def test_report_pdf_without_chromium_writes_the_html_and_says_how_to_get_it(
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
 def test_report_pdf_prints_beside_the_html(runner, fixture_store, tmp_path):
     out = tmp_path / "r.html"

@@ -18,6 +18,8 @@ from socialroi.core.vocabulary import money
 from socialroi.demo import DemoCompany, write_demo
 from tests.demo.conftest import demo  # noqa: F401 - the session demo company, built once
 
+pytestmark = pytest.mark.slow  # many CLI runs on the whole demo
+
 CENT = 0.005
 
 
