@@ -1,19 +1,24 @@
 """The DuckDB engine out of core: every model's aggregates from generated parquet.
 
     .venv/bin/python benchmarks/engines.py --sizes 10M            # 10M touchpoints
-    .venv/bin/python benchmarks/engines.py --sizes 10M,100M       # and 100M (≈ 3 GB of parquet)
+    .venv/bin/python benchmarks/engines.py --sizes 100M --data /big/disk --temp /big/disk
     .venv/bin/python benchmarks/engines.py --sizes 300M --data /big/disk --temp /big/disk
 
 Data is generated once per size under --data (default $TMPDIR/socialroi-engines-data): a tenth
 as many contacts as touches, eight channels, a year of times, a conversion for 8% of the
-contacts (half with a lead milestone). Each size runs in a fresh process, so its peak RSS is
-its own; results go to benchmarks/engines-results.md.
+contacts (half with a lead milestone); 100M touches are 1.2 GB of parquet. Each size runs in a
+fresh process, so its peak RSS is its own. Every size measured so far is kept in
+benchmarks/engines-results.json (one run per size: the last replaces the one before), and
+benchmarks/engines-results.md is written from all of them plus benchmarks/engines-notes.md.
+Per size: wall seconds, CPU seconds (user + system of the process: what the run costs when the
+machine is shared), peak RSS, the load average, and the seconds of each stage and output.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -79,28 +84,43 @@ def generate(n: int, root: Path) -> Path:
 
 
 def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str, object]:
-    from socialroi.engines import ENGINE_MODELS, attribute_models
+    from socialroi.engines import ENGINE_MODELS, EngineSettings, finish, plan_for
+    from socialroi.engines.duckdb_engine import run_sql
 
     folder = generate(n, data)
-    options: dict[str, object] = {"memory_limit": memory}
-    if temp:
-        options["temp_directory"] = temp
+    settings = EngineSettings(memory_limit=memory, temp_directory=temp)
+    plan = plan_for(ENGINE_MODELS, lookback_days=90, by=tuple(by.split(",")))
+    load = os.getloadavg()[0]
+    cpu0 = time.process_time()
     start = time.perf_counter()
-    results = attribute_models(
+    sql = plan.sql("duckdb")
+    timings: dict[str, float] = {}
+    outputs = run_sql(
         f"parquet:{folder}/touches-*.parquet",
         f"parquet:{folder}/conversions.parquet",
-        models=ENGINE_MODELS,
-        lookback_days=90,
-        by=tuple(by.split(",")),
-        engine_options=options,
+        plan,
+        settings,
+        sql,
+        timings=timings,
     )
+    results = finish(outputs, sql, ENGINE_MODELS)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # GiB (Linux: KiB)
     totals = {
         m: (float(f["conversions"].sum()), float(f["value"].sum())) for m, f in results.items()
     }
     top = {m: f.head(3).rows() for m, f in results.items()}
-    return {"n": n, "seconds": seconds, "rss_gib": rss, "totals": totals, "top": top}
+    return {
+        "n": n,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "rss_gib": rss,
+        "load": [load, os.getloadavg()[0]],
+        "timings": timings,
+        "totals": totals,
+        "top": top,
+    }
 
 
 def main() -> None:
@@ -115,8 +135,9 @@ def main() -> None:
     if args.one is not None:
         print(json.dumps(one(args.one, Path(args.data), args.memory_limit, args.temp, args.by)))
         return
-    rows = []
-    for size in args.sizes.split(","):
+    store = HERE / "engines-results.json"
+    measured = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    for size in filter(None, args.sizes.split(",")):  # --sizes "": rewrite the report only
         n = _size(size)
         generate(n, Path(args.data))  # outside the measured process
         cmd = [sys.executable, __file__, "--one", str(n), "--data", args.data]
@@ -124,29 +145,45 @@ def main() -> None:
         if args.temp:
             cmd += ["--temp", args.temp]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        row["command"] = f".venv/bin/python benchmarks/engines.py {' '.join(sys.argv[1:])}"
+        measured[str(n)] = row
+        store.write_text(json.dumps(measured, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps(row), flush=True)
+    rows = [measured[k] for k in sorted(measured, key=int)]
     lines = [
         "# DuckDB engine: every model from parquet, out of core",
         "",
-        f"Machine: {platform.machine()}, {platform.python_version()}, "
-        f"memory_limit {args.memory_limit}, by {args.by}; command: "
-        f"`.venv/bin/python benchmarks/engines.py --sizes {args.sizes}`.",
+        f"Machine: {platform.machine()} (2 cores), Python {platform.python_version()}, "
+        f"memory_limit {args.memory_limit}, by {args.by}; command per size in the table "
+        "(each size in its own process; raw figures in engines-results.json).",
         "Time is one engine run computing all 13 models (11 rule models, Markov order 1, "
-        "Shapley) including the Python finish; peak RSS of the run's process.",
+        "Shapley) including the input check and the Python finish; CPU is the process's "
+        "user + system time; peak RSS of the run's process; load is the 1-minute load "
+        "average at the start and end of the run.",
         "",
-        "| touchpoints | seconds | peak RSS (GiB) | conversions (each model) "
-        "| value (each model) |",
-        "|---:|---:|---:|---:|---:|",
+        "| touchpoints | seconds | CPU s | peak RSS (GiB) | load | sr_assigned s | grams s "
+        "| sets s | rules s | rest s | conversions (each model) | value (each model) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         totals = r["totals"]
-        convs = {round(v[0], 6) for v in totals.values()}
+        convs = {round(v[0], 3) for v in totals.values()}
         values = {round(v[1], 2) for v in totals.values()}
+        t = r["timings"]
+        main_q = ("sr_assigned", "grams", "sets", "rules")
+        rest = sum(v for k, v in t.items() if k not in main_q)
+        lo, hi = r["load"]
         lines.append(
-            f"| {r['n']:,} | {r['seconds']:.1f} | {r['rss_gib']:.2f} | "
+            f"| {r['n']:,} | {r['seconds']:.1f} | {r['cpu_s']:.1f} | {r['rss_gib']:.2f} "
+            f"| {lo:.1f}→{hi:.1f} | "
+            + " | ".join(f"{t.get(k, 0.0):.1f}" for k in main_q)
+            + f" | {rest:.1f} | "
             f"{', '.join(f'{c:,.0f}' for c in sorted(convs))} | "
             f"{', '.join(f'{v:,.2f}' for v in sorted(values))} |"
         )
+    lines += ["", "Commands (one size per process):", ""]
+    lines += [f"- {r['n']:,}: `{r['command']}`" for r in rows]
     lines += ["", "Top three channels per model (channel, conversions, value):", ""]
     for r in rows:
         lines.append(f"**{r['n']:,} touchpoints**")
@@ -155,6 +192,9 @@ def main() -> None:
             cells = "; ".join(f"{c} {a:,.1f} / {v:,.0f}" for c, a, v in top)
             lines.append(f"- {model}: {cells}")
         lines.append("")
+    notes = HERE / "engines-notes.md"
+    if notes.exists():
+        lines += [notes.read_text(encoding="utf-8").rstrip(), ""]
     text = "\n".join(lines) + "\n"
     (HERE / "engines-results.md").write_text(text, encoding="utf-8")
     print(text)

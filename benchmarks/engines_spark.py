@@ -16,7 +16,9 @@ go to benchmarks/engines-spark-plan.txt.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -52,6 +54,7 @@ def one(n: int, data: Path, partitions: int, plan_file: Path | None) -> dict[str
     convs = f"parquet:{folder}/conversions.parquet"
     plan = plan_for(ENGINE_MODELS, lookback_days=90)
 
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     spark = spark_engine.session(
         spark_engine.SparkSettings(
@@ -99,6 +102,7 @@ def one(n: int, data: Path, partitions: int, plan_file: Path | None) -> dict[str
         "vs_duckdb": vs_duck,
         "vs_core": vs_core,
         "grams": s_out["grams"].height,
+        "load": [load, os.getloadavg()[0]],
         "sets": s_out["sets"].height,
     }
 
@@ -120,22 +124,29 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"shuffle partitions {args.partitions}; command: "
-        f"`.venv/bin/python benchmarks/engines_spark.py --sizes {args.sizes}`.",
+        f"`.venv/bin/python benchmarks/engines_spark.py {' '.join(sys.argv[1:])}`.",
         "Spark and DuckDB compute all 13 models in one run each (seconds include reading "
         "the parquet and the Python finish); core runs "
         f"{', '.join(CORE_MODELS)} in memory. Differences are the largest relative gap in any "
         "channel's conversions or value.",
         "",
+        "Load is the 1-minute load average at the start and end of the size's runs (2 cores).",
+        "",
         "| touchpoints | session start s | Spark s | DuckDB s | core s (3 models) "
-        "| counts identical | max diff vs DuckDB | max diff vs core | grams rows | sets rows |",
-        "|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|",
+        "| counts identical | max diff vs DuckDB | max diff vs core | grams rows | sets rows "
+        "| load |",
+        "|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['n']:,} | {r['start_s']:.1f} | {r['spark_s']:.1f} | {r['duckdb_s']:.1f} "
             f"| {r['core_s']:.1f} | {'yes' if r['same_counts'] else 'NO'} "
-            f"| {r['vs_duckdb']:.1e} | {r['vs_core']:.1e} | {r['grams']:,} | {r['sets']:,} |"
+            f"| {r['vs_duckdb']:.1e} | {r['vs_core']:.1e} | {r['grams']:,} | {r['sets']:,} "
+            f"| {r['load'][0]:.1f}→{r['load'][1]:.1f} |"
         )
+    notes = HERE / "engines-spark-notes.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     (HERE / "engines-spark-results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

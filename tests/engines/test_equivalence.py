@@ -19,6 +19,8 @@ from socialroi.engines import ENGINE_MODELS, EngineSettings, plan_for
 from socialroi.engines.duckdb_engine import run
 from socialroi.engines.finish import channel_bits, finish, transition_counts
 
+pytestmark = pytest.mark.slow  # 25 DuckDB runs of every model
+
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 HALF_DAY = timedelta(hours=12)
 US = timedelta(microseconds=1)
@@ -135,7 +137,7 @@ def test_engine_matches_memory(frames: tuple[pl.DataFrame, pl.DataFrame]) -> Non
     journeys = journeys_from_touches(assigned)
     channels, bits = channel_bits(outputs["channels"])
     for order in range(1, 5):
-        counts, _total_conv, _ = transition_counts(outputs["grams"], channels, order)
+        counts, _total_conv, _ = transition_counts(outputs["grams"], channels, order, bits)
         engine = {(f, t): n for f, t, n in counts.iter_rows()}
         assert engine == _memory_counts(journeys, order), order
     sets: dict[tuple[frozenset[str], bool], tuple[int, float]] = {}

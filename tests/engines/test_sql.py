@@ -240,3 +240,43 @@ def test_engine_settings() -> None:
         engine_settings({"password": "x"})
     with pytest.raises(ConfigError, match="must be text"):
         engine_settings({"project": 3})
+
+
+def test_touch_without_channel_is_refused() -> None:
+    touches, convs = _frames()
+    blank = touches.with_columns(
+        pl.when(pl.col("ref") == "3").then(None).otherwise(pl.col("channel")).alias("channel")
+    )
+    with pytest.raises(DataError, match="1 touch row\\(s\\) have no time, contact or channel"):
+        attribute(blank, convs, model="linear", lookback_days=30)
+
+
+def test_same_instant_same_channel_ties_without_ref() -> None:
+    # Two email touches of one contact at the same instant, no ref column: interchangeable.
+    touches = pl.DataFrame(
+        {
+            "contact_id": ["a", "a", "a"],
+            "ts": [T0, T0, T0 + timedelta(hours=1)],
+            "channel": ["email", "email", "search"],
+        }
+    )
+    convs = pl.DataFrame({"contact_id": ["a"], "ts": [T0 + timedelta(hours=2)], "value": [9.0]})
+    got = attribute_models(touches, convs, models=("first_touch", "linear"), lookback_days=30)
+    assert got["first_touch"].rows() == [("email", 1.0, 9.0), ("search", 0.0, 0.0)]
+    assert got["linear"].rows() == [("email", 2 / 3, 6.0), ("search", 1 / 3, 3.0)]
+
+
+def test_run_sql_reports_timings() -> None:
+    touches, convs = _frames()
+    plan = plan_for(("linear", "markov"), lookback_days=30)
+    timings: dict[str, float] = {}
+    run_sql(touches, convs, plan, EngineSettings(), plan.sql("duckdb"), timings=timings)
+    assert set(timings) == {"check", "sr_conversions", "sr_channels", "sr_assigned"} | {
+        "channels",
+        "grams",
+        "sets",
+        "unattributed",
+        "placement",
+        "rules",
+    }
+    assert all(t >= 0.0 for t in timings.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,12 +173,16 @@ def _views(
 
 def _check(con: duckdb.DuckDBPyConnection) -> None:
     """The DataErrors core raises for the same input: a touch or conversion with no time."""
-    for view, what in ((_TOUCH, "touch"), (_CONV, "conversion")):
+    for view, what, channel in (
+        (_TOUCH, "touch", " OR channel IS NULL"),
+        (_CONV, "conversion", ""),
+    ):
         row = con.execute(
-            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL"
+            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL{channel}"
         ).fetchone()
         if row and row[0]:
-            raise DataError(f"{row[0]} {what} row(s) have no time or contact")
+            has = "time, contact or channel" if channel else "time or contact"
+            raise DataError(f"{row[0]} {what} row(s) have no {has}")
     dup = con.execute(
         f"SELECT conversion_id FROM {_CONV} GROUP BY conversion_id HAVING COUNT(*) > 1 LIMIT 1"
     ).fetchone()
@@ -199,16 +204,29 @@ def run_sql(
     plan: Plan,
     settings: EngineSettings,
     sql: AttributionSQL,
+    *,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every output of `sql` (DuckDB text reading ``sr_input_touches`` and
-    ``sr_input_conversions``: `plan`'s SQL, possibly by way of another dialect) on DuckDB."""
+    ``sr_input_conversions``: `plan`'s SQL, possibly by way of another dialect) on DuckDB.
+    `timings`, when given, receives the seconds of the input check, each stage and each
+    output, by name."""
+    clock: dict[str, float] = {} if timings is None else timings
     with connect(settings) as con:
         try:
             _views(con, touchpoints, conversions, plan)
+            start = time.perf_counter()
             _check(con)
+            clock["check"] = time.perf_counter() - start
             for stage in sql.stages:
+                start = time.perf_counter()
                 con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
-            outputs = {q.name: con.execute(q.sql).pl() for q in sql.outputs}
+                clock[stage.name] = time.perf_counter() - start
+            outputs = {}
+            for q in sql.outputs:
+                start = time.perf_counter()
+                outputs[q.name] = con.execute(q.sql).pl()
+                clock[q.name] = time.perf_counter() - start
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
     return outputs

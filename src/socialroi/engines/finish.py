@@ -50,18 +50,23 @@ def channel_bits(channels: pl.DataFrame) -> tuple[list[str], dict[int, str]]:
 
 
 def transition_counts(
-    grams: pl.DataFrame, channels: Sequence[str], order: int
+    grams: pl.DataFrame, channels: Sequence[str], order: int, bits: Mapping[int, str]
 ) -> tuple[pl.DataFrame, float, float]:
-    """The order-`order` transition counts (from, to, n; sorted) of ``grams``, the number of
-    converting journeys and their value: what :func:`solve_chain` takes."""
+    """The order-`order` transition counts (from, to, n; sorted) of ``grams`` (channels as
+    their `bits`), the number of converting journeys and their value: what
+    :func:`solve_chain` takes, states coded by `channels`' order."""
     if not 1 <= order <= MAX_ORDER:
         raise DataError(f"Markov order must be 1 to {MAX_ORDER}, got {order}")
     base = len(channels) + 1
     lut = {name: i + 1 for i, name in enumerate(channels)}
+    by_bit = np.zeros(MAX_CHANNELS + 1, dtype=np.int64)  # bit + 1 -> state code; 0: none
+    for bit, name in bits.items():
+        by_bit[int(bit) + 1] = lut[name]
 
     def code(col: str) -> np.ndarray:
-        values = grams.get_column(col).cast(pl.String).to_list()
-        return np.array([0 if v is None else lut[v] for v in values], dtype=np.int64)
+        values = grams.get_column(col).cast(pl.Int64).fill_null(-1).to_numpy()
+        out: np.ndarray = by_bit[values + 1]
+        return out
 
     c = [code(f"c{j}") for j in range(5)]
     kind = grams.get_column("kind").cast(pl.Int64).to_numpy()
@@ -88,8 +93,8 @@ def transition_counts(
 
 def markov_chain(outputs: Mapping[str, pl.DataFrame], order: int) -> MarkovResult:
     """The exact Markov chain of order `order` from the engine's ``channels`` and ``grams``."""
-    channels, _ = channel_bits(outputs["channels"])
-    counts, total_conv, total_value = transition_counts(outputs["grams"], channels, order)
+    channels, bits = channel_bits(outputs["channels"])
+    counts, total_conv, total_value = transition_counts(outputs["grams"], channels, order, bits)
     return solve_chain(counts, channels, order, total_conv, total_value)
 
 

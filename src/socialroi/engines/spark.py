@@ -278,12 +278,16 @@ def normalise(
 
 def _check(spark: SparkSession) -> None:
     """The DataErrors core raises for the same input: no time or contact, a repeated id."""
-    for view, what in ((TOUCHES_VIEW, "touch"), (CONVERSIONS_VIEW, "conversion")):
+    for view, what, channel in (
+        (TOUCHES_VIEW, "touch", " OR channel IS NULL"),
+        (CONVERSIONS_VIEW, "conversion", ""),
+    ):
         row = spark.sql(
-            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL"
+            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL{channel}"
         ).collect()[0]
         if row[0]:
-            raise DataError(f"{row[0]} {what} row(s) have no time or contact")
+            has = "time, contact or channel" if channel else "time or contact"
+            raise DataError(f"{row[0]} {what} row(s) have no {has}")
     dup = spark.sql(
         f"SELECT conversion_id FROM {CONVERSIONS_VIEW} GROUP BY conversion_id "
         "HAVING COUNT(*) > 1 LIMIT 1"

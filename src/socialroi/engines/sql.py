@@ -4,15 +4,22 @@ Only window functions, joins, UNION ALL and GROUP BY: no ASOF join, no ordered l
 (both fail to transpile or lose their order on some engine). What the SQL computes follows
 docs/attribution.md exactly:
 
-- a touch belongs to the first conversion of its contact at or after it — found with
-  ``MIN(conversion rank)`` over the following rows of the contact's touches and conversions in
-  time order, conversions ranked by (ts, conversion_id) and sorted after touches of the same
-  instant — when it lies in that conversion's window, ``lookback_days`` (exact microseconds, as
-  BIGINT) before the conversion's first milestone (the earliest of ts, lead_created_at and
-  deal_created_at) up to its ts, both ends included;
+- a touch belongs to the first conversion of its contact at or after it — the conversion
+  after the ones that precede it in the contact's time order (a running count over one sort of
+  the contact's touches and conversions; conversions ranked by (ts, conversion_id) and sorted
+  after touches of the same instant) — when it lies in that conversion's window,
+  ``lookback_days`` (exact microseconds, as BIGINT) before the conversion's first milestone (the
+  earliest of ts, lead_created_at and deal_created_at) up to its ts, both ends included;
 - the touches no conversion takes form one non-converting journey per contact;
 - within a journey touches are ordered by (ts, channel, ref): ties in time are broken by the
-  channel, then the ref, on every engine.
+  channel, then the ref, on every engine. Ref is read only when a group key is a touch column:
+  otherwise touches of one contact, instant and channel are interchangeable (same journey,
+  same credit per group) and ordering them costs a string sort for nothing.
+
+That one sort numbers each touch (``pos``); every later window orders by it and partitions by
+integers (``gid``, one per conversion) or the contact, channels are small integers (``bit``,
+in the order of their names) from ``sr_channels``, and conversion columns are joined by gid
+only where needed (journey ends, converting touches).
 
 Inputs (relations named by the caller, columns as named here; times are TIMESTAMP in UTC):
 
@@ -29,9 +36,9 @@ Outputs and their columns:
 
 - ``channels``: ``channel``, ``bit`` — each channel's bit in the set masks;
 - ``grams``: ``kind`` (0 a merged step, 1 a converting journey's end, 2 a non-converting
-  journey's end), ``c0`` (the step's channel; an end's last channel), ``c1``..``c4`` (the channels
-  before it in the journey, repeats merged; NULL before the journey's start; ``c4`` is NULL on
-  ends), ``n`` (how many) and ``value`` (the converting ends' value);
+  journey's end), ``c0`` (the step's channel bit; an end's last channel), ``c1``..``c4`` (the
+  channels before it in the journey, repeats merged; NULL before the journey's start; ``c4`` is
+  NULL on ends), ``n`` (how many) and ``value`` (the converting ends' value);
 - ``sets``: ``mask`` (the journey's distinct channels as bits), ``converted`` (0/1),
   ``journeys``, ``value``;
 - ``placement``: ``mask``, ``channel``, ``g0``.. (the ``by`` keys), ``conversions`` and
@@ -63,7 +70,7 @@ DIALECTS: tuple[str, ...] = ("duckdb", "spark", "bigquery", "snowflake", "databr
 #: Microseconds in one day of 24 hours.
 US_PER_DAY = 86_400 * 1_000_000
 #: Names of the materialised stages, in order.
-STAGES: tuple[str, ...] = ("sr_conversions", "sr_assigned", "sr_channels")
+STAGES: tuple[str, ...] = ("sr_conversions", "sr_channels", "sr_assigned")
 #: The most channels a set mask holds (a signed 64-bit integer).
 MAX_CHANNELS = 63
 #: How touches of one journey are ordered: by time, ties by channel, then ref.
@@ -135,18 +142,32 @@ def _conversions_sql(conversions: str, lookback_days: int) -> str:
     first = f"LEAST({ts}, COALESCE({_us('lead_created_at')}, {ts}), " + (
         f"COALESCE({_us('deal_created_at')}, {ts}))"
     )
+    # conv_rank: the conversion's place among its contact's, by (ts, conversion_id);
+    # gid: one BIGINT per conversion, the key every later join and partition uses.
     return f"""
 SELECT
-  CAST(conversion_id AS STRING) AS conversion_id,
-  CAST(contact_id AS STRING) AS contact_id,
-  {ts} AS conv_us,
-  {first} - CAST({lookback_us} AS BIGINT) AS win_us,
-  {_us("lead_created_at")} AS lead_us,
-  {_us("deal_created_at")} AS deal_us,
-  COALESCE(CAST(value AS DOUBLE), CAST(0 AS DOUBLE)) AS value,
-  CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month,
-  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY {ts}, conversion_id) AS conv_rank
-FROM {_table(conversions)}
+  conversion_id, contact_id, conv_us, win_us, lead_us, deal_us, value, conv_month,
+  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY conv_us, conversion_id) AS conv_rank,
+  ROW_NUMBER() OVER (ORDER BY conversion_id) AS gid
+FROM (
+  SELECT
+    CAST(conversion_id AS STRING) AS conversion_id,
+    CAST(contact_id AS STRING) AS contact_id,
+    {ts} AS conv_us,
+    {first} - CAST({lookback_us} AS BIGINT) AS win_us,
+    {_us("lead_created_at")} AS lead_us,
+    {_us("deal_created_at")} AS deal_us,
+    COALESCE(CAST(value AS DOUBLE), CAST(0 AS DOUBLE)) AS value,
+    CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month
+  FROM {_table(conversions)}
+) AS c
+"""
+
+
+def _channels_sql(touches: str) -> str:
+    return f"""
+SELECT channel, CAST(ROW_NUMBER() OVER (ORDER BY channel) - 1 AS INT) AS bit
+FROM (SELECT DISTINCT CAST(channel AS STRING) AS channel FROM {_table(touches)}) AS d
 """
 
 
@@ -154,90 +175,89 @@ def _assigned_sql(touches: str, extra: Sequence[str]) -> str:
     cols = "".join(f", {_ident(c)}" for c in extra)
     nulls = "".join(f", CAST(NULL AS STRING) AS {_ident(c)}" for c in extra)
     picked = "".join(f", e.{_ident(c)}" for c in extra)
+    tcols = "".join(f", x.{_ident(c)}" for c in extra)
+    # The contact's rows in journey order: time, conversions after touches of the same
+    # instant, ties by channel (its bit follows the channel's name). Touches of one contact,
+    # instant and channel are interchangeable unless a group key is a touch column: only
+    # then does ref break the tie (a string sort key costs more than the rest together).
+    ref, ref_null, ref_key = (
+        (", CAST(x.ref AS STRING) AS ref", ", CAST(NULL AS STRING) AS ref", ", ref")
+        if extra
+        else ("", "", "")
+    )
+    order = f"PARTITION BY contact_id ORDER BY ts_us, is_conv, ch{ref_key}"
+    # One sort per contact serves both windows: how many conversions come before the row
+    # (its next conversion is the one after them) and its position (pos), which orders
+    # every journey from here on.
     return f"""
 WITH t AS (
-  SELECT CAST(contact_id AS STRING) AS contact_id, {_us("ts")} AS ts_us,
-    CAST(channel AS STRING) AS channel, CAST(ref AS STRING) AS ref{cols}
-  FROM {_table(touches)}
+  SELECT CAST(x.contact_id AS STRING) AS contact_id, {_us("x.ts")} AS ts_us,
+    ch.bit AS ch{ref}{tcols}
+  FROM {_table(touches)} AS x
+  JOIN sr_channels AS ch ON CAST(x.channel AS STRING) = ch.channel
 ),
 e AS (
-  SELECT contact_id, ts_us, 0 AS is_conv, CAST(NULL AS BIGINT) AS conv_rank,
-    channel, ref{cols}
+  SELECT contact_id, ts_us, 0 AS is_conv, ch{ref_key}{cols}
   FROM t
   UNION ALL
-  SELECT contact_id, conv_us AS ts_us, 1 AS is_conv, conv_rank,
-    CAST(NULL AS STRING) AS channel, CAST(NULL AS STRING) AS ref{nulls}
+  SELECT contact_id, conv_us AS ts_us, 1 AS is_conv, CAST(NULL AS INT) AS ch{ref_null}{nulls}
   FROM sr_conversions
 ),
 n AS (
-  SELECT e.*, MIN(conv_rank) OVER (
-    PARTITION BY contact_id ORDER BY ts_us, is_conv
-    ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_rank
+  SELECT e.*,
+    SUM(is_conv) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n_before,
+    ROW_NUMBER() OVER ({order}) AS pos
   FROM e
 )
-SELECT
-  e.contact_id, e.ts_us, e.channel, e.ref{picked},
-  c.conversion_id, c.conv_us, c.lead_us, c.deal_us,
-  COALESCE(c.value, CAST(0 AS DOUBLE)) AS value, c.conv_month
+SELECT e.contact_id, e.pos, e.ts_us, e.ch{picked}, c.gid
 FROM n AS e
 LEFT JOIN sr_conversions AS c
-  ON c.contact_id = e.contact_id AND c.conv_rank = e.next_rank AND e.ts_us >= c.win_us
+  ON c.contact_id = e.contact_id AND c.conv_rank = e.n_before + 1 AND e.ts_us >= c.win_us
 WHERE e.is_conv = 0
 """
 
 
-_CHANNELS_SQL = """
-SELECT channel, CAST(ROW_NUMBER() OVER (ORDER BY channel) - 1 AS INT) AS bit
-FROM (SELECT DISTINCT channel FROM sr_assigned) AS d
-"""
-
-_JOURNEY = "PARTITION BY contact_id, conversion_id ORDER BY ts_us, channel, ref"
+_JOURNEY = "PARTITION BY contact_id, gid ORDER BY pos"
 
 _GRAMS_SQL = f"""
 WITH m AS (
-  SELECT contact_id, conversion_id, channel, ts_us, ref, value,
-    LAG(channel) OVER ({_JOURNEY}) AS prev
+  SELECT contact_id, gid, pos, ch, LAG(ch) OVER ({_JOURNEY}) AS prev
   FROM sr_assigned
 ),
 k AS (
   SELECT
-    CASE WHEN conversion_id IS NULL THEN 2 ELSE 1 END AS end_kind,
-    value, channel AS c0,
-    LAG(channel, 1) OVER ({_JOURNEY}) AS c1,
-    LAG(channel, 2) OVER ({_JOURNEY}) AS c2,
-    LAG(channel, 3) OVER ({_JOURNEY}) AS c3,
-    LAG(channel, 4) OVER ({_JOURNEY}) AS c4,
-    LEAD(ts_us, 1) OVER ({_JOURNEY}) AS next_us
+    gid, ch AS c0,
+    LAG(ch, 1) OVER ({_JOURNEY}) AS c1,
+    LAG(ch, 2) OVER ({_JOURNEY}) AS c2,
+    LAG(ch, 3) OVER ({_JOURNEY}) AS c3,
+    LAG(ch, 4) OVER ({_JOURNEY}) AS c4,
+    LEAD(pos, 1) OVER ({_JOURNEY}) AS next_pos
   FROM m
-  WHERE prev IS NULL OR prev <> channel
+  WHERE prev IS NULL OR prev <> ch
 )
 SELECT 0 AS kind, c0, c1, c2, c3, c4, COUNT(*) AS n, CAST(0 AS DOUBLE) AS value
 FROM k
 GROUP BY c0, c1, c2, c3, c4
 UNION ALL
-SELECT end_kind AS kind, c0, c1, c2, c3, CAST(NULL AS STRING) AS c4, COUNT(*) AS n,
-  SUM(value) AS value
+SELECT CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END AS kind, k.c0, k.c1, k.c2, k.c3,
+  CAST(NULL AS INT) AS c4, COUNT(*) AS n, SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
 FROM k
-WHERE next_us IS NULL
-GROUP BY end_kind, c0, c1, c2, c3
+LEFT JOIN sr_conversions AS c ON k.gid = c.gid
+WHERE k.next_pos IS NULL
+GROUP BY CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END, k.c0, k.c1, k.c2, k.c3
 """
 
 _SETS_SQL = """
-WITH jc AS (
-  SELECT a.contact_id, a.conversion_id, MAX(a.value) AS value, MAX(ch.bit) AS bit
-  FROM sr_assigned AS a
-  JOIN sr_channels AS ch ON a.channel = ch.channel
-  GROUP BY a.contact_id, a.conversion_id, a.channel
-),
-j AS (
-  SELECT CASE WHEN conversion_id IS NULL THEN 0 ELSE 1 END AS converted,
-    MAX(value) AS value, CAST(SUM(CAST(POWER(2, bit) AS BIGINT)) AS BIGINT) AS mask
-  FROM jc
-  GROUP BY contact_id, conversion_id
+WITH j AS (
+  SELECT gid, BIT_OR(CAST(POWER(2, ch) AS BIGINT)) AS mask
+  FROM sr_assigned
+  GROUP BY contact_id, gid
 )
-SELECT mask, converted, COUNT(*) AS journeys, SUM(value) AS value
+SELECT j.mask, CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END AS converted, COUNT(*) AS journeys,
+  SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
 FROM j
-GROUP BY mask, converted
+LEFT JOIN sr_conversions AS c ON j.gid = c.gid
+GROUP BY j.mask, CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END
 """
 
 
@@ -246,9 +266,20 @@ def _group_exprs(by: Sequence[str], alias: str) -> list[str]:
     for key in by:
         if key == "month":
             out.append(f"{alias}.conv_month")
+        elif key == "channel":
+            out.append(f"{alias}.channel")
         else:
             out.append(f"{alias}.{_ident(key)}")
     return out
+
+
+#: The converting touches with their conversion's columns and their channel's name.
+_CONVERTING = """
+  SELECT a.*, c.lead_us, c.deal_us, c.value, c.conv_month, ch.channel
+  FROM sr_assigned AS a
+  JOIN sr_conversions AS c ON a.gid = c.gid
+  JOIN sr_channels AS ch ON a.ch = ch.bit
+"""
 
 
 def _placement_sql(by: Sequence[str]) -> str:
@@ -256,23 +287,23 @@ def _placement_sql(by: Sequence[str]) -> str:
     sel = "".join(f", {g} AS g{i}" for i, g in enumerate(groups))
     grp = "".join(f", {g}" for g in groups)
     return f"""
-WITH cc AS (
-  SELECT conversion_id, channel, COUNT(*) AS n_c
+WITH a AS ({_CONVERTING}),
+cc AS (
+  SELECT gid, ch, COUNT(*) AS n_c
   FROM sr_assigned
-  WHERE conversion_id IS NOT NULL
-  GROUP BY conversion_id, channel
+  WHERE gid IS NOT NULL
+  GROUP BY gid, ch
 ),
 cm AS (
-  SELECT cc.conversion_id, CAST(SUM(CAST(POWER(2, ch.bit) AS BIGINT)) AS BIGINT) AS mask
+  SELECT gid, CAST(SUM(CAST(POWER(2, ch) AS BIGINT)) AS BIGINT) AS mask
   FROM cc
-  JOIN sr_channels AS ch ON cc.channel = ch.channel
-  GROUP BY cc.conversion_id
+  GROUP BY gid
 )
 SELECT cm.mask, a.channel{sel},
   SUM(CAST(1 AS DOUBLE) / cc.n_c) AS conversions, SUM(a.value / cc.n_c) AS value
-FROM sr_assigned AS a
-JOIN cc ON a.conversion_id = cc.conversion_id AND a.channel = cc.channel
-JOIN cm ON a.conversion_id = cm.conversion_id
+FROM a
+JOIN cc ON a.gid = cc.gid AND a.ch = cc.ch
+JOIN cm ON a.gid = cm.gid
 GROUP BY cm.mask, a.channel{grp}
 """
 
@@ -325,20 +356,20 @@ def _rules_sql(by: Sequence[str], models: Sequence[str], half_life_days: float) 
     sums = ",\n  ".join(
         f"SUM(cr_{m}) AS {m}_conversions, SUM(cr_{m} * value) AS {m}_value" for m in models
     )
-    per = "PARTITION BY conversion_id"
+    per = "PARTITION BY gid"
     return f"""
-WITH r AS (
+WITH a AS ({_CONVERTING}),
+r AS (
   SELECT a.*,
-    ROW_NUMBER() OVER ({per} ORDER BY {TIE_ORDER}) - 1 AS rk,
+    ROW_NUMBER() OVER ({per} ORDER BY pos) - 1 AS rk,
     COUNT(*) OVER ({per}) AS n
-  FROM sr_assigned AS a
-  WHERE conversion_id IS NOT NULL
+  FROM a
 ),
 p AS (
   SELECT r.*,
     MAX(CASE WHEN ts_us <= lead_us THEN rk END) OVER ({per}) AS at_lead,
     MAX(CASE WHEN ts_us <= deal_us THEN rk END) OVER ({per}) AS at_deal,
-    COALESCE(MAX(CASE WHEN COALESCE(channel, '') <> '{DIRECT}' THEN rk END) OVER ({per}), n - 1)
+    COALESCE(MAX(CASE WHEN channel <> '{DIRECT}' THEN rk END) OVER ({per}), n - 1)
       AS at_lnd,
     POWER(CAST(2 AS DOUBLE),
       -((CAST(MAX(ts_us) OVER ({per}) - ts_us AS DOUBLE)) / {_f(US_PER_DAY)})
@@ -364,9 +395,9 @@ _UNATTRIBUTED_SQL = """
 SELECT c.conv_month, COUNT(*) AS conversions, SUM(c.value) AS value
 FROM sr_conversions AS c
 LEFT JOIN (
-  SELECT DISTINCT conversion_id FROM sr_assigned WHERE conversion_id IS NOT NULL
-) AS d ON c.conversion_id = d.conversion_id
-WHERE d.conversion_id IS NULL
+  SELECT DISTINCT gid FROM sr_assigned WHERE gid IS NOT NULL
+) AS d ON c.gid = d.gid
+WHERE d.gid IS NULL
 GROUP BY c.conv_month
 """
 
@@ -438,8 +469,8 @@ def build_sql(
     extra = [k for k in keys if k not in ("channel", "month")]
     stages = (
         Query("sr_conversions", _conversions_sql(conversions, lookback_days)),
+        Query("sr_channels", _channels_sql(touches)),
         Query("sr_assigned", _assigned_sql(touches, extra)),
-        Query("sr_channels", _CHANNELS_SQL),
     )
     outputs = [
         Query("channels", "SELECT channel, bit FROM sr_channels"),

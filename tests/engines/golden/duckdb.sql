@@ -1,39 +1,59 @@
 -- stage sr_conversions
 SELECT
-  TRY_CAST(conversion_id AS TEXT) AS conversion_id,
-  TRY_CAST(contact_id AS TEXT) AS contact_id,
-  EPOCH_US(ts) AS conv_us,
-  LEAST(
-    EPOCH_US(ts),
-    COALESCE(EPOCH_US(lead_created_at), EPOCH_US(ts)),
-    COALESCE(EPOCH_US(deal_created_at), EPOCH_US(ts))
-  ) - TRY_CAST(7776000000000 AS BIGINT) AS win_us,
-  EPOCH_US(lead_created_at) AS lead_us,
-  EPOCH_US(deal_created_at) AS deal_us,
-  COALESCE(TRY_CAST(value AS DOUBLE), TRY_CAST(0 AS DOUBLE)) AS value,
-  TRY_CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month,
-  ROW_NUMBER() OVER (
-    PARTITION BY contact_id
-    ORDER BY EPOCH_US(ts) NULLS FIRST, conversion_id NULLS FIRST
-  ) AS conv_rank
-FROM "analytics"."conversions";
+  conversion_id,
+  contact_id,
+  conv_us,
+  win_us,
+  lead_us,
+  deal_us,
+  value,
+  conv_month,
+  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY conv_us NULLS FIRST, conversion_id NULLS FIRST) AS conv_rank,
+  ROW_NUMBER() OVER (ORDER BY conversion_id NULLS FIRST) AS gid
+FROM (
+  SELECT
+    TRY_CAST(conversion_id AS TEXT) AS conversion_id,
+    TRY_CAST(contact_id AS TEXT) AS contact_id,
+    EPOCH_US(ts) AS conv_us,
+    LEAST(
+      EPOCH_US(ts),
+      COALESCE(EPOCH_US(lead_created_at), EPOCH_US(ts)),
+      COALESCE(EPOCH_US(deal_created_at), EPOCH_US(ts))
+    ) - TRY_CAST(7776000000000 AS BIGINT) AS win_us,
+    EPOCH_US(lead_created_at) AS lead_us,
+    EPOCH_US(deal_created_at) AS deal_us,
+    COALESCE(TRY_CAST(value AS DOUBLE), TRY_CAST(0 AS DOUBLE)) AS value,
+    TRY_CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month
+  FROM "analytics"."conversions"
+) AS c;
+
+-- stage sr_channels
+SELECT
+  channel,
+  TRY_CAST(ROW_NUMBER() OVER (ORDER BY channel NULLS FIRST) - 1 AS INT) AS bit
+FROM (
+  SELECT DISTINCT
+    TRY_CAST(channel AS TEXT) AS channel
+  FROM "analytics"."touchpoints"
+) AS d;
 
 -- stage sr_assigned
 WITH t AS (
   SELECT
-    TRY_CAST(contact_id AS TEXT) AS contact_id,
-    EPOCH_US(ts) AS ts_us,
-    TRY_CAST(channel AS TEXT) AS channel,
-    TRY_CAST(ref AS TEXT) AS ref,
-    "platform"
-  FROM "analytics"."touchpoints"
+    TRY_CAST(x.contact_id AS TEXT) AS contact_id,
+    EPOCH_US(x.ts) AS ts_us,
+    ch.bit AS ch,
+    TRY_CAST(x.ref AS TEXT) AS ref,
+    x."platform"
+  FROM "analytics"."touchpoints" AS x
+  JOIN sr_channels AS ch
+    ON TRY_CAST(x.channel AS TEXT) = ch.channel
 ), e AS (
   SELECT
     contact_id,
     ts_us,
     0 AS is_conv,
-    TRY_CAST(NULL AS BIGINT) AS conv_rank,
-    channel,
+    ch,
     ref,
     "platform"
   FROM t
@@ -42,48 +62,38 @@ WITH t AS (
     contact_id,
     conv_us AS ts_us,
     1 AS is_conv,
-    conv_rank,
-    TRY_CAST(NULL AS TEXT) AS channel,
+    TRY_CAST(NULL AS INT) AS ch,
     TRY_CAST(NULL AS TEXT) AS ref,
     TRY_CAST(NULL AS TEXT) AS "platform"
   FROM sr_conversions
 ), n AS (
   SELECT
     e.*,
-    MIN(conv_rank) OVER (
+    SUM(is_conv) OVER (
       PARTITION BY contact_id
-      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST
-      ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
-    ) AS next_rank
+      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS n_before,
+    ROW_NUMBER() OVER (
+      PARTITION BY contact_id
+      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
+    ) AS pos
   FROM e
 )
 SELECT
   e.contact_id,
+  e.pos,
   e.ts_us,
-  e.channel,
-  e.ref,
+  e.ch,
   e."platform",
-  c.conversion_id,
-  c.conv_us,
-  c.lead_us,
-  c.deal_us,
-  COALESCE(c.value, TRY_CAST(0 AS DOUBLE)) AS value,
-  c.conv_month
+  c.gid
 FROM n AS e
 LEFT JOIN sr_conversions AS c
-  ON c.contact_id = e.contact_id AND c.conv_rank = e.next_rank AND e.ts_us >= c.win_us
+  ON c.contact_id = e.contact_id
+  AND c.conv_rank = e.n_before + 1
+  AND e.ts_us >= c.win_us
 WHERE
   e.is_conv = 0;
-
--- stage sr_channels
-SELECT
-  channel,
-  TRY_CAST(ROW_NUMBER() OVER (ORDER BY channel NULLS FIRST) - 1 AS INT) AS bit
-FROM (
-  SELECT DISTINCT
-    channel
-  FROM sr_assigned
-) AS d;
 
 -- output channels
 SELECT
@@ -95,44 +105,23 @@ FROM sr_channels;
 WITH m AS (
   SELECT
     contact_id,
-    conversion_id,
-    channel,
-    ts_us,
-    ref,
-    value,
-    LAG(channel) OVER (
-      PARTITION BY contact_id, conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) AS prev
+    gid,
+    pos,
+    ch,
+    LAG(ch) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS prev
   FROM sr_assigned
 ), k AS (
   SELECT
-    CASE WHEN conversion_id IS NULL THEN 2 ELSE 1 END AS end_kind,
-    value,
-    channel AS c0,
-    LAG(channel, 1) OVER (
-      PARTITION BY contact_id, conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) AS c1,
-    LAG(channel, 2) OVER (
-      PARTITION BY contact_id, conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) AS c2,
-    LAG(channel, 3) OVER (
-      PARTITION BY contact_id, conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) AS c3,
-    LAG(channel, 4) OVER (
-      PARTITION BY contact_id, conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) AS c4,
-    LEAD(ts_us, 1) OVER (
-      PARTITION BY contact_id, conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) AS next_us
+    gid,
+    ch AS c0,
+    LAG(ch, 1) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c1,
+    LAG(ch, 2) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c2,
+    LAG(ch, 3) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c3,
+    LAG(ch, 4) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c4,
+    LEAD(pos, 1) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS next_pos
   FROM m
   WHERE
-    prev IS NULL OR prev <> channel
+    prev IS NULL OR prev <> ch
 )
 SELECT
   0 AS kind,
@@ -152,57 +141,47 @@ GROUP BY
   c4
 UNION ALL
 SELECT
-  end_kind AS kind,
-  c0,
-  c1,
-  c2,
-  c3,
-  TRY_CAST(NULL AS TEXT) AS c4,
+  CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END AS kind,
+  k.c0,
+  k.c1,
+  k.c2,
+  k.c3,
+  TRY_CAST(NULL AS INT) AS c4,
   COUNT(*) AS n,
-  SUM(value) AS value
+  SUM(COALESCE(c.value, TRY_CAST(0 AS DOUBLE))) AS value
 FROM k
+LEFT JOIN sr_conversions AS c
+  ON k.gid = c.gid
 WHERE
-  next_us IS NULL
+  k.next_pos IS NULL
 GROUP BY
-  end_kind,
-  c0,
-  c1,
-  c2,
-  c3;
+  CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END,
+  k.c0,
+  k.c1,
+  k.c2,
+  k.c3;
 
 -- output sets
-WITH jc AS (
+WITH j AS (
   SELECT
-    a.contact_id,
-    a.conversion_id,
-    MAX(a.value) AS value,
-    MAX(ch.bit) AS bit
-  FROM sr_assigned AS a
-  JOIN sr_channels AS ch
-    ON a.channel = ch.channel
-  GROUP BY
-    a.contact_id,
-    a.conversion_id,
-    a.channel
-), j AS (
-  SELECT
-    CASE WHEN conversion_id IS NULL THEN 0 ELSE 1 END AS converted,
-    MAX(value) AS value,
-    TRY_CAST(SUM(TRY_CAST(POWER(2, bit) AS BIGINT)) AS BIGINT) AS mask
-  FROM jc
+    gid,
+    BIT_OR(TRY_CAST(POWER(2, ch) AS BIGINT)) AS mask
+  FROM sr_assigned
   GROUP BY
     contact_id,
-    conversion_id
+    gid
 )
 SELECT
-  mask,
-  converted,
+  j.mask,
+  CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END AS converted,
   COUNT(*) AS journeys,
-  SUM(value) AS value
+  SUM(COALESCE(c.value, TRY_CAST(0 AS DOUBLE))) AS value
 FROM j
+LEFT JOIN sr_conversions AS c
+  ON j.gid = c.gid
 GROUP BY
-  mask,
-  converted;
+  j.mask,
+  CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END;
 
 -- output unattributed
 SELECT
@@ -212,85 +191,101 @@ SELECT
 FROM sr_conversions AS c
 LEFT JOIN (
   SELECT DISTINCT
-    conversion_id
+    gid
   FROM sr_assigned
   WHERE
-    NOT conversion_id IS NULL
+    NOT gid IS NULL
 ) AS d
-  ON c.conversion_id = d.conversion_id
+  ON c.gid = d.gid
 WHERE
-  d.conversion_id IS NULL
+  d.gid IS NULL
 GROUP BY
   c.conv_month;
 
 -- output placement
-WITH cc AS (
+WITH a AS (
   SELECT
-    conversion_id,
-    channel,
+    a.*,
+    c.lead_us,
+    c.deal_us,
+    c.value,
+    c.conv_month,
+    ch.channel
+  FROM sr_assigned AS a
+  JOIN sr_conversions AS c
+    ON a.gid = c.gid
+  JOIN sr_channels AS ch
+    ON a.ch = ch.bit
+), cc AS (
+  SELECT
+    gid,
+    ch,
     COUNT(*) AS n_c
   FROM sr_assigned
   WHERE
-    NOT conversion_id IS NULL
+    NOT gid IS NULL
   GROUP BY
-    conversion_id,
-    channel
+    gid,
+    ch
 ), cm AS (
   SELECT
-    cc.conversion_id,
-    TRY_CAST(SUM(TRY_CAST(POWER(2, ch.bit) AS BIGINT)) AS BIGINT) AS mask
+    gid,
+    TRY_CAST(SUM(TRY_CAST(POWER(2, ch) AS BIGINT)) AS BIGINT) AS mask
   FROM cc
-  JOIN sr_channels AS ch
-    ON cc.channel = ch.channel
   GROUP BY
-    cc.conversion_id
+    gid
 )
 SELECT
   cm.mask,
   a.channel,
-  a."channel" AS g0,
+  a.channel AS g0,
   a.conv_month AS g1,
   a."platform" AS g2,
   SUM(TRY_CAST(1 AS DOUBLE) / NULLIF(cc.n_c, 0)) AS conversions,
   SUM(a.value / NULLIF(cc.n_c, 0)) AS value
-FROM sr_assigned AS a
+FROM a
 JOIN cc
-  ON a.conversion_id = cc.conversion_id AND a.channel = cc.channel
+  ON a.gid = cc.gid AND a.ch = cc.ch
 JOIN cm
-  ON a.conversion_id = cm.conversion_id
+  ON a.gid = cm.gid
 GROUP BY
   cm.mask,
   a.channel,
-  a."channel",
+  a.channel,
   a.conv_month,
   a."platform";
 
 -- output rules
-WITH r AS (
+WITH a AS (
   SELECT
     a.*,
-    ROW_NUMBER() OVER (
-      PARTITION BY conversion_id
-      ORDER BY ts_us NULLS FIRST, channel NULLS FIRST, ref NULLS FIRST
-    ) - 1 AS rk,
-    COUNT(*) OVER (PARTITION BY conversion_id) AS n
+    c.lead_us,
+    c.deal_us,
+    c.value,
+    c.conv_month,
+    ch.channel
   FROM sr_assigned AS a
-  WHERE
-    NOT conversion_id IS NULL
+  JOIN sr_conversions AS c
+    ON a.gid = c.gid
+  JOIN sr_channels AS ch
+    ON a.ch = ch.bit
+), r AS (
+  SELECT
+    a.*,
+    ROW_NUMBER() OVER (PARTITION BY gid ORDER BY pos NULLS FIRST) - 1 AS rk,
+    COUNT(*) OVER (PARTITION BY gid) AS n
+  FROM a
 ), p AS (
   SELECT
     r.*,
-    MAX(CASE WHEN ts_us <= lead_us THEN rk END) OVER (PARTITION BY conversion_id) AS at_lead,
-    MAX(CASE WHEN ts_us <= deal_us THEN rk END) OVER (PARTITION BY conversion_id) AS at_deal,
-    COALESCE(
-      MAX(CASE WHEN COALESCE(channel, '') <> 'direct' THEN rk END) OVER (PARTITION BY conversion_id),
-      n - 1
-    ) AS at_lnd,
+    MAX(CASE WHEN ts_us <= lead_us THEN rk END) OVER (PARTITION BY gid) AS at_lead,
+    MAX(CASE WHEN ts_us <= deal_us THEN rk END) OVER (PARTITION BY gid) AS at_deal,
+    COALESCE(MAX(CASE WHEN channel <> 'direct' THEN rk END) OVER (PARTITION BY gid), n - 1) AS at_lnd,
     POWER(
       TRY_CAST(2 AS DOUBLE),
       -(
         (
-          TRY_CAST(MAX(ts_us) OVER (PARTITION BY conversion_id) - ts_us AS DOUBLE)
+          TRY_CAST(MAX(ts_us) OVER (PARTITION BY gid) - ts_us AS DOUBLE)
         ) / NULLIF(TRY_CAST(86400000000.0 AS DOUBLE), 0)
       ) / NULLIF(TRY_CAST(7.0 AS DOUBLE), 0)
     ) AS tw
@@ -298,11 +293,11 @@ WITH r AS (
 ), x AS (
   SELECT
     p.*,
-    SUM(tw) OVER (PARTITION BY conversion_id) AS tw_sum
+    SUM(tw) OVER (PARTITION BY gid) AS tw_sum
   FROM p
 ), y AS (
   SELECT
-    x."channel" AS g0,
+    x.channel AS g0,
     x.conv_month AS g1,
     x."platform" AS g2,
     value,
