@@ -472,40 +472,66 @@ def _find(
     return max(found, key=lambda r: r.threads) if found else None
 
 
+def _ca_ratio(rows: list[Row], order: int, size: str) -> tuple[float | None, str]:
+    """ChannelAttribution's seconds ÷ ours for Markov of `order` at `size`, and the evidence."""
+    ours_r, ca_r = _find(rows, f"ours.markov{order}", size), _find(rows, f"ca.markov{order}", size)
+    if not (ours_r and ca_r and ours_r.seconds and ca_r.seconds):
+        return None, f"needs ours and ChannelAttribution at {size}"
+    ratio = ca_r.seconds / ours_r.seconds
+    evidence = (
+        f"at {size}: ours {ours_r.seconds:.2f} s from raw touchpoints on {ours_r.threads} "
+        f"core(s) vs CA {ca_r.seconds:.2f} s from its paths on {ca_r.threads} = {ratio:.2f}×"
+    )
+    one = _find(rows, f"ours.markov{order}", size, threads=1)
+    if one is not None and one is not ours_r and one.seconds:
+        evidence += f"; ours on 1 core {one.seconds:.2f} s = {ca_r.seconds / one.seconds:.2f}×"
+    if ca_r.with_input:
+        evidence += (
+            f"; CA with building its paths {ca_r.with_input:.2f} s = "
+            f"{ca_r.with_input / ours_r.seconds:.2f}×"
+        )
+    return ratio, evidence
+
+
 def targets(rows: list[Row], sizes: list[str]) -> list[tuple[str, str, str]]:
-    """(target, PASS/FAIL/not measured, evidence)."""
+    """(target, PASS/FAIL/not measured, evidence): issue 14's targets at 10M, then exactness."""
     out: list[tuple[str, str, str]] = []
-    big = max(sizes, key=data.parse_size)
-    r = _find(rows, "ours.rules_markov1", "10m")
-    name = "all rule models + Markov o1 on 10M touchpoints: < 5 s and < 2 GiB peak"
-    if r is None or r.seconds is None or r.peak_mib is None:
-        out.append((name, "not measured", "10m not run (or failed)"))
+    at = "10m"
+
+    def timed(name: str, key: str, limit_s: float, limit_gib: float | None = None) -> None:
+        r = _find(rows, key, at)
+        if r is None or r.seconds is None:
+            out.append((name, "not measured", f"{at} not run (or failed)"))
+            return
+        ok = r.seconds <= limit_s
+        evidence = f"{r.seconds:.2f} s on {r.threads} core(s)"
+        if limit_gib is not None and r.peak_mib is not None:
+            ok = ok and r.peak_mib <= limit_gib * GIB
+            evidence += f", {r.peak_mib / GIB:.2f} GiB"
+        one = _find(rows, key, at, threads=1)
+        if one is not None and one is not r and one.seconds:
+            evidence += f"; on 1 core {one.seconds:.2f} s"
+        out.append((name, _pf(ok), evidence))
+
+    ratio1, ev1 = _ca_ratio(rows, 1, at)
+    r1 = _find(rows, "ours.markov1", at)
+    name = "Markov o1, 10M touchpoints from raw rows: ≤ 0.5 s and ≥ 10× ChannelAttribution"
+    if r1 is None or r1.seconds is None or ratio1 is None:
+        out.append((name, "not measured", ev1))
     else:
-        ok = r.seconds < 5 and r.peak_mib < 2 * GIB
-        out.append((name, _pf(ok), f"{r.seconds:.2f} s, {r.peak_mib / GIB:.2f} GiB"))
-    for order in (1, 4):
-        name = f"Markov o{order} ≥ 5× faster than ChannelAttribution o{order} (default settings)"
-        ours_r, ca_r = (
-            _find(rows, f"ours.markov{order}", big),
-            _find(rows, f"ca.markov{order}", big),
-        )
-        if not (ours_r and ca_r and ours_r.seconds and ca_r.seconds):
-            out.append((name, "not measured", f"needs both at {big}"))
-            continue
-        ratio = ca_r.seconds / ours_r.seconds
-        evidence = (
-            f"at {big}: ours {ours_r.seconds:.2f} s from raw touchpoints on {ours_r.threads} "
-            f"core(s) vs CA {ca_r.seconds:.2f} s from its paths on {ca_r.threads} = {ratio:.2f}×"
-        )
-        one = _find(rows, f"ours.markov{order}", big, threads=1)
-        if one is not None and one is not ours_r and one.seconds:
-            evidence += f"; ours on 1 core {one.seconds:.2f} s = {ca_r.seconds / one.seconds:.2f}×"
-        if ca_r.with_input:
-            evidence += (
-                f"; CA with building its paths {ca_r.with_input:.2f} s = "
-                f"{ca_r.with_input / ours_r.seconds:.2f}×"
-            )
-        out.append((name, _pf(ratio >= 5), evidence))
+        out.append((name, _pf(r1.seconds <= 0.5 and ratio1 >= 10), ev1))
+    ratio4, ev4 = _ca_ratio(rows, 4, at)
+    name = "Markov o4 ≥ 10× ChannelAttribution o4 (default settings)"
+    out.append((name, "not measured" if ratio4 is None else _pf(ratio4 >= 10), ev4))
+    timed("Shapley, 10M touchpoints from raw rows: ≤ 1.5 s", "ours.shapley", 1.5)
+    timed("11 rule models + Markov o1: ≤ 1.2 s, ≤ 1 GiB", "ours.rules_markov1", 1.2, 1.0)
+    name = "same, rows shuffled: ≤ 1.5× the sorted time"
+    rs, rsh = _find(rows, "ours.rules_markov1", at), _find(rows, "ours.rules_markov1_shuffled", at)
+    if not (rs and rsh and rs.seconds and rsh.seconds):
+        out.append((name, "not measured", f"needs both at {at}"))
+    else:
+        k = rsh.seconds / rs.seconds
+        out.append((name, _pf(k <= 1.5), f"{rsh.seconds:.2f} s vs {rs.seconds:.2f} s = {k:.2f}×"))
     ex = _find(rows, "ours.exact_markov")
     name = "zero simulation error (Markov solved exactly)"
     if ex is None:
@@ -744,7 +770,7 @@ def write_results(
         lines.append(f"- {k}: {v}")
     lines.append(f"- load average (1 min) at start / end: {load[0]} / {load[1]}")
     lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in peers.versions().items()))
-    lines += ["", "## Targets (issue 3)", "", "| target | result | evidence |", "|---|---|---|"]
+    lines += ["", "## Targets (issue 14)", "", "| target | result | evidence |", "|---|---|---|"]
     for name, res, evidence in targets(rows, sizes):
         lines.append(f"| {name} | **{res}** | {evidence} |")
     lines += [
