@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from socialroi import DataError, Store, StoreError
+from socialroi import DataError, Store, StoreError, schema
 from socialroi.cli import main
 from socialroi.store import STORE_ENV, default_path
 
@@ -204,6 +204,7 @@ def _second_writer(path: Path, wait: float, hold: float) -> dict[str, object]:
     return result
 
 
+@pytest.mark.slow  # two processes, waits on the lock in real time
 def test_second_writer_waits_for_the_first_then_writes(path: Path) -> None:
     result = _second_writer(path, wait=30, hold=1.0)
     assert result["ok"] is True
@@ -213,6 +214,7 @@ def test_second_writer_waits_for_the_first_then_writes(path: Path) -> None:
     assert got["deal_id"].to_list() == ["d1", "d2", "d3", "d4", "w1"]
 
 
+@pytest.mark.slow  # two processes, waits on the lock in real time
 def test_second_writer_gives_up_with_a_clear_message(path: Path) -> None:
     result = _second_writer(path, wait=0.2, hold=1.5)
     assert result["ok"] is False
@@ -270,7 +272,7 @@ def test_an_older_store_with_key_indexes_opens_and_keeps_its_keys_unique(tmp_pat
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
-    con.execute(
+    con.execute(  # also without the newer "won" column, which the rebuild copies
         "CREATE TABLE deals (deal_id VARCHAR NOT NULL, contact_id VARCHAR NOT NULL, "
         "created_at TIMESTAMPTZ NOT NULL, amount DOUBLE, PRIMARY KEY (deal_id))"
     )
@@ -285,6 +287,7 @@ def test_an_older_store_with_key_indexes_opens_and_keeps_its_keys_unique(tmp_pat
         )["table_name"].to_list()
         assert "deals" not in keyed
         assert store.read("deals").select("deal_id", "amount").rows() == [("d1", 1.0), ("d2", 2.0)]
+        assert store.read("deals")["won"].to_list() == [None, None]
         store.upsert(
             "deals",
             pl.DataFrame(
@@ -297,6 +300,30 @@ def test_an_older_store_with_key_indexes_opens_and_keeps_its_keys_unique(tmp_pat
             ),
         )
         assert store.read("deals").select("deal_id", "amount").rows() == [("d1", 5.0), ("d2", 2.0)]
+
+
+def test_creating_and_reopening_a_store_loads_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:
+    """Opening for writing binds no parameters (creating the tables, closing interrupted runs),
+    so a new store costs neither import; every table and column is there."""
+    path = tmp_path / "new.duckdb"
+    code = (
+        "import json, sys\n"
+        "from socialroi import Store\n"
+        f"with Store.open({str(path)!r}) as s:\n"
+        "    pass\n"
+        f"with Store.open({str(path)!r}) as s:\n"
+        "    cols = {n: s.read(n).columns for n in ('deals', 'sessions')}\n"
+        "    runs = s.runs().height\n"
+        "loaded = sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules)\n"
+        "print(json.dumps([cols, runs, loaded]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    want = {n: list(schema.table(n).names) for n in ("deals", "sessions")}
+    assert json.loads(run.stdout) == [want, 0, []]
+    with Store.open(path, read_only=True) as store:
+        assert store.has_table("run_log")
+        assert store.has_table("import_batches")
+        assert all(store.has_table(name) for name in schema.TABLES)
 
 
 def test_reading_a_store_loads_neither_pyarrow_nor_pandas(path: Path) -> None:
@@ -318,3 +345,20 @@ def test_reading_a_store_loads_neither_pyarrow_nor_pandas(path: Path) -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(run.stdout) == [[350.0, [2], "O'Brien & Co", None, 1], []]
+
+
+def test_a_small_store_is_read_by_one_thread_unless_told(path: Path) -> None:
+    """Reading a small store splits no work across threads (it costs more than it saves); a
+    writable open keeps DuckDB's default unless `threads` says otherwise."""
+    import duckdb
+
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0]
+    with Store.open(path) as store:
+        store.upsert("deals", deals({"d1": 1.0}))
+        written = store.read("deals")
+        assert store.query("SELECT current_setting('threads') AS n")["n"][0] == default[0]
+    with Store.open(path, threads=2) as store:
+        assert store.query("SELECT current_setting('threads') AS n")["n"][0] == 2
+    with Store.open(path, read_only=True) as store:
+        assert store.query("SELECT current_setting('threads') AS n")["n"][0] == 1
+        assert store.read("deals").equals(written)

@@ -164,6 +164,86 @@ def prepare(
     )
 
 
+@dataclasses.dataclass
+class StoreRead:
+    """Everything `analyze` reads from a store, so the store can be closed (and DuckDB's memory
+    freed) before the figures are computed: see `read_for_analysis` and `analyze_read`.
+
+    `tables` is handed to the analysis and dropped from here when it starts (`analyze_read`), so
+    the raw tables do not outlive the pipeline's own view of them."""
+
+    company: str
+    currency: str
+    as_of: AsOf
+    tables: Mapping[str, pl.DataFrame] | None
+    failed_runs: pl.DataFrame
+    sync_state: pl.DataFrame
+    salt: bytes | None
+
+
+def read_for_analysis(
+    store: Store,
+    *,
+    settings: Settings,
+    as_of: datetime | date | None = None,
+    redact: bool = False,
+    tables: Mapping[str, pl.DataFrame] | None = None,
+) -> StoreRead:
+    """What `analyze` needs from `store` (arguments as there), read in one go."""
+    network_settings(settings)  # a bad [network] section fails before anything is read
+    company, currency = company_and_currency(store, settings)
+    if tables is None:
+        tables = read_tables(store, extra=("service_cases", "hires"))
+    when = choose_as_of(store, as_of, tables)
+    runs = store.runs()
+    failed = runs.filter(pl.col("status") == "error").select(
+        "kind", "target", "started_at", "error"
+    )
+    synced = store.query("SELECT adapter, stream, updated_at FROM sync_state ORDER BY 1, 2")
+    salt = redaction_salt(store) if redact else None
+    return StoreRead(company, currency, when, tables, failed, synced, salt)
+
+
+def analyze_read(
+    read: StoreRead,
+    *,
+    settings: Settings,
+    compare: Sequence[str] | None = None,
+    period: str | Period | None = None,
+) -> Analysis:
+    """`analyze` on what `read_for_analysis` read (redacted when it read the salt). Takes the
+    tables out of `read`: call once per read."""
+    decay, max_depth = network_settings(settings)
+    att = settings.attribution
+    tables, read.tables = read.tables, None
+    if tables is None:
+        raise ValueError("this StoreRead was analysed already")
+    when, source = read.as_of
+    pipeline = Pipeline(
+        tables, as_of=when, lookback_days=att.lookback_days, half_life_days=att.half_life_days
+    )
+    if read.salt is None:
+        del tables  # the pipeline holds what it needs
+    result = compute(
+        pipeline,
+        period=period_of(period, when),
+        model=att.model,
+        company=read.company,
+        currency=read.currency,
+        compare=compare,
+        decay=decay,
+        max_depth=max_depth,
+        as_of_source=source,
+    )
+    quality = dataclasses.replace(
+        result.quality, failed_runs=read.failed_runs, sync_state=read.sync_state
+    )
+    result = dataclasses.replace(result, quality=quality)
+    if read.salt is not None:
+        result = redact_result(result, tables, salt=read.salt)
+    return result
+
+
 def analyze(
     store: Store,
     *,
@@ -186,34 +266,9 @@ def analyze(
     the real ids, so two people never merge. `tables` are the ones `read_tables(store)` returns,
     when the caller has read them already. The result's ``pipeline`` (which holds the real
     tables) serves the policy comparison too; show only the result's frames.
+
+    Same as `analyze_read` on `read_for_analysis`, which lets the caller close the store between
+    the two.
     """
-    company, currency = company_and_currency(store, settings)
-    decay, max_depth = network_settings(settings)
-    att = settings.attribution
-    if tables is None:
-        tables = read_tables(store, extra=("service_cases", "hires"))
-    when, source = choose_as_of(store, as_of, tables)
-    pipeline = Pipeline(
-        tables, as_of=when, lookback_days=att.lookback_days, half_life_days=att.half_life_days
-    )
-    result = compute(
-        pipeline,
-        period=period_of(period, when),
-        model=att.model,
-        company=company,
-        currency=currency,
-        compare=compare,
-        decay=decay,
-        max_depth=max_depth,
-        as_of_source=source,
-    )
-    runs = store.runs()
-    failed = runs.filter(pl.col("status") == "error").select(
-        "kind", "target", "started_at", "error"
-    )
-    synced = store.query("SELECT adapter, stream, updated_at FROM sync_state ORDER BY 1, 2")
-    quality = dataclasses.replace(result.quality, failed_runs=failed, sync_state=synced)
-    result = dataclasses.replace(result, quality=quality)
-    if redact:
-        result = redact_result(result, tables, salt=redaction_salt(store))
-    return result
+    read = read_for_analysis(store, settings=settings, as_of=as_of, redact=redact, tables=tables)
+    return analyze_read(read, settings=settings, compare=compare, period=period)

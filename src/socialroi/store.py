@@ -60,6 +60,9 @@ _INTERNAL_DDL = (
         part INTEGER NOT NULL, n_rows BIGINT NOT NULL, data BLOB NOT NULL)""",
 )
 
+#: A store file smaller than this is read by one DuckDB thread (see `Store.open`).
+SMALL_STORE_BYTES = 64 * 1024 * 1024
+
 #: The error of a run whose process ended (killed, out of memory) before the run finished.
 INTERRUPTED = "interrupted (the process ended before the run finished)"
 
@@ -106,16 +109,27 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._in_tx = False
+        #: A read-only store's tables and columns, read once (nothing can change them while it
+        #: is open: DuckDB lets no writer in).
+        self._frozen_catalogue: dict[str, set[str]] | None = None
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     @contextmanager
     def open(
-        cls, path: str | Path | None = None, *, read_only: bool = False, wait_seconds: float = 30.0
+        cls,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        wait_seconds: float = 30.0,
+        threads: int | None = None,
     ) -> Iterator[Store]:
         """Open (creating when writable and missing) the store at `path`.
 
         Waits up to `wait_seconds` while another process holds the file, then raises StoreLocked.
+        `threads`: DuckDB's worker threads (default: one per core, but one to read a store under
+        SMALL_STORE_BYTES); one is faster for a small store such as the demo's, where splitting
+        the work costs more than it saves.
         """
         p = Path(path) if path is not None else default_path()
         if read_only and not p.exists():
@@ -127,9 +141,13 @@ class Store:
                 why = "a file has that name" if isinstance(exc, FileExistsError) else exc.strerror
                 raise StoreError(f"cannot create store {p}: no folder {p.parent} ({why})") from None
         con = cls._connect(p, read_only=read_only, wait_seconds=wait_seconds)
+        if threads is None and read_only and p.stat().st_size < SMALL_STORE_BYTES:
+            threads = 1
         store = cls(con, p, read_only=read_only)
         try:
             con.execute("SET TimeZone = 'UTC'")
+            if threads is not None:
+                con.execute(f"SET threads = {int(threads)}")
             # DuckDB draws a progress bar on stdout for queries over 2 s; stdout is for data.
             # (Inside Jupyter without ipywidgets DuckDB refuses to change the setting: keep going.)
             with contextlib.suppress(duckdb.Error):
@@ -161,27 +179,50 @@ class Store:
                 raise StoreError(f"cannot open store {p}: {exc}") from None
 
     def _create_tables(self) -> None:
-        """Create missing tables, and add columns a newer schema gained to older stores."""
+        """Create missing tables, and add columns a newer schema gained to older stores.
+
+        One catalogue query says what exists; the statements needed run as one batch (a new
+        store: only CREATE TABLE statements). No parameters are bound on this path (DuckDB imports
+        pandas, when installed, to inspect bound values)."""
         with self.transaction():
-            indexed = self._keyed_tables()
+            have = self._catalogue()
+            indexed = self._keyed_tables() if have else set()
+            ddl: list[str] = []
             for t in schema.TABLES.values():
-                self._con.execute(table_ddl(t))
-                self._add_missing_columns(t.name, t)
-                if t.name in indexed:
+                if t.name not in have:
+                    ddl.append(table_ddl(t))
+                    continue
+                added = self._missing_columns_ddl(t.name, t, have[t.name])
+                if t.name in indexed:  # the rebuild copies every column: add them first
+                    for statement in added:
+                        self._con.execute(statement)
                     self._drop_key_index(t)
-            for ddl in _INTERNAL_DDL:
-                self._con.execute(ddl)
-            for column, kind in (("pid", "BIGINT"), ("host", "VARCHAR")):  # older stores
-                self._con.execute(f"ALTER TABLE run_log ADD COLUMN IF NOT EXISTS {column} {kind}")
-            self._close_interrupted()
-            undo = self._con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE starts_with(table_name, ?)",
-                [UNDO_PREFIX],
-            ).fetchall()
-            for (name,) in undo:
-                canonical = schema.TABLES.get(str(name).removeprefix(UNDO_PREFIX))
-                if canonical is not None:
-                    self._add_missing_columns(str(name), canonical)
+                else:
+                    ddl.extend(added)
+            ddl.extend(_INTERNAL_DDL)
+            if "run_log" in have:  # older stores
+                ddl.extend(
+                    f"ALTER TABLE run_log ADD COLUMN IF NOT EXISTS {column} {kind}"
+                    for column, kind in (("pid", "BIGINT"), ("host", "VARCHAR"))
+                )
+            for name, columns in have.items():
+                canonical = schema.TABLES.get(name.removeprefix(UNDO_PREFIX))
+                if name.startswith(UNDO_PREFIX) and canonical is not None:
+                    ddl.extend(self._missing_columns_ddl(name, canonical, columns))
+            self._con.execute(";\n".join(ddl))
+            if "run_log" in have:
+                self._close_interrupted()
+
+    def _catalogue(self) -> dict[str, set[str]]:
+        """The columns of each table of this store's main schema."""
+        rows = self._con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'main'"
+        ).fetchall()
+        out: dict[str, set[str]] = {}
+        for table, column in rows:
+            out.setdefault(str(table), set()).add(str(column))
+        return out
 
     def _keyed_tables(self) -> set[str]:
         """Tables of this store's main schema that have a PRIMARY KEY constraint."""
@@ -207,15 +248,24 @@ class Store:
 
     def _add_missing_columns(self, name: str, t: schema.Table) -> None:
         """Add to table `name` the columns of `t` it lacks (nullable)."""
-        have = self._columns(name)
-        for c in t.columns:
-            if c.name not in have:
-                self._con.execute(
-                    f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(c.name)} "
-                    f"{_DUCK_TYPES[type(c.dtype)]}"
-                )
+        for ddl in self._missing_columns_ddl(name, t, self._columns(name)):
+            self._con.execute(ddl)
+
+    @staticmethod
+    def _missing_columns_ddl(name: str, t: schema.Table, have: set[str]) -> list[str]:
+        """ALTER TABLE statements adding to table `name` (with columns `have`) those of `t` it
+        lacks (nullable)."""
+        return [
+            f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(c.name)} {_DUCK_TYPES[type(c.dtype)]}"
+            for c in t.columns
+            if c.name not in have
+        ]
 
     def _columns(self, table: str) -> set[str]:
+        if self.read_only:
+            if self._frozen_catalogue is None:
+                self._frozen_catalogue = self._catalogue()
+            return self._frozen_catalogue.get(table, set())
         # The name inlined as a literal: no bound parameter on the read path (see _frame).
         rows = self._con.execute(
             f"SELECT column_name FROM duckdb_columns() WHERE table_name = {_sql_string(table)} "
@@ -446,10 +496,11 @@ class Store:
 
     def _close_interrupted(self) -> None:
         """Mark 'error' the runs left 'running' by another process (see `runs`)."""
+        pid, host = _process()
         self._con.execute(
-            "UPDATE run_log SET status = 'error', error = ? WHERE status = 'running' "
-            "AND (pid IS DISTINCT FROM ? OR host IS DISTINCT FROM ?)",
-            [INTERRUPTED, *_process()],
+            f"UPDATE run_log SET status = 'error', error = {_sql_string(INTERRUPTED)} "
+            f"WHERE status = 'running' AND (pid IS DISTINCT FROM {int(pid)} "
+            f"OR host IS DISTINCT FROM {_sql_string(host)})"
         )
 
     def runs(self) -> pl.DataFrame:

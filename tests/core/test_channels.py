@@ -146,3 +146,40 @@ def test_vectorised_parser_agrees_with_parse_link_code(platform, post, employee)
         *(e.alias(n) for e, n in zip(link_code_parts(pl.col("c")), "abc", strict=True))
     )
     assert df.row(0) == (expected.platform.lower(), expected.post_id, expected.employee_id)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "", "linkedin.com", " LNKD.IN", "google", "(direct)", "t.co"]),
+            st.sampled_from([None, "", "referral", "CPC", "social", "(none)", "organic"]),
+            st.sampled_from(
+                [None, "", "hero", make_link_code("linkedin", "p1", "e1"), "srl:x:p2:brand"]
+            ),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_each_session_is_classified_as_if_alone(rows):
+    """Sessions sharing a (source, medium, content), nulls included, get that combination's
+    answer, in their own order, with the columns they came with."""
+    df = pl.DataFrame(
+        {
+            "session_id": [f"s{i}" for i in range(len(rows))],
+            "source": [r[0] for r in rows],
+            "medium": [r[1] for r in rows],
+            "content": [r[2] for r in rows],
+            "platform": ["stale"] * len(rows),  # an input column classification replaces
+        },
+        schema=dict.fromkeys(("session_id", "source", "medium", "content", "platform"), pl.String),
+    )
+    out = classify_sessions(df)
+    assert out.columns == [
+        "session_id", "source", "medium", "content", "channel", "platform", "kind", "post_id",
+        "employee_id",
+    ]  # fmt: skip
+    assert out["session_id"].to_list() == df["session_id"].to_list()
+    alone = [{**classify(*r), "session_id": f"s{i}"} for i, r in enumerate(rows)]
+    assert out.rows(named=True) == alone

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import networkx as nx
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socialroi import schema
 from socialroi.core import givers, network
@@ -208,7 +210,7 @@ def test_the_bridge_has_the_highest_betweenness_and_values_match_networkx():
     for r in out.iter_rows(named=True):
         key = f"{r['kind']}:{r['node']}"
         assert r["betweenness"] == pytest.approx(between[key])
-        assert r["pagerank"] == pytest.approx(rank[key])
+        assert r["pagerank"] == rank[key]  # the same computation, so the same float
         assert r["degree"] == g.degree(key)
     e1 = out.filter(pl.col("node") == "e1").row(0, named=True)
     assert (e1["name"], e1["converting_reached"]) == ("Ana", 2)  # a2 and a3
@@ -216,6 +218,61 @@ def test_the_bridge_has_the_highest_betweenness_and_values_match_networkx():
     assert (bridge["degree"], bridge["converting_reached"]) == (2, 1)  # a1 and b1
     ranked = out.head(4).select("node").to_series().to_list()
     assert ranked[:2] == ["e1", "e2"] or ranked[:2] == ["e2", "e1"]  # most converting reached
+
+
+def _edges(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema={"a": pl.String, "b": pl.String, "weight": pl.Float64}, orient="row"
+    )
+
+
+def _networkx_graph(edges: pl.DataFrame) -> nx.Graph[str]:
+    g: nx.Graph[str] = nx.Graph()
+    g.add_weighted_edges_from(edges.iter_rows())
+    return g
+
+
+def test_graph_keeps_networkx_node_order_and_last_weight_of_a_repeated_tie():
+    edges = _edges([("c", "a", 1.0), ("b", "c", 2.0), ("a", "c", 5.0), ("d", "b", 1.0)])
+    graph = network.graph_of(edges)
+    assert graph.nodes == ["c", "a", "b", "d"]  # first seen, a before b
+    ties = {
+        frozenset((graph.nodes[u], graph.nodes[v])): w
+        for u, v, w in zip(graph.u.tolist(), graph.v.tolist(), graph.weight.tolist(), strict=True)
+    }
+    # c-a given twice (either way round) is one tie with the later weight.
+    assert ties == {frozenset("ca"): 5.0, frozenset("bc"): 2.0, frozenset("db"): 1.0}
+    assert graph.nodes == list(_networkx_graph(edges))
+
+
+def test_pagerank_by_hand_on_a_star():
+    # Star centre c with 3 leaves, unit weights: each leaf passes all its rank to c, c splits its
+    # rank over the leaves. The fixed point: c = 0.15/4 + 0.85 * 3l, l = 0.15/4 + 0.85 * c/3,
+    # so c = (0.0375 + 0.85 * 0.1125) / (1 - 0.85²) ≈ 0.4865, l = (1 - c)/3.
+    edges = _edges([("c", "x", 1.0), ("c", "y", 1.0), ("c", "z", 1.0)])
+    got = network.pagerank(network.graph_of(edges))
+    centre = (0.0375 + 0.85 * 0.1125) / (1 - 0.85**2)
+    assert got.tolist() == pytest.approx([centre] + [(1 - centre) / 3] * 3, abs=1e-5)
+    assert got.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 25), st.integers(0, 25), st.integers(1, 9)),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_pagerank_is_networkx_to_the_last_bit(rows: list[tuple[int, int, int]]):
+    # Random multigraph rows in any order, repeated ties (either way round) and self-loops: the
+    # same floats as networkx's pagerank, not just close ones.
+    edges = _edges([(f"n{a}", f"n{b}", float(w)) for a, b, w in rows])
+    graph = network.graph_of(edges)
+    g = _networkx_graph(edges)
+    assert graph.nodes == list(g)
+    want = nx.pagerank(g, weight="weight")
+    assert network.pagerank(graph).tolist() == [want[node] for node in graph.nodes]
 
 
 def test_influence_on_no_ties_is_empty():

@@ -12,8 +12,10 @@ from socialroi.analysis import (
     AS_OF_DATA,
     AS_OF_STORE,
     analyze,
+    analyze_read,
     choose_as_of,
     company_and_currency,
+    read_for_analysis,
     resolve_as_of,
 )
 from socialroi.config import from_dict
@@ -81,3 +83,24 @@ def test_company_and_currency_precedence(tmp_path):
         assert company_and_currency(store, Settings()) == ("Meta Co", "GBP")
         only_name = from_dict({"company": {"name": "Cfg"}})
         assert company_and_currency(store, only_name) == ("Cfg", "GBP")
+
+
+def test_the_store_can_be_closed_between_reading_and_analysing(fixture_store):
+    """`report` reads what it needs, closes the store, then analyses: the same figures as an
+    analysis on the open store, failed runs and sync state included. A read is analysed once."""
+    with Store.open(fixture_store, read_only=True) as store:
+        whole = analyze(store, settings=Settings())
+        read = read_for_analysis(store, settings=Settings())
+    apart = analyze_read(read, settings=Settings())
+    assert (apart.as_of, apart.as_of_source, apart.company) == (
+        whole.as_of,
+        whole.as_of_source,
+        whole.company,
+    )
+    assert apart.summary == whole.summary
+    assert apart.models.equals(whole.models)
+    assert apart.network.influence.equals(whole.network.influence)
+    assert apart.quality.failed_runs.equals(whole.quality.failed_runs)
+    assert apart.quality.sync_state.equals(whole.quality.sync_state)
+    with pytest.raises(ValueError, match="analysed already"):
+        analyze_read(read, settings=Settings())

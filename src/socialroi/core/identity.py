@@ -38,6 +38,18 @@ ANONYMOUS_COLUMNS: tuple[str, ...] = (
     "campaign",
     "count",
 )
+#: The session columns identity reads, and those only classification reads (of those).
+_CLASSIFIED_FROM: tuple[str, ...] = ("source", "medium", "content")
+_SESSION_COLUMNS: tuple[str, ...] = (
+    "session_id",
+    "started_at",
+    "campaign",
+    "click_id",
+    "visitor_id",
+    "contact_id",
+    "count",
+    *_CLASSIFIED_FROM,
+)
 #: Analytics placeholders that mean "no campaign": (not set), (organic), (referral), (direct)…
 _PLACEHOLDER = r"^\(.*\)$"
 
@@ -170,8 +182,12 @@ def resolve(
 ) -> Identity:
     """Tie sessions to contacts and merge them with the stored touchpoints (see the module doc)."""
     lookup = _post_lookup(conform("posts", posts), conform("accounts", accounts))
-    classified = classify_sessions(conform("sessions", sessions))
+    # Only the columns read below travel through classification and matching.
+    classified = classify_sessions(conform("sessions", sessions).select(_SESSION_COLUMNS)).drop(
+        _CLASSIFIED_FROM
+    )
     matched = _enrich(match_sessions(classified, conform("contacts", contacts)), lookup)
+    del classified
 
     session_touches = matched.filter(pl.col("_contact").is_not_null()).select(
         pl.col("_contact").alias("contact_id"),

@@ -12,9 +12,10 @@
   that touch. :func:`referral_employees` totals the chains per employee.
 * :func:`influence`: the graph of contacts and staff (touches such as mentions, replies, DMs,
   engagements and referrals tie a contact to an employee; ``referred_by`` ties two contacts), and
-  per node its degree, PageRank (networkx) and betweenness centrality (exact, by
-  :mod:`socialroi.core._betweenness`; estimated by networkx from sampled sources on large graphs)
-  and how many converting contacts it is tied to directly.
+  per node its degree, PageRank (:func:`pagerank`, networkx's power iteration on the same
+  arrays) and betweenness centrality (exact, by :mod:`socialroi.core._betweenness`; estimated by
+  networkx from sampled sources on large graphs) and how many converting contacts it is tied to
+  directly.
 
 Pure: frames in, frames out.
 """
@@ -22,14 +23,18 @@ Pure: frames in, frames out.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from socialroi.core._betweenness import betweenness
 from socialroi.core.roi import touch_platform
 from socialroi.schema import SOCIAL_PLATFORMS
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DEFAULT_DECAY = 0.5
 DEFAULT_MAX_DEPTH = 6
@@ -41,6 +46,8 @@ INFLUENCE_KINDS: tuple[str, ...] = ("mention", "reply", "dm", "engagement", "ref
 EXACT_BETWEENNESS_NODES = 1_000
 BETWEENNESS_WORK = 2_000_000
 MIN_SAMPLES, MAX_SAMPLES = 10, 300
+#: PageRank's damping, iteration cap and tolerance per node: networkx's defaults.
+PAGERANK_ALPHA, PAGERANK_MAX_ITER, PAGERANK_TOL = 0.85, 100, 1.0e-6
 
 CHAINS_SCHEMA: dict[str, pl.DataType] = {
     "root_id": pl.String(),
@@ -287,11 +294,86 @@ def influence_edges(
     return pl.concat([staff, referred]).sort("a", "b")
 
 
-def _scores(scores: dict[str, float], name: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"key": list(scores), name: list(scores.values())},
-        schema={"key": pl.String(), name: pl.Float64()},
+class Graph(NamedTuple):
+    """An undirected weighted graph as arrays: node names in networkx's order (first appearance
+    in the edge list, ``a`` before ``b``), and each tie as node indices ``u``, ``v`` with its
+    weight."""
+
+    nodes: list[str]
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    weight: npt.NDArray[np.float64]
+
+
+def graph_of(edges: pl.DataFrame) -> Graph:
+    """The graph networkx's ``Graph.add_weighted_edges_from(edges.iter_rows())`` builds from
+    `edges` (a, b, weight), as arrays: a repeated tie (either way round) keeps its last weight,
+    as networkx does."""
+    m = edges.height
+    interleaved = np.arange(2 * m).reshape(2, m).T.ravel()  # a0, b0, a1, b1, ...
+    ends = pl.concat([edges.get_column("a"), edges.get_column("b")]).gather(interleaved)
+    nodes = ends.unique(maintain_order=True)
+    index = pl.DataFrame(
+        {"node": nodes, "i": pl.int_range(nodes.len(), dtype=pl.Int64, eager=True)}
     )
+    codes = (
+        ends.rename("node")
+        .to_frame()
+        .join(index, on="node", how="left", maintain_order="left")
+        .get_column("i")
+    )
+    u, v = codes.to_numpy()[0::2], codes.to_numpy()[1::2]
+    weight = edges.get_column("weight").cast(pl.Float64).to_numpy()
+    # The last row of each unordered pair, in row order.
+    pair = np.minimum(u, v) * len(nodes) + np.maximum(u, v)
+    _, first_from_end = np.unique(pair[::-1], return_index=True)
+    keep = np.sort(len(pair) - 1 - first_from_end)
+    return Graph(nodes.to_list(), u[keep], v[keep], weight[keep])
+
+
+def pagerank(graph: Graph) -> npt.NDArray[np.float64]:
+    """PageRank of each node of `graph` (ties weighted), computed as networkx's
+    ``pagerank(G, weight="weight")`` computes it (its scipy power iteration, same matrix, same
+    operations, so the same floats): damping PAGERANK_ALPHA, uniform start and teleport, a
+    dangling node's rank spread evenly, stop when the L1 change is below n × PAGERANK_TOL.
+    ArithmeticError when PAGERANK_MAX_ITER iterations do not converge."""
+    import scipy.sparse as sp
+
+    n = len(graph.nodes)
+    # networkx's to_scipy_sparse_array for an undirected graph: both directions, no self-loops
+    # here (a tie joins two different nodes), COO to CSR.
+    loops = graph.u == graph.v
+    rows = np.concatenate([graph.u, graph.v[~loops]])
+    cols = np.concatenate([graph.v, graph.u[~loops]])
+    data = np.concatenate([graph.weight, graph.weight[~loops]])
+    adj = sp.coo_array((data, (rows, cols)), shape=(n, n), dtype=float).asformat("csr")
+    out_weight = adj.sum(axis=1)
+    out_weight[out_weight != 0] = 1.0 / out_weight[out_weight != 0]
+    step = sp.dia_array((out_weight.T, 0), shape=adj.shape).tocsr() @ adj
+    x = np.repeat(1.0 / n, n)
+    teleport = np.repeat(1.0 / n, n)
+    dangling = np.where(out_weight == 0)[0]
+    alpha = PAGERANK_ALPHA
+    for _ in range(PAGERANK_MAX_ITER):
+        last = x
+        x = alpha * (x @ step + sum(x[dangling]) * teleport) + (1 - alpha) * teleport
+        if np.absolute(x - last).sum() < n * PAGERANK_TOL:
+            ranks: npt.NDArray[np.float64] = x
+            return ranks
+    raise ArithmeticError(f"PageRank did not converge in {PAGERANK_MAX_ITER} iterations")
+
+
+def _networkx_graph(graph: Graph) -> nx.Graph[str]:
+    import networkx as nx
+
+    g: nx.Graph[str] = nx.Graph()
+    g.add_nodes_from(graph.nodes)
+    names = graph.nodes
+    g.add_weighted_edges_from(
+        (names[u], names[v], w)
+        for u, v, w in zip(graph.u.tolist(), graph.v.tolist(), graph.weight.tolist(), strict=True)
+    )
+    return g
 
 
 def influence(
@@ -310,23 +392,28 @@ def influence(
     edges = influence_edges(touchpoints, contacts, kinds=kinds)
     if edges.height == 0:
         return pl.DataFrame(schema=INFLUENCE_SCHEMA)
-    graph: nx.Graph[str] = nx.Graph()
-    graph.add_weighted_edges_from(edges.iter_rows())
-    n = graph.number_of_nodes()
-    k = None
+    graph = graph_of(edges)
+    n = len(graph.nodes)
     if n > EXACT_BETWEENNESS_NODES:
+        import networkx as nx
+
         size = n + edges.height
         k = min(n, max(MIN_SAMPLES, min(MAX_SAMPLES, BETWEENNESS_WORK // size)))
-    if k is None:
-        nodes = list(graph)
-        index = {node: i for i, node in enumerate(nodes)}
-        ties = np.array([(index[u], index[v]) for u, v in graph.edges()], dtype=np.int64)
-        exact = betweenness(len(nodes), ties[:, 0], ties[:, 1])
-        between = dict(zip(nodes, exact.tolist(), strict=True))
+        sampled = nx.betweenness_centrality(_networkx_graph(graph), k=k, normalized=True, seed=0)
+        between = np.array([sampled[node] for node in graph.nodes], dtype=np.float64)
     else:
-        between = nx.betweenness_centrality(graph, k=k, normalized=True, seed=0)
-    rank = nx.pagerank(graph, weight="weight")
-    degree = {node: float(d) for node, d in graph.degree()}
+        between = betweenness(n, graph.u, graph.v)
+    # Distinct ties per node (a self-loop, which influence_edges never makes, counts twice in
+    # networkx's degree as here).
+    degree = np.bincount(graph.u, minlength=n) + np.bincount(graph.v, minlength=n)
+    scores = pl.DataFrame(
+        {
+            "key": pl.Series(graph.nodes, dtype=pl.String),
+            "degree": pl.Series(degree, dtype=pl.Int64),
+            "pagerank": pl.Series(pagerank(graph), dtype=pl.Float64),
+            "betweenness": pl.Series(between, dtype=pl.Float64),
+        }
+    )
     conv = pl.DataFrame({"contact_id": pl.Series(list(converting), dtype=pl.String)}).unique()
     conv_keys = conv.select(pl.format("contact:{}", "contact_id").alias("other"))
     pairs = pl.concat(
@@ -347,14 +434,10 @@ def influence(
         ]
     ).unique("key")
     out = (
-        _scores(degree, "degree")
-        .join(_scores(rank, "pagerank"), on="key")
-        .join(_scores(between, "betweenness"), on="key")
-        .join(reached, on="key", how="left")
+        scores.join(reached, on="key", how="left")
         .join(names, on="key", how="left")
         .with_columns(
             pl.col("key").str.splitn(":", 2).struct.rename_fields(["kind", "node"]),
-            pl.col("degree").cast(pl.Int64),
             pl.col("converting_reached").fill_null(0),
         )
         .unnest("key")
