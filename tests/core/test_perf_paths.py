@@ -6,6 +6,9 @@ journeys and counts transitions with bincounts; rule models compute role positio
 """
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from itertools import pairwise
+from unittest import mock
 
 import numpy as np
 import polars as pl
@@ -21,6 +24,7 @@ from socialroi.core.attribution import (
     RULE_MODELS,
     MarkovResult,
     ModelParams,
+    ShapleyResult,
     _with_unattributed,
     credit_models,
     fit,
@@ -456,23 +460,160 @@ def test_contacts_sharing_hash_bits_are_still_grouped_in_time():
     assert [by_ref[r] for r in range(8)] == [0, -1, 0, -1, 0, 0, -1, -1]
 
 
-def test_grouping_falls_back_to_a_contact_sort(monkeypatch):
-    # As if every contact had the same hash: the hash order interleaves them, so the exact
-    # check fails and the touches are sorted by contact itself.
-    touches, conversions = _data(9, contacts=40)
-    shuffled = conform_touches(touches.sample(fraction=1.0, shuffle=True, seed=1))
-
-    def same_hash(narrow: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        order = np.argsort(narrow["ts"].to_physical().to_numpy(), kind="stable")
-        ts = narrow["ts"].to_physical().to_numpy()[order]
-        return order, np.zeros(narrow.height, dtype=np.uint64), ts
-
-    monkeypatch.setattr(journeys, "_hash_time_order", same_hash)
+def _assert_grouped_like_assign_touches(
+    touches: pl.DataFrame, conversions: pl.DataFrame, lookback: int
+) -> None:
+    """group_touches on `touches` (a `ref` column numbers them) assigns every touch as
+    assign_touches does, and puts each contact's rows in one run, in (time, row) order."""
     convs = conform_conversions(conversions)
-    grouped = group_touches(shuffled, convs, lookback_days=90)
+    grouped = group_touches(conform_touches(touches), convs, lookback_days=lookback)
+    if touches.height == 0:
+        assert grouped is None
+        return
     assert grouped is not None
-    assert grouped.sorted_contacts
-    expected = assign_touches(shuffled.with_row_index("_row"), convs)
-    ids = convs["conversion_id"].to_list()
+    expected = assign_touches(touches, convs, lookback_days=lookback)
+    by_ref = dict(zip(expected["ref"], expected["conversion_id"], strict=True))
+    ids = convs.get_column("conversion_id").to_list()
     got = [ids[k] if k >= 0 else None for k in grouped.in_input_order()]
-    assert got == expected.sort("_row")["conversion_id"].to_list()
+    assert got == [by_ref[r] for r in touches["ref"]]
+    order = np.arange(touches.height) if grouped.order is None else grouped.order
+    assert sorted(order.tolist()) == list(range(touches.height))
+    rows = touches.with_row_index("_row")[order]
+    contact = rows.get_column("contact_id")
+    starts = np.flatnonzero(grouped.runs)
+    assert starts.tolist() == [0] + [
+        i for i in range(1, rows.height) if contact[i] != contact[i - 1]
+    ]
+    assert contact.gather(starts).n_unique() == len(starts) == contact.n_unique()
+    for _, part in rows.group_by("contact_id"):
+        assert part.select("ts", "_row").rows() == sorted(part.select("ts", "_row").rows())
+
+
+def test_grouping_when_every_contact_shares_a_hash(monkeypatch):
+    # As if every contact had the same hash: all rows share one bucket of the packed key, so
+    # they are sorted again exactly, by contact, time and row.
+    touches, conversions = _data(9, contacts=40)
+    touches = touches.with_row_index("ref").sample(fraction=1.0, shuffle=True, seed=1)
+    monkeypatch.setattr(
+        journeys, "_contact_hashes", lambda contact: np.zeros(contact.len(), dtype=np.uint64)
+    )
+    _assert_grouped_like_assign_touches(touches, conversions, 90)
+
+
+@pytest.mark.parametrize(("hash_bits", "time_bits"), [(1, 0), (1, 1), (2, 2), (3, 40)])
+@settings(max_examples=40, deadline=None)
+@given(data=_touch_data())
+def test_grouping_exact_when_the_packed_key_is_narrow(hash_bits, time_bits, data):
+    # Few hash bits put several contacts in one bucket; few time bits put a contact's touches
+    # in one time step: both are sorted again exactly.
+    touches, conversions, lookback = data
+    narrow = partial(journeys._hash_time_order, hash_bits=hash_bits, time_bits=time_bits)
+    with mock.patch.object(journeys, "_hash_time_order", narrow):
+        _assert_grouped_like_assign_touches(touches, conversions, lookback)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_shuffled_rows_give_the_same_credits_as_sorted_rows(seed):
+    # Many contacts (so some share hash bits), touches on whole hours plus a microsecond per
+    # earlier touch of the contact (so some share a time step of the sort key, though no
+    # contact has two touches at one time, where input order would decide), several
+    # conversions per contact: the store's order and any other order give every model the
+    # same credits and the same fitted chains.
+    rng = np.random.default_rng(seed)
+    contacts = 4000
+    counts = rng.integers(1, 9, contacts)
+    contact = np.repeat([f"c{i:05d}" for i in range(contacts)], counts)
+    hours = np.concatenate([np.sort(rng.integers(0, 24 * 120, k)) for k in counts])
+    nth = np.concatenate([np.arange(k) for k in counts])
+    touches = pl.DataFrame(
+        {
+            "contact_id": contact,
+            "ts": [
+                T0 + timedelta(hours=int(h), microseconds=int(j))
+                for h, j in zip(hours, nth, strict=True)
+            ],
+            "channel": rng.choice(CHANNELS, len(contact)),
+            "ref": np.arange(len(contact)),
+        }
+    )
+    buyers = rng.choice(contacts, 1500)  # repeats: several conversions per contact
+    days = rng.integers(0, 130, len(buyers))
+    conversions = pl.DataFrame(
+        {
+            "conversion_id": [f"k{i}" for i in range(len(buyers))],
+            "contact_id": [f"c{i:05d}" for i in buyers],
+            "ts": [T0 + timedelta(days=int(d)) for d in days],
+            "value": rng.integers(0, 1000, len(buyers)).astype(float),
+            "lead_created_at": [T0 + timedelta(days=int(d) - 9) for d in days],
+            "deal_created_at": [T0 + timedelta(days=int(d) - 2) for d in days],
+        }
+    )
+    shuffled = touches.sample(fraction=1.0, shuffle=True, seed=seed)
+    models = [*RULE_MODELS, "markov", "shapley"]
+    fitted_sorted: dict[str, MarkovResult | ShapleyResult] = {}
+    fitted_shuffled: dict[str, MarkovResult | ShapleyResult] = {}
+    in_order = credit_models(touches, conversions, models, lookback_days=30, fitted=fitted_sorted)
+    out_of_order = credit_models(
+        shuffled, conversions, models, lookback_days=30, fitted=fitted_shuffled
+    )
+    key = ["conversion_id", "ref"]
+    for model in models:
+        assert_frame_equal(
+            out_of_order[model].sort(key, nulls_last=True),
+            in_order[model].sort(key, nulls_last=True),
+            check_exact=True,
+        )
+    for order in (1, 2, 4):
+        a = fit(touches, conversions, "markov", lookback_days=30, order=order)
+        b = fit(shuffled, conversions, "markov", lookback_days=30, order=order)
+        assert isinstance(a, MarkovResult)
+        assert isinstance(b, MarkovResult)
+        assert_frame_equal(a.credits, b.credits, check_exact=True)
+        assert_frame_equal(a.transitions, b.transitions, check_exact=True)
+    for model in ("markov", "shapley"):
+        assert repr(fitted_sorted[model]) == repr(fitted_shuffled[model])
+
+
+def _chunked(values: list[str | None], cuts: list[int]) -> pl.Series:
+    """`values` as a text column in several chunks, cut at `cuts`."""
+    bounds = [0, *sorted({c for c in cuts if 0 < c < len(values)}), len(values)]
+    parts = [pl.Series(values[a:b], dtype=pl.String) for a, b in pairwise(bounds)]
+    return pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "a-long-contact-id"]))),
+    cuts=st.lists(st.integers(0, 40), max_size=5),
+)
+def test_run_starts_and_grouping_read_chunks_as_one_column(values, cuts):
+    # Neighbours are compared chunk by chunk and across the seams between chunks.
+    column = _chunked(values, cuts)
+    starts = journeys._run_starts(column)
+    assert starts.tolist() == [i == 0 or values[i] != values[i - 1] for i in range(len(values))]
+    order = np.random.default_rng(len(values)).permutation(len(values))
+    pieces = journeys._gathered_run_starts(column, order, piece=3)
+    assert pieces.tolist() == journeys._run_starts(column.gather(order)).tolist()
+    runs = journeys.contact_runs(column)
+    heads = [values[i] for i in range(len(values)) if starts[i]]
+    if len(set(heads)) == len(heads):
+        assert runs is not None
+        assert runs.tolist() == starts.tolist()
+    else:
+        assert runs is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.sampled_from(["x", "email", "organic_search", "é", ""]), min_size=1),
+    cuts=st.lists(st.integers(0, 40), max_size=5),
+)
+def test_touch_channel_codes_rank_the_channels_in_any_chunks(values, cuts):
+    from socialroi.core.attribution.transitions import _bincount, touch_channel_codes
+
+    channels, code = touch_channel_codes(_chunked(list(values), cuts))
+    assert channels == sorted(set(values))
+    assert [channels[c] for c in code] == values
+    # One-byte keys are counted two at a time; any length gives bincount's counts.
+    key = code.astype(np.uint8)
+    assert _bincount(key, 7).tolist() == np.bincount(key, minlength=7)[:7].tolist()

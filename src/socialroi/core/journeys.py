@@ -12,8 +12,9 @@ part of the journeys that data-driven models compare against.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -65,20 +66,24 @@ def _contact_then_time(touches: pl.DataFrame) -> bool:
 
 @dataclass(frozen=True)
 class _Runs:
-    """Rows grouped by contact: where each contact's run starts, its first contact value."""
+    """Rows grouped by contact: where each contact's run starts, and the contacts."""
 
     new: np.ndarray  # bool per row: a run starts here
     starts: np.ndarray  # row of each run's start
-    heads: pl.Series  # each run's contact
-    sorted: bool  # runs come in sorted contact order
+    contact: pl.Series  # each row's contact (with `at`: each input row's)
+    sorted: bool  # runs come in sorted contact order (no nulls)
+    at: np.ndarray | None = None  # the input row at each row, when rows were reordered
+    bucket: np.ndarray | None = None  # each run's top `hash_bits` contact hash bits, ascending
+    hash_bits: int = 0
+
+    @cached_property
+    def heads(self) -> pl.Series:
+        """Each run's contact."""
+        return self.contact.gather(self.starts if self.at is None else self.at[self.starts])
 
 
-def _runs(contact: pl.Series, hashes: np.ndarray | None = None) -> _Runs | None:
-    """The runs of `contact` when every contact's rows are consecutive; None otherwise.
-
-    `hashes`, when given, is each row's contact hash and the rows are sorted by it: runs with
-    different hashes then hold different contacts, and only runs sharing a hash are compared.
-    """
+def _runs(contact: pl.Series) -> _Runs | None:
+    """The runs of `contact` when every contact's rows are consecutive; None otherwise."""
     n = contact.len()
     # A contact repeated early (rows in time order, say) shows in the first rows: stop there.
     head = contact.slice(0, min(n, 1 << 16))
@@ -86,27 +91,63 @@ def _runs(contact: pl.Series, hashes: np.ndarray | None = None) -> _Runs | None:
         return None
     new = _run_starts(contact)
     starts = np.flatnonzero(new)
-    heads = contact.gather(starts)
-    # Neighbouring runs differ, so sorted heads are distinct: the store's order needs no sort.
-    if heads.null_count() == 0 and heads.is_sorted():
-        return _Runs(new, starts, heads, sorted=True)
-    if hashes is not None:
-        by_hash = hashes[starts]
-        shared = np.flatnonzero(by_hash[1:] == by_hash[:-1])
-        suspects = heads.gather(np.union1d(shared, shared + 1))
-        if suspects.is_duplicated().any():
-            return None
-        return _Runs(new, starts, heads, sorted=False)
-    ranked = heads.sort(nulls_last=True)
+    # Rows that never go down hold sorted runs, and neighbouring runs differ, so each contact
+    # has one run: the store's order needs no sort and no look at the runs' contacts. (Text
+    # only: conversions find their contact by a search in text order.)
+    sortable = contact.dtype == pl.String and contact.null_count() == 0
+    if sortable and not _neighbours(contact, _before).any():
+        return _Runs(new, starts, contact, sorted=True)
+    found = _Runs(new, starts, contact, sorted=False)
+    ranked = found.heads.sort(nulls_last=True)
     if ranked.len() > 1 and ranked.slice(1).eq_missing(ranked.slice(0, ranked.len() - 1)).any():
         return None
-    return _Runs(new, starts, heads, sorted=False)
+    return found
+
+
+def _differs(row: pl.Series, before: pl.Series) -> pl.Series:
+    """Where a row differs from the row above it (nulls equal each other)."""
+    if row.has_nulls() or before.has_nulls():
+        return row.ne_missing(before)
+    return row != before
+
+
+def _before(row: pl.Series, before: pl.Series) -> pl.Series:
+    """Where a row sorts before the row above it (nulls: false)."""
+    less = row < before
+    return less.fill_null(False) if less.has_nulls() else less
+
+
+def _neighbours(column: pl.Series, op: Callable[[pl.Series, pl.Series], pl.Series]) -> np.ndarray:
+    """op(row, the row before it) for every row but the first (false there), bool per row.
+
+    Worked out chunk by chunk: two slices of one chunk line up, so no value is copied (slices
+    of the whole column would be realigned, copying a column as large as the input).
+    """
+    n = column.len()
+    out = np.empty(n, dtype=bool)
+    if n == 0:
+        return out
+    out[0] = False
+    at = 0
+    seams: list[int] = []
+    for chunk in column.get_chunks():
+        m = chunk.len()
+        if m == 0:
+            continue
+        if at:
+            seams.append(at)
+        if m > 1:
+            out[at + 1 : at + m] = op(chunk.slice(1), chunk.slice(0, m - 1)).to_numpy()
+        at += m
+    if seams:
+        rows = np.array(seams)
+        out[rows] = op(column.gather(rows), column.gather(rows - 1)).to_numpy()
+    return out
 
 
 def _run_starts(column: pl.Series) -> np.ndarray:
     """True where a row differs from the row before it (nulls equal each other); row 0 is."""
-    before = column.shift(1)
-    new = column.ne_missing(before).to_numpy()
+    new = _neighbours(column, _differs)
     if len(new):
         new[0] = True
     return new
@@ -119,15 +160,14 @@ def contact_runs(contact: pl.Series) -> np.ndarray | None:
     return None if found is None else found.new
 
 
-def _runs_in_time(touches: pl.DataFrame, hashes: np.ndarray | None = None) -> _Runs | None:
+def _runs_in_time(touches: pl.DataFrame) -> _Runs | None:
     """_runs of `touches`' contacts when, besides, each contact's rows are in time order."""
-    found = _runs(touches.get_column("contact_id"), hashes)
+    found = _runs(touches.get_column("contact_id"))
     if found is None:
         return None
-    ts = touches.get_column("ts").to_physical().to_numpy()
     # Time goes back only where a new contact starts.
-    back = np.flatnonzero(ts[1:] < ts[:-1])
-    if not found.new[back + 1].all():
+    back = _neighbours(touches.get_column("ts"), _before)
+    if (back & ~found.new).any():
         return None
     return found
 
@@ -189,9 +229,11 @@ def group_touches(
     """Conformed `touches` (any row order) grouped by contact in time order, each row's
     conversion found among conformed `convs`; None when there are no touches.
 
-    Input already grouped (the store's order, a CRM export's) is used as it is; other input is
-    put in order by one sort on the contact's hash and the time, with an exact check (two
-    contacts sharing a hash fall back to a sort on the contact itself).
+    Input already grouped (the store's order, a CRM export's) is used as it is, checked by
+    comparing neighbouring rows chunk by chunk (no column is copied); other input is put in
+    order by one sort of packed 64-bit values (contact hash bits, time step, row number), the
+    few rows that key leaves out of exact order sorted again by contact and time
+    (:func:`_hash_time_order`).
     """
     if touches.height == 0:
         return None
@@ -201,62 +243,175 @@ def group_touches(
     order: np.ndarray | None = None
     found = _runs_in_time(narrow)
     if found is None:
-        order, hashes, ts = _hash_time_order(narrow)
-        by_hash = pl.DataFrame(
-            {
-                "contact_id": narrow.get_column("contact_id").gather(order),
-                "ts": pl.Series("ts", ts).cast(narrow.schema["ts"]),
-            }
-        )
-        found = _runs_in_time(by_hash, hashes)
-        if found is None:
+        packed = _hash_time_order(narrow)
+        if packed is None:  # pragma: no cover - more rows than a packed key can number
             order = _arg_sort(narrow)
-            by_hash = narrow[order]
-            found = _runs_in_time(by_hash)
-        if found is None:  # pragma: no cover - sorted rows are grouped in time
-            raise AssertionError("sorted touches are not grouped by contact")
-        narrow = by_hash
-    conversion, candidates = _conversion_rows(narrow.get_column("ts"), found, convs, lookback_days)
+            found = _runs_in_time(narrow[order])
+            if found is None:
+                raise AssertionError("sorted touches are not grouped by contact")
+            found = _Runs(found.new, found.starts, narrow.get_column("contact_id"), False, order)
+        else:
+            order, found = packed
+    ts = narrow.get_column("ts")
+    conversion, candidates = _conversion_rows(ts, found, convs, lookback_days)
     return Grouped(order, found.new, conversion, candidates, found.sorted)
 
 
-def _hash_time_order(narrow: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The row order sorting `narrow` by (contact hash, ts, row), and the hashes and the
-    physical times in that order.
+def _contact_hashes(contact: pl.Series) -> np.ndarray:
+    """Each row's contact hash (uint64), chunk by chunk into one array."""
+    return _chunked_array(contact, lambda chunk: chunk.hash(), np.uint64)
 
-    One sort on a single 64-bit key does most of it: the hash's top 32 bits above the time
-    (coarsened to fit 32 bits). Rows that key cannot order (two contacts sharing the top bits,
-    or one contact's touches in the same time step) are then sorted exactly, run by run.
+
+def _chunked_array(
+    column: pl.Series, fn: Callable[[pl.Series], pl.Series], dtype: type[np.generic]
+) -> np.ndarray:
+    """fn of each chunk of `column`, into one array: no column-sized frame is allocated (one
+    chunk is read in place; the array may then be read-only)."""
+    if column.n_chunks() == 1:
+        return fn(column).to_numpy().astype(dtype, copy=False)
+    out = np.empty(column.len(), dtype=dtype)
+    at = 0
+    for chunk in column.get_chunks():
+        m = chunk.len()
+        out[at : at + m] = fn(chunk).to_numpy()
+        at += m
+    return out
+
+
+def _hash_time_order(
+    narrow: pl.DataFrame, *, hash_bits: int | None = None, time_bits: int | None = None
+) -> tuple[np.ndarray, _Runs] | None:
+    """The rows of `narrow` (contact_id, ts; any order) grouped by contact, each contact's rows
+    in (ts, row) order: the row order and its runs. None when the rows are too many to number
+    in a packed key.
+
+    One sort of 64-bit values does most of it: each value packs the top bits of the contact's
+    hash, the time (coarsened to the bits left) and the row number, so the sorted values give
+    the order, with no gather. A run of equal hash bits (a "bucket") that holds one contact and
+    no two rows in the same time step is then exactly in order. The others (two contacts
+    sharing the bits, or two touches of one contact in one time step) are sorted again exactly,
+    by contact, time and row, each within its own place. Contacts are told apart by their text,
+    so a hash never decides. `hash_bits` and `time_bits` narrow the key (tests use them to make
+    buckets and time steps shared).
     """
-    hashes = narrow.get_column("contact_id").hash().to_numpy()
-    ts = narrow.get_column("ts").to_physical().to_numpy()
-    t0 = int(ts.min())
-    step = max(0, (int(ts.max()) - t0).bit_length() - 32)
-    key = (hashes >> np.uint64(32)) << np.uint64(32)
-    key |= ((ts - t0) >> step).astype(np.uint64)
-    order = pl.Series(key).arg_sort().to_numpy(writable=True)
+    n = narrow.height
+    row_bits = max(1, (n - 1).bit_length())
+    room = 64 - row_bits
+    if room < 16:  # pragma: no cover - 2**48 rows
+        return None
+    h_bits = min(room, row_bits + 3) if hash_bits is None else max(1, min(room, hash_bits))
+    t_bits = room - h_bits if time_bits is None else max(0, min(room - h_bits, time_bits))
+    contact = narrow.get_column("contact_id")
+    ts_col = narrow.get_column("ts").to_physical()
+    ts = _chunked_array(ts_col, lambda chunk: chunk, np.int64)
+    # [top h_bits of the hash][time step, t_bits][gap][row number, row_bits]
+    key = _contact_hashes(contact) >> np.uint64(64 - h_bits)
+    key <<= np.uint64(64 - h_bits)
+    if t_bits:
+        t0 = int(ts.min())
+        step = max(0, (int(ts.max()) - t0).bit_length() - t_bits)
+        coarse = ts - t0
+        coarse >>= step
+        key |= coarse.view(np.uint64) << np.uint64(64 - h_bits - t_bits)
+        del coarse
+    key |= np.arange(n, dtype=np.uint64)
+    key = pl.Series(key).sort().to_numpy()
+    order = (key & np.uint64((1 << row_bits) - 1)).view(np.int64)
+    key = key >> np.uint64(row_bits)  # bucket, then the time step
+    new = _gathered_run_starts(contact, order)
+    # One contact's rows in one time step are in row order: put those back in time order.
+    tie = key[1:] == key[:-1]
+    tie &= ~new[1:]
+    key >>= np.uint64(room - h_bits)  # the bucket
+    if tie.any():
+        pair = np.flatnonzero(tie)
+        back = pair[ts[order[pair + 1]] < ts[order[pair]]]
+        if len(back):
+            # A step's rows of one contact follow each other (a run of tied pairs): each such
+            # group holding a pair out of time order is sorted again.
+            apart = pair[1:] != pair[:-1] + 1
+            first_pair = pair[np.append(True, apart)]
+            last_pair = pair[np.append(apart, True)]
+            group = np.searchsorted(first_pair, back, side="right") - 1
+            group = group[np.append(True, group[1:] != group[:-1])]
+            _resort(order, first_pair[group], last_pair[group] + 2, ts)
+    del tie
+    starts = _split_shared_buckets(order, key, new, contact, ts)
+    run_bucket = key[starts]
     del key
-    hashes, ts = hashes[order], ts[order]
-    # Adjacent rows out of (hash, ts, row) order; each spoils its run of equal top bits.
-    worse = hashes[1:] < hashes[:-1]
-    tie = hashes[1:] == hashes[:-1]
-    worse |= tie & (ts[1:] < ts[:-1])
-    worse |= tie & (ts[1:] == ts[:-1]) & (order[1:] < order[:-1])
-    spoilt = np.flatnonzero(worse)
-    if len(spoilt) == 0:
-        return order, hashes, ts
-    top = np.unique(hashes[spoilt] >> np.uint64(32))
-    sorted_top = hashes >> np.uint64(32)
-    lo = np.searchsorted(sorted_top, top, side="left")
-    hi = np.searchsorted(sorted_top, top, side="right")
-    size = hi - lo
-    rows = np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(size.sum())
-    part = pl.DataFrame({"hash": hashes[rows], "ts": ts[rows], "row": order[rows]})
-    again = part.select(pl.arg_sort_by("hash", "ts", "row")).to_series().to_numpy()
+    return order, _Runs(new, starts, contact, False, order, run_bucket, h_bits)
+
+
+def _gathered_run_starts(contact: pl.Series, order: np.ndarray, piece: int = 1 << 18) -> np.ndarray:
+    """_run_starts of `contact` taken in `order`, a piece at a time: each piece's texts are
+    compared and dropped, so the memory they take is used again, not asked afresh of the
+    system for the whole column."""
+    n = len(order)
+    new = np.empty(n, dtype=bool)
+    for at in range(0, n, piece):
+        lo = max(at - 1, 0)
+        part = _run_starts(contact.gather(order[lo : at + piece]))
+        new[at : at + piece] = part[at - lo :]
+    if n:
+        new[0] = True
+    return new
+
+
+def _split_shared_buckets(
+    order: np.ndarray, bucket: np.ndarray, new: np.ndarray, contact: pl.Series, ts: np.ndarray
+) -> np.ndarray:
+    """Where each contact's run starts, once every contact has one run.
+
+    A bucket (rows of equal `bucket`, ascending) holding several contacts keeps each in one run
+    unless their rows interleave: the buckets where a contact has two runs are sorted again,
+    in place, by contact, time (`ts`) and row, and their runs marked anew in `new`.
+    `contact` holds each input row's contact.
+    """
+    starts = np.flatnonzero(new)
+    run_bucket = bucket[starts]
+    shared = np.flatnonzero(run_bucket[1:] == run_bucket[:-1])
+    if len(shared) == 0:
+        return starts
+    suspect = np.zeros(len(starts), dtype=bool)
+    suspect[shared] = True
+    suspect[shared + 1] = True
+    suspects = np.flatnonzero(suspect)
+    heads = pl.DataFrame(
+        {"bucket": run_bucket[suspects], "contact_id": contact.gather(order[starts[suspects]])}
+    )
+    twice = suspects[heads.is_duplicated().to_numpy()]
+    if len(twice) == 0:
+        return starts
+    value = run_bucket[twice]  # ascending
+    value = value[np.append(True, value[1:] != value[:-1])]
+    begin = np.searchsorted(bucket, value, side="left")
+    rows = _resort(order, begin, np.searchsorted(bucket, value, side="right"), ts, contact)
+    # Each bucket's first row stays a run's first: the bucket before holds other contacts.
+    new[rows] = _run_starts(contact.gather(order[rows]))
+    return np.flatnonzero(new)
+
+
+def _resort(
+    order: np.ndarray,
+    begin: np.ndarray,
+    end: np.ndarray,
+    ts: np.ndarray,
+    contact: pl.Series | None = None,
+) -> np.ndarray:
+    """Sort again, in place, the groups of `order` from each `begin` to its `end` (ascending,
+    apart): each group's rows by contact (`contact`, each input row's, when given), input time
+    `ts` and row, within the group's own places. Returns those places."""
+    size = end - begin
+    rows = np.repeat(begin - (np.cumsum(size) - size), size) + np.arange(size.sum())
+    group = np.repeat(np.arange(len(begin)), size)
+    part = pl.DataFrame({"group": group, "ts": ts[order[rows]], "row": order[rows]})
+    keys = ["group", "ts", "row"]
+    if contact is not None:
+        part = part.with_columns(contact.gather(order[rows]).alias("contact_id"))
+        keys = ["group", "contact_id", "ts", "row"]
+    again = part.select(pl.arg_sort_by(keys)).to_series().to_numpy()
     order[rows] = order[rows][again]
-    hashes[rows] = hashes[rows][again]
-    ts[rows] = ts[rows][again]
-    return order, hashes, ts
+    return rows
 
 
 def _arg_sort(keys: pl.DataFrame) -> np.ndarray:
@@ -268,8 +423,9 @@ def _arg_sort(keys: pl.DataFrame) -> np.ndarray:
 def _conversion_rows(
     ts: pl.Series, runs: _Runs, convs: pl.DataFrame, lookback_days: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each grouped row's conversion (a row of `convs`, -1: none) given the rows' times `ts`,
-    and the rows of the contacts that have a conversion.
+    """Each grouped row's conversion (a row of `convs`, -1: none) given the rows' times `ts`
+    (each input row's, when `runs` reordered them), and the rows of the contacts that have a
+    conversion.
 
     Only those contacts take part in the matching: each is a run of rows, numbered by its
     position, so the match runs on integer keys over a small share of the rows.
@@ -277,7 +433,6 @@ def _conversion_rows(
     n = ts.len()
     dtype = np.int32 if convs.height < 2**31 else np.int64
     conversion = np.full(n, -1, dtype=dtype)
-    heads = runs.heads.cast(pl.String)
     right = convs.select(
         "contact_id",
         pl.col("ts").alias("conv_ts"),
@@ -286,20 +441,38 @@ def _conversion_rows(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_k"),
     )
     if runs.sorted:
-        at = heads.search_sorted(right.get_column("contact_id")).to_numpy().astype(np.int64)
-        hit = at < heads.len()
-        wanted = right.get_column("contact_id").filter(pl.Series(hit))
-        hit[hit] = (heads.gather(at[hit]) == wanted).to_numpy()
-        right = right.filter(pl.Series(hit)).with_columns(pl.Series("_b", at[hit]))
+        # Each conversion's contact looked up among the sorted rows: its first row starts its run.
+        contact = runs.contact
+        wanted = right.get_column("contact_id")
+        at = contact.search_sorted(wanted, side="left").to_numpy().astype(np.int64)
+        hit = at < n
+        hit[hit] = (contact.gather(at[hit]) == wanted.filter(pl.Series(hit))).to_numpy()
+        found = np.searchsorted(runs.starts, at[hit])
+        right = right.filter(pl.Series(hit)).with_columns(pl.Series("_b", found, dtype=pl.Int64))
+    elif runs.bucket is not None and runs.contact.dtype == pl.String:
+        # Runs ordered by their contacts' hash bits: each conversion's contact is looked up by
+        # its own bits, then its text compared with the runs holding those bits.
+        wanted = right.get_column("contact_id")
+        bits = _contact_hashes(wanted) >> np.uint64(64 - runs.hash_bits)
+        lo = np.searchsorted(runs.bucket, bits, side="left")
+        size = np.searchsorted(runs.bucket, bits, side="right") - lo
+        conv = np.repeat(np.arange(len(lo)), size)
+        run = np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(size.sum())
+        first = runs.starts[run] if runs.at is None else runs.at[runs.starts[run]]
+        same = (runs.contact.gather(first) == wanted.gather(conv)).to_numpy()
+        right = right[conv[same]].with_columns(pl.Series("_b", run[same], dtype=pl.Int64))
     else:
+        heads = runs.heads.cast(pl.String)
         blocks = pl.DataFrame({"contact_id": heads, "_b": np.arange(heads.len(), dtype=np.int64)})
         right = right.join(blocks, on="contact_id", how="inner")
-    block = np.unique(right.get_column("_b").to_numpy())
+    block = np.sort(right.get_column("_b").to_numpy())
+    block = block[np.append(True, block[1:] != block[:-1])] if len(block) else block
     size = np.diff(np.append(runs.starts, n))[block]
     rows = np.repeat(runs.starts[block] - (np.cumsum(size) - size), size) + np.arange(size.sum())
     if right.height == 0:
         return conversion, rows
-    left = pl.DataFrame({"contact_id": np.repeat(block, size), "ts": ts.gather(rows)})
+    at = rows if runs.at is None else runs.at[rows]
+    left = pl.DataFrame({"contact_id": np.repeat(block, size), "ts": ts.gather(at)})
     right = right.select(
         pl.col("_b").alias("contact_id"), "conv_ts", "window_start", "conversion_id", "_k"
     )

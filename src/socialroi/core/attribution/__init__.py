@@ -30,6 +30,7 @@ from socialroi.core.attribution.datadriven import (
     journey_arrays,
     journeys_from_touches,
     place_by_channel,
+    place_by_code,
     place_by_set,
 )
 from socialroi.core.attribution.markov import MAX_ORDER, MarkovResult, markov
@@ -60,6 +61,8 @@ CREDIT_COLUMNS: tuple[str, ...] = (
 )
 #: The conversions row of each converting touch, while credit_models builds its frame.
 _KEY = "__conversion_row"
+#: Each converting touch's channel code, likewise.
+_CODE = "__channel_code"
 #: Conversion columns joined onto touches for the models (dropped from the result when not asked).
 _JOURNEY_COLUMNS: tuple[str, ...] = ("kind", "value", "lead_created_at", "deal_created_at")
 
@@ -260,6 +263,50 @@ def _group(
         return grouped, coding.result()
 
 
+def _converting(
+    touches: pl.DataFrame,
+    added: pl.DataFrame,
+    index: np.ndarray,
+    codes: ChannelCodes | None,
+    as_assigned: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[pl.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """The converting touches (`index`: each touch's row of `added`, -1: none) with their
+    conversion's columns (`added`), in the order assign_touches gives them (`as_assigned`),
+    and for each of those rows its conversion's number and its channel code (`codes`), when
+    known: the rule models group by the number, and Markov places its credit by the numbers,
+    not by text."""
+    rows = np.flatnonzero(index >= 0)
+    keyed = _KEY not in touches.columns
+    extra = [pl.Series(_KEY, index[rows])] if keyed else []
+    coded = keyed and codes is not None and _CODE not in touches.columns
+    if coded and codes is not None:
+        extra.append(pl.Series(_CODE, codes[1][rows]))
+    # One chunk per column: models then add columns without copying the touch columns.
+    converting = as_assigned(
+        touches[rows].hstack([*added[index[rows]].get_columns(), *extra]),
+    ).rechunk()
+    key = converting.get_column(_KEY).to_numpy() if keyed else None
+    code = converting.get_column(_CODE).to_numpy() if coded else None
+    converting = converting.drop(_KEY, _CODE, strict=False) if keyed else converting
+    return converting, key, code
+
+
+def _place_chain(
+    converting: pl.DataFrame,
+    chain: MarkovResult,
+    key: np.ndarray | None,
+    code: np.ndarray | None,
+    codes: ChannelCodes | None,
+) -> pl.DataFrame:
+    """Markov's credit on the converting touches: by their conversion numbers (`key`) and
+    channel codes (`code`, into `codes`' channels) when known, else by text."""
+    if key is None or code is None or codes is None:  # pragma: no cover - a touch column
+        return place_by_channel(converting, _effects(chain))  # named like the frame's own
+    effect = dict(chain.credits.select("channel", "removal_effect").iter_rows())
+    weight = np.array([effect.get(c, 0.0) for c in codes[0]], dtype=np.float64)
+    return place_by_code(converting, key, code, weight)
+
+
 def credit_models(
     touchpoints: pl.DataFrame,
     conversions: pl.DataFrame,
@@ -298,19 +345,8 @@ def credit_models(
         keys = [*first] if store_order else [*first, pl.col("ts")]
         return frame.sort(keys, maintain_order=True) if keys else frame
 
-    rows = np.flatnonzero(index >= 0)
     added = convs.select("conversion_id", pl.col("ts").alias("conv_ts"), *_JOURNEY_COLUMNS)
-    # Each row's conversion as a number rides along, so the rule models group by it, not by
-    # the conversion's text.
-    keyed = _KEY not in touches.columns
-    extra = [pl.Series(_KEY, index[rows])] if keyed else []
-    # One chunk per column: models then add columns without copying the touch columns.
-    converting = as_assigned(
-        touches[rows].hstack([*added[index[rows]].get_columns(), *extra]),
-    ).rechunk()
-    key = converting.get_column(_KEY).to_numpy() if keyed else None
-    if keyed:
-        converting = converting.drop(_KEY)
+    converting, key, code = _converting(touches, added, index, codes, as_assigned)
     missing = _untouched(convs, converting)
     full: pl.DataFrame | None = None
 
@@ -329,7 +365,7 @@ def credit_models(
     for model in models:
         if model == "markov" and _is_builtin(model):
             chain = _chain(grouped, touches, convs, order, codes=codes)
-            credited[model] = place_by_channel(converting, _effects(chain))
+            credited[model] = _place_chain(converting, chain, key, code, codes)
             if fitted is not None:
                 fitted[model] = chain
         elif model == "shapley" and _is_builtin(model):

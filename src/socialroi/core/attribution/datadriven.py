@@ -278,7 +278,8 @@ def _placed(conv: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame:
     share its part equally. Only the narrow `keyed` frame is worked on; `conv`'s columns are
     kept as they are."""
     value = pl.col("value").fill_null(0.0) if "value" in keyed.columns else pl.lit(0.0)
-    pair = [_CID, "_ch"]
+    # One number per (conversion, channel) when `keyed` has it: the same groups, found faster.
+    pair = ["_pair"] if "_pair" in keyed.columns else [_CID, "_ch"]
     n = pl.len().over(pair).cast(pl.Float64)
     w = pl.col("_w").fill_null(0.0).clip(lower_bound=0.0)
     with_n = keyed.with_columns((w / n).alias("_wn"), (1.0 / n).alias("_en"))
@@ -313,6 +314,20 @@ def place_by_channel(assigned: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFr
         w.rename({"channel": "_ch", "weight": "_w"}), on="_ch", how="left", maintain_order="left"
     )
     return _placed(conv, joined)
+
+
+def place_by_code(
+    conv: pl.DataFrame, key: np.ndarray, code: np.ndarray, weight: np.ndarray
+) -> pl.DataFrame:
+    """:func:`place_by_channel` for converting touches `conv` (every row converting) whose
+    conversions are numbered by `key` (one integer per conversion) and channels by `code`, an
+    index into `weight` (each channel's weight): the same groups in the same row order, keyed
+    by numbers instead of text, so the same credits."""
+    pair = key.astype(np.int64) * max(1, len(weight)) + code
+    columns: dict[str, object] = {_CID: key, "_ch": code, "_pair": pair, "_w": weight[code]}
+    if "value" in conv.columns:
+        columns["value"] = conv.get_column("value")
+    return _placed(conv, pl.DataFrame(columns))
 
 
 def place_by_set(assigned: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:

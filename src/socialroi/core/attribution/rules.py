@@ -109,9 +109,14 @@ def _group_runs(
     each row's conversion (one integer per conversion_id): it is sorted instead of the text.
     """
     if key is not None:
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(new)
+        if len(key) and key.min() >= 0 and np.bincount(key[starts]).max() == 1:
+            # Each conversion's rows already follow each other (credit_models' frame): no sort.
+            return np.arange(len(key)), starts, np.cumsum(new) - 1
         order = np.argsort(key, kind="stable")
         ranked = key[order]
-        new = np.ones(len(ranked), dtype=bool)
         new[1:] = ranked[1:] != ranked[:-1]
         return order, np.flatnonzero(new), np.cumsum(new) - 1
     keyed = df.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"), pl.col(_CID))
@@ -191,16 +196,21 @@ def _position_credit_runs(
     return df.with_columns(pl.Series("credit", credit, dtype=pl.Float64))
 
 
-def _time_decay_credit(df: pl.DataFrame, half_life_days: float) -> pl.DataFrame:
-    """`df` plus `credit` ∝ 2^(−age/half-life), age in days before the conversion."""
+def _time_decay_credit(
+    df: pl.DataFrame, half_life_days: float, key: np.ndarray | None = None
+) -> pl.DataFrame:
+    """`df` plus `credit` ∝ 2^(−age/half-life), age in days before the conversion. `key`, when
+    given, numbers each row's conversion: the same groups, found from numbers."""
     age = (pl.col("conv_ts") - pl.col("ts")).dt.total_microseconds() / _US_PER_DAY
     # Ages are measured from the journey's most recent touch, so long windows cannot underflow
-    # to 0/0; the shift cancels out in the normalisation.
-    out = df.with_columns(age.alias("_age"))
-    out = out.with_columns((pl.col("_age") - pl.col("_age").min().over(_CID)).alias("_age"))
+    # to 0/0; the shift cancels out in the normalisation. Worked out on a narrow frame.
+    narrow = df.select("conv_ts", "ts", _CID if key is None else pl.Series("_k", key))
+    by = _CID if key is None else "_k"
+    out = narrow.with_columns(age.alias("_age"))
+    out = out.with_columns((pl.col("_age") - pl.col("_age").min().over(by)).alias("_age"))
     out = out.with_columns(pl.lit(2.0).pow(-pl.col("_age") / half_life_days).alias("_w"))
-    credit = pl.col("_w") / pl.col("_w").sum().over(_CID)
-    return out.with_columns(credit.alias("credit")).drop("_age", "_w")
+    credit = pl.col("_w") / pl.col("_w").sum().over(by)
+    return df.with_columns(out.select(credit.alias("credit")).to_series())
 
 
 def rule_credits(
@@ -236,14 +246,16 @@ def rule_credits_all(
             )
     if not half_life_days > 0:
         raise DataError(f"half-life must be more than 0 days, not {half_life_days}")
-    df = journeys.filter(pl.col(_CID).is_not_null())
+    cid = journeys.get_column(_CID)
+    # Rows all converting (credit_models' frame) are used as they are, not copied.
+    df = journeys if cid.null_count() == 0 else journeys.filter(cid.is_not_null())
     if conversion_key is not None and len(conversion_key) != df.height:
         raise ValueError("conversion_key needs one entry per converting row")
     groups: _Groups | None = None
     out: dict[str, pl.DataFrame] = {}
     for model in models:
         if model == "time_decay":
-            out[model] = _time_decay_credit(df, half_life_days)
+            out[model] = _time_decay_credit(df, half_life_days, conversion_key)
         elif df.get_column("ts").null_count() == 0:
             if groups is None:
                 groups = _Groups(df, conversion_key)

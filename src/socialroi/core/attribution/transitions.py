@@ -57,9 +57,11 @@ def markov_order1(
         # Too many channels for a table of every pair: markov counts them on journeys.
         journeys = journeys_from_grouped(grouped, channel.cast(pl.String), conv_value)
         return markov(journeys, order=1)
-    state = code + 3
-    if grouped.order is not None:
-        state = state[grouped.order]
+    # Dense states in the narrowest type that holds every (from, to) pair: uint8 for up to 13
+    # channels, so the arrays walked are a tenth of int64 ones.
+    state = code[grouped.order] if grouped.order is not None else code
+    state = state.astype(_narrow(n_states * n_states))
+    state += 3
     counts, total_conv, total_value = _count(grouped, state, n_states, conv_value)
     return solve_chain(_frame(counts, n_states), channels, 1, total_conv, total_value)
 
@@ -83,14 +85,48 @@ def markov_grouped(
 
 
 def touch_channel_codes(channel: pl.Series) -> ChannelCodes:
-    """The distinct channels (sorted) and each touch's index into them (int32). Raises
-    DataError for a touch with no channel."""
+    """The distinct channels (sorted) and each touch's index into them, in the narrowest
+    unsigned integer type that holds them (uint8 for up to 256 channels). Raises DataError for
+    a touch with no channel."""
     if channel.null_count():
         raise DataError("journeys contain a touch with no channel")
-    if not isinstance(channel.dtype, pl.Categorical | pl.Enum):
-        channel = channel.cast(pl.String).cast(pl.Categorical)
-    channels, code = channel_codes(channel)
-    return channels, code.cast(pl.Int32).to_numpy()
+    if isinstance(channel.dtype, pl.Categorical | pl.Enum):
+        channels, code = channel_codes(channel)
+        return channels, code.to_numpy().astype(_narrow(len(channels)))
+    if not hasattr(pl, "Categories"):  # pragma: no cover - polars before 1.32
+        channels, code = channel_codes(channel.cast(pl.String).cast(pl.Categorical))
+        return channels, code.to_numpy().astype(_narrow(len(channels)))
+    # Text: each chunk numbered through categories of its own (0, 1, … by first appearance,
+    # the same in every chunk) into one array, the numbers then ranked: no column-sized frame
+    # is built, only the array.
+    categories = pl.Categories.random()
+    dtype = pl.Categorical(categories)
+    ids = np.empty(channel.len(), dtype=np.uint32)
+    # Categories live as long as a column uses them: this one holds them until they are read.
+    holder = pl.Series(dtype=pl.String).cast(dtype)
+    at = 0
+    for chunk in channel.get_chunks():
+        m = chunk.len()
+        ids[at : at + m] = chunk.cast(pl.String).cast(dtype).to_physical().to_numpy()
+        at += m
+    texts = categories.to_series().to_list()
+    del holder
+    if None in texts or int(ids.max(initial=0)) >= max(len(texts), 1):  # pragma: no cover
+        channels, code = channel_codes(channel.cast(pl.String).cast(pl.Categorical))
+        return channels, code.to_numpy().astype(_narrow(len(channels)))
+    channels = sorted(texts)
+    rank = {c: i for i, c in enumerate(channels)}
+    lut = np.array([rank[c] for c in texts], dtype=_narrow(len(channels)))
+    coded: np.ndarray = lut[ids]
+    return channels, coded
+
+
+def _narrow(n: int) -> type[np.unsignedinteger]:
+    """The narrowest unsigned type that holds 0..n - 1."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n <= np.iinfo(dtype).max + 1:
+            return dtype
+    return np.uint64
 
 
 def _count(
@@ -100,18 +136,19 @@ def _count(
     state), the number of converting journeys and their total value."""
     runs, k, rows = grouped.runs, grouped.conversion, grouped.candidates
     n, pairs = len(state), n_states * n_states
-    starts = np.flatnonzero(runs)
     # First as if every contact were one journey: a row steps from the row before it, from
     # START at the contact's first row, and the contact's last row ends in NULL.
-    key = np.empty(n, dtype=np.intp)  # bincount's own type: no converted copy
-    key[0] = _D_START
+    starts = np.flatnonzero(runs)
+    key = np.empty(n, dtype=state.dtype)
     key[1:] = state[:-1]
     key[starts] = _D_START
     key *= n_states
     key += state
-    counts = np.bincount(key, minlength=pairs)
+    counts = _bincount(key, pairs)
+    # Each contact's last row (the row before the next contact's first) steps to NULL.
     lasts = np.append(starts[1:] - 1, n - 1)
-    counts += np.bincount(state[lasts] * n_states + _D_NULL, minlength=pairs)
+    counts += _bincount(state[lasts] * n_states + _D_NULL, pairs)
+    del lasts, starts
     if len(rows):
         # Contacts with a conversion: take those steps back and count their journeys' own.
         counts -= np.bincount(key[rows], minlength=pairs)
@@ -131,6 +168,20 @@ def _count(
     opens = opens[(opens == 0) | (k[np.maximum(opens - 1, 0)] != k[opens])]
     total_value = float(conv_value[k[opens]].sum())
     return counts, float(len(opens)), total_value
+
+
+def _bincount(key: np.ndarray, size: int) -> np.ndarray:
+    """np.bincount(key, minlength=size) for `key` below `size`; one-byte keys are counted two
+    at a time (as 16-bit pairs), which halves the array bincount widens to 64 bits."""
+    if key.dtype != np.uint8 or len(key) < 2:
+        return np.bincount(key, minlength=size)
+    half = len(key) // 2
+    pairs = np.bincount(key[: 2 * half].view(np.uint16), minlength=1 << 16).reshape(256, 256)
+    counts = pairs.sum(axis=0) + pairs.sum(axis=1)
+    if len(key) % 2:
+        counts[key[-1]] += 1
+    out: np.ndarray = counts[:size]
+    return out
 
 
 def _candidate_steps(
