@@ -17,7 +17,7 @@ def test_json_fits_the_model_once(model: str, monkeypatch: pytest.MonkeyPatch) -
     from socialroi.core import attribution
 
     calls: list[str] = []
-    for name in ("markov_order1", "shapley"):
+    for name in ("markov_grouped", "shapley_of_sets"):
         real = getattr(attribution, name)
 
         def counted(*args: object, _real=real, _name=name, **kw: object) -> object:
@@ -27,7 +27,7 @@ def test_json_fits_the_model_once(model: str, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(attribution, name, counted)
     result = run("--model", model, "--format", "json")
     assert result.exit_code == 0, result.output
-    assert calls == ["markov_order1" if model == "markov" else "shapley"]
+    assert calls == ["markov_grouped" if model == "markov" else "shapley_of_sets"]
 
 
 def test_markov_json_has_the_chain():
