@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 OUT ?= reports/demo
 #: The tests make check leaves out (markers registered in pyproject.toml); make test runs them all.
 FAST := not browser and not e2e and not spark and not slow
+#: Both test targets keep Python's bytecode caches (__pycache__, ignored by git) even where the
+#: environment turns them off: each test worker and each CLI subprocess re-imports the same modules.
+TESTENV := env -u PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
 .PHONY: help install dev demo check test lint format docs bench lock clean
@@ -31,12 +34,12 @@ dev: $(VENV)/.dev ## Install runtime plus test and lint tools
 demo: install ## Build the demo company and its report (no credentials, no network)
 	$(BIN)/socialroi demo --out $(OUT)
 
-check: lint ## Fast loop: lint and the unit tests (no browser, e2e, Spark or whole-demo tests)
-	$(BIN)/pytest -n 2 --dist loadscope -q -m "$(FAST)"
+check: lint ## Fast loop: lint and the unit tests (no browser, e2e, Spark or slow tests; fewer examples per property)
+	$(TESTENV) $(BIN)/pytest -n 2 --dist loadscope -q -m "$(FAST)" --hypothesis-profile=check
 
 test: dev ## Install and run the whole test suite (installs Debian's chromium for the browser test)
 	@scripts/ensure-chromium
-	$(BIN)/pytest -n 2 --dist loadscope
+	$(TESTENV) $(BIN)/pytest -n 2 --dist loadscope
 
 lint: dev ## ruff and mypy
 	$(BIN)/ruff check src tests benchmarks

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+import pytest
 
 from socialroi import schema
 
@@ -22,6 +23,7 @@ def test_readme_quick_start_is_the_two_commands():
     assert "make test" in ci
 
 
+@pytest.mark.slow  # the README's example on a demo store
 def test_readme_python_example_runs(tmp_path, monkeypatch):
     import re
 

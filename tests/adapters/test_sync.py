@@ -351,6 +351,7 @@ with Store.open(sys.argv[1]) as s, s.run("pull", "fake"):
 """
 
 
+@pytest.mark.slow  # a demo store and a child process killed mid-pull
 def test_a_pull_killed_mid_way_is_a_failed_run_on_the_next_open(tmp_path):
     import signal
     import subprocess

@@ -61,6 +61,7 @@ def _same_rows_in_every_format(*argv: str, env: dict[str, str] | None = None) ->
     assert len(table) == 2 + len(as_json)
 
 
+@pytest.mark.slow  # many CLI runs on a demo store
 def test_roi(demo_store):
     store, cfg = demo_store
     argv = ("roi", "--store", str(store), "--config", str(cfg))
@@ -123,6 +124,7 @@ def test_pull(tmp_path, fake_platforms, server):
     assert "insights not ready" in again.stderr  # warnings stay off stdout in CSV
 
 
+@pytest.mark.slow  # many CLI runs on a demo store
 def test_policy_compare(demo_store):
     store, cfg = demo_store
     argv = ("policy", "compare", "--draws", "200", "--store", str(store), "--config", str(cfg))

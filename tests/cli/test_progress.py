@@ -167,6 +167,7 @@ def test_pull_on_a_terminal_names_the_stream_and_counts_platforms(
     assert "\r" not in debug.stderr
 
 
+@pytest.mark.slow  # the whole demo, twice
 def test_demo_draws_its_stages_only_on_a_terminal(tmp_path, monkeypatch):
     argv = ["demo", "--months", "6", "--seed", "3", "--out", str(tmp_path / "d")]
     plain = CliRunner().invoke(main, argv, catch_exceptions=False)
@@ -181,6 +182,7 @@ def test_demo_draws_its_stages_only_on_a_terminal(tmp_path, monkeypatch):
     assert "demo:" not in shown.stdout
 
 
+@pytest.mark.slow  # a demo store and policy compare, twice
 def test_policy_compare_draws_its_steps_only_on_a_terminal(tmp_path, monkeypatch):
     from socialroi import Store
     from socialroi.demo import generate, write_demo

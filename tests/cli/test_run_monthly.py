@@ -48,6 +48,7 @@ def test_previous_month_rolls_over_the_year():
     assert previous_month(datetime(2026, 11, 1, tzinfo=UTC)) == "2026-10"
 
 
+@pytest.mark.slow  # the monthly run on a demo store, twice
 def test_writes_report_and_exports_and_a_log_and_reruns_replace(demo_store, tmp_path):
     out = tmp_path / "monthly"
     cfg = _config(tmp_path)
@@ -83,6 +84,7 @@ def test_second_run_while_one_holds_the_lock_exits_1(demo_store, tmp_path):
         pass  # released when its holder ended: taking it again works
 
 
+@pytest.mark.slow  # the monthly run on a demo store
 def test_failed_pull_still_reports_and_exits_3(demo_store, tmp_path):
     with socket.socket() as s:  # a loopback port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -34,6 +34,7 @@ def test_pseudonyms_carry_64_bits():
     int(p[2:], 16)  # hex
 
 
+@pytest.mark.slow  # 300,000 pseudonyms
 def test_300k_contacts_get_300k_pseudonyms_where_32_bits_collide():
     ids = [f"contact-{i:07d}" for i in range(300_000)]
     mapping = pseudonyms(ids, field="contact_id", salt=SALT)

@@ -39,6 +39,7 @@ def test_write_demo_round_trip(tmp_path, demo12):
         assert json.loads(store.get_meta("ground_truth") or "{}") == demo12.truth
 
 
+@pytest.mark.slow  # two demo companies written
 def test_write_demo_replaces_a_previous_demo(tmp_path):
     first, other = generate(seed=2, months=6), generate(seed=3, months=6)
     with Store.open(tmp_path / "s.duckdb") as store:
@@ -65,6 +66,7 @@ def fake_report(monkeypatch):
     return calls
 
 
+@pytest.mark.slow  # the whole demo through the CLI
 def test_cli_writes_store_truth_and_report(tmp_path, fake_report):
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "--months", "6", "--seed", "3", "--out", str(out)])
@@ -89,6 +91,7 @@ def test_cli_writes_store_truth_and_report(tmp_path, fake_report):
         assert store.count("posts") == posts
 
 
+@pytest.mark.slow  # the whole demo through the CLI
 def test_cli_end_month(tmp_path, fake_report):
     out = tmp_path / "demo"
     args = ["demo", "--months", "6", "--end", "2025-03", "--out", str(out)]

@@ -234,6 +234,7 @@ def stores(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # three CLI comparisons on a demo store
 def test_cli_prints_gains_and_exits_0_when_it_cannot_project(stores):
     runner = CliRunner()
     ok = runner.invoke(

@@ -48,6 +48,7 @@ def store_copy(fixture_store, tmp_path):
     return path
 
 
+@pytest.mark.slow  # two whole reports
 def test_report_redacted_twice_same_pseudonyms_same_numbers(store_copy, tmp_path):
     r = CliRunner()
     docs = []
