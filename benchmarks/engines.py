@@ -7,11 +7,12 @@
 Data is generated once per size under --data (default $TMPDIR/socialroi-engines-data): a tenth
 as many contacts as touches, eight channels, a year of times, a conversion for 8% of the
 contacts (half with a lead milestone); 100M touches are 1.2 GB of parquet. Each size runs in a
-fresh process, so its peak RSS is its own. Every size measured so far is kept in
-benchmarks/engines-results.json (one run per size: the last replaces the one before), and
-benchmarks/engines-results.md is written from all of them plus benchmarks/engines-notes.md.
-Per size: wall seconds, CPU seconds (user + system of the process: what the run costs when the
-machine is shared), peak RSS, the load average, and the seconds of each stage and output.
+fresh process, so its peak RSS is its own. Every run is kept in benchmarks/engines-results.json
+under its --label (the SQL it measured; a new run of the same size and label replaces the one
+before), and benchmarks/engines-results.md is written from all of them plus
+benchmarks/engines-notes.md. Per run: wall seconds, CPU seconds (user + system of the process:
+what the run costs when the machine is shared), peak RSS, the load average, and the wall and CPU
+seconds of each stage and output.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import json
 import os
 import platform
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -95,6 +98,7 @@ def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str,
     start = time.perf_counter()
     sql = plan.sql("duckdb")
     timings: dict[str, float] = {}
+    cpu_s: dict[str, float] = {}
     outputs = run_sql(
         f"parquet:{folder}/touches-*.parquet",
         f"parquet:{folder}/conversions.parquet",
@@ -102,6 +106,7 @@ def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str,
         settings,
         sql,
         timings=timings,
+        cpu=cpu_s,
     )
     results = finish(outputs, sql, ENGINE_MODELS)
     seconds = time.perf_counter() - start
@@ -112,12 +117,14 @@ def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str,
     }
     top = {m: f.head(3).rows() for m, f in results.items()}
     return {
+        "finished": time.time(),
         "n": n,
         "seconds": seconds,
         "cpu_s": cpu,
         "rss_gib": rss,
         "load": [load, os.getloadavg()[0]],
         "timings": timings,
+        "cpu_timings": cpu_s,
         "totals": totals,
         "top": top,
     }
@@ -130,13 +137,14 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="8GB")
     ap.add_argument("--temp", default=None)
     ap.add_argument("--by", default="channel")
+    ap.add_argument("--label", default="current", help="the SQL measured (kept per label)")
     ap.add_argument("--one", type=int, default=None)
     args = ap.parse_args()
     if args.one is not None:
         print(json.dumps(one(args.one, Path(args.data), args.memory_limit, args.temp, args.by)))
         return
     store = HERE / "engines-results.json"
-    measured = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    measured = _load(store)
     for size in filter(None, args.sizes.split(",")):  # --sizes "": rewrite the report only
         n = _size(size)
         generate(n, Path(args.data))  # outside the measured process
@@ -146,47 +154,96 @@ def main() -> None:
             cmd += ["--temp", args.temp]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
         row = json.loads(out.stdout.strip().splitlines()[-1])
-        row["command"] = f".venv/bin/python benchmarks/engines.py {' '.join(sys.argv[1:])}"
-        measured[str(n)] = row
+        row["command"] = f".venv/bin/python benchmarks/engines.py {shlex.join(sys.argv[1:])}"
+        row["label"] = args.label
+        measured = [r for r in measured if (r["n"], r["label"]) != (n, args.label)] + [row]
         store.write_text(json.dumps(measured, indent=1) + "\n", encoding="utf-8")
         print(json.dumps(row), flush=True)
-    rows = [measured[k] for k in sorted(measured, key=int)]
+    text = _report(measured, args.memory_limit, args.by)
+    (HERE / "engines-results.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+#: The stages of each column of the report (older SQL had no sr_contacts, sr_grams).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "assignment": ("sr_contacts", "sr_assigned"),
+    "journeys": ("sr_grams", "grams"),
+    "sets": ("sets",),
+    "rules": ("rules",),
+}
+
+
+def _load(store: Path) -> list[dict[str, Any]]:
+    """Every run kept so far (the first format held one run per size, of the SQL of c30b2c4)."""
+    if not store.exists():
+        return []
+    data = json.loads(store.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        return [{**row, "label": row.get("label", "c30b2c4")} for row in data.values()]
+    return list(data)
+
+
+def _split(t: dict[str, float]) -> list[float]:
+    cols = [sum(t.get(k, 0.0) for k in keys) for keys in COLUMNS.values()]
+    named = {k for keys in COLUMNS.values() for k in keys}
+    return [*cols, sum(v for k, v in t.items() if k not in named)]
+
+
+def _report(measured: list[dict[str, Any]], memory: str, by: str) -> str:
+    rows = sorted(measured, key=lambda r: (r["n"], r.get("finished", 0)))
+    heads = " | ".join(f"{c} s" for c in COLUMNS)
     lines = [
         "# DuckDB engine: every model from parquet, out of core",
         "",
         f"Machine: {platform.machine()} (2 cores), Python {platform.python_version()}, "
-        f"memory_limit {args.memory_limit}, by {args.by}; command per size in the table "
+        f"memory_limit {memory}, by {by}; command per run below "
         "(each size in its own process; raw figures in engines-results.json).",
         "Time is one engine run computing all 13 models (11 rule models, Markov order 1, "
         "Shapley) including the input check and the Python finish; CPU is the process's "
-        "user + system time; peak RSS of the run's process; load is the 1-minute load "
-        "average at the start and end of the run.",
+        "user + system time (all threads); CPU/wall is the parallelism the run got; peak RSS "
+        "of the run's process; load is the 1-minute load average at the start and end of the "
+        "run. The per-stage columns are wall seconds (`assignment`: sr_contacts + sr_assigned; "
+        "`journeys`: sr_grams + grams; rest: the input check and the small queries); the "
+        "second table gives the same split in CPU seconds where it was recorded. SQL names "
+        "the version measured: c30b2c4 is the SQL before the one-sort journeys.",
         "",
-        "| touchpoints | seconds | CPU s | peak RSS (GiB) | load | sr_assigned s | grams s "
-        "| sets s | rules s | rest s | conversions (each model) | value (each model) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| SQL | touchpoints | seconds | CPU s | CPU/wall | peak RSS (GiB) | load | {heads} "
+        "| rest s | conversions (each model) | value (each model) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         totals = r["totals"]
         convs = {round(v[0], 3) for v in totals.values()}
         values = {round(v[1], 2) for v in totals.values()}
-        t = r["timings"]
-        main_q = ("sr_assigned", "grams", "sets", "rules")
-        rest = sum(v for k, v in t.items() if k not in main_q)
         lo, hi = r["load"]
         lines.append(
-            f"| {r['n']:,} | {r['seconds']:.1f} | {r['cpu_s']:.1f} | {r['rss_gib']:.2f} "
-            f"| {lo:.1f}→{hi:.1f} | "
-            + " | ".join(f"{t.get(k, 0.0):.1f}" for k in main_q)
-            + f" | {rest:.1f} | "
-            f"{', '.join(f'{c:,.0f}' for c in sorted(convs))} | "
+            f"| {r['label']} | {r['n']:,} | {r['seconds']:.1f} | {r['cpu_s']:.1f} "
+            f"| {r['cpu_s'] / r['seconds']:.2f} | {r['rss_gib']:.2f} | {lo:.1f}→{hi:.1f} | "
+            + " | ".join(f"{v:.1f}" for v in _split(r["timings"]))
+            + f" | {', '.join(f'{c:,.0f}' for c in sorted(convs))} | "
             f"{', '.join(f'{v:,.2f}' for v in sorted(values))} |"
         )
+    with_cpu = [r for r in rows if r.get("cpu_timings")]
+    if with_cpu:
+        lines += [
+            "",
+            "CPU seconds per stage:",
+            "",
+            f"| SQL | touchpoints | CPU s | {heads} | rest s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in with_cpu:
+            lines.append(
+                f"| {r['label']} | {r['n']:,} | {r['cpu_s']:.1f} | "
+                + " | ".join(f"{v:.1f}" for v in _split(r["cpu_timings"]))
+                + " |"
+            )
     lines += ["", "Commands (one size per process):", ""]
-    lines += [f"- {r['n']:,}: `{r['command']}`" for r in rows]
-    lines += ["", "Top three channels per model (channel, conversions, value):", ""]
-    for r in rows:
-        lines.append(f"**{r['n']:,} touchpoints**")
+    lines += [f"- {r['label']}, {r['n']:,}: `{r['command']}`" for r in rows]
+    lines += ["", "Top three channels per model (channel, conversions, value), latest run:", ""]
+    latest = {r["n"]: r for r in rows}
+    for r in latest.values():
+        lines.append(f"**{r['n']:,} touchpoints ({r['label']})**")
         lines.append("")
         for model, top in r["top"].items():
             cells = "; ".join(f"{c} {a:,.1f} / {v:,.0f}" for c, a, v in top)
@@ -195,9 +252,7 @@ def main() -> None:
     notes = HERE / "engines-notes.md"
     if notes.exists():
         lines += [notes.read_text(encoding="utf-8").rstrip(), ""]
-    text = "\n".join(lines) + "\n"
-    (HERE / "engines-results.md").write_text(text, encoding="utf-8")
-    print(text)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

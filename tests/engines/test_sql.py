@@ -28,7 +28,7 @@ from socialroi.engines import (
     plan_for,
 )
 from socialroi.engines.duckdb_engine import run, run_sql
-from socialroi.engines.sql import AttributionSQL, Query
+from socialroi.engines.sql import STAGES, AttributionSQL, Query
 from socialroi.errors import ConfigError, DataError
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -251,6 +251,27 @@ def test_touch_without_channel_is_refused() -> None:
         attribute(blank, convs, model="linear", lookback_days=30)
 
 
+@pytest.mark.parametrize("column", ["contact_id", "ts", "channel"])
+def test_touch_rows_without_contact_time_or_channel_are_counted(
+    column: str, tmp_path: Path
+) -> None:
+    # From a file (frames are checked by core first): two rows missing `column` are refused
+    # before any journey is built, with their count.
+    touches, convs = _frames()
+    blank = touches.with_columns(
+        pl.when(pl.col("ref").is_in(["2", "5"])).then(None).otherwise(pl.col(column)).alias(column)
+    )
+    blank.write_parquet(tmp_path / "touches.parquet")
+    convs.write_parquet(tmp_path / "conversions.parquet")
+    with pytest.raises(DataError, match=r"^2 touch row\(s\) have no time, contact or channel"):
+        attribute(
+            f"parquet:{tmp_path}/touches.parquet",
+            f"parquet:{tmp_path}/conversions.parquet",
+            model="linear",
+            lookback_days=30,
+        )
+
+
 def test_same_instant_same_channel_ties_without_ref() -> None:
     # Two email touches of one contact at the same instant, no ref column: interchangeable.
     touches = pl.DataFrame(
@@ -270,8 +291,9 @@ def test_run_sql_reports_timings() -> None:
     touches, convs = _frames()
     plan = plan_for(("linear", "markov"), lookback_days=30)
     timings: dict[str, float] = {}
-    run_sql(touches, convs, plan, EngineSettings(), plan.sql("duckdb"), timings=timings)
-    assert set(timings) == {"check", "sr_conversions", "sr_channels", "sr_assigned"} | {
+    cpu: dict[str, float] = {}
+    run_sql(touches, convs, plan, EngineSettings(), plan.sql("duckdb"), timings=timings, cpu=cpu)
+    assert set(timings) == {"check", *STAGES} | {
         "channels",
         "grams",
         "sets",
@@ -279,4 +301,68 @@ def test_run_sql_reports_timings() -> None:
         "placement",
         "rules",
     }
-    assert all(t >= 0.0 for t in timings.values())
+    assert set(cpu) == set(timings)
+    assert all(t >= 0.0 for t in (*timings.values(), *cpu.values()))
+
+
+@pytest.mark.parametrize("by", [("channel",), ("channel", "platform")])
+def test_non_converting_walk_merges_repeats_across_conversions(by: tuple[str, ...]) -> None:
+    # Lookback 1 day. a: email (day 0, before the window), search (2.5, converts at 3), email
+    # (4), email (5), linkedin (6) -> walk email, email, email, linkedin -> merged email,
+    # linkedin. b: email (0), search (2.5, converts at 3), search (4) -> walk email, search
+    # (not merged with the converting search). c: email (0), search (2.5, converts at 3),
+    # linkedin (5.5, converts at 6), email (7) -> walk email, email -> merged email.
+    day = timedelta(days=1)
+    rows = [
+        ("a", 0.0, "email"),
+        ("a", 2.5, "search"),
+        ("a", 4.0, "email"),
+        ("a", 5.0, "email"),
+        ("a", 6.0, "linkedin"),
+        ("b", 0.0, "email"),
+        ("b", 2.5, "search"),
+        ("b", 4.0, "search"),
+        ("c", 0.0, "email"),
+        ("c", 2.5, "search"),
+        ("c", 5.5, "linkedin"),
+        ("c", 7.0, "email"),
+    ]
+    touches = pl.DataFrame(
+        {
+            "contact_id": [r[0] for r in rows],
+            "ts": [T0 + r[1] * day for r in rows],
+            "channel": [r[2] for r in rows],
+            "platform": ["x"] * len(rows),
+        }
+    )
+    convs = pl.DataFrame(
+        {
+            "contact_id": ["a", "b", "c", "c"],
+            "ts": [T0 + 3 * day, T0 + 3 * day, T0 + 3 * day, T0 + 6 * day],
+            "value": [1.0, 2.0, 4.0, 8.0],
+        }
+    )
+    plan = plan_for(("linear", "markov"), lookback_days=1, by=by)
+    outputs, _sql = run(touches, convs, plan, EngineSettings(threads=1))
+    name = dict(outputs["channels"].select("bit", "channel").iter_rows())
+
+    def grams(kind: int) -> dict[tuple[str | None, str | None], tuple[int, float]]:
+        frame = outputs["grams"].filter(pl.col("kind") == kind)
+        return {
+            (name[c0], name.get(c1)): (n, value)
+            for c0, c1, n, value in frame.select("c0", "c1", "n", "value").iter_rows()
+        }
+
+    assert grams(0) == {
+        ("email", None): (3, 0.0),  # each walk starts with email
+        ("linkedin", "email"): (1, 0.0),  # a
+        ("search", "email"): (1, 0.0),  # b
+        ("search", None): (3, 0.0),  # the three conversions at day 3
+        ("linkedin", None): (1, 0.0),  # c's second conversion
+    }
+    assert grams(1) == {("search", None): (3, 7.0), ("linkedin", None): (1, 8.0)}
+    assert grams(2) == {
+        ("linkedin", "email"): (1, 0.0),
+        ("search", "email"): (1, 0.0),
+        ("email", None): (1, 0.0),
+    }

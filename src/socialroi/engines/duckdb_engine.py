@@ -171,23 +171,44 @@ def _views(
     )
 
 
+#: Stages after which the touches' contacts and channels are known (both dictionaries).
+_DICTIONARIES = frozenset({"sr_channels", "sr_contacts"})
+
+
 def _check(con: duckdb.DuckDBPyConnection) -> None:
-    """The DataErrors core raises for the same input: a touch or conversion with no time."""
-    for view, what, channel in (
-        (_TOUCH, "touch", " OR channel IS NULL"),
-        (_CONV, "conversion", ""),
-    ):
-        row = con.execute(
-            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL{channel}"
-        ).fetchone()
-        if row and row[0]:
-            has = "time, contact or channel" if channel else "time or contact"
-            raise DataError(f"{row[0]} {what} row(s) have no {has}")
+    """The DataErrors core raises for the same input: a conversion with no time or contact, a
+    repeated conversion id, a touch with no time. (A touch with no contact or channel shows in
+    the dictionaries: :func:`_check_touches` after them, sparing a scan of two text columns.)"""
+    row = con.execute(
+        f"SELECT COUNT(*) FROM {_CONV} WHERE ts IS NULL OR contact_id IS NULL"
+    ).fetchone()
+    if row and row[0]:
+        raise DataError(f"{row[0]} conversion row(s) have no time or contact")
+    row = con.execute(f"SELECT COUNT(*) FROM {_TOUCH} WHERE ts IS NULL").fetchone()
+    if row and row[0]:
+        _check_touches(con, force=True)
     dup = con.execute(
         f"SELECT conversion_id FROM {_CONV} GROUP BY conversion_id HAVING COUNT(*) > 1 LIMIT 1"
     ).fetchone()
     if dup:
         raise DataError(f"conversion_id '{dup[0]}' repeats an earlier row")
+
+
+def _check_touches(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> None:
+    """Touches with no time, contact or channel refused, counted (`force`: there are some;
+    otherwise only when the dictionaries hold a NULL contact or channel)."""
+    if not force:
+        row = con.execute(
+            "SELECT (SELECT COUNT(*) FROM sr_contacts WHERE contact_id IS NULL)"
+            " + (SELECT COUNT(*) FROM sr_channels WHERE channel IS NULL)"
+        ).fetchone()
+        if not (row and row[0]):
+            return
+    row = con.execute(
+        f"SELECT COUNT(*) FROM {_TOUCH} WHERE ts IS NULL OR contact_id IS NULL OR channel IS NULL"
+    ).fetchone()
+    if row and row[0]:
+        raise DataError(f"{row[0]} touch row(s) have no time, contact or channel")
 
 
 def run(
@@ -206,27 +227,40 @@ def run_sql(
     sql: AttributionSQL,
     *,
     timings: dict[str, float] | None = None,
+    cpu: dict[str, float] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every output of `sql` (DuckDB text reading ``sr_input_touches`` and
     ``sr_input_conversions``: `plan`'s SQL, possibly by way of another dialect) on DuckDB.
     `timings`, when given, receives the seconds of the input check, each stage and each
-    output, by name."""
+    output, by name; `cpu` the process's CPU seconds (all threads) of each."""
     clock: dict[str, float] = {} if timings is None else timings
+    used: dict[str, float] = {} if cpu is None else cpu
     with connect(settings) as con:
         try:
             _views(con, touchpoints, conversions, plan)
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), time.process_time()
             _check(con)
             clock["check"] = time.perf_counter() - start
+            used["check"] = time.process_time() - cpu0
+            done: set[str] = set()
+            checked = False
             for stage in sql.stages:
-                start = time.perf_counter()
+                start, cpu0 = time.perf_counter(), time.process_time()
                 con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
+                done.add(stage.name)
+                if done >= _DICTIONARIES and not checked:
+                    _check_touches(con)
+                    checked = True
                 clock[stage.name] = time.perf_counter() - start
+                used[stage.name] = time.process_time() - cpu0
+            if not checked:  # SQL without the dictionaries: count them out
+                _check_touches(con, force=True)
             outputs = {}
             for q in sql.outputs:
-                start = time.perf_counter()
+                start, cpu0 = time.perf_counter(), time.process_time()
                 outputs[q.name] = con.execute(q.sql).pl()
                 clock[q.name] = time.perf_counter() - start
+                used[q.name] = time.process_time() - cpu0
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
     return outputs

@@ -16,10 +16,14 @@ docs/attribution.md exactly:
   otherwise touches of one contact, instant and channel are interchangeable (same journey,
   same credit per group) and ordering them costs a string sort for nothing.
 
-That one sort numbers each touch (``pos``); every later window orders by it and partitions by
-integers (``gid``, one per conversion) or the contact, channels are small integers (``bit``,
-in the order of their names) from ``sr_channels``, and conversion columns are joined by gid
-only where needed (journey ends, converting touches).
+Contacts are dense BIGINTs (``cid``, from the ``sr_contacts`` dictionary) and channels small
+integers (``bit``, in the order of their names, from ``sr_channels``), so no sort key past the
+first stages is a string. The one sort by contact numbers each touch (``pos``), finds its
+conversion, and looks at the row before it, which settles for all but a few touches whether it
+repeats the previous channel of its journey (``run``). Each touch leaves it with one journey key
+(``jid``: the conversion's ``gid``, or minus the contact's ``cid`` for the non-converting walk);
+the merged journeys then need one window (in ``sr_grams``), and the conversion's columns are
+joined by gid only where needed (journey ends, converting touches).
 
 Inputs (relations named by the caller, columns as named here; times are TIMESTAMP in UTC):
 
@@ -70,7 +74,13 @@ DIALECTS: tuple[str, ...] = ("duckdb", "spark", "bigquery", "snowflake", "databr
 #: Microseconds in one day of 24 hours.
 US_PER_DAY = 86_400 * 1_000_000
 #: Names of the materialised stages, in order.
-STAGES: tuple[str, ...] = ("sr_conversions", "sr_channels", "sr_assigned")
+STAGES: tuple[str, ...] = (
+    "sr_channels",
+    "sr_contacts",
+    "sr_conversions",
+    "sr_assigned",
+    "sr_grams",
+)
 #: The most channels a set mask holds (a signed 64-bit integer).
 MAX_CHANNELS = 63
 #: How touches of one journey are ordered: by time, ties by channel, then ref.
@@ -136,6 +146,15 @@ def _us(col: str) -> str:
     return f"UNIX_MICROS({col})"
 
 
+def _contacts_sql(touches: str) -> str:
+    # A dense BIGINT per contact that has touches: every later sort and partition key is an
+    # integer (a contact with no touch cannot be reached, so needs none).
+    return f"""
+SELECT contact_id, ROW_NUMBER() OVER (ORDER BY contact_id) AS cid
+FROM (SELECT DISTINCT CAST(contact_id AS STRING) AS contact_id FROM {_table(touches)}) AS d
+"""
+
+
 def _conversions_sql(conversions: str, lookback_days: int) -> str:
     lookback_us = lookback_days * US_PER_DAY
     ts = _us("ts")
@@ -143,12 +162,13 @@ def _conversions_sql(conversions: str, lookback_days: int) -> str:
         f"COALESCE({_us('deal_created_at')}, {ts}))"
     )
     # conv_rank: the conversion's place among its contact's, by (ts, conversion_id);
-    # gid: one BIGINT per conversion, the key every later join and partition uses.
+    # gid: one BIGINT per conversion, the key every later join and partition uses; cid: the
+    # contact's (NULL when the contact has no touch).
     return f"""
 SELECT
-  conversion_id, contact_id, conv_us, win_us, lead_us, deal_us, value, conv_month,
-  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY conv_us, conversion_id) AS conv_rank,
-  ROW_NUMBER() OVER (ORDER BY conversion_id) AS gid
+  c.conversion_id, c.contact_id, k.cid, conv_us, win_us, lead_us, deal_us, value, conv_month,
+  ROW_NUMBER() OVER (PARTITION BY c.contact_id ORDER BY conv_us, c.conversion_id) AS conv_rank,
+  ROW_NUMBER() OVER (ORDER BY c.conversion_id) AS gid
 FROM (
   SELECT
     CAST(conversion_id AS STRING) AS conversion_id,
@@ -161,6 +181,7 @@ FROM (
     CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month
   FROM {_table(conversions)}
 ) AS c
+LEFT JOIN sr_contacts AS k ON c.contact_id = k.contact_id
 """
 
 
@@ -185,79 +206,129 @@ def _assigned_sql(touches: str, extra: Sequence[str]) -> str:
         if extra
         else ("", "", "")
     )
-    order = f"PARTITION BY contact_id ORDER BY ts_us, is_conv, ch{ref_key}"
-    # One sort per contact serves both windows: how many conversions come before the row
-    # (its next conversion is the one after them) and its position (pos), which orders
-    # every journey from here on.
+    order = f"PARTITION BY cid ORDER BY ts_us, is_conv, ch{ref_key}"
+    # One sort per contact serves every window: how many conversions come before the row
+    # (its next conversion is the one after them), its position (pos), which orders every
+    # journey from here on, and its neighbours, which say whether the touch repeats the
+    # channel of the touch before it in its journey (run).
+    #
+    # A conversion's journey is a run of consecutive rows (its window's touches since the
+    # conversion before); touches out of every window precede them. So the row before a touch
+    # is the touch before it in its journey when it is a touch (a conversion row has no
+    # channel) on the same side of the same window (no conversion row lies between). Otherwise
+    # the touch starts its journey, unless it is a non-converting touch right after a
+    # conversion row: the touch before it in the non-converting walk lies before that
+    # conversion's window, or an earlier one's (run 2, settled in `sr_grams` among the few
+    # rows marked cut: the touches before a conversion's window).
     return f"""
 WITH t AS (
-  SELECT CAST(x.contact_id AS STRING) AS contact_id, {_us("x.ts")} AS ts_us,
-    ch.bit AS ch{ref}{tcols}
+  SELECT k.cid, {_us("x.ts")} AS ts_us, ch.bit AS ch{ref}{tcols}
   FROM {_table(touches)} AS x
   JOIN sr_channels AS ch ON CAST(x.channel AS STRING) = ch.channel
+  JOIN sr_contacts AS k ON CAST(x.contact_id AS STRING) = k.contact_id
 ),
 e AS (
-  SELECT contact_id, ts_us, 0 AS is_conv, ch{ref_key}{cols}
+  SELECT cid, ts_us, 0 AS is_conv, ch{ref_key}{cols}
   FROM t
   UNION ALL
-  SELECT contact_id, conv_us AS ts_us, 1 AS is_conv, CAST(NULL AS INT) AS ch{ref_null}{nulls}
+  SELECT cid, conv_us AS ts_us, 1 AS is_conv, CAST(NULL AS INT) AS ch{ref_null}{nulls}
   FROM sr_conversions
+  WHERE cid IS NOT NULL
 ),
 n AS (
   SELECT e.*,
-    SUM(is_conv) OVER ({order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n_before,
-    ROW_NUMBER() OVER ({order}) AS pos
+    COUNT(CASE WHEN is_conv = 1 THEN 1 END) OVER (
+      {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS n_before,
+    ROW_NUMBER() OVER ({order}) AS pos,
+    LAG(ch) OVER ({order}) AS p_ch,
+    LAG(ts_us) OVER ({order}) AS p_us
   FROM e
+),
+w AS (
+  SELECT e.*, c.gid,
+    COALESCE(e.ts_us >= c.win_us, FALSE) AS in_w,
+    COALESCE(e.p_us >= c.win_us, FALSE) AS p_in
+  FROM n AS e
+  LEFT JOIN sr_conversions AS c ON c.cid = e.cid AND c.conv_rank = e.n_before + 1
+  WHERE e.is_conv = 0
 )
-SELECT e.contact_id, e.pos, e.ts_us, e.ch{picked}, c.gid
-FROM n AS e
-LEFT JOIN sr_conversions AS c
-  ON c.contact_id = e.contact_id AND c.conv_rank = e.n_before + 1 AND e.ts_us >= c.win_us
-WHERE e.is_conv = 0
+SELECT
+  CASE WHEN e.in_w THEN e.gid ELSE -e.cid END AS jid,
+  e.pos, e.ts_us, e.ch{picked},
+  CAST(CASE
+    WHEN e.p_ch IS NOT NULL AND e.p_in = e.in_w THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
+    WHEN e.in_w OR e.pos = 1 THEN 1
+    ELSE 2
+  END AS TINYINT) AS run,
+  CAST(CASE WHEN NOT e.in_w AND e.gid IS NOT NULL THEN 1 ELSE 0 END AS TINYINT) AS cut
+FROM w AS e
 """
 
 
-_JOURNEY = "PARTITION BY contact_id, gid ORDER BY pos"
+_JOURNEY = "PARTITION BY jid ORDER BY pos"
 
-_GRAMS_SQL = f"""
-WITH m AS (
-  SELECT contact_id, gid, pos, ch, LAG(ch) OVER ({_JOURNEY}) AS prev
+# The journeys with repeats merged: the rows that start a run, and the unsettled ones (run 2)
+# decided by the touch before them in the non-converting walk, which is the last cut row
+# before them (touches before a conversion's window are cut). Then one window gives each step
+# the steps before it and finds each journey's end; the aggregate is small (a stage, so Spark
+# runs the windows once), and both the steps and the ends are read from it.
+_GRAMS_STAGE = f"""
+WITH f AS (
+  SELECT jid, pos, ch, run, LAG(ch) OVER ({_JOURNEY}) AS prev
   FROM sr_assigned
+  WHERE run = 2 OR cut = 1
+),
+s AS (
+  SELECT jid, pos, ch FROM sr_assigned WHERE run = 1
+  UNION ALL
+  SELECT jid, pos, ch FROM f WHERE run = 2 AND (prev IS NULL OR prev <> ch)
 ),
 k AS (
   SELECT
-    gid, ch AS c0,
+    jid, ch AS c0,
     LAG(ch, 1) OVER ({_JOURNEY}) AS c1,
     LAG(ch, 2) OVER ({_JOURNEY}) AS c2,
     LAG(ch, 3) OVER ({_JOURNEY}) AS c3,
     LAG(ch, 4) OVER ({_JOURNEY}) AS c4,
     LEAD(pos, 1) OVER ({_JOURNEY}) AS next_pos
-  FROM m
-  WHERE prev IS NULL OR prev <> ch
+  FROM s
+),
+x AS (
+  SELECT c0, c1, c2, c3, c4,
+    CASE WHEN next_pos IS NOT NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
+    CASE WHEN next_pos IS NULL AND jid > 0 THEN jid END AS end_gid
+  FROM k
 )
-SELECT 0 AS kind, c0, c1, c2, c3, c4, COUNT(*) AS n, CAST(0 AS DOUBLE) AS value
-FROM k
+SELECT x.c0, x.c1, x.c2, x.c3, x.c4, x.e, COUNT(*) AS n,
+  SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
+FROM x
+LEFT JOIN sr_conversions AS c ON x.end_gid = c.gid
+GROUP BY x.c0, x.c1, x.c2, x.c3, x.c4, x.e
+"""
+
+_GRAMS_SQL = """
+SELECT 0 AS kind, c0, c1, c2, c3, c4, SUM(n) AS n, CAST(0 AS DOUBLE) AS value
+FROM sr_grams
 GROUP BY c0, c1, c2, c3, c4
 UNION ALL
-SELECT CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END AS kind, k.c0, k.c1, k.c2, k.c3,
-  CAST(NULL AS INT) AS c4, COUNT(*) AS n, SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
-FROM k
-LEFT JOIN sr_conversions AS c ON k.gid = c.gid
-WHERE k.next_pos IS NULL
-GROUP BY CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END, k.c0, k.c1, k.c2, k.c3
+SELECT e AS kind, c0, c1, c2, c3, CAST(NULL AS INT) AS c4, SUM(n) AS n, SUM(value) AS value
+FROM sr_grams
+WHERE e > 0
+GROUP BY e, c0, c1, c2, c3
 """
 
 _SETS_SQL = """
 WITH j AS (
-  SELECT gid, BIT_OR(CAST(POWER(2, ch) AS BIGINT)) AS mask
+  SELECT jid, BIT_OR(CAST(POWER(2, ch) AS BIGINT)) AS mask
   FROM sr_assigned
-  GROUP BY contact_id, gid
+  GROUP BY jid
 )
-SELECT j.mask, CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END AS converted, COUNT(*) AS journeys,
+SELECT j.mask, CASE WHEN j.jid > 0 THEN 1 ELSE 0 END AS converted, COUNT(*) AS journeys,
   SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
 FROM j
-LEFT JOIN sr_conversions AS c ON j.gid = c.gid
-GROUP BY j.mask, CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END
+LEFT JOIN sr_conversions AS c ON j.jid = c.gid
+GROUP BY j.mask, CASE WHEN j.jid > 0 THEN 1 ELSE 0 END
 """
 
 
@@ -275,9 +346,9 @@ def _group_exprs(by: Sequence[str], alias: str) -> list[str]:
 
 #: The converting touches with their conversion's columns and their channel's name.
 _CONVERTING = """
-  SELECT a.*, c.lead_us, c.deal_us, c.value, c.conv_month, ch.channel
+  SELECT a.*, c.gid, c.lead_us, c.deal_us, c.value, c.conv_month, ch.channel
   FROM sr_assigned AS a
-  JOIN sr_conversions AS c ON a.gid = c.gid
+  JOIN sr_conversions AS c ON a.jid = c.gid
   JOIN sr_channels AS ch ON a.ch = ch.bit
 """
 
@@ -289,10 +360,10 @@ def _placement_sql(by: Sequence[str]) -> str:
     return f"""
 WITH a AS ({_CONVERTING}),
 cc AS (
-  SELECT gid, ch, COUNT(*) AS n_c
+  SELECT jid AS gid, ch, COUNT(*) AS n_c
   FROM sr_assigned
-  WHERE gid IS NOT NULL
-  GROUP BY gid, ch
+  WHERE jid > 0
+  GROUP BY jid, ch
 ),
 cm AS (
   SELECT gid, CAST(SUM(CAST(POWER(2, ch) AS BIGINT)) AS BIGINT) AS mask
@@ -395,7 +466,7 @@ _UNATTRIBUTED_SQL = """
 SELECT c.conv_month, COUNT(*) AS conversions, SUM(c.value) AS value
 FROM sr_conversions AS c
 LEFT JOIN (
-  SELECT DISTINCT gid FROM sr_assigned WHERE gid IS NOT NULL
+  SELECT DISTINCT jid AS gid FROM sr_assigned WHERE jid > 0
 ) AS d ON c.gid = d.gid
 WHERE d.gid IS NULL
 GROUP BY c.conv_month
@@ -468,9 +539,11 @@ def build_sql(
             )
     extra = [k for k in keys if k not in ("channel", "month")]
     stages = (
-        Query("sr_conversions", _conversions_sql(conversions, lookback_days)),
         Query("sr_channels", _channels_sql(touches)),
+        Query("sr_contacts", _contacts_sql(touches)),
+        Query("sr_conversions", _conversions_sql(conversions, lookback_days)),
         Query("sr_assigned", _assigned_sql(touches, extra)),
+        Query("sr_grams", _GRAMS_STAGE),
     )
     outputs = [
         Query("channels", "SELECT channel, bit FROM sr_channels"),

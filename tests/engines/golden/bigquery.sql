@@ -1,15 +1,36 @@
+-- stage sr_channels
+SELECT
+  channel,
+  SAFE_CAST(ROW_NUMBER() OVER (ORDER BY channel) - 1 AS INT64) AS bit
+FROM (
+  SELECT DISTINCT
+    SAFE_CAST(channel AS STRING) AS channel
+  FROM `analytics`.`touchpoints`
+) AS d;
+
+-- stage sr_contacts
+SELECT
+  contact_id,
+  ROW_NUMBER() OVER (ORDER BY contact_id) AS cid
+FROM (
+  SELECT DISTINCT
+    SAFE_CAST(contact_id AS STRING) AS contact_id
+  FROM `analytics`.`touchpoints`
+) AS d;
+
 -- stage sr_conversions
 SELECT
-  conversion_id,
-  contact_id,
+  c.conversion_id,
+  c.contact_id,
+  k.cid,
   conv_us,
   win_us,
   lead_us,
   deal_us,
   value,
   conv_month,
-  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY conv_us, conversion_id) AS conv_rank,
-  ROW_NUMBER() OVER (ORDER BY conversion_id) AS gid
+  ROW_NUMBER() OVER (PARTITION BY c.contact_id ORDER BY conv_us, c.conversion_id) AS conv_rank,
+  ROW_NUMBER() OVER (ORDER BY c.conversion_id) AS gid
 FROM (
   SELECT
     SAFE_CAST(conversion_id AS STRING) AS conversion_id,
@@ -25,22 +46,14 @@ FROM (
     COALESCE(SAFE_CAST(value AS FLOAT64), SAFE_CAST(0 AS FLOAT64)) AS value,
     SAFE_CAST(TIMESTAMP_TRUNC(ts, MONTH) AS DATE) AS conv_month
   FROM `analytics`.`conversions`
-) AS c;
-
--- stage sr_channels
-SELECT
-  channel,
-  SAFE_CAST(ROW_NUMBER() OVER (ORDER BY channel) - 1 AS INT64) AS bit
-FROM (
-  SELECT DISTINCT
-    SAFE_CAST(channel AS STRING) AS channel
-  FROM `analytics`.`touchpoints`
-) AS d;
+) AS c
+LEFT JOIN sr_contacts AS k
+  ON c.contact_id = k.contact_id;
 
 -- stage sr_assigned
 WITH t AS (
   SELECT
-    SAFE_CAST(x.contact_id AS STRING) AS contact_id,
+    k.cid,
     UNIX_MICROS(x.ts) AS ts_us,
     ch.bit AS ch,
     SAFE_CAST(x.ref AS STRING) AS ref,
@@ -48,9 +61,11 @@ WITH t AS (
   FROM `analytics`.`touchpoints` AS x
   JOIN sr_channels AS ch
     ON SAFE_CAST(x.channel AS STRING) = ch.channel
+  JOIN sr_contacts AS k
+    ON SAFE_CAST(x.contact_id AS STRING) = k.contact_id
 ), e AS (
   SELECT
-    contact_id,
+    cid,
     ts_us,
     0 AS is_conv,
     ch,
@@ -59,38 +74,124 @@ WITH t AS (
   FROM t
   UNION ALL
   SELECT
-    contact_id,
+    cid,
     conv_us AS ts_us,
     1 AS is_conv,
     SAFE_CAST(NULL AS INT64) AS ch,
     SAFE_CAST(NULL AS STRING) AS ref,
     SAFE_CAST(NULL AS STRING) AS `platform`
   FROM sr_conversions
+  WHERE
+    NOT cid IS NULL
 ), n AS (
   SELECT
     e.*,
-    SUM(is_conv) OVER (
-      PARTITION BY contact_id
+    COUNT(CASE WHEN is_conv = 1 THEN 1 END) OVER (
+      PARTITION BY cid
       ORDER BY ts_us, is_conv, ch, ref
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS n_before,
-    ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY ts_us, is_conv, ch, ref) AS pos
+    ROW_NUMBER() OVER (PARTITION BY cid ORDER BY ts_us, is_conv, ch, ref) AS pos,
+    LAG(ch) OVER (PARTITION BY cid ORDER BY ts_us, is_conv, ch, ref) AS p_ch,
+    LAG(ts_us) OVER (PARTITION BY cid ORDER BY ts_us, is_conv, ch, ref) AS p_us
   FROM e
+), w AS (
+  SELECT
+    e.*,
+    c.gid,
+    COALESCE(e.ts_us >= c.win_us, FALSE) AS in_w,
+    COALESCE(e.p_us >= c.win_us, FALSE) AS p_in
+  FROM n AS e
+  LEFT JOIN sr_conversions AS c
+    ON c.cid = e.cid AND c.conv_rank = e.n_before + 1
+  WHERE
+    e.is_conv = 0
 )
 SELECT
-  e.contact_id,
+  CASE WHEN e.in_w THEN e.gid ELSE -e.cid END AS jid,
   e.pos,
   e.ts_us,
   e.ch,
   e.`platform`,
-  c.gid
-FROM n AS e
+  SAFE_CAST(CASE
+    WHEN NOT e.p_ch IS NULL AND e.p_in = e.in_w
+    THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
+    WHEN e.in_w OR e.pos = 1
+    THEN 1
+    ELSE 2
+  END AS INT64) AS run,
+  SAFE_CAST(CASE WHEN NOT e.in_w AND NOT e.gid IS NULL THEN 1 ELSE 0 END AS INT64) AS cut
+FROM w AS e;
+
+-- stage sr_grams
+WITH f AS (
+  SELECT
+    jid,
+    pos,
+    ch,
+    run,
+    LAG(ch) OVER (PARTITION BY jid ORDER BY pos) AS prev
+  FROM sr_assigned
+  WHERE
+    run = 2 OR cut = 1
+), s AS (
+  SELECT
+    jid,
+    pos,
+    ch
+  FROM sr_assigned
+  WHERE
+    run = 1
+  UNION ALL
+  SELECT
+    jid,
+    pos,
+    ch
+  FROM f
+  WHERE
+    run = 2 AND (
+      prev IS NULL OR prev <> ch
+    )
+), k AS (
+  SELECT
+    jid,
+    ch AS c0,
+    LAG(ch, 1) OVER (PARTITION BY jid ORDER BY pos) AS c1,
+    LAG(ch, 2) OVER (PARTITION BY jid ORDER BY pos) AS c2,
+    LAG(ch, 3) OVER (PARTITION BY jid ORDER BY pos) AS c3,
+    LAG(ch, 4) OVER (PARTITION BY jid ORDER BY pos) AS c4,
+    LEAD(pos, 1) OVER (PARTITION BY jid ORDER BY pos) AS next_pos
+  FROM s
+), x AS (
+  SELECT
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    CASE WHEN NOT next_pos IS NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
+    CASE WHEN next_pos IS NULL AND jid > 0 THEN jid END AS end_gid
+  FROM k
+)
+SELECT
+  x.c0,
+  x.c1,
+  x.c2,
+  x.c3,
+  x.c4,
+  x.e,
+  COUNT(*) AS n,
+  SUM(COALESCE(c.value, SAFE_CAST(0 AS FLOAT64))) AS value
+FROM x
 LEFT JOIN sr_conversions AS c
-  ON c.contact_id = e.contact_id
-  AND c.conv_rank = e.n_before + 1
-  AND e.ts_us >= c.win_us
-WHERE
-  e.is_conv = 0;
+  ON x.end_gid = c.gid
+GROUP BY
+  x.c0,
+  x.c1,
+  x.c2,
+  x.c3,
+  x.c4,
+  x.e;
 
 -- output channels
 SELECT
@@ -99,27 +200,6 @@ SELECT
 FROM sr_channels;
 
 -- output grams
-WITH m AS (
-  SELECT
-    contact_id,
-    gid,
-    pos,
-    ch,
-    LAG(ch) OVER (PARTITION BY contact_id, gid ORDER BY pos) AS prev
-  FROM sr_assigned
-), k AS (
-  SELECT
-    gid,
-    ch AS c0,
-    LAG(ch, 1) OVER (PARTITION BY contact_id, gid ORDER BY pos) AS c1,
-    LAG(ch, 2) OVER (PARTITION BY contact_id, gid ORDER BY pos) AS c2,
-    LAG(ch, 3) OVER (PARTITION BY contact_id, gid ORDER BY pos) AS c3,
-    LAG(ch, 4) OVER (PARTITION BY contact_id, gid ORDER BY pos) AS c4,
-    LEAD(pos, 1) OVER (PARTITION BY contact_id, gid ORDER BY pos) AS next_pos
-  FROM m
-  WHERE
-    prev IS NULL OR prev <> ch
-)
 SELECT
   0 AS kind,
   c0,
@@ -127,9 +207,9 @@ SELECT
   c2,
   c3,
   c4,
-  COUNT(*) AS n,
+  SUM(n) AS n,
   SAFE_CAST(0 AS FLOAT64) AS value
-FROM k
+FROM sr_grams
 GROUP BY
   c0,
   c1,
@@ -138,47 +218,44 @@ GROUP BY
   c4
 UNION ALL
 SELECT
-  CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END AS kind,
-  k.c0,
-  k.c1,
-  k.c2,
-  k.c3,
+  e AS kind,
+  c0,
+  c1,
+  c2,
+  c3,
   SAFE_CAST(NULL AS INT64) AS c4,
-  COUNT(*) AS n,
-  SUM(COALESCE(c.value, SAFE_CAST(0 AS FLOAT64))) AS value
-FROM k
-LEFT JOIN sr_conversions AS c
-  ON k.gid = c.gid
+  SUM(n) AS n,
+  SUM(value) AS value
+FROM sr_grams
 WHERE
-  k.next_pos IS NULL
+  e > 0
 GROUP BY
-  CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END,
-  k.c0,
-  k.c1,
-  k.c2,
-  k.c3;
+  e,
+  c0,
+  c1,
+  c2,
+  c3;
 
 -- output sets
 WITH j AS (
   SELECT
-    gid,
+    jid,
     BIT_OR(SAFE_CAST(POWER(2, ch) AS INT64)) AS mask
   FROM sr_assigned
   GROUP BY
-    contact_id,
-    gid
+    jid
 )
 SELECT
   j.mask,
-  CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END AS converted,
+  CASE WHEN j.jid > 0 THEN 1 ELSE 0 END AS converted,
   COUNT(*) AS journeys,
   SUM(COALESCE(c.value, SAFE_CAST(0 AS FLOAT64))) AS value
 FROM j
 LEFT JOIN sr_conversions AS c
-  ON j.gid = c.gid
+  ON j.jid = c.gid
 GROUP BY
   j.mask,
-  CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END;
+  CASE WHEN j.jid > 0 THEN 1 ELSE 0 END;
 
 -- output unattributed
 SELECT
@@ -188,10 +265,10 @@ SELECT
 FROM sr_conversions AS c
 LEFT JOIN (
   SELECT DISTINCT
-    gid
+    jid AS gid
   FROM sr_assigned
   WHERE
-    NOT gid IS NULL
+    jid > 0
 ) AS d
   ON c.gid = d.gid
 WHERE
@@ -203,6 +280,7 @@ GROUP BY
 WITH a AS (
   SELECT
     a.*,
+    c.gid,
     c.lead_us,
     c.deal_us,
     c.value,
@@ -210,19 +288,19 @@ WITH a AS (
     ch.channel
   FROM sr_assigned AS a
   JOIN sr_conversions AS c
-    ON a.gid = c.gid
+    ON a.jid = c.gid
   JOIN sr_channels AS ch
     ON a.ch = ch.bit
 ), cc AS (
   SELECT
-    gid,
+    jid AS gid,
     ch,
     COUNT(*) AS n_c
   FROM sr_assigned
   WHERE
-    NOT gid IS NULL
+    jid > 0
   GROUP BY
-    gid,
+    jid,
     ch
 ), cm AS (
   SELECT
@@ -256,6 +334,7 @@ GROUP BY
 WITH a AS (
   SELECT
     a.*,
+    c.gid,
     c.lead_us,
     c.deal_us,
     c.value,
@@ -263,7 +342,7 @@ WITH a AS (
     ch.channel
   FROM sr_assigned AS a
   JOIN sr_conversions AS c
-    ON a.gid = c.gid
+    ON a.jid = c.gid
   JOIN sr_channels AS ch
     ON a.ch = ch.bit
 ), r AS (

@@ -1,15 +1,39 @@
+-- stage sr_channels
+SELECT
+  channel,
+  CAST(ROW_NUMBER() OVER (ORDER BY channel NULLS FIRST) - 1 AS INT) AS bit
+FROM (
+  SELECT DISTINCT
+    CAST(channel AS VARCHAR) AS channel
+  FROM "analytics"."touchpoints"
+) AS d;
+
+-- stage sr_contacts
+SELECT
+  contact_id,
+  ROW_NUMBER() OVER (ORDER BY contact_id NULLS FIRST) AS cid
+FROM (
+  SELECT DISTINCT
+    CAST(contact_id AS VARCHAR) AS contact_id
+  FROM "analytics"."touchpoints"
+) AS d;
+
 -- stage sr_conversions
 SELECT
-  conversion_id,
-  contact_id,
+  c.conversion_id,
+  c.contact_id,
+  k.cid,
   conv_us,
   win_us,
   lead_us,
   deal_us,
   value,
   conv_month,
-  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY conv_us NULLS FIRST, conversion_id NULLS FIRST) AS conv_rank,
-  ROW_NUMBER() OVER (ORDER BY conversion_id NULLS FIRST) AS gid
+  ROW_NUMBER() OVER (
+    PARTITION BY c.contact_id
+    ORDER BY conv_us NULLS FIRST, c.conversion_id NULLS FIRST
+  ) AS conv_rank,
+  ROW_NUMBER() OVER (ORDER BY c.conversion_id NULLS FIRST) AS gid
 FROM (
   SELECT
     CAST(conversion_id AS VARCHAR) AS conversion_id,
@@ -25,22 +49,14 @@ FROM (
     COALESCE(CAST(value AS DOUBLE), CAST(0 AS DOUBLE)) AS value,
     CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month
   FROM "analytics"."conversions"
-) AS c;
-
--- stage sr_channels
-SELECT
-  channel,
-  CAST(ROW_NUMBER() OVER (ORDER BY channel NULLS FIRST) - 1 AS INT) AS bit
-FROM (
-  SELECT DISTINCT
-    CAST(channel AS VARCHAR) AS channel
-  FROM "analytics"."touchpoints"
-) AS d;
+) AS c
+LEFT JOIN sr_contacts AS k
+  ON c.contact_id = k.contact_id;
 
 -- stage sr_assigned
 WITH t AS (
   SELECT
-    CAST(x.contact_id AS VARCHAR) AS contact_id,
+    k.cid,
     DATE_PART(EPOCH_MICROSECOND, x.ts) AS ts_us,
     ch.bit AS ch,
     CAST(x.ref AS VARCHAR) AS ref,
@@ -48,9 +64,11 @@ WITH t AS (
   FROM "analytics"."touchpoints" AS x
   JOIN sr_channels AS ch
     ON CAST(x.channel AS VARCHAR) = ch.channel
+  JOIN sr_contacts AS k
+    ON CAST(x.contact_id AS VARCHAR) = k.contact_id
 ), e AS (
   SELECT
-    contact_id,
+    cid,
     ts_us,
     0 AS is_conv,
     ch,
@@ -59,41 +77,133 @@ WITH t AS (
   FROM t
   UNION ALL
   SELECT
-    contact_id,
+    cid,
     conv_us AS ts_us,
     1 AS is_conv,
     CAST(NULL AS INT) AS ch,
     CAST(NULL AS VARCHAR) AS ref,
     CAST(NULL AS VARCHAR) AS "platform"
   FROM sr_conversions
+  WHERE
+    NOT cid IS NULL
 ), n AS (
   SELECT
     e.*,
-    SUM(is_conv) OVER (
-      PARTITION BY contact_id
+    COUNT(CASE WHEN is_conv = 1 THEN 1 END) OVER (
+      PARTITION BY cid
       ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS n_before,
     ROW_NUMBER() OVER (
-      PARTITION BY contact_id
+      PARTITION BY cid
       ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
-    ) AS pos
+    ) AS pos,
+    LAG(ch) OVER (
+      PARTITION BY cid
+      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
+    ) AS p_ch,
+    LAG(ts_us) OVER (
+      PARTITION BY cid
+      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
+    ) AS p_us
   FROM e
+), w AS (
+  SELECT
+    e.*,
+    c.gid,
+    COALESCE(e.ts_us >= c.win_us, FALSE) AS in_w,
+    COALESCE(e.p_us >= c.win_us, FALSE) AS p_in
+  FROM n AS e
+  LEFT JOIN sr_conversions AS c
+    ON c.cid = e.cid AND c.conv_rank = e.n_before + 1
+  WHERE
+    e.is_conv = 0
 )
 SELECT
-  e.contact_id,
+  CASE WHEN e.in_w THEN e.gid ELSE -e.cid END AS jid,
   e.pos,
   e.ts_us,
   e.ch,
   e."platform",
-  c.gid
-FROM n AS e
+  CAST(CASE
+    WHEN NOT e.p_ch IS NULL AND e.p_in = e.in_w
+    THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
+    WHEN e.in_w OR e.pos = 1
+    THEN 1
+    ELSE 2
+  END AS TINYINT) AS run,
+  CAST(CASE WHEN NOT e.in_w AND NOT e.gid IS NULL THEN 1 ELSE 0 END AS TINYINT) AS cut
+FROM w AS e;
+
+-- stage sr_grams
+WITH f AS (
+  SELECT
+    jid,
+    pos,
+    ch,
+    run,
+    LAG(ch) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS prev
+  FROM sr_assigned
+  WHERE
+    run = 2 OR cut = 1
+), s AS (
+  SELECT
+    jid,
+    pos,
+    ch
+  FROM sr_assigned
+  WHERE
+    run = 1
+  UNION ALL
+  SELECT
+    jid,
+    pos,
+    ch
+  FROM f
+  WHERE
+    run = 2 AND (
+      prev IS NULL OR prev <> ch
+    )
+), k AS (
+  SELECT
+    jid,
+    ch AS c0,
+    LAG(ch, 1) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c1,
+    LAG(ch, 2) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c2,
+    LAG(ch, 3) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c3,
+    LAG(ch, 4) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c4,
+    LEAD(pos, 1) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS next_pos
+  FROM s
+), x AS (
+  SELECT
+    c0,
+    c1,
+    c2,
+    c3,
+    c4,
+    CASE WHEN NOT next_pos IS NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
+    CASE WHEN next_pos IS NULL AND jid > 0 THEN jid END AS end_gid
+  FROM k
+)
+SELECT
+  x.c0,
+  x.c1,
+  x.c2,
+  x.c3,
+  x.c4,
+  x.e,
+  COUNT(*) AS n,
+  SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
+FROM x
 LEFT JOIN sr_conversions AS c
-  ON c.contact_id = e.contact_id
-  AND c.conv_rank = e.n_before + 1
-  AND e.ts_us >= c.win_us
-WHERE
-  e.is_conv = 0;
+  ON x.end_gid = c.gid
+GROUP BY
+  x.c0,
+  x.c1,
+  x.c2,
+  x.c3,
+  x.c4,
+  x.e;
 
 -- output channels
 SELECT
@@ -102,27 +212,6 @@ SELECT
 FROM sr_channels;
 
 -- output grams
-WITH m AS (
-  SELECT
-    contact_id,
-    gid,
-    pos,
-    ch,
-    LAG(ch) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS prev
-  FROM sr_assigned
-), k AS (
-  SELECT
-    gid,
-    ch AS c0,
-    LAG(ch, 1) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c1,
-    LAG(ch, 2) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c2,
-    LAG(ch, 3) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c3,
-    LAG(ch, 4) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS c4,
-    LEAD(pos, 1) OVER (PARTITION BY contact_id, gid ORDER BY pos NULLS FIRST) AS next_pos
-  FROM m
-  WHERE
-    prev IS NULL OR prev <> ch
-)
 SELECT
   0 AS kind,
   c0,
@@ -130,9 +219,9 @@ SELECT
   c2,
   c3,
   c4,
-  COUNT(*) AS n,
+  SUM(n) AS n,
   CAST(0 AS DOUBLE) AS value
-FROM k
+FROM sr_grams
 GROUP BY
   c0,
   c1,
@@ -141,47 +230,44 @@ GROUP BY
   c4
 UNION ALL
 SELECT
-  CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END AS kind,
-  k.c0,
-  k.c1,
-  k.c2,
-  k.c3,
+  e AS kind,
+  c0,
+  c1,
+  c2,
+  c3,
   CAST(NULL AS INT) AS c4,
-  COUNT(*) AS n,
-  SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
-FROM k
-LEFT JOIN sr_conversions AS c
-  ON k.gid = c.gid
+  SUM(n) AS n,
+  SUM(value) AS value
+FROM sr_grams
 WHERE
-  k.next_pos IS NULL
+  e > 0
 GROUP BY
-  CASE WHEN k.gid IS NULL THEN 2 ELSE 1 END,
-  k.c0,
-  k.c1,
-  k.c2,
-  k.c3;
+  e,
+  c0,
+  c1,
+  c2,
+  c3;
 
 -- output sets
 WITH j AS (
   SELECT
-    gid,
+    jid,
     BITORAGG(CAST(POWER(2, ch) AS BIGINT)) AS mask
   FROM sr_assigned
   GROUP BY
-    contact_id,
-    gid
+    jid
 )
 SELECT
   j.mask,
-  CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END AS converted,
+  CASE WHEN j.jid > 0 THEN 1 ELSE 0 END AS converted,
   COUNT(*) AS journeys,
   SUM(COALESCE(c.value, CAST(0 AS DOUBLE))) AS value
 FROM j
 LEFT JOIN sr_conversions AS c
-  ON j.gid = c.gid
+  ON j.jid = c.gid
 GROUP BY
   j.mask,
-  CASE WHEN j.gid IS NULL THEN 0 ELSE 1 END;
+  CASE WHEN j.jid > 0 THEN 1 ELSE 0 END;
 
 -- output unattributed
 SELECT
@@ -191,10 +277,10 @@ SELECT
 FROM sr_conversions AS c
 LEFT JOIN (
   SELECT DISTINCT
-    gid
+    jid AS gid
   FROM sr_assigned
   WHERE
-    NOT gid IS NULL
+    jid > 0
 ) AS d
   ON c.gid = d.gid
 WHERE
@@ -206,6 +292,7 @@ GROUP BY
 WITH a AS (
   SELECT
     a.*,
+    c.gid,
     c.lead_us,
     c.deal_us,
     c.value,
@@ -213,19 +300,19 @@ WITH a AS (
     ch.channel
   FROM sr_assigned AS a
   JOIN sr_conversions AS c
-    ON a.gid = c.gid
+    ON a.jid = c.gid
   JOIN sr_channels AS ch
     ON a.ch = ch.bit
 ), cc AS (
   SELECT
-    gid,
+    jid AS gid,
     ch,
     COUNT(*) AS n_c
   FROM sr_assigned
   WHERE
-    NOT gid IS NULL
+    jid > 0
   GROUP BY
-    gid,
+    jid,
     ch
 ), cm AS (
   SELECT
@@ -259,6 +346,7 @@ GROUP BY
 WITH a AS (
   SELECT
     a.*,
+    c.gid,
     c.lead_us,
     c.deal_us,
     c.value,
@@ -266,7 +354,7 @@ WITH a AS (
     ch.channel
   FROM sr_assigned AS a
   JOIN sr_conversions AS c
-    ON a.gid = c.gid
+    ON a.jid = c.gid
   JOIN sr_channels AS ch
     ON a.ch = ch.bit
 ), r AS (
