@@ -164,17 +164,26 @@ _DENSE_CODES = 1 << 22
 _DENSE_PAIRS = 1 << 24
 
 
-def _dense_counts(states: _States, last: np.ndarray) -> pl.DataFrame | None:
-    """_transition_counts through a lookup table to dense codes and bincounts; None when the
-    state space is too large for that."""
-    state, first = states.state, states.first
+def _present_codes(state: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The state codes present in `state` plus START, CONVERSION and NULL (sorted), and a table
+    marking them (index: code − NULL); None when the codes span more than _DENSE_CODES."""
     size = int(state.max(initial=0)) + 1 - _NULL
     if size > _DENSE_CODES:
         return None
     present = np.zeros(size, dtype=bool)
     present[state - _NULL] = True
     present[[_START - _NULL, _CONV - _NULL, _NULL - _NULL]] = True
-    codes = np.flatnonzero(present) + _NULL
+    return np.flatnonzero(present) + _NULL, present
+
+
+def _dense_counts(states: _States, last: np.ndarray) -> pl.DataFrame | None:
+    """_transition_counts through a lookup table to dense codes and bincounts; None when the
+    state space is too large for that."""
+    state, first = states.state, states.first
+    found = _present_codes(state)
+    if found is None:
+        return None
+    codes, present = found
     n = len(codes)
     if n * n > _DENSE_PAIRS:
         return None
@@ -208,13 +217,10 @@ def _successor_counts(states: _States, last: np.ndarray, n_channels: int) -> pl.
     states × (channels + 2), however large the chain's order makes the state space. None when
     the codes are too many for tables."""
     state, first = states.state, states.first
-    size = int(state.max(initial=0)) + 1 - _NULL
-    if size > _DENSE_CODES:
+    found = _present_codes(state)
+    if found is None:
         return None
-    present = np.zeros(size, dtype=bool)
-    present[state - _NULL] = True
-    present[[_START - _NULL, _CONV - _NULL, _NULL - _NULL]] = True
-    codes = np.flatnonzero(present) + _NULL
+    codes, present = found
     n = len(codes)
     # What follows: the new channel 1..C, CONVERSION as C + 1, NULL as C + 2.
     width = n_channels + 3
