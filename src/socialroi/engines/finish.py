@@ -5,8 +5,8 @@ placements, rule credits and unattributed conversions. Here:
 
 - :func:`transition_counts` turns ``grams`` into the (from, to, n) counts of an order-k chain,
   state codes as :func:`socialroi.core.attribution.markov.solve_chain` reads them;
-- :func:`set_journeys` turns ``sets`` into a weighted journeys frame that
-  :func:`socialroi.core.attribution.shapley.shapley` and ``shapley_shares`` read;
+- :func:`channel_sets` turns ``sets`` into the channel-set counts that
+  :func:`socialroi.core.attribution.shapley.shapley_of_sets` and ``shares_of_sets`` solve;
 - :func:`finish` places Markov and Shapley credit per conversion set on the groups, totals the
   rule models, adds ``(unattributed)`` and returns what
   :func:`socialroi.core.attribution.attribute` returns: ``[*by, conversions, value]``.
@@ -29,7 +29,12 @@ from socialroi.core.attribution.markov import (
     solve_chain,
 )
 from socialroi.core.attribution.rules import RULE_MODELS
-from socialroi.core.attribution.shapley import SET_SEPARATOR, ShapleyResult, shapley, shapley_shares
+from socialroi.core.attribution.shapley import (
+    SET_SEPARATOR,
+    ShapleyResult,
+    shapley_of_sets,
+    shares_of_sets,
+)
 from socialroi.engines.sql import MAX_CHANNELS, AttributionSQL
 from socialroi.errors import DataError
 
@@ -102,42 +107,35 @@ def _names(mask: int, bits: Mapping[int, str]) -> list[str]:
     return [bits[b] for b in range(MAX_CHANNELS) if mask >> b & 1]
 
 
-def set_journeys(sets: pl.DataFrame, bits: Mapping[int, str]) -> pl.DataFrame:
-    """``sets`` as a weighted journeys frame (journey_id, step, channel, converted, value,
-    weight): one journey per (set, outcome) standing for that many journeys."""
-    rows: dict[str, list[object]] = {
-        k: [] for k in ("journey_id", "step", "channel", "converted", "value", "weight")
-    }
-    for jid, (mask, converted, journeys, value) in enumerate(
-        sets.select("mask", "converted", "journeys", "value").iter_rows()
-    ):
-        if not journeys:
-            continue
-        names = _names(int(mask), bits)
-        for step, name in enumerate(names):
-            rows["journey_id"].append(jid)
-            rows["step"].append(step)
-            rows["channel"].append(name)
-            rows["converted"].append(bool(converted))
-            rows["value"].append(float(value or 0.0) / journeys if converted else 0.0)
-            rows["weight"].append(float(journeys))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "journey_id": pl.Int64,
-            "step": pl.Int64,
-            "channel": pl.String,
-            "converted": pl.Boolean,
-            "value": pl.Float64,
-            "weight": pl.Float64,
-        },
+def channel_sets(
+    sets: pl.DataFrame, channels: Sequence[str], bits: Mapping[int, str]
+) -> pl.DataFrame:
+    """``sets`` (masks in the engine's `bits`, one row per set and outcome) as core's channel sets
+    (mask, n, conv, val; masks index `channels`), what :func:`shapley_of_sets` and
+    :func:`shares_of_sets` read."""
+    index = {name: i for i, name in enumerate(channels)}
+    engine_mask = sets.get_column("mask").cast(pl.Int64).to_numpy()
+    mask = np.zeros(len(engine_mask), dtype=np.int64)
+    for bit, name in bits.items():
+        mask |= ((engine_mask >> int(bit)) & 1) << index[name]
+    converted = pl.col("converted") == 1
+    return (
+        sets.with_columns(pl.Series("mask", mask))
+        .filter(pl.col("journeys") > 0)
+        .group_by("mask")
+        .agg(
+            pl.col("journeys").sum().cast(pl.Float64).alias("n"),
+            pl.col("journeys").filter(converted).sum().cast(pl.Float64).alias("conv"),
+            pl.col("value").filter(converted).cast(pl.Float64).fill_null(0.0).sum().alias("val"),
+        )
+        .sort("mask")
     )
 
 
 def shapley_result(outputs: Mapping[str, pl.DataFrame]) -> ShapleyResult:
     """The Shapley result (per-channel credit) from the engine's ``channels`` and ``sets``."""
-    _, bits = channel_bits(outputs["channels"])
-    return shapley(set_journeys(outputs["sets"], bits))
+    channels, bits = channel_bits(outputs["channels"])
+    return shapley_of_sets(channels, channel_sets(outputs["sets"], channels, bits))
 
 
 def _set_shares(outputs: Mapping[str, pl.DataFrame], model: str, order: int) -> pl.DataFrame:
@@ -147,7 +145,7 @@ def _set_shares(outputs: Mapping[str, pl.DataFrame], model: str, order: int) -> 
         outputs["sets"].filter(pl.col("converted") == 1).with_columns(pl.col("mask").cast(pl.Int64))
     )
     if model == "shapley":
-        shares = shapley_shares(set_journeys(outputs["sets"], bits))
+        shares = shares_of_sets(channels, channel_sets(outputs["sets"], channels, bits))
         index = {name: b for b, name in bits.items()}
         masks = [
             sum(1 << index[n] for n in key.split(SET_SEPARATOR))
