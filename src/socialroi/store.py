@@ -496,11 +496,9 @@ class Store:
 
     def _close_interrupted(self) -> None:
         """Mark 'error' the runs left 'running' by another process (see `runs`)."""
-        pid, host = _process()
         self._con.execute(
             f"UPDATE run_log SET status = 'error', error = {_sql_string(INTERRUPTED)} "
-            f"WHERE status = 'running' AND (pid IS DISTINCT FROM {int(pid)} "
-            f"OR host IS DISTINCT FROM {_sql_string(host)})"
+            f"WHERE {_running_elsewhere()}"
         )
 
     def runs(self) -> pl.DataFrame:
@@ -511,11 +509,7 @@ class Store:
         that process ended without finishing the run (killed by cron, out of memory). Opening
         the store for writing records that in the log; a read-only open shows it all the same.
         """
-        pid, host = _process()
-        elsewhere = (
-            f"status = 'running' AND (pid IS DISTINCT FROM {int(pid)} "
-            f"OR host IS DISTINCT FROM {_sql_string(host)})"
-        )
+        elsewhere = _running_elsewhere()
         return _frame(
             self._con.sql(
                 f"SELECT * REPLACE (CASE WHEN {elsewhere} THEN 'error' ELSE status END AS status, "
@@ -542,6 +536,15 @@ def _frame(rel: duckdb.DuckDBPyRelation) -> pl.DataFrame:
 def _sql_string(text: str) -> str:
     """`text` as a SQL string literal (quotes doubled: DuckDB reads no backslash escapes)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def _running_elsewhere() -> str:
+    """SQL condition on run_log: a run still 'running' that another process started."""
+    pid, host = _process()
+    return (
+        f"status = 'running' AND (pid IS DISTINCT FROM {int(pid)} "
+        f"OR host IS DISTINCT FROM {_sql_string(host)})"
+    )
 
 
 def _process() -> tuple[int, str]:
