@@ -617,3 +617,46 @@ def test_touch_channel_codes_rank_the_channels_in_any_chunks(values, cuts):
     # One-byte keys are counted two at a time; any length gives bincount's counts.
     key = code.astype(np.uint8)
     assert _bincount(key, 7).tolist() == np.bincount(key, minlength=7)[:7].tolist()
+
+
+def test_touch_channel_codes_rank_channels_first_met_late():
+    """Channels first met after the rows the coding starts from (in a later chunk, or later in
+    the same chunk) get their sorted ranks all the same."""
+    from socialroi.core.attribution.transitions import touch_channel_codes
+
+    values: list[str | None] = ["zeta"] * 70_000
+    values += ["alpha", "mid", "zeta", "alpha"]
+    for cuts in ([], [70_001], [10, 69_999]):
+        channels, code = touch_channel_codes(_chunked(values, cuts))
+        assert channels == ["alpha", "mid", "zeta"]
+        assert code[:70_000].tolist() == [2] * 70_000
+        assert code[70_000:].tolist() == [0, 1, 2, 0]
+
+
+def test_place_by_code_shares_like_place_by_channel():
+    """Credit placed by conversion and channel numbers equals credit placed by their text: a
+    conversion's channels share it by weight, a channel's touches share its part, and a
+    conversion whose channels all weigh 0 is shared equally by channel."""
+    from socialroi.core.attribution.datadriven import place_by_channel, place_by_code
+
+    conv = pl.DataFrame(
+        {
+            "conversion_id": ["a", "a", "a", "b", "b", "c"],
+            "channel": ["x", "y", "x", "z", "y", "z"],
+            "value": [100.0, 100.0, 100.0, 10.0, 10.0, None],
+        }
+    )
+    weights = {"x": 0.6, "y": 0.2, "z": 0.0}
+    by_text = place_by_channel(
+        conv, pl.DataFrame({"channel": list(weights), "weight": list(weights.values())})
+    )
+    key = np.array([0, 0, 0, 1, 1, 2])
+    code = np.array([0, 1, 0, 2, 1, 2])
+    by_code = place_by_code(conv, key, code, np.array(list(weights.values())))
+    # a: x weighs 0.6 over two touches, y 0.2; b: only y weighs; c: z alone, weight 0.
+    expected = [0.375, 0.25, 0.375, 0.0, 1.0, 1.0]
+    assert by_code["credit"].to_list() == pytest.approx(expected, rel=1e-15)
+    assert by_code["credit"].to_list() == by_text["credit"].to_list()
+    assert by_code["value_credit"].to_list() == pytest.approx([37.5, 25.0, 37.5, 0.0, 10.0, 0.0])
+    zero = place_by_code(conv, key, code, np.zeros(3))
+    assert zero["credit"].to_list() == pytest.approx([0.25, 0.5, 0.25, 0.5, 0.5, 1.0])

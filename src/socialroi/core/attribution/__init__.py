@@ -275,15 +275,17 @@ def _converting(
     and for each of those rows its conversion's number and its channel code (`codes`), when
     known: the rule models group by the number, and Markov places its credit by the numbers,
     not by text."""
-    rows = np.flatnonzero(index >= 0)
+    hit = index >= 0
+    rows = np.flatnonzero(hit)
     keyed = _KEY not in touches.columns
     extra = [pl.Series(_KEY, index[rows])] if keyed else []
     coded = keyed and codes is not None and _CODE not in touches.columns
     if coded and codes is not None:
         extra.append(pl.Series(_CODE, codes[1][rows]))
-    # One chunk per column: models then add columns without copying the touch columns.
+    # One chunk per column: models then add columns without copying the touch columns. (A
+    # filter reads the rows in order, cheaper than gathering them.)
     converting = as_assigned(
-        touches[rows].hstack([*added[index[rows]].get_columns(), *extra]),
+        touches.filter(pl.Series(hit)).hstack([*added[index[rows]].get_columns(), *extra]),
     ).rechunk()
     key = converting.get_column(_KEY).to_numpy() if keyed else None
     code = converting.get_column(_CODE).to_numpy() if coded else None

@@ -93,32 +93,29 @@ def touch_channel_codes(channel: pl.Series) -> ChannelCodes:
     if isinstance(channel.dtype, pl.Categorical | pl.Enum):
         channels, code = channel_codes(channel)
         return channels, code.to_numpy().astype(_narrow(len(channels)))
-    if not hasattr(pl, "Categories"):  # pragma: no cover - polars before 1.32
-        channels, code = channel_codes(channel.cast(pl.String).cast(pl.Categorical))
-        return channels, code.to_numpy().astype(_narrow(len(channels)))
-    # Text: each chunk numbered through categories of its own (0, 1, … by first appearance,
-    # the same in every chunk) into one array, the numbers then ranked: no column-sized frame
-    # is built, only the array.
-    categories = pl.Categories.random()
-    dtype = pl.Categorical(categories)
-    ids = np.empty(channel.len(), dtype=np.uint32)
-    # Categories live as long as a column uses them: this one holds them until they are read.
-    holder = pl.Series(dtype=pl.String).cast(dtype)
-    at = 0
+    # Text: each chunk numbered against the channels seen so far (an Enum of them), widened by
+    # any new ones a chunk holds; the numbers are then ranked. No column-sized frame is built.
+    known: list[str] = sorted(channel.head(1 << 16).unique().to_list())
+    enum = pl.Enum(known)
+    parts: list[np.ndarray] = []
     for chunk in channel.get_chunks():
-        m = chunk.len()
-        ids[at : at + m] = chunk.cast(pl.String).cast(dtype).to_physical().to_numpy()
-        at += m
-    texts = categories.to_series().to_list()
-    del holder
-    if None in texts or int(ids.max(initial=0)) >= max(len(texts), 1):  # pragma: no cover
-        channels, code = channel_codes(channel.cast(pl.String).cast(pl.Categorical))
-        return channels, code.to_numpy().astype(_narrow(len(channels)))
-    channels = sorted(texts)
+        text = chunk.cast(pl.String)
+        coded = text.cast(enum, strict=False)
+        if coded.null_count():
+            known.extend(sorted(text.filter(coded.is_null()).unique().to_list()))
+            enum = pl.Enum(known)
+            coded = text.cast(enum)
+        parts.append(coded.to_physical().to_numpy())
+    ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
+    del parts
+    channels = sorted(known)
+    dtype = _narrow(len(channels))
+    if channels == known:  # every channel was in the first rows: the numbers are ranks
+        return channels, ids.astype(dtype, copy=False)
     rank = {c: i for i, c in enumerate(channels)}
-    lut = np.array([rank[c] for c in texts], dtype=_narrow(len(channels)))
-    coded: np.ndarray = lut[ids]
-    return channels, coded
+    lut = np.array([rank[c] for c in known], dtype=dtype)
+    ranked: np.ndarray = lut[ids]
+    return channels, ranked
 
 
 def _narrow(n: int) -> type[np.unsignedinteger]:
