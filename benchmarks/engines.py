@@ -12,7 +12,8 @@ under its --label (the SQL it measured; a new run of the same size and label rep
 before), and benchmarks/engines-results.md is written from all of them plus
 benchmarks/engines-notes.md. Per run: wall seconds, CPU seconds (user + system of the process:
 what the run costs when the machine is shared), peak RSS, the load average, and the wall and CPU
-seconds of each stage and output.
+seconds of each stage and output. The generated contact ids are integers' text, so the engine
+keys contacts by them (no dictionary); --contact-keys dictionary measures what text ids cost.
 """
 
 from __future__ import annotations
@@ -86,9 +87,9 @@ def generate(n: int, root: Path) -> Path:
     return out
 
 
-def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str, object]:
+def one(n: int, data: Path, memory: str, temp: str | None, by: str, keys: str) -> dict[str, object]:
     from socialroi.engines import ENGINE_MODELS, EngineSettings, finish, plan_for
-    from socialroi.engines.duckdb_engine import run_sql
+    from socialroi.engines.duckdb_engine import run_plan, run_sql
 
     folder = generate(n, data)
     settings = EngineSettings(memory_limit=memory, temp_directory=temp)
@@ -96,18 +97,14 @@ def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str,
     load = os.getloadavg()[0]
     cpu0 = time.process_time()
     start = time.perf_counter()
-    sql = plan.sql("duckdb")
     timings: dict[str, float] = {}
     cpu_s: dict[str, float] = {}
-    outputs = run_sql(
-        f"parquet:{folder}/touches-*.parquet",
-        f"parquet:{folder}/conversions.parquet",
-        plan,
-        settings,
-        sql,
-        timings=timings,
-        cpu=cpu_s,
-    )
+    sources = (f"parquet:{folder}/touches-*.parquet", f"parquet:{folder}/conversions.parquet")
+    if keys == "auto":  # as the engine runs: integer ids as keys when they all are
+        outputs, sql = run_plan(*sources, plan, settings, timings=timings, cpu=cpu_s)
+    else:
+        sql = plan.sql("duckdb", contact_keys=keys)
+        outputs = run_sql(*sources, plan, settings, sql, timings=timings, cpu=cpu_s)
     results = finish(outputs, sql, ENGINE_MODELS)
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu0
@@ -119,6 +116,7 @@ def one(n: int, data: Path, memory: str, temp: str | None, by: str) -> dict[str,
     return {
         "finished": time.time(),
         "n": n,
+        "contact_keys": sql.contact_keys,
         "seconds": seconds,
         "cpu_s": cpu,
         "rss_gib": rss,
@@ -137,11 +135,28 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="8GB")
     ap.add_argument("--temp", default=None)
     ap.add_argument("--by", default="channel")
+    ap.add_argument(
+        "--contact-keys",
+        default="auto",
+        choices=["auto", "dictionary", "integer"],
+        help="auto: the engine's choice; dictionary: as for text contact ids",
+    )
     ap.add_argument("--label", default="current", help="the SQL measured (kept per label)")
     ap.add_argument("--one", type=int, default=None)
     args = ap.parse_args()
     if args.one is not None:
-        print(json.dumps(one(args.one, Path(args.data), args.memory_limit, args.temp, args.by)))
+        print(
+            json.dumps(
+                one(
+                    args.one,
+                    Path(args.data),
+                    args.memory_limit,
+                    args.temp,
+                    args.by,
+                    args.contact_keys,
+                )
+            )
+        )
         return
     store = HERE / "engines-results.json"
     measured = _load(store)
@@ -150,6 +165,7 @@ def main() -> None:
         generate(n, Path(args.data))  # outside the measured process
         cmd = [sys.executable, __file__, "--one", str(n), "--data", args.data]
         cmd += ["--memory-limit", args.memory_limit, "--by", args.by]
+        cmd += ["--contact-keys", args.contact_keys]
         if args.temp:
             cmd += ["--temp", args.temp]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
@@ -166,7 +182,7 @@ def main() -> None:
 
 #: The stages of each column of the report (older SQL had no sr_contacts, sr_grams).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "assignment": ("sr_contacts", "sr_assigned"),
+    "assignment": ("keys", "sr_contacts", "sr_assigned"),
     "journeys": ("sr_grams", "grams"),
     "sets": ("sets",),
     "rules": ("rules",),
@@ -202,7 +218,8 @@ def _report(measured: list[dict[str, Any]], memory: str, by: str) -> str:
         "Shapley) including the input check and the Python finish; CPU is the process's "
         "user + system time (all threads); CPU/wall is the parallelism the run got; peak RSS "
         "of the run's process; load is the 1-minute load average at the start and end of the "
-        "run. The per-stage columns are wall seconds (`assignment`: sr_contacts + sr_assigned; "
+        "run. The per-stage columns are wall seconds (`assignment`: choosing the contact keys, "
+        "sr_contacts + sr_assigned; "
         "`journeys`: sr_grams + grams; rest: the input check and the small queries); the "
         "second table gives the same split in CPU seconds where it was recorded. SQL names "
         "the version measured: c30b2c4 is the SQL before the one-sort journeys.",

@@ -31,10 +31,12 @@ LOOKBACK = 1  # day: conversions on the half-day grid put touches right on the w
 @st.composite
 def data(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
     n_contacts = draw(st.integers(1, 4))
+    # Contact ids as text, or as integers' text (then the engine keys contacts by them).
+    integer_ids = draw(st.booleans())
     touches: list[dict[str, object]] = []
     convs: list[dict[str, object]] = []
     for c in range(n_contacts):
-        contact = f"p{c}"
+        contact = str(c * 10) if integer_ids else f"p{c}"
         for _ in range(draw(st.integers(0, 7))):
             slot = draw(st.integers(0, 6))
             # On the grid, or one µs before it: one µs beyond a window's start.
@@ -132,6 +134,8 @@ def test_engine_matches_memory(frames: tuple[pl.DataFrame, pl.DataFrame]) -> Non
     by = ["channel", "platform", "month"]
     plan = plan_for(ENGINE_MODELS, lookback_days=LOOKBACK, by=by)
     outputs, sql = run(touches, convs, plan, EngineSettings(threads=1))
+    ids = pl.concat([touches.get_column("contact_id"), convs.get_column("contact_id")])
+    assert sql.contact_keys == ("integer" if ids.str.contains(r"^\d+$").all() else "dictionary")
 
     assigned = assign_touches(touches, convs, lookback_days=LOOKBACK, carry=("value",))
     journeys = journeys_from_touches(assigned)

@@ -18,6 +18,7 @@ import pytest
 import sqlglot
 from sqlglot.errors import ErrorLevel
 
+from socialroi.core.attribution import attribute as core_attribute
 from socialroi.engines import (
     ENGINE_MODELS,
     EngineSettings,
@@ -25,6 +26,7 @@ from socialroi.engines import (
     attribute_models,
     build_sql,
     engine_settings,
+    finish,
     plan_for,
 )
 from socialroi.engines.duckdb_engine import run, run_sql
@@ -95,12 +97,19 @@ def _frames() -> tuple[pl.DataFrame, pl.DataFrame]:
     return touches, convs
 
 
+@pytest.mark.parametrize("keys", ["dictionary", "integer"])
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "spark"])
-def test_dialect_sql_runs_through_duckdb(dialect: str) -> None:
+def test_dialect_sql_runs_through_duckdb(dialect: str, keys: str) -> None:
     touches, convs = _frames()
+    if keys == "integer":  # contacts a, b, c as 10, 0, 2
+        ids = {"a": "10", "b": "0", "c": "2"}
+        touches, convs = (
+            f.with_columns(pl.col("contact_id").replace_strict(ids)) for f in (touches, convs)
+        )
     plan = plan_for(ENGINE_MODELS, lookback_days=30, by=("channel", "month", "platform"))
-    native, _sql = run(touches, convs, plan, EngineSettings())
-    other = plan.sql(dialect)
+    native, sql = run(touches, convs, plan, EngineSettings())
+    assert sql.contact_keys == keys
+    other = plan.sql(dialect, contact_keys=keys)
 
     def back(q: Query) -> Query:
         text = sqlglot.transpile(
@@ -366,3 +375,68 @@ def test_non_converting_walk_merges_repeats_across_conversions(by: tuple[str, ..
         ("search", "email"): (1, 0.0),
         ("email", None): (1, 0.0),
     }
+
+
+def _keyed(touch_ids: list[str], conv_ids: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    h = timedelta(hours=1)
+    touches = pl.DataFrame(
+        {
+            "contact_id": touch_ids,
+            "ts": [T0 + i * h for i in range(len(touch_ids))],
+            "channel": ["email", "search", "direct", "linkedin", "x", "search"][: len(touch_ids)],
+        }
+    )
+    convs = pl.DataFrame(
+        {
+            "conversion_id": [f"d{i}" for i in range(len(conv_ids))],
+            "contact_id": conv_ids,
+            "ts": [T0 + 10 * h] * len(conv_ids),
+            "value": [10.0 * (i + 1) for i in range(len(conv_ids))],
+        }
+    )
+    return touches, convs
+
+
+@pytest.mark.parametrize(
+    ("touch_ids", "conv_ids", "keys"),
+    [
+        # Integer text throughout: the ids are the keys, no dictionary.
+        (["0", "12", "12", "7", "0", "9223372036854775806"], ["12", "0", "5"], "integer"),
+        # Texts that a cast reads as the same integer are distinct contacts: a dictionary.
+        (["7", "07", "7", "+7", " 7", "7.0"], ["07", "7", "+7"], "dictionary"),
+        (["5e1", "50", "50", "0x10", "16", "16"], ["50", "16", "5e1"], "dictionary"),
+        (["-3", "3", "3", "-3", "1", "1"], ["-3", "3"], "dictionary"),
+        (
+            ["9223372036854775807", "1", "1", "2", "2", "2"],
+            ["1", "9223372036854775807"],
+            "dictionary",
+        ),
+        (["a1", "1", "1", "a1", "2", "2"], ["a1", "1"], "dictionary"),
+        # Touches all integers, a conversion's contact not: a dictionary too.
+        (["7", "7", "8", "8", "9", "9"], ["7", "08"], "dictionary"),
+    ],
+)
+def test_integer_contact_ids_key_contacts_only_when_exact(
+    touch_ids: list[str], conv_ids: list[str], keys: str
+) -> None:
+    touches, convs = _keyed(touch_ids, conv_ids)
+    plan = plan_for(ENGINE_MODELS, lookback_days=30)
+    outputs, sql = run(touches, convs, plan, EngineSettings())
+    assert sql.contact_keys == keys
+    assert ("sr_contacts" in {q.name for q in sql.stages}) == (keys == "dictionary")
+    got = finish(outputs, sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        expected = core_attribute(touches, convs, model, lookback_days=30)
+        assert got[model].select("channel").equals(expected.select("channel")), model
+        for col in ("conversions", "value"):
+            assert got[model][col].to_list() == pytest.approx(expected[col].to_list()), model
+
+
+def test_integer_contact_keys_refused_for_other_ids() -> None:
+    touches, convs = _keyed(["7", "07", "7"], ["7"])
+    plan = plan_for(("linear",), lookback_days=30)
+    sql = plan.sql("duckdb", contact_keys="integer")
+    with pytest.raises(DataError, match="every contact id to be an integer"):
+        run_sql(touches, convs, plan, EngineSettings(), sql)
+    with pytest.raises(DataError, match="contact keys are"):
+        plan.sql("duckdb", contact_keys="hash")

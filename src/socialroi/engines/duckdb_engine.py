@@ -171,8 +171,23 @@ def _views(
     )
 
 
-#: Stages after which the touches' contacts and channels are known (both dictionaries).
-_DICTIONARIES = frozenset({"sr_channels", "sr_contacts"})
+#: A contact id that is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, no leading
+#: zero, no blank): its integer is an exact key (:data:`~socialroi.engines.sql.CONTACT_KEYS`).
+_INTEGER_ID = (
+    "COALESCE(TRY_CAST(contact_id AS BIGINT) BETWEEN 0 AND 9223372036854775806"
+    " AND CAST(TRY_CAST(contact_id AS BIGINT) AS VARCHAR) = contact_id, FALSE)"
+)
+
+
+def contact_keys(con: duckdb.DuckDBPyConnection) -> str:
+    """``integer`` when every contact id of the input views, touches' and conversions', is
+    the text of a non-negative integer; otherwise ``dictionary``. One parallel scan of the
+    touches' ids, after a look at their first rows (text ids are seen there, sparing it)."""
+    for view in (_CONV, f"(SELECT contact_id FROM {_TOUCH} LIMIT 10000)"):
+        if con.execute(f"SELECT 1 FROM {view} WHERE NOT {_INTEGER_ID} LIMIT 1").fetchone():
+            return "dictionary"
+    row = con.execute(f"SELECT BOOL_AND({_INTEGER_ID}) FROM {_TOUCH}").fetchone()
+    return "integer" if row and row[0] is not False else "dictionary"
 
 
 def _check(con: duckdb.DuckDBPyConnection) -> None:
@@ -194,14 +209,17 @@ def _check(con: duckdb.DuckDBPyConnection) -> None:
         raise DataError(f"conversion_id '{dup[0]}' repeats an earlier row")
 
 
-def _check_touches(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> None:
+def _check_touches(
+    con: duckdb.DuckDBPyConnection, *, force: bool = False, contacts: bool = True
+) -> None:
     """Touches with no time, contact or channel refused, counted (`force`: there are some;
-    otherwise only when the dictionaries hold a NULL contact or channel)."""
+    otherwise only when the dictionaries hold a NULL contact or channel; `contacts`: whether
+    there is a contact dictionary — integer keys have no NULL contact)."""
     if not force:
-        row = con.execute(
-            "SELECT (SELECT COUNT(*) FROM sr_contacts WHERE contact_id IS NULL)"
-            " + (SELECT COUNT(*) FROM sr_channels WHERE channel IS NULL)"
-        ).fetchone()
+        nulls = "(SELECT COUNT(*) FROM sr_channels WHERE channel IS NULL)"
+        if contacts:
+            nulls += " + (SELECT COUNT(*) FROM sr_contacts WHERE contact_id IS NULL)"
+        row = con.execute(f"SELECT {nulls}").fetchone()
         if not (row and row[0]):
             return
     row = con.execute(
@@ -214,9 +232,33 @@ def _check_touches(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> No
 def run(
     touchpoints: Source, conversions: Source, plan: Plan, settings: EngineSettings
 ) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
-    """Every output of `plan`'s SQL on DuckDB (the Runner protocol)."""
-    sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV)
-    return run_sql(touchpoints, conversions, plan, settings, sql), sql
+    """Every output of `plan`'s SQL on DuckDB (the Runner protocol), contacts keyed by their
+    integer ids when they all are integers, else by a dictionary."""
+    return run_plan(touchpoints, conversions, plan, settings)
+
+
+def run_plan(
+    touchpoints: Source,
+    conversions: Source,
+    plan: Plan,
+    settings: EngineSettings,
+    *,
+    timings: dict[str, float] | None = None,
+    cpu: dict[str, float] | None = None,
+) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
+    """:func:`run`, with the seconds of each step as :func:`run_sql` gives them (``keys``:
+    choosing the contact keys)."""
+    sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV)  # checks the plan first
+    with connect(settings) as con:
+        try:
+            _views(con, touchpoints, conversions, plan)
+            with _timed("keys", timings, cpu):
+                keys = contact_keys(con)
+            if keys != sql.contact_keys:
+                sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV, contact_keys=keys)
+            return _execute(con, sql, timings, cpu), sql
+        except duckdb.Error as err:
+            raise DataError(f"DuckDB: {err}") from err
 
 
 def run_sql(
@@ -232,35 +274,56 @@ def run_sql(
     """Every output of `sql` (DuckDB text reading ``sr_input_touches`` and
     ``sr_input_conversions``: `plan`'s SQL, possibly by way of another dialect) on DuckDB.
     `timings`, when given, receives the seconds of the input check, each stage and each
-    output, by name; `cpu` the process's CPU seconds (all threads) of each."""
-    clock: dict[str, float] = {} if timings is None else timings
-    used: dict[str, float] = {} if cpu is None else cpu
+    output, by name; `cpu` the process's CPU seconds (all threads) of each. SQL with integer
+    contact keys is refused unless every contact id is an integer's text."""
     with connect(settings) as con:
         try:
             _views(con, touchpoints, conversions, plan)
-            start, cpu0 = time.perf_counter(), time.process_time()
-            _check(con)
-            clock["check"] = time.perf_counter() - start
-            used["check"] = time.process_time() - cpu0
-            done: set[str] = set()
-            checked = False
-            for stage in sql.stages:
-                start, cpu0 = time.perf_counter(), time.process_time()
-                con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
-                done.add(stage.name)
-                if done >= _DICTIONARIES and not checked:
-                    _check_touches(con)
-                    checked = True
-                clock[stage.name] = time.perf_counter() - start
-                used[stage.name] = time.process_time() - cpu0
-            if not checked:  # SQL without the dictionaries: count them out
-                _check_touches(con, force=True)
-            outputs = {}
-            for q in sql.outputs:
-                start, cpu0 = time.perf_counter(), time.process_time()
-                outputs[q.name] = con.execute(q.sql).pl()
-                clock[q.name] = time.perf_counter() - start
-                used[q.name] = time.process_time() - cpu0
+            if sql.contact_keys == "integer" and contact_keys(con) != "integer":
+                raise DataError("integer contact keys need every contact id to be an integer")
+            return _execute(con, sql, timings, cpu)
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
+
+
+@contextmanager
+def _timed(
+    name: str, timings: dict[str, float] | None, cpu: dict[str, float] | None
+) -> Iterator[None]:
+    start, cpu0 = time.perf_counter(), time.process_time()
+    yield
+    if timings is not None:
+        timings[name] = time.perf_counter() - start
+    if cpu is not None:
+        cpu[name] = time.process_time() - cpu0
+
+
+def _execute(
+    con: duckdb.DuckDBPyConnection,
+    sql: AttributionSQL,
+    timings: dict[str, float] | None,
+    cpu: dict[str, float] | None,
+) -> dict[str, pl.DataFrame]:
+    """The input check, the stages, then the outputs of `sql`, on the input views."""
+    with _timed("check", timings, cpu):
+        _check(con)
+    names = {q.name for q in sql.stages}
+    # The touches' contacts and channels are known once both dictionaries are built.
+    dictionaries = {"sr_channels", "sr_contacts"} & names
+    contacts = "sr_contacts" in names
+    done: set[str] = set()
+    checked = False
+    for stage in sql.stages:
+        with _timed(stage.name, timings, cpu):
+            con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
+            done.add(stage.name)
+            if dictionaries and done >= dictionaries and not checked:
+                _check_touches(con, contacts=contacts)
+                checked = True
+    if not checked:  # SQL without the dictionaries: count them out
+        _check_touches(con, force=True)
+    outputs = {}
+    for q in sql.outputs:
+        with _timed(q.name, timings, cpu):
+            outputs[q.name] = con.execute(q.sql).pl()
     return outputs

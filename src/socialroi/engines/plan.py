@@ -37,8 +37,10 @@ class Plan:
         *,
         touches: str = "sr_input_touches",
         conversions: str = "sr_input_conversions",
+        contact_keys: str = "dictionary",
     ) -> AttributionSQL:
-        """The SQL in `dialect`, reading the normalised inputs named `touches`, `conversions`."""
+        """The SQL in `dialect`, reading the normalised inputs named `touches`, `conversions`
+        (`contact_keys`: :data:`~socialroi.engines.sql.CONTACT_KEYS`)."""
         return build_sql(
             touches=touches,
             conversions=conversions,
@@ -48,6 +50,7 @@ class Plan:
             models=self.rule_models,
             data_driven=self.data_driven,
             dialect=dialect,
+            contact_keys=contact_keys,
         )
 
 

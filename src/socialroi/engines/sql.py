@@ -16,9 +16,10 @@ docs/attribution.md exactly:
   otherwise touches of one contact, instant and channel are interchangeable (same journey,
   same credit per group) and ordering them costs a string sort for nothing.
 
-Contacts are dense BIGINTs (``cid``, from the ``sr_contacts`` dictionary) and channels small
-integers (``bit``, in the order of their names, from ``sr_channels``), so no sort key past the
-first stages is a string. The one sort by contact numbers each touch (``pos``), finds its
+Contacts are BIGINTs (``cid``: from the ``sr_contacts`` dictionary, or, for ids that are all
+integers' text, the integer plus one — :data:`CONTACT_KEYS`) and channels small integers
+(``bit``, in the order of their names, from ``sr_channels``), so no sort key past the first
+stages is a string. The one sort by contact numbers each touch (``pos``), finds its
 conversion, and looks at the row before it, which settles for all but a few touches whether it
 repeats the previous channel of its journey (``run``). Each touch leaves it with one journey key
 (``jid``: the conversion's ``gid``, or minus the contact's ``cid`` for the non-converting walk);
@@ -109,6 +110,7 @@ class AttributionSQL:
     by: tuple[str, ...]
     models: tuple[str, ...]
     data_driven: bool
+    contact_keys: str = "dictionary"
 
     def output(self, name: str) -> Query:
         for q in self.outputs:
@@ -146,6 +148,18 @@ def _us(col: str) -> str:
     return f"UNIX_MICROS({col})"
 
 
+#: How contacts become the BIGINT ``cid``: a dictionary of their text (any ids), or their own
+#: value plus one when every contact id, of touches and conversions, is the decimal text of an
+#: integer 0 ≤ id < 2⁶³ − 1 without sign or leading zero (the runner checks; text equality is
+#: then integer equality, and no dictionary is built or joined).
+CONTACT_KEYS: tuple[str, ...] = ("dictionary", "integer")
+
+
+def _cid(col: str) -> str:
+    """A contact's ``cid`` from its id `col`, with integer keys (0 is left for no contact)."""
+    return f"CAST({col} AS BIGINT) + 1"
+
+
 def _contacts_sql(touches: str) -> str:
     # A dense BIGINT per contact that has touches: every later sort and partition key is an
     # integer (a contact with no touch cannot be reached, so needs none).
@@ -155,7 +169,7 @@ FROM (SELECT DISTINCT CAST(contact_id AS STRING) AS contact_id FROM {_table(touc
 """
 
 
-def _conversions_sql(conversions: str, lookback_days: int) -> str:
+def _conversions_sql(conversions: str, lookback_days: int, contact_keys: str) -> str:
     lookback_us = lookback_days * US_PER_DAY
     ts = _us("ts")
     first = f"LEAST({ts}, COALESCE({_us('lead_created_at')}, {ts}), " + (
@@ -163,10 +177,14 @@ def _conversions_sql(conversions: str, lookback_days: int) -> str:
     )
     # conv_rank: the conversion's place among its contact's, by (ts, conversion_id);
     # gid: one BIGINT per conversion, the key every later join and partition uses; cid: the
-    # contact's (NULL when the contact has no touch).
+    # contact's (NULL when the contact has no touch and the keys are a dictionary).
+    if contact_keys == "integer":
+        cid, join = f"{_cid('c.contact_id')} AS cid", ""
+    else:
+        cid, join = "k.cid", "\nLEFT JOIN sr_contacts AS k ON c.contact_id = k.contact_id"
     return f"""
 SELECT
-  c.conversion_id, c.contact_id, k.cid, conv_us, win_us, lead_us, deal_us, value, conv_month,
+  c.conversion_id, c.contact_id, {cid}, conv_us, win_us, lead_us, deal_us, value, conv_month,
   ROW_NUMBER() OVER (PARTITION BY c.contact_id ORDER BY conv_us, c.conversion_id) AS conv_rank,
   ROW_NUMBER() OVER (ORDER BY c.conversion_id) AS gid
 FROM (
@@ -180,8 +198,7 @@ FROM (
     COALESCE(CAST(value AS DOUBLE), CAST(0 AS DOUBLE)) AS value,
     CAST(DATE_TRUNC('MONTH', ts) AS DATE) AS conv_month
   FROM {_table(conversions)}
-) AS c
-LEFT JOIN sr_contacts AS k ON c.contact_id = k.contact_id
+) AS c{join}
 """
 
 
@@ -192,7 +209,11 @@ FROM (SELECT DISTINCT CAST(channel AS STRING) AS channel FROM {_table(touches)})
 """
 
 
-def _assigned_sql(touches: str, extra: Sequence[str]) -> str:
+#: The sort key of a conversion row in the assignment: above every channel bit (a SMALLINT).
+_CONVERSION_ROW = "CAST(32767 AS SMALLINT)"
+
+
+def _assigned_sql(touches: str, extra: Sequence[str], contact_keys: str) -> str:
     cols = "".join(f", {_ident(c)}" for c in extra)
     nulls = "".join(f", CAST(NULL AS STRING) AS {_ident(c)}" for c in extra)
     picked = "".join(f", e.{_ident(c)}" for c in extra)
@@ -206,7 +227,10 @@ def _assigned_sql(touches: str, extra: Sequence[str]) -> str:
         if extra
         else ("", "", "")
     )
-    order = f"PARTITION BY cid ORDER BY ts_us, is_conv, ch{ref_key}"
+    # One small sort key after the contact and time: the channel's bit for a touch,
+    # _CONVERSION_ROW (above every bit) for a conversion, which so sorts after the touches of
+    # its instant.
+    order = f"PARTITION BY cid ORDER BY ts_us, ch{ref_key}"
     # One sort per contact serves every window: how many conversions come before the row
     # (its next conversion is the one after them), its position (pos), which orders every
     # journey from here on, and its neighbours, which say whether the touch repeats the
@@ -214,30 +238,35 @@ def _assigned_sql(touches: str, extra: Sequence[str]) -> str:
     #
     # A conversion's journey is a run of consecutive rows (its window's touches since the
     # conversion before); touches out of every window precede them. So the row before a touch
-    # is the touch before it in its journey when it is a touch (a conversion row has no
-    # channel) on the same side of the same window (no conversion row lies between). Otherwise
-    # the touch starts its journey, unless it is a non-converting touch right after a
-    # conversion row: the touch before it in the non-converting walk lies before that
+    # is the touch before it in its journey when it is a touch (a conversion row's ch is
+    # _CONVERSION_ROW) on the same side of the same window (no conversion row lies between).
+    # Otherwise the touch starts its journey, unless it is a non-converting touch right after
+    # a conversion row: the touch before it in the non-converting walk lies before that
     # conversion's window, or an earlier one's (run 2, settled in `sr_grams` among the few
     # rows marked cut: the touches before a conversion's window).
+    conv = _CONVERSION_ROW
+    if contact_keys == "integer":
+        cid, join = f"{_cid('x.contact_id')} AS cid", ""
+    else:
+        cid = "k.cid"
+        join = "\n  JOIN sr_contacts AS k ON CAST(x.contact_id AS STRING) = k.contact_id"
     return f"""
 WITH t AS (
-  SELECT k.cid, {_us("x.ts")} AS ts_us, ch.bit AS ch{ref}{tcols}
+  SELECT {cid}, {_us("x.ts")} AS ts_us, ch.bit AS ch{ref}{tcols}
   FROM {_table(touches)} AS x
-  JOIN sr_channels AS ch ON CAST(x.channel AS STRING) = ch.channel
-  JOIN sr_contacts AS k ON CAST(x.contact_id AS STRING) = k.contact_id
+  JOIN sr_channels AS ch ON CAST(x.channel AS STRING) = ch.channel{join}
 ),
 e AS (
-  SELECT cid, ts_us, 0 AS is_conv, ch{ref_key}{cols}
+  SELECT cid, ts_us, CAST(ch AS SMALLINT) AS ch{ref_key}{cols}
   FROM t
   UNION ALL
-  SELECT cid, conv_us AS ts_us, 1 AS is_conv, CAST(NULL AS INT) AS ch{ref_null}{nulls}
+  SELECT cid, conv_us AS ts_us, {conv} AS ch{ref_null}{nulls}
   FROM sr_conversions
   WHERE cid IS NOT NULL
 ),
 n AS (
   SELECT e.*,
-    COUNT(CASE WHEN is_conv = 1 THEN 1 END) OVER (
+    COUNT(CASE WHEN ch = {conv} THEN 1 END) OVER (
       {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS n_before,
     ROW_NUMBER() OVER ({order}) AS pos,
@@ -251,13 +280,13 @@ w AS (
     COALESCE(e.p_us >= c.win_us, FALSE) AS p_in
   FROM n AS e
   LEFT JOIN sr_conversions AS c ON c.cid = e.cid AND c.conv_rank = e.n_before + 1
-  WHERE e.is_conv = 0
+  WHERE e.ch < {conv}
 )
 SELECT
   CASE WHEN e.in_w THEN e.gid ELSE -e.cid END AS jid,
   e.pos, e.ts_us, e.ch{picked},
   CAST(CASE
-    WHEN e.p_ch IS NOT NULL AND e.p_in = e.in_w THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
+    WHEN e.p_ch < {conv} AND e.p_in = e.in_w THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
     WHEN e.in_w OR e.pos = 1 THEN 1
     ELSE 2
   END AS TINYINT) AS run,
@@ -291,13 +320,13 @@ k AS (
     LAG(ch, 2) OVER ({_JOURNEY}) AS c2,
     LAG(ch, 3) OVER ({_JOURNEY}) AS c3,
     LAG(ch, 4) OVER ({_JOURNEY}) AS c4,
-    LEAD(pos, 1) OVER ({_JOURNEY}) AS next_pos
+    LEAD(ch, 1) OVER ({_JOURNEY}) AS next_ch
   FROM s
 ),
 x AS (
   SELECT c0, c1, c2, c3, c4,
-    CASE WHEN next_pos IS NOT NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
-    CASE WHEN next_pos IS NULL AND jid > 0 THEN jid END AS end_gid
+    CASE WHEN next_ch IS NOT NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
+    CASE WHEN next_ch IS NULL AND jid > 0 THEN jid END AS end_gid
   FROM k
 )
 SELECT x.c0, x.c1, x.c2, x.c3, x.c4, x.e, COUNT(*) AS n,
@@ -517,6 +546,7 @@ def build_sql(
     models: Sequence[str] = RULE_MODELS,
     data_driven: bool = True,
     dialect: str = "duckdb",
+    contact_keys: str = "dictionary",
 ) -> AttributionSQL:
     """The attribution SQL for `dialect` (one of :data:`DIALECTS`, or any SQLGlot writes).
 
@@ -524,8 +554,12 @@ def build_sql(
     dotted name such as ``project.dataset.table`` is quoted part by part). `models` are the
     rule models whose credits ``rules`` returns (none: no ``rules`` output); `data_driven`
     adds ``placement`` (Markov and Shapley credit by group). ``grams``, ``sets``, ``channels``
-    and ``unattributed`` are always there.
+    and ``unattributed`` are always there. `contact_keys` (:data:`CONTACT_KEYS`): ``integer``
+    only for inputs whose every contact id is the text of a non-negative integer, as the
+    caller has checked (then there is no ``sr_contacts`` dictionary stage).
     """
+    if contact_keys not in CONTACT_KEYS:
+        raise DataError(f"contact keys are {' or '.join(CONTACT_KEYS)}, not '{contact_keys}'")
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     if not half_life_days > 0:
@@ -538,12 +572,16 @@ def build_sql(
                 f"unknown rule model '{model}'; rule models are: {', '.join(RULE_MODELS)}"
             )
     extra = [k for k in keys if k not in ("channel", "month")]
-    stages = (
-        Query("sr_channels", _channels_sql(touches)),
-        Query("sr_contacts", _contacts_sql(touches)),
-        Query("sr_conversions", _conversions_sql(conversions, lookback_days)),
-        Query("sr_assigned", _assigned_sql(touches, extra)),
-        Query("sr_grams", _GRAMS_STAGE),
+    stages = tuple(
+        q
+        for q in (
+            Query("sr_channels", _channels_sql(touches)),
+            Query("sr_contacts", _contacts_sql(touches)),
+            Query("sr_conversions", _conversions_sql(conversions, lookback_days, contact_keys)),
+            Query("sr_assigned", _assigned_sql(touches, extra, contact_keys)),
+            Query("sr_grams", _GRAMS_STAGE),
+        )
+        if not (q.name == "sr_contacts" and contact_keys == "integer")
     )
     outputs = [
         Query("channels", "SELECT channel, bit FROM sr_channels"),
@@ -562,4 +600,5 @@ def build_sql(
         by=keys,
         models=rule_models,
         data_driven=data_driven,
+        contact_keys=contact_keys,
     )

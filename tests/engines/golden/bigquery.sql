@@ -67,8 +67,7 @@ WITH t AS (
   SELECT
     cid,
     ts_us,
-    0 AS is_conv,
-    ch,
+    SAFE_CAST(ch AS INT64) AS ch,
     ref,
     `platform`
   FROM t
@@ -76,8 +75,7 @@ WITH t AS (
   SELECT
     cid,
     conv_us AS ts_us,
-    1 AS is_conv,
-    SAFE_CAST(NULL AS INT64) AS ch,
+    SAFE_CAST(32767 AS INT64) AS ch,
     SAFE_CAST(NULL AS STRING) AS ref,
     SAFE_CAST(NULL AS STRING) AS `platform`
   FROM sr_conversions
@@ -86,14 +84,14 @@ WITH t AS (
 ), n AS (
   SELECT
     e.*,
-    COUNT(CASE WHEN is_conv = 1 THEN 1 END) OVER (
+    COUNT(CASE WHEN ch = SAFE_CAST(32767 AS INT64) THEN 1 END) OVER (
       PARTITION BY cid
-      ORDER BY ts_us, is_conv, ch, ref
+      ORDER BY ts_us, ch, ref
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS n_before,
-    ROW_NUMBER() OVER (PARTITION BY cid ORDER BY ts_us, is_conv, ch, ref) AS pos,
-    LAG(ch) OVER (PARTITION BY cid ORDER BY ts_us, is_conv, ch, ref) AS p_ch,
-    LAG(ts_us) OVER (PARTITION BY cid ORDER BY ts_us, is_conv, ch, ref) AS p_us
+    ROW_NUMBER() OVER (PARTITION BY cid ORDER BY ts_us, ch, ref) AS pos,
+    LAG(ch) OVER (PARTITION BY cid ORDER BY ts_us, ch, ref) AS p_ch,
+    LAG(ts_us) OVER (PARTITION BY cid ORDER BY ts_us, ch, ref) AS p_us
   FROM e
 ), w AS (
   SELECT
@@ -105,7 +103,7 @@ WITH t AS (
   LEFT JOIN sr_conversions AS c
     ON c.cid = e.cid AND c.conv_rank = e.n_before + 1
   WHERE
-    e.is_conv = 0
+    e.ch < SAFE_CAST(32767 AS INT64)
 )
 SELECT
   CASE WHEN e.in_w THEN e.gid ELSE -e.cid END AS jid,
@@ -114,7 +112,7 @@ SELECT
   e.ch,
   e.`platform`,
   SAFE_CAST(CASE
-    WHEN NOT e.p_ch IS NULL AND e.p_in = e.in_w
+    WHEN e.p_ch < SAFE_CAST(32767 AS INT64) AND e.p_in = e.in_w
     THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
     WHEN e.in_w OR e.pos = 1
     THEN 1
@@ -160,7 +158,7 @@ WITH f AS (
     LAG(ch, 2) OVER (PARTITION BY jid ORDER BY pos) AS c2,
     LAG(ch, 3) OVER (PARTITION BY jid ORDER BY pos) AS c3,
     LAG(ch, 4) OVER (PARTITION BY jid ORDER BY pos) AS c4,
-    LEAD(pos, 1) OVER (PARTITION BY jid ORDER BY pos) AS next_pos
+    LEAD(ch, 1) OVER (PARTITION BY jid ORDER BY pos) AS next_ch
   FROM s
 ), x AS (
   SELECT
@@ -169,8 +167,8 @@ WITH f AS (
     c2,
     c3,
     c4,
-    CASE WHEN NOT next_pos IS NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
-    CASE WHEN next_pos IS NULL AND jid > 0 THEN jid END AS end_gid
+    CASE WHEN NOT next_ch IS NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
+    CASE WHEN next_ch IS NULL AND jid > 0 THEN jid END AS end_gid
   FROM k
 )
 SELECT

@@ -70,8 +70,7 @@ WITH t AS (
   SELECT
     cid,
     ts_us,
-    0 AS is_conv,
-    ch,
+    CAST(ch AS SMALLINT) AS ch,
     ref,
     "platform"
   FROM t
@@ -79,8 +78,7 @@ WITH t AS (
   SELECT
     cid,
     conv_us AS ts_us,
-    1 AS is_conv,
-    CAST(NULL AS INT) AS ch,
+    CAST(32767 AS SMALLINT) AS ch,
     CAST(NULL AS VARCHAR) AS ref,
     CAST(NULL AS VARCHAR) AS "platform"
   FROM sr_conversions
@@ -89,23 +87,14 @@ WITH t AS (
 ), n AS (
   SELECT
     e.*,
-    COUNT(CASE WHEN is_conv = 1 THEN 1 END) OVER (
+    COUNT(CASE WHEN ch = CAST(32767 AS SMALLINT) THEN 1 END) OVER (
       PARTITION BY cid
-      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
+      ORDER BY ts_us NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS n_before,
-    ROW_NUMBER() OVER (
-      PARTITION BY cid
-      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
-    ) AS pos,
-    LAG(ch) OVER (
-      PARTITION BY cid
-      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
-    ) AS p_ch,
-    LAG(ts_us) OVER (
-      PARTITION BY cid
-      ORDER BY ts_us NULLS FIRST, is_conv NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST
-    ) AS p_us
+    ROW_NUMBER() OVER (PARTITION BY cid ORDER BY ts_us NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST) AS pos,
+    LAG(ch) OVER (PARTITION BY cid ORDER BY ts_us NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST) AS p_ch,
+    LAG(ts_us) OVER (PARTITION BY cid ORDER BY ts_us NULLS FIRST, ch NULLS FIRST, ref NULLS FIRST) AS p_us
   FROM e
 ), w AS (
   SELECT
@@ -117,7 +106,7 @@ WITH t AS (
   LEFT JOIN sr_conversions AS c
     ON c.cid = e.cid AND c.conv_rank = e.n_before + 1
   WHERE
-    e.is_conv = 0
+    e.ch < CAST(32767 AS SMALLINT)
 )
 SELECT
   CASE WHEN e.in_w THEN e.gid ELSE -e.cid END AS jid,
@@ -126,7 +115,7 @@ SELECT
   e.ch,
   e."platform",
   CAST(CASE
-    WHEN NOT e.p_ch IS NULL AND e.p_in = e.in_w
+    WHEN e.p_ch < CAST(32767 AS SMALLINT) AND e.p_in = e.in_w
     THEN CASE WHEN e.p_ch = e.ch THEN 0 ELSE 1 END
     WHEN e.in_w OR e.pos = 1
     THEN 1
@@ -172,7 +161,7 @@ WITH f AS (
     LAG(ch, 2) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c2,
     LAG(ch, 3) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c3,
     LAG(ch, 4) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS c4,
-    LEAD(pos, 1) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS next_pos
+    LEAD(ch, 1) OVER (PARTITION BY jid ORDER BY pos NULLS FIRST) AS next_ch
   FROM s
 ), x AS (
   SELECT
@@ -181,8 +170,8 @@ WITH f AS (
     c2,
     c3,
     c4,
-    CASE WHEN NOT next_pos IS NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
-    CASE WHEN next_pos IS NULL AND jid > 0 THEN jid END AS end_gid
+    CASE WHEN NOT next_ch IS NULL THEN 0 WHEN jid > 0 THEN 1 ELSE 2 END AS e,
+    CASE WHEN next_ch IS NULL AND jid > 0 THEN jid END AS end_gid
   FROM k
 )
 SELECT
