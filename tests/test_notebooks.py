@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from socialroi.demo import generate, write_demo
 from socialroi.store import Store
@@ -34,6 +32,8 @@ def test_the_three_notebooks_are_there():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_committed_without_outputs_and_uses_only_the_public_api(path):
+    import nbformat  # here, not at collection: every worker collects this module
+
     nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     nbformat.validate(nb)
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
@@ -49,6 +49,9 @@ def test_notebook_is_committed_without_outputs_and_uses_only_the_public_api(path
 def test_notebook_runs(path, demo_store, tmp_path, monkeypatch):
     monkeypatch.setenv("SOCIALROI_STORE", str(demo_store))
     monkeypatch.delenv("SOCIALROI_CONFIG", raising=False)
+    import nbformat
+    from nbclient import NotebookClient
+
     nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     NotebookClient(
         nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}

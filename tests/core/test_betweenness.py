@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,12 @@ from hypothesis import strategies as st
 
 from socialroi.core import _betweenness
 from socialroi.core._betweenness import betweenness
+from tests.lazy import lazy
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy("networkx")  # imported by the first test that uses it
 
 
 def _ties(edges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -13,6 +13,12 @@ from hypothesis import strategies as st
 from socialroi import schema
 from socialroi.core import givers, network
 from socialroi.schema import conform
+from tests.lazy import lazy
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:
+    nx = lazy("networkx")  # imported by the first test that uses it
 
 
 def _ts(day: int) -> datetime:

@@ -20,8 +20,8 @@ from socialroi.core.sourced import (
     social_sourced,
     totals,
 )
-from socialroi.demo import generate
 from socialroi.demo.params import LAGS
+from tests.demos import demo_company
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -137,7 +137,7 @@ def _recovery(seed: int) -> dict[str, float]:
     how much of it social-sourced finds, and the social-sourced revenue of other deals; "in
     data" keeps contacts created CONTACT_LAG or more after the data begin (their origin visit
     lies in the data)."""
-    demo = generate(seed=seed)
+    demo = demo_company(seed=seed)
     t = demo.tables
     won = deal_conversions(t["deals"], t["leads"])
     label = t["leads"].sort("created_at").group_by("contact_id").agg(pl.col("source").first())
@@ -189,7 +189,7 @@ def test_seed_7_figures():
 
 
 def test_social_credited_matches_roi_totals_on_the_demo():
-    demo = generate(seed=7, months=12)
+    demo = demo_company(months=12)
     t = demo.tables
     touches = resolve_tables(t).touchpoints
     won = deal_conversions(t["deals"], t["leads"])

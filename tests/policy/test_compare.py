@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from socialroi import schema
 from socialroi.cli import main
 from socialroi.core.vocabulary import is_organic_social
-from socialroi.demo import DemoCompany, generate, write_demo
+from socialroi.demo import DemoCompany, write_demo
 from socialroi.policy import CANNOT, CURRENT, OK, PolicyComparison, compare, recommendation_text
 from socialroi.policy.options import OPTION_NAMES, parse_options
 from socialroi.store import Store
+from tests.demos import demo_company as shared_demo
 
 DRAWS = 2000
 
@@ -26,7 +27,7 @@ DRAWS = 2000
 @cache
 def demo_company() -> DemoCompany:
     """The 12-month demo, generated once for this module's tests and fixtures."""
-    return generate(months=12)
+    return shared_demo(months=12)
 
 
 @cache

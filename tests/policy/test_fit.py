@@ -14,16 +14,22 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import astuple
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
-from scipy import stats
 
-from socialroi.demo import generate
 from socialroi.policy import _fit, did, funnel, its
 from socialroi.policy.observed import observe
+from tests.demos import demo_company
+from tests.lazy import lazy
+
+if TYPE_CHECKING:
+    import statsmodels.api as sm
+    from scipy import stats
+else:  # the references, imported by the first test that uses them
+    sm = lazy("statsmodels.api")
+    stats = lazy("scipy.stats")
 
 RTOL = 1e-8
 
@@ -202,7 +208,7 @@ def test_observed_effects_on_the_demo_equal_statsmodels(monkeypatch: pytest.Monk
             return out
 
         monkeypatch.setattr(module, name, record)
-    company = generate()
+    company = demo_company()
     result = observe(dict(company.tables), as_of=company.as_of)
     assert result.estimates["effect"].is_not_null().sum() >= 2
     reference: dict[str, Callable[..., Any]] = {

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from socialroi.core.vocabulary import is_organic_social
-from socialroi.demo import DemoCompany, generate
+from socialroi.demo import DemoCompany
 from socialroi.policy.funnel import (
     RATE_KEYS,
     Funnel,
@@ -18,12 +18,13 @@ from socialroi.policy.funnel import (
     team_outcomes,
 )
 from socialroi.schema import conform
+from tests.demos import demo_company as shared_demo
 from tests.reports.fixture import AS_OF, tables
 
 
 @cache
 def demo() -> DemoCompany:
-    return generate(months=12)
+    return shared_demo(months=12)
 
 
 @cache
