@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
@@ -362,3 +362,80 @@ def test_a_small_store_is_read_by_one_thread_unless_told(path: Path) -> None:
     with Store.open(path, read_only=True) as store:
         assert store.query("SELECT current_setting('threads') AS n")["n"][0] == 1
         assert store.read("deals").equals(written)
+
+
+def test_an_import_batch_and_its_undo_load_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:
+    """Writing a batch (the rows, their undo records, the run log) and undoing it bind no
+    parameter and hand DuckDB the rows as an Arrow C stream: `socialroi import` and `imports
+    undo` pay for neither pandas nor pyarrow (about half a second). A quote in the file name
+    survives the run log's literal."""
+    csv = tmp_path / "o'brien deals.csv"
+    csv.write_text(
+        "deal_id,contact_id,created_at,amount\nd1,c1,2025-01-02,10\nd2,c2,2025-01-03,5\n"
+    )
+    store = tmp_path / "s.duckdb"
+    code = (
+        "import json, sys\n"
+        "from socialroi import Store\n"
+        "from socialroi.adapters.batches import batches, undo\n"
+        "from socialroi.cli import main\n"
+        "def loaded(): return sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules)\n"
+        f"main(['import', 'deals', {str(csv)!r}, '--store', {str(store)!r}, '-q'],\n"
+        "     standalone_mode=False)\n"
+        "after_import = loaded()\n"
+        f"with Store.open({str(store)!r}) as s:\n"
+        "    deals = s.read('deals').select('deal_id', 'amount').rows()\n"
+        "    runs = s.runs().select('kind', 'target', 'status', 'rows').rows()\n"
+        "    done = undo(s, batches(s)['batch_id'][0][:8])\n"
+        "    removed, left = done.tables[0].rows_removed, s.count('deals')\n"
+        "print(json.dumps([after_import, deals, runs, removed, left, loaded()]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    got = json.loads(run.stdout.splitlines()[-1])
+    assert got == [
+        [],
+        [["d1", 10.0], ["d2", 5.0]],
+        [["import", f"deals {csv}", "ok", 2]],
+        2,
+        0,
+        [],
+    ]
+    with Store.open(store, read_only=True) as s:
+        assert s.runs().select("kind", "status").rows() == [("import", "ok"), ("undo", "ok")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'it\'s "quoted" \\ and ünïcode ✓',
+        "",
+        0,
+        -(2**62),
+        None,
+        datetime(2025, 3, 30, 1, 2, 3, 456789, tzinfo=UTC),
+        datetime(2025, 3, 30, 3, 2, 3, 1, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_an_inlined_literal_reads_back_as_the_value(value: object) -> None:
+    """`sql_literal` (used instead of binding parameters) keeps text, whole numbers, NULL and a
+    tz-aware time to the microsecond exactly."""
+    import duckdb
+
+    from socialroi.store import sql_literal
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    literal = sql_literal(value)  # type: ignore[arg-type]
+    got = pl.DataFrame(con.sql(f"SELECT {literal} AS v"))["v"][0]
+    assert got == value
+    if isinstance(value, datetime):
+        assert got.utcoffset() == timedelta(0)
+
+
+def test_an_inlined_literal_refuses_what_it_cannot_say_exactly() -> None:
+    from socialroi.store import sql_literal
+
+    with pytest.raises(ValueError, match="time zone"):
+        sql_literal(datetime(2025, 1, 1))
+    with pytest.raises(TypeError):
+        sql_literal(True)
