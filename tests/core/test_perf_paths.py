@@ -660,3 +660,147 @@ def test_place_by_code_shares_like_place_by_channel():
     assert by_code["value_credit"].to_list() == pytest.approx([37.5, 25.0, 37.5, 0.0, 10.0, 0.0])
     zero = place_by_code(conv, key, code, np.zeros(3))
     assert zero["credit"].to_list() == pytest.approx([0.25, 0.5, 0.25, 0.5, 0.5, 1.0])
+
+
+@pytest.mark.parametrize("layout", ["sorted", "shuffled"])
+def test_group_touches_reports_its_grouping_before_matching(layout):
+    """on_grouped sees the rows' order and contact runs once, the same arrays the result
+    holds, before any conversion is matched (so work on them can run meanwhile)."""
+    touches, conversions = _data(4, contacts=60)
+    if layout == "sorted":
+        touches = touches.sort("contact_id", "ts")
+    else:
+        touches = touches.sample(fraction=1.0, shuffle=True, seed=2)
+    convs = conform_conversions(conversions)
+    events: list[str] = []
+    seen: list[tuple[np.ndarray | None, np.ndarray, np.ndarray]] = []
+    matched = journeys._conversion_rows
+
+    def matching(*args: object, **kwargs: object) -> object:
+        events.append("matched")
+        return matched(*args, **kwargs)  # type: ignore[arg-type]
+
+    def on_grouped(order: np.ndarray | None, runs: np.ndarray, starts: np.ndarray) -> None:
+        events.append("grouped")
+        seen.append((None if order is None else order.copy(), runs.copy(), starts.copy()))
+
+    with mock.patch.object(journeys, "_conversion_rows", matching):
+        grouped = group_touches(
+            conform_touches(touches), convs, lookback_days=90, on_grouped=on_grouped
+        )
+    assert grouped is not None
+    assert events == ["grouped", "matched"]
+    order, runs, starts = seen[0]
+    assert (order is None) == (layout == "sorted") == (grouped.order is None)
+    if order is not None and grouped.order is not None:
+        assert order.tolist() == grouped.order.tolist()
+    assert runs.tolist() == grouped.runs.tolist()
+    assert starts.tolist() == np.flatnonzero(grouped.runs).tolist()
+
+
+def test_order1_start_counts_each_contact_as_one_journey():
+    """The part counted before conversions are known: every contact one journey, a merged
+    repeat counted as a step to itself (dropped later), each contact ending in NULL."""
+    from socialroi.core.attribution.transitions import order1_start
+
+    # Input rows: B z | A x, A y, A y (channels x=0, y=1, z=2), grouped as A's rows then B's.
+    code = np.array([2, 0, 1, 1], dtype=np.uint8)
+    order = np.array([1, 2, 3, 0])
+    runs = np.array([True, False, False, True])
+    start = order1_start(code, 3, order, runs)
+    assert start is not None
+    state, counts = start
+    assert state.tolist() == [3, 4, 4, 5]  # dense states: NULL 0, CONV 1, START 2, channel c 3 + c
+    n = 6
+    expected = np.zeros(n * n, dtype=np.int64)
+    for a, b in [(2, 3), (3, 4), (4, 4), (4, 0), (2, 5), (5, 0)]:
+        expected[a * n + b] += 1
+    assert counts.tolist() == expected.tolist()
+    # Too many channels for a table of every pair: left to the journeys path.
+    assert order1_start(code, 5000, order, runs) is None
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_order1_chain_with_the_first_row_converting(shuffle):
+    """The first grouped row opens a conversion's journey and the last one closes one: the
+    chain counted from the arrays (with and without the early start) is markov's on the
+    journeys frame."""
+    from socialroi.core.attribution.transitions import markov_order1, touch_channel_codes
+
+    day = [T0 + timedelta(days=d) for d in range(6)]
+    touches = pl.DataFrame(
+        {
+            "contact_id": ["a", "a", "a", "b", "b", "c", "c"],
+            "ts": [day[0], day[1], day[3], day[0], day[2], day[1], day[4]],
+            "channel": ["x", "y", "y", "z", "x", "y", "z"],
+        }
+    )
+    if shuffle:
+        touches = touches.sample(fraction=1.0, shuffle=True, seed=5)
+    conversions = pl.DataFrame(
+        {
+            "conversion_id": ["k1", "k2", "k3"],
+            "contact_id": ["a", "c", "c"],
+            "ts": [day[1], day[1], day[5]],
+            "value": [10.0, 20.0, 40.0],
+        }
+    )
+    conformed, convs = conform_touches(touches), conform_conversions(conversions)
+    grouped = group_touches(conformed, convs, lookback_days=90)
+    assert grouped is not None
+    value = convs.get_column("value").to_numpy()
+    channel = conformed.get_column("channel")
+    plain = markov_order1(grouped, channel, value, touch_channel_codes(channel))
+    fitted = fit(touches, conversions, "markov")
+    assigned = assign_touches(touches, conversions, lookback_days=90, carry=("value",))
+    general = markov(journeys_from_touches(assigned), order=1)
+    for result in (plain, fitted):
+        assert isinstance(result, MarkovResult)
+        assert_frame_equal(result.transitions, general.transitions)
+        assert_frame_equal(result.credits, general.credits, check_exact=False, rel_tol=1e-12)
+        assert result.conversion_probability == general.conversion_probability
+    # Journeys: a: [x, y] converts (k1), [y] does not; b: [z, x] does not; c: [y] converts
+    # (k2), [z] converts (k3). So y converts 2 of 3 times, x goes on to y 1 of 2, z converts
+    # 1 of 2 and goes on to x otherwise: P = 0.2 · 1/3 + 0.4 · 2/3 + 0.4 · 2/3 = 0.6.
+    expected = [
+        ("(start)", "x", 0.2),
+        ("(start)", "y", 0.4),
+        ("(start)", "z", 0.4),
+        ("x", "(null)", 0.5),
+        ("x", "y", 0.5),
+        ("y", "(conversion)", 2 / 3),
+        ("y", "(null)", 1 / 3),
+        ("z", "(conversion)", 0.5),
+        ("z", "x", 0.5),
+    ]
+    got = sorted(plain.transitions.rows())
+    assert [row[:2] for row in got] == [row[:2] for row in expected]
+    assert [row[2] for row in got] == pytest.approx([row[2] for row in expected], rel=1e-12)
+    assert plain.conversion_probability == pytest.approx(0.6, rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.sampled_from(["a", "b", "c", "a-long-contact-id", "é"]), min_size=1),
+    cuts=st.lists(st.integers(0, 40), max_size=6),
+    ordered=st.booleans(),
+)
+def test_sorted_contacts_told_from_their_runs_in_any_chunks(values, cuts, ordered):
+    # Sortedness is read from each run's first contact, chunk by chunk and across the seams
+    # (a run may span a seam, a chunk may hold no run's start): the same as the whole column's.
+    values = sorted(values) if ordered else values
+    column = _chunked(list(values), cuts)
+    starts = np.flatnonzero(journeys._run_starts(column))
+    assert journeys._heads_ascend(column, starts) == (values == sorted(values))
+
+
+def test_contacts_out_of_order_only_across_a_seam_are_not_sorted():
+    column = _chunked(["b", "b", "c", "a", "a", "d"], [3])
+    starts = np.flatnonzero(journeys._run_starts(column))
+    assert not journeys._heads_ascend(column, starts)
+    # A chunk holding no run's start (the run of "b" spans it) is passed over.
+    column = _chunked(["a", "b", "b", "b", "b", "c"], [2, 4])
+    starts = np.flatnonzero(journeys._run_starts(column))
+    assert journeys._heads_ascend(column, starts)
+    column = _chunked(["c", "b", "b", "b", "b", "a"], [2, 4])
+    assert not journeys._heads_ascend(column, np.flatnonzero(journeys._run_starts(column)))

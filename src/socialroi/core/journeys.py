@@ -95,13 +95,34 @@ def _runs(contact: pl.Series) -> _Runs | None:
     # has one run: the store's order needs no sort and no look at the runs' contacts. (Text
     # only: conversions find their contact by a search in text order.)
     sortable = contact.dtype == pl.String and contact.null_count() == 0
-    if sortable and contact.is_sorted():
+    if sortable and _heads_ascend(contact, starts):
         return _Runs(new, starts, contact, sorted=True)
     found = _Runs(new, starts, contact, sorted=False)
     ranked = found.heads.sort(nulls_last=True)
     if ranked.len() > 1 and ranked.slice(1).eq_missing(ranked.slice(0, ranked.len() - 1)).any():
         return None
     return found
+
+
+def _heads_ascend(contact: pl.Series, starts: np.ndarray) -> bool:
+    """Whether the runs' contacts (at rows `starts`) never go down: then, as a run's rows all
+    hold its contact, the column is sorted. Read chunk by chunk (a gather within one chunk
+    is cheap), then across the seams between chunks."""
+    at = 0
+    seams: list[int] = []  # each chunk's first and last run start, for chunks holding one
+    for chunk in contact.get_chunks():
+        m = chunk.len()
+        lo, hi = np.searchsorted(starts, [at, at + m])
+        if hi > lo:
+            if not chunk.gather(starts[lo:hi] - at).is_sorted():
+                return False
+            seams += [int(starts[lo]), int(starts[hi - 1])]
+        at += m
+    if len(seams) <= 2:
+        return True
+    ends = contact.gather(seams)
+    # The last run of each chunk against the first of the next chunk holding one.
+    return not bool((ends.gather_every(2, 2) < ends.gather_every(2, 1).head(-1)).any())
 
 
 def _differs(row: pl.Series, before: pl.Series) -> pl.Series:
@@ -224,10 +245,17 @@ class Grouped:
 
 
 def group_touches(
-    touches: pl.DataFrame, convs: pl.DataFrame, *, lookback_days: int
+    touches: pl.DataFrame,
+    convs: pl.DataFrame,
+    *,
+    lookback_days: int,
+    on_grouped: Callable[[np.ndarray | None, np.ndarray, np.ndarray], object] | None = None,
 ) -> Grouped | None:
     """Conformed `touches` (any row order) grouped by contact in time order, each row's
-    conversion found among conformed `convs`; None when there are no touches.
+    conversion found among conformed `convs`; None when there are no touches. `on_grouped`,
+    when given, is called with the future Grouped's `order` and `runs`, and the rows where
+    `runs` is set, as soon as they are known, before the conversions are matched (work that
+    needs only those can start then; it must not change them).
 
     Input already grouped (the store's order, a CRM export's) is used as it is, checked by
     comparing neighbouring rows chunk by chunk (no column is copied); other input is put in
@@ -252,6 +280,8 @@ def group_touches(
             found = _Runs(found.new, found.starts, narrow.get_column("contact_id"), False, order)
         else:
             order, found = packed
+    if on_grouped is not None:
+        on_grouped(order, found.new, found.starts)
     ts = narrow.get_column("ts")
     conversion, candidates = _conversion_rows(ts, found, convs, lookback_days)
     return Grouped(order, found.new, conversion, candidates, found.sorted)
@@ -305,19 +335,26 @@ def _hash_time_order(
     ts_col = narrow.get_column("ts").to_physical()
     ts = _chunked_array(ts_col, lambda chunk: chunk, np.int64)
     # [top h_bits of the hash][time step, t_bits][gap][row number, row_bits]
-    key = _contact_hashes(contact) >> np.uint64(64 - h_bits)
+    # Column-sized arrays are few and written in place: each fresh one costs its page faults.
+    key = np.right_shift(_contact_hashes(contact), np.uint64(64 - h_bits))
     key <<= np.uint64(64 - h_bits)
     if t_bits:
         t0 = int(ts.min())
         step = max(0, (int(ts.max()) - t0).bit_length() - t_bits)
-        coarse = ts - t0
+        coarse = np.subtract(ts, t0)
         coarse >>= step
-        key |= coarse.view(np.uint64) << np.uint64(64 - h_bits - t_bits)
-        del coarse
-    key |= np.arange(n, dtype=np.uint64)
-    key = pl.Series(key).sort().to_numpy()
-    order = (key & np.uint64((1 << row_bits) - 1)).view(np.int64)
-    key = key >> np.uint64(row_bits)  # bucket, then the time step
+        shifted = coarse.view(np.uint64)
+        shifted <<= np.uint64(64 - h_bits - t_bits)
+        key |= shifted
+        del coarse, shifted
+    rows = np.arange(n, dtype=np.uint64)
+    key |= rows
+    ranked = pl.Series(key).sort().to_numpy()
+    # The row numbers go where the unsorted rows were, and the bucket and time step where the
+    # unsorted keys were.
+    order = np.bitwise_and(ranked, np.uint64((1 << row_bits) - 1), out=rows).view(np.int64)
+    key = np.right_shift(ranked, np.uint64(row_bits), out=key)  # bucket, then the time step
+    del ranked, rows
     new = _gathered_run_starts(contact, order)
     # One contact's rows in one time step are in row order: put those back in time order.
     tie = key[1:] == key[:-1]
@@ -474,8 +511,7 @@ def _conversion_rows(
         right = right.join(blocks, on="contact_id", how="inner")
     block = np.sort(right.get_column("_b").to_numpy())
     block = block[np.append(True, block[1:] != block[:-1])] if len(block) else block
-    size = np.diff(np.append(runs.starts, n))[block]
-    rows = np.repeat(runs.starts[block] - (np.cumsum(size) - size), size) + np.arange(size.sum())
+    size, rows = _rows_of_runs(runs.starts, block, n)
     if right.height == 0:
         return conversion, rows
     at = rows if runs.at is None else runs.at[rows]
@@ -492,6 +528,18 @@ def _conversion_rows(
         matched = picked.to_series().to_numpy()
     conversion[rows] = matched
     return conversion, rows
+
+
+def _rows_of_runs(starts: np.ndarray, block: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The size of each run in `block` (ascending run numbers; runs start at `starts`, n rows
+    in all) and their rows, ascending. Each run ends where the next one starts (the last at
+    n): read for these runs only."""
+    first = starts[block]
+    after = block + 1
+    size: np.ndarray = np.where(after < len(starts), starts[np.minimum(after, len(starts) - 1)], n)
+    size -= first
+    rows = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(size.sum())
+    return size, rows
 
 
 def _match_blocks(

@@ -19,7 +19,7 @@ the conversion's own channel set's Shapley shares.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -43,7 +43,13 @@ from socialroi.core.attribution.shapley import (
     shapley_shares,
     shares_of_sets,
 )
-from socialroi.core.attribution.transitions import ChannelCodes, markov_grouped, touch_channel_codes
+from socialroi.core.attribution.transitions import (
+    ChannelCodes,
+    Order1Start,
+    markov_grouped,
+    order1_start,
+    touch_channel_codes,
+)
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import Grouped, assign_touches, conform_touches, group_touches
 from socialroi.errors import DataError
@@ -214,12 +220,14 @@ def _chain(
     order: int,
     *,
     codes: ChannelCodes | None = None,
+    start: Order1Start | None = None,
 ) -> MarkovResult:
     """The Markov chain of conformed touches already grouped by contact (`grouped`); `codes`,
-    when given, are the touches' channel codes (touch_channel_codes)."""
+    when given, are the touches' channel codes (touch_channel_codes), and `start` (order 1)
+    their order1_start."""
     channel = touches.get_column("channel")
     value = convs.get_column("value").cast(pl.Float64).fill_null(0.0).to_numpy()
-    return markov_grouped(grouped, channel, value, order, codes)
+    return markov_grouped(grouped, channel, value, order, codes, start=start)
 
 
 def _fit_grouped(
@@ -230,13 +238,15 @@ def _fit_grouped(
     order: int,
     *,
     codes: ChannelCodes | None = None,
+    start: Order1Start | None = None,
 ) -> MarkovResult | ShapleyResult:
     """A data-driven model on conformed touches already grouped by contact (`grouped`);
-    `codes`, when given, are the touches' channel codes (touch_channel_codes)."""
+    `codes`, when given, are the touches' channel codes (touch_channel_codes), and `start`
+    (Markov order 1) their order1_start."""
     if model == "shapley":
         channels, sets = _sets(grouped, touches, convs, codes)
         return shapley_of_sets(channels, sets)
-    return _chain(grouped, touches, convs, order, codes=codes)
+    return _chain(grouped, touches, convs, order, codes=codes, start=start)
 
 
 def _sets(
@@ -251,16 +261,43 @@ def _sets(
 
 
 def _group(
-    touches: pl.DataFrame, convs: pl.DataFrame, lookback_days: int, *, codes: bool
-) -> tuple[Grouped | None, ChannelCodes | None]:
+    touches: pl.DataFrame,
+    convs: pl.DataFrame,
+    lookback_days: int,
+    *,
+    codes: bool,
+    order1: bool = False,
+) -> tuple[Grouped | None, ChannelCodes | None, Order1Start | None]:
     """group_touches, and with `codes` the touches' channel codes, worked out meanwhile on a
-    second thread: both spend their time in array code that runs outside the interpreter lock."""
+    second thread: both spend their time in array code that runs outside the interpreter lock.
+    With `order1` as well, and rows already grouped, that thread then counts an order-1
+    chain's steps as if each contact were one journey (order1_start) while the conversions
+    are matched."""
     if not codes:
-        return group_touches(touches, convs, lookback_days=lookback_days), None
+        return group_touches(touches, convs, lookback_days=lookback_days), None, None
     with ThreadPoolExecutor(max_workers=1) as pool:
         coding = pool.submit(touch_channel_codes, touches.get_column("channel"))
-        grouped = group_touches(touches, convs, lookback_days=lookback_days)
-        return grouped, coding.result()
+        starting: list[Future[Order1Start | None]] = []
+
+        def start(order: np.ndarray | None, runs: np.ndarray, starts: np.ndarray) -> None:
+            # Queued behind the codes on the one worker. Only for rows kept in input order:
+            # reordered rows' states are gathered at random, which beside the matching's own
+            # random reads costs more than it saves.
+            if order is None:
+                starting.append(pool.submit(_order1_start, coding, order, runs, starts))
+
+        grouped = group_touches(
+            touches, convs, lookback_days=lookback_days, on_grouped=start if order1 else None
+        )
+        return grouped, coding.result(), starting[0].result() if starting else None
+
+
+def _order1_start(
+    coding: Future[ChannelCodes], order: np.ndarray | None, runs: np.ndarray, starts: np.ndarray
+) -> Order1Start | None:
+    """order1_start of the channel codes `coding` gives."""
+    channels, code = coding.result()
+    return order1_start(code, len(channels), order, runs, starts)
 
 
 def _converting(
@@ -333,7 +370,8 @@ def credit_models(
     if lookback_days < 0:
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     coded = any(m in DATA_DRIVEN_MODELS and _is_builtin(m) for m in models)
-    grouped, codes = _group(touches, convs, lookback_days, codes=coded)
+    order1 = order == 1 and "markov" in models and _is_builtin("markov")
+    grouped, codes, start = _group(touches, convs, lookback_days, codes=coded, order1=order1)
     if grouped is None:  # no touches
         return _credit_models_assigned(touches, convs, models, params)
     # `index` numbers each touch's conversion (a row of convs, -1 for none) in input order. A
@@ -366,7 +404,7 @@ def credit_models(
     credited: dict[str, pl.DataFrame] = {}
     for model in models:
         if model == "markov" and _is_builtin(model):
-            chain = _chain(grouped, touches, convs, order, codes=codes)
+            chain = _chain(grouped, touches, convs, order, codes=codes, start=start)
             credited[model] = _place_chain(converting, chain, key, code, codes)
             if fitted is not None:
                 fitted[model] = chain
@@ -440,14 +478,15 @@ def fit(
         raise DataError(f"lookback_days must be 0 or more, not {lookback_days}")
     # The result does not depend on row order: touches grouped by contact in time order give
     # the journeys without ranking any text, and an order-1 chain without building them.
-    grouped, codes = _group(touches, convs, lookback_days, codes=True)
+    order1 = model == "markov" and order == 1
+    grouped, codes, start = _group(touches, convs, lookback_days, codes=True, order1=order1)
     if grouped is None:  # no touches
         assigned = assign_touches(
             touches, convs, lookback_days=lookback_days, carry=("value",), keep_order=True
         )
         journeys = journeys_from_touches(assigned)
         return markov(journeys, order=order) if model == "markov" else shapley(journeys)
-    return _fit_grouped(model, grouped, touches, convs, order, codes=codes)
+    return _fit_grouped(model, grouped, touches, convs, order, codes=codes, start=start)
 
 
 def _keys(by: Sequence[str] | str) -> list[str]:

@@ -42,27 +42,57 @@ _D_NULL, _D_CONV, _D_START = 0, 1, 2
 ChannelCodes = tuple[list[str], np.ndarray]
 
 
+#: Each grouped row's dense state and the transition counts as if every contact were one
+#: journey (:func:`order1_start`).
+Order1Start = tuple[np.ndarray, np.ndarray]
+
+
+def order1_start(
+    code: np.ndarray,
+    n_channels: int,
+    order: np.ndarray | None,
+    runs: np.ndarray,
+    starts: np.ndarray | None = None,
+) -> Order1Start | None:
+    """The part of an order-1 count that needs only the grouping, not the conversions: each
+    grouped row's dense state (`code`: each input row's channel code; `order`: the input rows
+    in grouped order, None when the input is grouped; `runs`: each contact's first grouped
+    row, at `starts` when given) and the (from, to) counts as if each contact were one
+    journey. None when there are too many channels for a table of every pair. It can run while
+    the conversions are matched.
+    """
+    n_states = n_channels + 3
+    if n_states * n_states > _DENSE_PAIRS:
+        return None
+    # Dense states in the narrowest type that holds every (from, to) pair: uint8 for up to 13
+    # channels, so the arrays walked are a tenth of int64 ones.
+    state = code[order] if order is not None else code
+    state = state.astype(_narrow(n_states * n_states))
+    state += 3
+    return state, _whole_contact_counts(runs, state, n_states, starts)
+
+
 def markov_order1(
     grouped: Grouped,
     channel: pl.Series,
     conv_value: np.ndarray,
     codes: ChannelCodes | None = None,
+    *,
+    start: Order1Start | None = None,
 ) -> MarkovResult:
     """markov(order=1) of the journeys of `grouped` touches whose channels (input order) are
     `channel`; `conv_value` holds each conversion's value (by conversions row). `codes`, when
-    given, is touch_channel_codes(channel)."""
+    given, is touch_channel_codes(channel), and `start`, when given, order1_start of them."""
     channels, code = touch_channel_codes(channel) if codes is None else codes
     n_states = len(channels) + 3
-    if n_states * n_states > _DENSE_PAIRS:
+    if start is None:
+        start = order1_start(code, len(channels), grouped.order, grouped.runs)
+    if start is None:
         # Too many channels for a table of every pair: markov counts them on journeys.
         journeys = journeys_from_grouped(grouped, channel.cast(pl.String), conv_value)
         return markov(journeys, order=1)
-    # Dense states in the narrowest type that holds every (from, to) pair: uint8 for up to 13
-    # channels, so the arrays walked are a tenth of int64 ones.
-    state = code[grouped.order] if grouped.order is not None else code
-    state = state.astype(_narrow(n_states * n_states))
-    state += 3
-    counts, total_conv, total_value = _count(grouped, state, n_states, conv_value)
+    state, whole = start
+    counts, total_conv, total_value = _count(grouped, state, n_states, conv_value, whole)
     return solve_chain(_frame(counts, n_states), channels, 1, total_conv, total_value)
 
 
@@ -72,12 +102,14 @@ def markov_grouped(
     conv_value: np.ndarray,
     order: int,
     codes: ChannelCodes | None = None,
+    *,
+    start: Order1Start | None = None,
 ) -> MarkovResult:
     """markov(order=`order`) of the journeys of `grouped` touches, from arrays: each touch's
-    channel code put in journey order (no journey rows, no text). `channel`, `conv_value` and
-    `codes` as for :func:`markov_order1`, which order 1 uses."""
+    channel code put in journey order (no journey rows, no text). `channel`, `conv_value`,
+    `codes` and (order 1) `start` as for :func:`markov_order1`, which order 1 uses."""
     if order == 1:
-        return markov_order1(grouped, channel, conv_value, codes)
+        return markov_order1(grouped, channel, conv_value, codes, start=start)
     channels, code = touch_channel_codes(channel) if codes is None else codes
     code, new, converted, value = journey_arrays(grouped, code, conv_value)
     states = encode_arrays(code, new, converted, value, n_channels=len(channels), order=order)
@@ -126,29 +158,49 @@ def _narrow(n: int) -> type[np.unsignedinteger]:
     return np.uint64
 
 
-def _count(
-    grouped: Grouped, state: np.ndarray, n_states: int, conv_value: np.ndarray
-) -> tuple[np.ndarray, float, float]:
-    """Transition counts over dense (from, to) pairs (`state`: each grouped row's dense
-    state), the number of converting journeys and their total value."""
-    runs, k, rows = grouped.runs, grouped.conversion, grouped.candidates
+def _whole_contact_counts(
+    runs: np.ndarray, state: np.ndarray, n_states: int, starts: np.ndarray | None = None
+) -> np.ndarray:
+    """Transition counts over dense (from, to) pairs (`state`: each grouped row's dense state;
+    `runs`: each contact's first row, at `starts` when given) as if every contact were one
+    journey: a row steps from the row before it, from START at the contact's first row, and
+    the contact's last row ends in NULL."""
     n, pairs = len(state), n_states * n_states
-    # First as if every contact were one journey: a row steps from the row before it, from
-    # START at the contact's first row, and the contact's last row ends in NULL.
-    starts = np.flatnonzero(runs)
+    # Row numbers, not masks: numpy reads and writes a few rows by number faster than it
+    # walks a mask of every row.
+    starts = np.flatnonzero(runs) if starts is None else starts
     key = np.empty(n, dtype=state.dtype)
     key[1:] = state[:-1]
+    # Each contact's last row (the row before the next contact's first, which `key` holds
+    # there for now) steps to NULL.
+    last = np.append(key[starts[1:]], state[-1:])
+    last *= n_states
+    last += _D_NULL
     key[starts] = _D_START
     key *= n_states
     key += state
     counts = _bincount(key, pairs)
-    # Each contact's last row (the row before the next contact's first) steps to NULL.
-    lasts = np.append(starts[1:] - 1, n - 1)
-    counts += _bincount(state[lasts] * n_states + _D_NULL, pairs)
-    del lasts, starts
+    del key
+    counts += _bincount(last, pairs)
+    return counts
+
+
+def _count(
+    grouped: Grouped, state: np.ndarray, n_states: int, conv_value: np.ndarray, whole: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """Transition counts over dense (from, to) pairs (`state`: each grouped row's dense
+    state; `whole`: _whole_contact_counts, not changed), the number of converting journeys and
+    their total value."""
+    runs, k, rows = grouped.runs, grouped.conversion, grouped.candidates
+    n, pairs = len(state), n_states * n_states
+    counts = whole.copy()
     if len(rows):
         # Contacts with a conversion: take those steps back and count their journeys' own.
-        counts -= np.bincount(key[rows], minlength=pairs)
+        # (A row's whole-contact step: from the row before it, or START at a contact's first.)
+        back = state[np.maximum(rows - 1, 0)]
+        back[runs[rows]] = _D_START
+        counts -= np.bincount(back * n_states + state[rows], minlength=pairs)
+        del back
         at_end = rows[(rows == n - 1) | runs[np.minimum(rows + 1, n - 1)]]
         counts -= np.bincount(state[at_end] * n_states + _D_NULL, minlength=pairs)
         prev, last = _candidate_steps(rows, grouped, state)
@@ -156,7 +208,6 @@ def _count(
         ends = rows[last]
         end_to = np.where(k[ends] >= 0, _D_CONV, _D_NULL)
         counts += np.bincount(state[ends] * n_states + end_to, minlength=pairs)
-    del key
     # A step from a channel to itself is a merged repeat.
     channel = np.arange(3, n_states)
     counts[channel * n_states + channel] = 0
