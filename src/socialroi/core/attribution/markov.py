@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from socialroi.errors import DataError
 
@@ -321,6 +320,10 @@ def _absorption(q: sp.csr_matrix, r: np.ndarray, keep: np.ndarray | None = None)
         if np.max(np.abs(nxt - x), initial=0.0) <= _TOL:
             return float(nxt[0])
         x = nxt
+    # Imported here: scipy.sparse.linalg (and scipy.linalg under it) costs more to import than
+    # most chains take to solve, and the iteration above almost always converges.
+    from scipy.sparse.linalg import splu
+
     system = (sp.identity(q.shape[0], format="csc") - q.tocsc()).tocsc()
     return float(splu(system).solve(r)[0])
 
