@@ -14,6 +14,8 @@ benchmarks/engines-notes.md. Per run: wall seconds, CPU seconds (user + system o
 what the run costs when the machine is shared), peak RSS, the load average, and the wall and CPU
 seconds of each stage and output. The generated contact ids are integers' text, so the engine
 keys contacts by them (no dictionary); --contact-keys dictionary measures what text ids cost.
+--buckets N runs the journeys in N passes over disjoint buckets of contacts (default: the
+engine's choice from the touches and the memory limit; the run records how many it used).
 """
 
 from __future__ import annotations
@@ -87,24 +89,31 @@ def generate(n: int, root: Path) -> Path:
     return out
 
 
-def one(n: int, data: Path, memory: str, temp: str | None, by: str, keys: str) -> dict[str, object]:
+def one(
+    n: int, data: Path, memory: str, temp: str | None, by: str, keys: str, buckets: int | None
+) -> dict[str, object]:
     from socialroi.engines import ENGINE_MODELS, EngineSettings, finish, plan_for
     from socialroi.engines.duckdb_engine import run_plan, run_sql
 
     folder = generate(n, data)
-    settings = EngineSettings(memory_limit=memory, temp_directory=temp)
+    settings = EngineSettings(memory_limit=memory, temp_directory=temp, buckets=buckets)
     plan = plan_for(ENGINE_MODELS, lookback_days=90, by=tuple(by.split(",")))
     load = os.getloadavg()[0]
     cpu0 = time.process_time()
     start = time.perf_counter()
     timings: dict[str, float] = {}
     cpu_s: dict[str, float] = {}
+    details: dict[str, int] = {}
     sources = (f"parquet:{folder}/touches-*.parquet", f"parquet:{folder}/conversions.parquet")
     if keys == "auto":  # as the engine runs: integer ids as keys when they all are
-        outputs, sql = run_plan(*sources, plan, settings, timings=timings, cpu=cpu_s)
+        outputs, sql = run_plan(
+            *sources, plan, settings, timings=timings, cpu=cpu_s, details=details
+        )
     else:
         sql = plan.sql("duckdb", contact_keys=keys)
-        outputs = run_sql(*sources, plan, settings, sql, timings=timings, cpu=cpu_s)
+        outputs = run_sql(
+            *sources, plan, settings, sql, timings=timings, cpu=cpu_s, details=details
+        )
     results = finish(outputs, sql, ENGINE_MODELS)
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu0
@@ -117,6 +126,7 @@ def one(n: int, data: Path, memory: str, temp: str | None, by: str, keys: str) -
         "finished": time.time(),
         "n": n,
         "contact_keys": sql.contact_keys,
+        "buckets": details.get("buckets", 1),
         "seconds": seconds,
         "cpu_s": cpu,
         "rss_gib": rss,
@@ -141,6 +151,12 @@ def main() -> None:
         choices=["auto", "dictionary", "integer"],
         help="auto: the engine's choice; dictionary: as for text contact ids",
     )
+    ap.add_argument(
+        "--buckets",
+        type=int,
+        default=None,
+        help="passes over disjoint buckets of contacts (default: the engine's choice)",
+    )
     ap.add_argument("--label", default="current", help="the SQL measured (kept per label)")
     ap.add_argument("--one", type=int, default=None)
     args = ap.parse_args()
@@ -154,6 +170,7 @@ def main() -> None:
                     args.temp,
                     args.by,
                     args.contact_keys,
+                    args.buckets,
                 )
             )
         )
@@ -166,6 +183,8 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--one", str(n), "--data", args.data]
         cmd += ["--memory-limit", args.memory_limit, "--by", args.by]
         cmd += ["--contact-keys", args.contact_keys]
+        if args.buckets:
+            cmd += ["--buckets", str(args.buckets)]
         if args.temp:
             cmd += ["--temp", args.temp]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603

@@ -19,7 +19,7 @@ from socialroi.engines import ENGINE_MODELS, EngineSettings, plan_for
 from socialroi.engines.duckdb_engine import run
 from socialroi.engines.finish import channel_bits, finish, transition_counts
 
-pytestmark = pytest.mark.slow  # 25 DuckDB runs of every model
+pytestmark = pytest.mark.slow  # 3 × 25 DuckDB runs of every model
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 HALF_DAY = timedelta(hours=12)
@@ -120,6 +120,7 @@ def _close(a: pl.DataFrame, b: pl.DataFrame, keys: list[str]) -> None:
         assert (abs(a_col - b_col) <= 1e-9 * scale).all(), (left, right)
 
 
+@pytest.mark.parametrize("buckets", [1, 2, 3])  # passes over disjoint buckets of contacts
 @settings(
     max_examples=25,
     deadline=None,
@@ -127,13 +128,13 @@ def _close(a: pl.DataFrame, b: pl.DataFrame, keys: list[str]) -> None:
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure shows unshrunk, at once
 )
 @given(data())
-def test_engine_matches_memory(frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+def test_engine_matches_memory(buckets: int, frames: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     touches, convs = frames
     if touches.height == 0:
         return
     by = ["channel", "platform", "month"]
     plan = plan_for(ENGINE_MODELS, lookback_days=LOOKBACK, by=by)
-    outputs, sql = run(touches, convs, plan, EngineSettings(threads=1))
+    outputs, sql = run(touches, convs, plan, EngineSettings(threads=1, buckets=buckets))
     ids = pl.concat([touches.get_column("contact_id"), convs.get_column("contact_id")])
     assert sql.contact_keys == ("integer" if ids.str.contains(r"^\d+$").all() else "dictionary")
 

@@ -7,6 +7,7 @@
     memory_limit = "8GB"         # DuckDB: spills to temp_directory beyond it
     temp_directory = "/scratch"  # DuckDB: where it spills (a fresh directory inside, removed after)
     threads = 2                  # DuckDB
+    buckets = 3                  # DuckDB: contacts in 3 passes (default: from rows and memory)
     database = "warehouse.duckdb"  # DuckDB: a database file whose tables `table:NAME` reads
     connection = "sc://host:15002" # Spark: master URL or Spark Connect address
     project = "my-project"       # BigQuery
@@ -25,6 +26,7 @@ from typing import Any
 from socialroi.errors import ConfigError
 
 _TEXT = ("name", "memory_limit", "temp_directory", "database", "connection", "project", "dataset")
+_WHOLE = ("threads", "buckets")
 _SECRET = ("password", "token", "key", "secret", "credentials")
 
 
@@ -36,6 +38,9 @@ class EngineSettings:
     memory_limit: str | None = None
     temp_directory: str | None = None
     threads: int | None = None
+    #: DuckDB: run the journeys in this many passes, each over a disjoint bucket of contacts
+    #: (None: as many as the touches need to fit in ``memory_limit``; 1: one pass).
+    buckets: int | None = None
     database: str | None = None
     connection: str | None = None
     project: str | None = None
@@ -50,7 +55,7 @@ class EngineSettings:
         return merged
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: getattr(self, k) for k in (*_TEXT, "threads")}
+        out: dict[str, Any] = {k: getattr(self, k) for k in (*_TEXT, *_WHOLE)}
         out.update(self.options)
         return {k: v for k, v in out.items() if v is not None}
 
@@ -75,12 +80,12 @@ def engine_settings(table: Mapping[str, Any] | None, *, source: str = "config") 
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ConfigError(f"{source}: [engine] {key} must be text, not {value!r}")
             values[key] = value.strip() if isinstance(value, str) else None
-        elif key == "threads":
+        elif key in _WHOLE:
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 1
             ):
                 raise ConfigError(
-                    f"{source}: [engine] threads must be a whole number ≥ 1, not {value!r}"
+                    f"{source}: [engine] {key} must be a whole number ≥ 1, not {value!r}"
                 )
             values[key] = value
         else:

@@ -5,14 +5,22 @@ or polars frames — through two views that give the SQL its normalised inputs (
 UTC TIMESTAMP, so epoch microseconds and month starts never follow a session time zone). The
 stages are temporary tables, which spill to the temp directory beyond ``memory_limit``. The
 connection is closed and the spill directory removed when the run ends, also on error.
+
+Journeys never cross contacts, so every output is a sum over disjoint buckets of contacts. When
+the touches would not fit in ``memory_limit`` (:func:`bucket_count`), or ``buckets`` says so,
+the stages and outputs run once per bucket (``hash(contact_id) % N``: a contact's rows all hash
+alike) and their outputs are added up (:func:`socialroi.engines.finish.combine`); the channel
+dictionary is built once, from every touch, before them.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,12 +35,25 @@ from socialroi.core.conversions import (
 )
 from socialroi.core.journeys import conform_touches
 from socialroi.engines.config import EngineSettings
+from socialroi.engines.finish import combine
 from socialroi.engines.plan import Plan, Source
 from socialroi.engines.sql import AttributionSQL
 from socialroi.errors import DataError
 
 _TOUCH = "sr_input_touches"
 _CONV = "sr_input_conversions"
+#: The whole sources behind the input views (the views are a bucket of them when bucketed).
+_ALL_TOUCH = "sr_source_touches"
+_ALL_CONV = "sr_source_conversions"
+#: DuckDB memory one touch takes at the run's peak (the assignment's sort and windows, the
+#: sr_assigned table), in bytes: 100M touches ran in one pass under an 8GB limit without
+#: spilling, cheaper than in two (benchmarks/engines-notes.md), so 8GB hold 110M by this
+#: figure. Each touch column read besides contact, time and channel (a group key, and ref
+#: with it) is reckoned at 32 bytes more, its text (an estimate, not measured).
+BYTES_PER_TOUCH = 72
+BYTES_PER_COLUMN = 32
+#: The most buckets the automatic choice takes.
+MAX_BUCKETS = 64
 _KINDS = {"deal": deal_conversions, "pipeline": pipeline_conversions}
 
 
@@ -146,7 +167,7 @@ def _views(
     ref = "CAST(ref AS VARCHAR)" if "ref" in t_cols else "CAST(NULL AS VARCHAR)"
     extra = "".join(f', "{c}"' for c in plan.touch_columns)
     con.execute(
-        f"CREATE TEMP VIEW {_TOUCH} AS SELECT CAST(contact_id AS VARCHAR) AS contact_id, "
+        f"CREATE TEMP VIEW {_ALL_TOUCH} AS SELECT CAST(contact_id AS VARCHAR) AS contact_id, "
         f"{_utc('ts', t_cols['ts'])} AS ts, CAST(channel AS VARCHAR) AS channel, {ref} AS ref"
         f"{extra} FROM {t_rel}"
     )
@@ -162,13 +183,21 @@ def _views(
     )
     value = "COALESCE(CAST(value AS DOUBLE), 0)" if "value" in c_cols else "CAST(0 AS DOUBLE)"
     con.execute(
-        f"CREATE TEMP VIEW {_CONV} AS SELECT {cid} AS conversion_id, "
+        f"CREATE TEMP VIEW {_ALL_CONV} AS SELECT {cid} AS conversion_id, "
         f"CAST(contact_id AS VARCHAR) AS contact_id, {_utc('ts', c_cols['ts'])} AS ts, "
         f"{value} AS value, "
         f"{_utc('lead_created_at', c_cols.get('lead_created_at'))} AS lead_created_at, "
         f"{_utc('deal_created_at', c_cols.get('deal_created_at'))} AS deal_created_at "
         f"FROM {c_rel}"
     )
+    _bucket(con, 0, 1)
+
+
+def _bucket(con: duckdb.DuckDBPyConnection, index: int, buckets: int) -> None:
+    """The input views as bucket `index` of `buckets` of the contacts (1: every row)."""
+    for view, source in ((_TOUCH, _ALL_TOUCH), (_CONV, _ALL_CONV)):
+        where = f" WHERE hash(contact_id) % {buckets} = {index}" if buckets > 1 else ""
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}{where}")
 
 
 #: A contact id that is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, no leading
@@ -190,40 +219,50 @@ def contact_keys(con: duckdb.DuckDBPyConnection) -> str:
     return "integer" if row and row[0] is not False else "dictionary"
 
 
-def _check(con: duckdb.DuckDBPyConnection) -> None:
+def _check(con: duckdb.DuckDBPyConnection) -> int:
     """The DataErrors core raises for the same input: a conversion with no time or contact, a
     repeated conversion id, a touch with no time. (A touch with no contact or channel shows in
-    the dictionaries: :func:`_check_touches` after them, sparing a scan of two text columns.)"""
+    the dictionaries: :func:`_check_touches` after them, sparing a scan of two text columns.)
+    Returns the number of touches (the same scan)."""
     row = con.execute(
         f"SELECT COUNT(*) FROM {_CONV} WHERE ts IS NULL OR contact_id IS NULL"
     ).fetchone()
     if row and row[0]:
         raise DataError(f"{row[0]} conversion row(s) have no time or contact")
-    row = con.execute(f"SELECT COUNT(*) FROM {_TOUCH} WHERE ts IS NULL").fetchone()
-    if row and row[0]:
+    row = con.execute(
+        f"SELECT COUNT(*), COUNT(*) FILTER (WHERE ts IS NULL) FROM {_ALL_TOUCH}"
+    ).fetchone()
+    touches, no_time = (int(row[0]), int(row[1])) if row else (0, 0)
+    if no_time:
         _check_touches(con, force=True)
     dup = con.execute(
         f"SELECT conversion_id FROM {_CONV} GROUP BY conversion_id HAVING COUNT(*) > 1 LIMIT 1"
     ).fetchone()
     if dup:
         raise DataError(f"conversion_id '{dup[0]}' repeats an earlier row")
+    return touches
+
+
+#: The dictionary stages and the column of each that is NULL for a touch without one.
+_DICTIONARIES = {"sr_channels": "channel", "sr_contacts": "contact_id"}
 
 
 def _check_touches(
-    con: duckdb.DuckDBPyConnection, *, force: bool = False, contacts: bool = True
+    con: duckdb.DuckDBPyConnection, *, force: bool = False, dictionaries: Sequence[str] = ()
 ) -> None:
-    """Touches with no time, contact or channel refused, counted (`force`: there are some;
-    otherwise only when the dictionaries hold a NULL contact or channel; `contacts`: whether
-    there is a contact dictionary — integer keys have no NULL contact)."""
+    """Touches with no time, contact or channel refused, counted over every touch (`force`:
+    there are some; otherwise only when one of `dictionaries` holds a NULL contact or channel —
+    integer keys have no contact dictionary and no NULL contact)."""
     if not force:
-        nulls = "(SELECT COUNT(*) FROM sr_channels WHERE channel IS NULL)"
-        if contacts:
-            nulls += " + (SELECT COUNT(*) FROM sr_contacts WHERE contact_id IS NULL)"
-        row = con.execute(f"SELECT {nulls}").fetchone()
+        nulls = " + ".join(
+            f"(SELECT COUNT(*) FROM {d} WHERE {_DICTIONARIES[d]} IS NULL)" for d in dictionaries
+        )
+        row = con.execute(f"SELECT {nulls}").fetchone() if nulls else None
         if not (row and row[0]):
             return
     row = con.execute(
-        f"SELECT COUNT(*) FROM {_TOUCH} WHERE ts IS NULL OR contact_id IS NULL OR channel IS NULL"
+        f"SELECT COUNT(*) FROM {_ALL_TOUCH} "
+        "WHERE ts IS NULL OR contact_id IS NULL OR channel IS NULL"
     ).fetchone()
     if row and row[0]:
         raise DataError(f"{row[0]} touch row(s) have no time, contact or channel")
@@ -245,9 +284,10 @@ def run_plan(
     *,
     timings: dict[str, float] | None = None,
     cpu: dict[str, float] | None = None,
+    details: dict[str, int] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
     """:func:`run`, with the seconds of each step as :func:`run_sql` gives them (``keys``:
-    choosing the contact keys)."""
+    choosing the contact keys) and its `details`."""
     sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV)  # checks the plan first
     with connect(settings) as con:
         try:
@@ -256,9 +296,10 @@ def run_plan(
                 keys = contact_keys(con)
             if keys != sql.contact_keys:
                 sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV, contact_keys=keys)
-            return _execute(con, sql, timings, cpu), sql
+            outputs = _execute(con, sql, plan, settings, timings=timings, cpu=cpu, details=details)
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
+        return outputs, sql
 
 
 def run_sql(
@@ -270,18 +311,20 @@ def run_sql(
     *,
     timings: dict[str, float] | None = None,
     cpu: dict[str, float] | None = None,
+    details: dict[str, int] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every output of `sql` (DuckDB text reading ``sr_input_touches`` and
     ``sr_input_conversions``: `plan`'s SQL, possibly by way of another dialect) on DuckDB.
     `timings`, when given, receives the seconds of the input check, each stage and each
-    output, by name; `cpu` the process's CPU seconds (all threads) of each. SQL with integer
+    output, by name (summed over the buckets); `cpu` the process's CPU seconds (all threads)
+    of each; `details` the number of ``touches`` and of ``buckets`` run. SQL with integer
     contact keys is refused unless every contact id is an integer's text."""
     with connect(settings) as con:
         try:
             _views(con, touchpoints, conversions, plan)
             if sql.contact_keys == "integer" and contact_keys(con) != "integer":
                 raise DataError("integer contact keys need every contact id to be an integer")
-            return _execute(con, sql, timings, cpu)
+            return _execute(con, sql, plan, settings, timings=timings, cpu=cpu, details=details)
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
 
@@ -293,32 +336,103 @@ def _timed(
     start, cpu0 = time.perf_counter(), time.process_time()
     yield
     if timings is not None:
-        timings[name] = time.perf_counter() - start
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
     if cpu is not None:
-        cpu[name] = time.process_time() - cpu0
+        cpu[name] = cpu.get(name, 0.0) + time.process_time() - cpu0
+
+
+_SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGTP]?)(I?B)?(YTES)?\s*$", re.IGNORECASE)
+
+
+def _memory_bytes(con: duckdb.DuckDBPyConnection) -> float | None:
+    """The connection's memory limit in bytes (DuckDB prints it as ``7.4 GiB``); None if unread."""
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    match = _SIZE.match(str(row[0])) if row else None
+    if not match:
+        return None
+    number, prefix, unit = match.group(1), match.group(2).upper(), (match.group(3) or "B")
+    base = 1024 if unit.upper() == "IB" else 1000
+    return float(number) * float(base ** "_KMGTP".index(prefix or "_"))
+
+
+def bucket_count(touches: int, memory: float | None, plan: Plan) -> int:
+    """How many buckets of contacts `touches` need for each to fit in `memory` bytes of
+    DuckDB memory (:data:`BYTES_PER_TOUCH`, and :data:`BYTES_PER_COLUMN` per group column and
+    ref): 1 while they fit."""
+    if not memory or memory <= 0:
+        return 1
+    width = BYTES_PER_TOUCH + BYTES_PER_COLUMN * (
+        len(plan.touch_columns) + 1 if plan.touch_columns else 0
+    )
+    return max(1, min(MAX_BUCKETS, math.ceil(touches * width / memory)))
 
 
 def _execute(
     con: duckdb.DuckDBPyConnection,
     sql: AttributionSQL,
+    plan: Plan,
+    settings: EngineSettings,
+    *,
+    timings: dict[str, float] | None,
+    cpu: dict[str, float] | None,
+    details: dict[str, int] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """The input check, the stages, then the outputs of `sql`, on the input views: once, or
+    once per bucket of contacts (the channel dictionary once, first), outputs added up."""
+    with _timed("check", timings, cpu):
+        touches = _check(con)
+    buckets = settings.buckets or bucket_count(touches, _memory_bytes(con), plan)
+    if details is not None:
+        details.update(touches=touches, buckets=buckets)
+    if buckets == 1:
+        return _once(con, sql, timings, cpu)
+    shared = [q for q in sql.stages if q.name == "sr_channels"]
+    for stage in shared:  # every touch's channel: the same bits in every bucket
+        with _timed(stage.name, timings, cpu):
+            con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
+    if shared:
+        _check_touches(con, dictionaries=["sr_channels"])
+    else:  # SQL without the dictionaries: count them out
+        _check_touches(con, force=True)
+    local = [q for q in sql.stages if q.name != "sr_channels"]
+    parts: list[dict[str, pl.DataFrame]] = []
+    for index in range(buckets):
+        _bucket(con, index, buckets)
+        for stage in local:
+            with _timed(stage.name, timings, cpu):
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name} AS {stage.sql}")
+            if stage.name == "sr_contacts":
+                _check_touches(con, dictionaries=["sr_contacts"])
+        part = {}
+        for q in sql.outputs:
+            if q.name != "channels" or not index:
+                with _timed(q.name, timings, cpu):
+                    part[q.name] = con.execute(q.sql).pl()
+        parts.append(part)
+        for stage in local:
+            con.execute(f"DROP TABLE IF EXISTS {stage.name}")
+    _bucket(con, 0, 1)
+    return combine(parts)
+
+
+def _once(
+    con: duckdb.DuckDBPyConnection,
+    sql: AttributionSQL,
     timings: dict[str, float] | None,
     cpu: dict[str, float] | None,
 ) -> dict[str, pl.DataFrame]:
-    """The input check, the stages, then the outputs of `sql`, on the input views."""
-    with _timed("check", timings, cpu):
-        _check(con)
+    """The stages, then the outputs of `sql`, in one pass over every contact."""
     names = {q.name for q in sql.stages}
     # The touches' contacts and channels are known once both dictionaries are built.
-    dictionaries = {"sr_channels", "sr_contacts"} & names
-    contacts = "sr_contacts" in names
+    dictionaries = sorted({"sr_channels", "sr_contacts"} & names)
     done: set[str] = set()
     checked = False
     for stage in sql.stages:
         with _timed(stage.name, timings, cpu):
             con.execute(f"CREATE TEMP TABLE {stage.name} AS {stage.sql}")
             done.add(stage.name)
-            if dictionaries and done >= dictionaries and not checked:
-                _check_touches(con, contacts=contacts)
+            if dictionaries and done >= set(dictionaries) and not checked:
+                _check_touches(con, dictionaries=dictionaries)
                 checked = True
     if not checked:  # SQL without the dictionaries: count them out
         _check_touches(con, force=True)

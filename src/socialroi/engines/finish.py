@@ -7,6 +7,8 @@ placements, rule credits and unattributed conversions. Here:
   state codes as :func:`socialroi.core.attribution.markov.solve_chain` reads them;
 - :func:`channel_sets` turns ``sets`` into the channel-set counts that
   :func:`socialroi.core.attribution.shapley.shapley_of_sets` and ``shares_of_sets`` solve;
+- :func:`combine` adds up the outputs of runs over disjoint sets of contacts (a bucketed run):
+  journeys never cross contacts, so each output is the sum of its parts, key by key;
 - :func:`finish` places Markov and Shapley credit per conversion set on the groups, totals the
   rule models, adds ``(unattributed)`` and returns what
   :func:`socialroi.core.attribution.attribute` returns: ``[*by, conversions, value]``.
@@ -41,6 +43,36 @@ from socialroi.errors import DataError
 _TINY = 2.2250738585072014e-308
 #: Every model an engine runs: the rule models, then the data-driven ones.
 ENGINE_MODELS: tuple[str, ...] = (*RULE_MODELS, "markov", "shapley")
+
+
+#: The columns of the outputs that add up over disjoint contacts (every other is a key);
+#: rule credits are ``<model>_conversions`` and ``<model>_value``.
+_ADDED = ("n", "value", "journeys", "conversions")
+
+
+def _added(column: str) -> bool:
+    return column in _ADDED or column.endswith(("_conversions", "_value"))
+
+
+def combine(parts: Sequence[Mapping[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """One run's outputs from the outputs of runs over disjoint sets of contacts: each output's
+    rows of equal keys (every column but the counts and sums) added up — counts exactly,
+    credits and values as floats. ``channels`` is the same in every part (the channel bits are
+    shared) and is taken from the first that has it."""
+    if not parts:
+        raise DataError("no outputs to combine")
+    out: dict[str, pl.DataFrame] = {}
+    for name in parts[0]:
+        frames = [p[name] for p in parts if name in p]
+        if name == "channels" or len(frames) == 1:
+            out[name] = frames[0]
+            continue
+        both = pl.concat(frames, how="vertical_relaxed")
+        keys = [c for c in both.columns if not _added(c)]
+        sums = [pl.col(c).sum() for c in both.columns if _added(c)]
+        added = both.group_by(keys).agg(sums) if keys else both.select(sums)
+        out[name] = added.select(both.columns)
+    return out
 
 
 def channel_bits(channels: pl.DataFrame) -> tuple[list[str], dict[int, str]]:
