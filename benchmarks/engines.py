@@ -201,7 +201,7 @@ def main() -> None:
 
 #: The stages of each column of the report (older SQL had no sr_contacts, sr_grams).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "assignment": ("keys", "sr_contacts", "sr_assigned"),
+    "assignment": ("keys", "buckets", "sr_contacts", "sr_assigned"),
     "journeys": ("sr_grams", "grams"),
     "sets": ("sets",),
     "rules": ("rules",),
@@ -238,7 +238,7 @@ def _report(measured: list[dict[str, Any]], memory: str, by: str) -> str:
         "user + system time (all threads); CPU/wall is the parallelism the run got; peak RSS "
         "of the run's process; load is the 1-minute load average at the start and end of the "
         "run. The per-stage columns are wall seconds (`assignment`: choosing the contact keys, "
-        "sr_contacts + sr_assigned; "
+        "writing the contact buckets when there are several, sr_contacts + sr_assigned; "
         "`journeys`: sr_grams + grams; rest: the input check and the small queries); the "
         "second table gives the same split in CPU seconds where it was recorded. SQL names "
         "the version measured: c30b2c4 is the SQL before the one-sort journeys.",

@@ -201,3 +201,32 @@ def test_buckets_setting() -> None:
     for wrong in (0, "2", 1.5, True):
         with pytest.raises(ConfigError, match="buckets must be a whole number"):
             engine_settings({"buckets": wrong})
+
+
+@pytest.mark.parametrize("keys", ["integer", "dictionary"])
+def test_buckets_from_files_with_either_keys(keys: str, tmp_path: Path) -> None:
+    # Integer ids read from parquet, keyed as integers or by a dictionary (the SQL of another
+    # dialect takes the dictionary): the touches, written once per bucket into the spill
+    # directory, give the one pass's rows, and nothing is left in the directory afterwards.
+    touches, convs = _frames(integer=True)
+    touches.write_parquet(tmp_path / "touches.parquet")
+    convs.write_parquet(tmp_path / "conversions.parquet")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=BY)
+    sql = plan.sql("duckdb", contact_keys=keys)
+    sources = (f"parquet:{tmp_path}/touches.parquet", f"parquet:{tmp_path}/conversions.parquet")
+
+    def outputs(buckets: int) -> dict[str, pl.DataFrame]:
+        settings = EngineSettings(buckets=buckets, threads=1, temp_directory=str(spill))
+        return duckdb_engine.run_sql(*sources, plan, settings, sql)
+
+    one, three = outputs(1), outputs(3)
+    assert list(spill.iterdir()) == []
+    assert set(three) == set(one)
+    for name in ("grams", "sets", "unattributed"):
+        a, b = (f.sort(f.columns, nulls_last=True) for f in (three[name], one[name]))
+        assert a.rows() == b.rows(), name
+    got, want = finish(three, sql, ENGINE_MODELS), finish(one, sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        _same(got[model], want[model])

@@ -10,7 +10,9 @@ Journeys never cross contacts, so every output is a sum over disjoint buckets of
 the touches would not fit in ``memory_limit`` (:func:`bucket_count`), or ``buckets`` says so,
 the stages and outputs run once per bucket (``hash(contact_id) % N``: a contact's rows all hash
 alike) and their outputs are added up (:func:`socialroi.engines.finish.combine`); the channel
-dictionary is built once, from every touch, before them.
+dictionary is built once, from every touch, before them. The touches are read once and written
+to the spill directory as one parquet folder per bucket, holding only the columns the stages
+read (integer contact ids already parsed), so each pass reads its own bucket only.
 """
 
 from __future__ import annotations
@@ -193,11 +195,54 @@ def _views(
     _bucket(con, 0, 1)
 
 
-def _bucket(con: duckdb.DuckDBPyConnection, index: int, buckets: int) -> None:
-    """The input views as bucket `index` of `buckets` of the contacts (1: every row)."""
-    for view, source in ((_TOUCH, _ALL_TOUCH), (_CONV, _ALL_CONV)):
-        where = f" WHERE hash(contact_id) % {buckets} = {index}" if buckets > 1 else ""
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source}{where}")
+def _bucket(
+    con: duckdb.DuckDBPyConnection, index: int, buckets: int, staged: Path | None = None
+) -> None:
+    """The input views as bucket `index` of `buckets` of the contacts (1: every row); the
+    touches from `staged` (:func:`_stage`) when given."""
+    where = f" WHERE hash(contact_id) % {buckets} = {index}" if buckets > 1 else ""
+    touches = f"SELECT * FROM {_ALL_TOUCH}{where}"
+    if staged is not None:
+        folder = staged / f"{_BUCKET}={index}"
+        files = f"{_quote(str(folder))}/*.parquet"
+        # The files hold no bucket column. An empty bucket has no folder: no rows, then.
+        touches = (
+            f"SELECT * FROM read_parquet('{files}', hive_partitioning = false)"
+            if folder.is_dir()
+            else f"SELECT * FROM {_STAGED_COLUMNS} LIMIT 0"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_TOUCH} AS {touches}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_CONV} AS SELECT * FROM {_ALL_CONV}{where}")
+
+
+#: The bucket column of the staged touches (their folders' names) and the view of the columns
+#: they hold, over the whole source.
+_BUCKET = "sr_bucket"
+_STAGED_COLUMNS = "sr_staged_columns"
+
+
+def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, sql: AttributionSQL, buckets: int) -> Path:
+    """Every touch, read once, written to the spill directory as one parquet folder per bucket
+    of contacts (``hash(contact_id) % buckets``, as the conversions' views filter): the columns
+    the stages read, the contact id as BIGINT with integer keys (the SQL's cast of it is then
+    no work), uncompressed (cheaper to write and to read than any codec). Returns the folder."""
+    row = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    if not (row and row[0]):
+        raise DataError("DuckDB has no temp directory to write the contact buckets to")
+    folder = Path(str(row[0])) / "buckets"
+    contact = "CAST(s.contact_id AS BIGINT)" if sql.contact_keys == "integer" else "s.contact_id"
+    extra = "".join(f', s."{c}"' for c in plan.touch_columns)
+    ref = ", s.ref" if plan.touch_columns else ""
+    columns = f"{contact} AS contact_id, s.ts, s.channel{ref}{extra}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_STAGED_COLUMNS} AS SELECT {columns} FROM {_ALL_TOUCH} AS s"
+    )
+    con.execute(
+        f"COPY (SELECT {columns}, hash(s.contact_id) % {buckets} AS {_BUCKET} "
+        f"FROM {_ALL_TOUCH} AS s) TO '{_quote(str(folder))}' "
+        f"(FORMAT parquet, PARTITION_BY ({_BUCKET}), COMPRESSION uncompressed)"
+    )
+    return folder
 
 
 #: A contact id that is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, no leading
@@ -394,10 +439,12 @@ def _execute(
         _check_touches(con, dictionaries=["sr_channels"])
     else:  # SQL without the dictionaries: count them out
         _check_touches(con, force=True)
+    with _timed("buckets", timings, cpu):
+        staged = _stage(con, plan, sql, buckets)
     local = [q for q in sql.stages if q.name != "sr_channels"]
     parts: list[dict[str, pl.DataFrame]] = []
     for index in range(buckets):
-        _bucket(con, index, buckets)
+        _bucket(con, index, buckets, staged)
         for stage in local:
             with _timed(stage.name, timings, cpu):
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name} AS {stage.sql}")
@@ -412,6 +459,7 @@ def _execute(
         for stage in local:
             con.execute(f"DROP TABLE IF EXISTS {stage.name}")
     _bucket(con, 0, 1)
+    shutil.rmtree(staged, ignore_errors=True)
     return combine(parts)
 
 
