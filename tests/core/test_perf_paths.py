@@ -804,3 +804,84 @@ def test_contacts_out_of_order_only_across_a_seam_are_not_sorted():
     assert journeys._heads_ascend(column, starts)
     column = _chunked(["c", "b", "b", "b", "b", "a"], [2, 4])
     assert not journeys._heads_ascend(column, np.flatnonzero(journeys._run_starts(column)))
+
+
+def test_rule_credits_all_follow_a_given_conversion_order():
+    # Rows by time, so conversions interleave: the rows listed conversion by conversion (each
+    # conversion's rows ascending, conversions in any order) group them as the sort would.
+    touches, conversions = _data(5)
+    assigned = assign_touches(touches, conversions, carry=_JOURNEY_COLUMNS)
+    converting = assigned.filter(pl.col("conversion_id").is_not_null())
+    ids = converting["conversion_id"].to_list()
+    number = {c: i for i, c in enumerate(dict.fromkeys(reversed(ids)))}  # last met first
+    key = np.array([number[c] for c in ids])
+    listed = np.array(sorted(range(len(ids)), key=lambda i: (-number[ids[i]], i)))
+    assert (np.diff(key) != 0).sum() > len(number)  # conversions interleave in row order
+    by_sort = rule_credits_all(converting, RULE_MODELS, half_life_days=3.0, conversion_key=key)
+    given_order = rule_credits_all(
+        converting, RULE_MODELS, half_life_days=3.0, conversion_key=key, conversion_order=listed
+    )
+    for model in RULE_MODELS:
+        assert_frame_equal(given_order[model], by_sort[model], check_exact=True)
+    with pytest.raises(ValueError, match="conversion_order"):
+        rule_credits_all(converting, RULE_MODELS, conversion_order=listed)
+    with pytest.raises(ValueError, match="conversion_order"):
+        rule_credits_all(converting, RULE_MODELS, conversion_key=key, conversion_order=listed[1:])
+
+
+@pytest.mark.parametrize("scratch", [False, True])
+def test_reordered_rows_credit_like_the_general_path(scratch):
+    # Rows in random order, with touches of different contacts at the same time (input order
+    # decides among them): the converting touches are gathered in time order straight from
+    # the grouping, as assign_touches orders them. A touch column named like credit_models'
+    # scratch column takes the filter-and-sort path instead; both give the general answer.
+    touches, conversions = _data(4)
+    touches = touches.with_columns(
+        pl.col("ts").dt.truncate("1w"), pl.int_range(pl.len()).alias("ref")
+    ).sample(fraction=1.0, shuffle=True, seed=4)
+    if scratch:
+        touches = touches.with_columns(pl.col("post").alias("__conversion_row"))
+    assert grouped_in_time(conform_touches(touches)) is None
+    models = [*RULE_MODELS, "markov", "shapley"]
+    fast = credit_models(touches, conversions, models)
+    convs = conform_conversions(conversions)
+    assigned = assign_touches(touches, convs, carry=_JOURNEY_COLUMNS, keep_order=True)
+    assert assigned.select(
+        pl.col("ts").is_duplicated().any() & pl.col("ref").is_sorted().not_()
+    ).item()
+    for model in models:
+        general = _with_unattributed(MODELS[model](assigned, ModelParams()), convs, touches.columns)
+        exact = model in RULE_MODELS
+        assert_frame_equal(fast[model], general, check_exact=exact, rel_tol=1e-12)
+
+
+def test_contact_texts_compared_in_pieces_on_several_threads(monkeypatch):
+    # Every contact with one hash (one bucket for all), the texts compared in pieces of 5 rows
+    # shared by three threads: contacts are still told apart by their text alone.
+    touches, conversions = _data(11, contacts=60)
+    touches = touches.with_row_index("ref").sample(fraction=1.0, shuffle=True, seed=2)
+    monkeypatch.setattr(
+        journeys, "_contact_hashes", lambda contact: np.zeros(contact.len(), dtype=np.uint64)
+    )
+    monkeypatch.setattr(pl, "thread_pool_size", lambda: 3)
+    pieces = partial(journeys._gathered_run_starts, piece=5)
+    monkeypatch.setattr(journeys, "_gathered_run_starts", pieces)
+    contact = touches.get_column("contact_id")
+    order = np.argsort(contact.to_numpy(), kind="stable")
+    expected = [True] + [contact[int(a)] != contact[int(b)] for a, b in pairwise(order)]
+    assert pieces(contact, order).tolist() == expected
+    _assert_grouped_like_assign_touches(touches, conversions, 90)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=_touch_data())
+def test_grouping_exact_when_keys_are_packed_in_small_pieces(data):
+    # The sort keys are packed a few rows at a time: every piece's hash bits, time steps and
+    # row numbers land on its own rows.
+    touches, conversions, lookback = data
+    narrow = partial(journeys._hash_time_order, hash_bits=3, time_bits=3)
+    with (
+        mock.patch.object(journeys, "_PACK_PIECE", 4),
+        mock.patch.object(journeys, "_hash_time_order", narrow),
+    ):
+        _assert_grouped_like_assign_touches(touches, conversions, lookback)

@@ -13,6 +13,7 @@ part of the journeys that data-driven models compare against.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -308,6 +309,12 @@ def _chunked_array(
     return out
 
 
+#: Rows packed into sort keys at a time (_hash_time_order).
+_PACK_PIECE = 1 << 20
+#: At most this many threads compare contact texts (_gathered_run_starts).
+_TEXT_THREADS = 8
+
+
 def _hash_time_order(
     narrow: pl.DataFrame, *, hash_bits: int | None = None, time_bits: int | None = None
 ) -> tuple[np.ndarray, _Runs] | None:
@@ -334,27 +341,29 @@ def _hash_time_order(
     contact = narrow.get_column("contact_id")
     ts_col = narrow.get_column("ts").to_physical()
     ts = _chunked_array(ts_col, lambda chunk: chunk, np.int64)
-    # [top h_bits of the hash][time step, t_bits][gap][row number, row_bits]
-    # Column-sized arrays are few and written in place: each fresh one costs its page faults.
-    key = np.right_shift(_contact_hashes(contact), np.uint64(64 - h_bits))
-    key <<= np.uint64(64 - h_bits)
-    if t_bits:
-        t0 = int(ts.min())
-        step = max(0, (int(ts.max()) - t0).bit_length() - t_bits)
-        coarse = np.subtract(ts, t0)
-        coarse >>= step
-        shifted = coarse.view(np.uint64)
-        shifted <<= np.uint64(64 - h_bits - t_bits)
-        key |= shifted
-        del coarse, shifted
-    rows = np.arange(n, dtype=np.uint64)
-    key |= rows
+    t0 = int(ts.min())
+    step = max(0, (int(ts.max()) - t0).bit_length() - t_bits)
+    # [top h_bits of the hash][time step, t_bits][gap][row number, row_bits], packed a piece
+    # at a time: column-sized arrays are few (each fresh one costs its page faults), and the
+    # pieces' scratch arrays are the same few megabytes used again.
+    key = np.empty(n, dtype=np.uint64)
+    for lo in range(0, n, _PACK_PIECE):
+        hi = min(lo + _PACK_PIECE, n)
+        part = key[lo:hi]
+        np.right_shift(_contact_hashes(contact.slice(lo, hi - lo)), 64 - h_bits, out=part)
+        part <<= np.uint64(64 - h_bits)
+        if t_bits:
+            coarse = np.subtract(ts[lo:hi], t0)
+            coarse >>= step
+            shifted = coarse.view(np.uint64)
+            shifted <<= np.uint64(64 - h_bits - t_bits)
+            part |= shifted
+        part |= np.arange(lo, hi, dtype=np.uint64)
     ranked = pl.Series(key).sort().to_numpy()
-    # The row numbers go where the unsorted rows were, and the bucket and time step where the
-    # unsorted keys were.
-    order = np.bitwise_and(ranked, np.uint64((1 << row_bits) - 1), out=rows).view(np.int64)
+    # The row numbers, and the bucket and time step where the unsorted keys were.
+    order = np.bitwise_and(ranked, np.uint64((1 << row_bits) - 1)).view(np.int64)
     key = np.right_shift(ranked, np.uint64(row_bits), out=key)  # bucket, then the time step
-    del ranked, rows
+    del ranked
     new = _gathered_run_starts(contact, order)
     # One contact's rows in one time step are in row order: put those back in time order.
     tie = key[1:] == key[:-1]
@@ -382,13 +391,26 @@ def _hash_time_order(
 def _gathered_run_starts(contact: pl.Series, order: np.ndarray, piece: int = 1 << 18) -> np.ndarray:
     """_run_starts of `contact` taken in `order`, a piece at a time: each piece's texts are
     compared and dropped, so the memory they take is used again, not asked afresh of the
-    system for the whole column."""
+    system for the whole column. The pieces are shared among as many threads as polars has
+    (up to _TEXT_THREADS): gathering texts at random waits on memory, outside the interpreter
+    lock."""
     n = len(order)
     new = np.empty(n, dtype=bool)
-    for at in range(0, n, piece):
+
+    def compare(at: int) -> None:
         lo = max(at - 1, 0)
         part = _run_starts(contact.gather(order[lo : at + piece]))
         new[at : at + piece] = part[at - lo :]
+
+    pieces = range(0, n, piece)
+    workers = min(pl.thread_pool_size(), len(pieces), _TEXT_THREADS)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done in pool.map(compare, pieces):
+                del done
+    else:
+        for at in pieces:
+            compare(at)
     if n:
         new[0] = True
     return new

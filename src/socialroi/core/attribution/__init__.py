@@ -304,17 +304,22 @@ def _converting(
     touches: pl.DataFrame,
     added: pl.DataFrame,
     index: np.ndarray,
+    grouped: Grouped,
     codes: ChannelCodes | None,
+    *,
     as_assigned: Callable[[pl.DataFrame], pl.DataFrame],
-) -> tuple[pl.DataFrame, np.ndarray | None, np.ndarray | None]:
+) -> tuple[pl.DataFrame, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """The converting touches (`index`: each touch's row of `added`, -1: none) with their
     conversion's columns (`added`), in the order assign_touches gives them (`as_assigned`),
     and for each of those rows its conversion's number and its channel code (`codes`), when
     known: the rule models group by the number, and Markov places its credit by the numbers,
-    not by text."""
+    not by text. Last, for rows that `grouped` reordered, those rows listed conversion by
+    conversion (:func:`_converting_reordered`)."""
+    keyed = _KEY not in touches.columns
+    if grouped.order is not None and keyed:
+        return _converting_reordered(touches, added, grouped.order, grouped, codes)
     hit = index >= 0
     rows = np.flatnonzero(hit)
-    keyed = _KEY not in touches.columns
     extra = [pl.Series(_KEY, index[rows])] if keyed else []
     coded = keyed and codes is not None and _CODE not in touches.columns
     if coded and codes is not None:
@@ -327,7 +332,40 @@ def _converting(
     key = converting.get_column(_KEY).to_numpy() if keyed else None
     code = converting.get_column(_CODE).to_numpy() if coded else None
     converting = converting.drop(_KEY, _CODE, strict=False) if keyed else converting
-    return converting, key, code
+    return converting, key, code, None
+
+
+def _converting_reordered(
+    touches: pl.DataFrame,
+    added: pl.DataFrame,
+    order: np.ndarray,
+    grouped: Grouped,
+    codes: ChannelCodes | None,
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None, np.ndarray]:
+    """_converting for touches that `grouped` reordered (`order`: its order; no touch column
+    named like a scratch one): the converting touches in assign_touches' order (by time, ties
+    in input order), gathered once in that order rather than filtered and sorted, with each
+    row's conversion number and channel code, and the rows listed conversion by conversion
+    (each conversion's rows ascending), so the rule models need no sort of their own.
+
+    The grouping lists the converting touches conversion by conversion, each conversion's
+    in (time, input row) order: one sort of those few rows by (time, input row) gives
+    assign_touches' order, and undoing it gives the listing.
+    """
+    k, candidates = grouped.conversion, grouped.candidates
+    at = candidates[k[candidates] >= 0]
+    listed = order[at]  # input rows, conversion by conversion
+    keys = pl.DataFrame({"ts": touches.get_column("ts").gather(listed), "row": listed})
+    by_time = keys.select(pl.arg_sort_by("ts", "row")).to_series().to_numpy()
+    del keys
+    rows = listed[by_time]
+    key = k[at][by_time]
+    code = codes[1][rows] if codes is not None else None
+    # One chunk per column (a gather gives one): models then add columns without copying.
+    converting = touches[rows].hstack(added[key].get_columns())
+    by_conversion = np.empty(len(rows), dtype=np.int64)
+    by_conversion[by_time] = np.arange(len(rows))
+    return converting, key, code, by_conversion
 
 
 def _place_chain(
@@ -386,7 +424,9 @@ def credit_models(
         return frame.sort(keys, maintain_order=True) if keys else frame
 
     added = convs.select("conversion_id", pl.col("ts").alias("conv_ts"), *_JOURNEY_COLUMNS)
-    converting, key, code = _converting(touches, added, index, codes, as_assigned)
+    converting, key, code, by_conversion = _converting(
+        touches, added, index, grouped, codes, as_assigned=as_assigned
+    )
     missing = _untouched(convs, converting)
     full: pl.DataFrame | None = None
 
@@ -419,6 +459,7 @@ def credit_models(
             [m for m in models if _is_builtin_rule(m)],
             half_life_days=half_life_days,
             conversion_key=key,
+            conversion_order=by_conversion,
         )
     )
     out: dict[str, pl.DataFrame] = {}

@@ -100,22 +100,24 @@ def _position_credit(df: pl.DataFrame, weights: dict[str, float]) -> pl.DataFram
 
 
 def _group_runs(
-    df: pl.DataFrame, key: np.ndarray | None = None
+    df: pl.DataFrame, key: np.ndarray | None = None, order: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of `df` grouped by conversion, each group in row order: (order, starts, group).
 
     `order` lists row indices conversion by conversion (a stable sort), `starts` where each
     group begins in it, `group` each sorted row's group number. `key`, when given, numbers
-    each row's conversion (one integer per conversion_id): it is sorted instead of the text.
+    each row's conversion (one integer per conversion_id): it is sorted instead of the text,
+    unless `order` (such a listing) is given as well.
     """
     if key is not None:
         new = np.ones(len(key), dtype=bool)
-        new[1:] = key[1:] != key[:-1]
-        starts = np.flatnonzero(new)
-        if len(key) and key.min() >= 0 and np.bincount(key[starts]).max() == 1:
-            # Each conversion's rows already follow each other (credit_models' frame): no sort.
-            return np.arange(len(key)), starts, np.cumsum(new) - 1
-        order = np.argsort(key, kind="stable")
+        if order is None:
+            new[1:] = key[1:] != key[:-1]
+            starts = np.flatnonzero(new)
+            if len(key) and key.min() >= 0 and np.bincount(key[starts]).max() == 1:
+                # Each conversion's rows already follow each other (credit_models' frame).
+                return np.arange(len(key)), starts, np.cumsum(new) - 1
+            order = np.argsort(key, kind="stable")
         ranked = key[order]
         new[1:] = ranked[1:] != ranked[:-1]
         return order, np.flatnonzero(new), np.cumsum(new) - 1
@@ -132,9 +134,11 @@ class _Groups:
     """A frame's rows grouped by conversion (see _group_runs), with each role's position in its
     conversion worked out once for every model that reads it."""
 
-    def __init__(self, df: pl.DataFrame, key: np.ndarray | None = None) -> None:
+    def __init__(
+        self, df: pl.DataFrame, key: np.ndarray | None = None, order: np.ndarray | None = None
+    ) -> None:
         self.df = df
-        self.order, self.starts, self.group = _group_runs(df, key)
+        self.order, self.starts, self.group = _group_runs(df, key, order)
         self.rows = len(self.order)
         self.size = np.diff(np.append(self.starts, self.rows))
         self.rank = np.arange(self.rows) - self.starts[self.group]
@@ -231,11 +235,15 @@ def rule_credits_all(
     *,
     half_life_days: float = 7.0,
     conversion_key: np.ndarray | None = None,
+    conversion_order: np.ndarray | None = None,
 ) -> dict[str, pl.DataFrame]:
     """rule_credits for each of `models` (rule models), grouping the touches only once.
 
     `conversion_key`, when given, numbers each row's conversion (one integer per
     conversion_id, every row converting): the touches are then grouped by it, not by the text.
+    `conversion_order`, given with it, lists the rows conversion by conversion, each
+    conversion's rows ascending (the order a stable sort by the key gives, conversions in any
+    order): it is used instead of that sort.
     """
     if not models:
         return {}
@@ -251,6 +259,10 @@ def rule_credits_all(
     df = journeys if cid.null_count() == 0 else journeys.filter(cid.is_not_null())
     if conversion_key is not None and len(conversion_key) != df.height:
         raise ValueError("conversion_key needs one entry per converting row")
+    if conversion_order is not None and (
+        conversion_key is None or len(conversion_order) != df.height
+    ):
+        raise ValueError("conversion_order needs conversion_key and one entry per row")
     groups: _Groups | None = None
     out: dict[str, pl.DataFrame] = {}
     for model in models:
@@ -258,7 +270,7 @@ def rule_credits_all(
             out[model] = _time_decay_credit(df, half_life_days, conversion_key)
         elif df.get_column("ts").null_count() == 0:
             if groups is None:
-                groups = _Groups(df, conversion_key)
+                groups = _Groups(df, conversion_key, conversion_order)
             out[model] = _position_credit_runs(df, ROLE_WEIGHTS[model], groups)
         else:
             out[model] = _position_credit(df, ROLE_WEIGHTS[model])
