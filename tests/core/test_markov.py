@@ -57,7 +57,12 @@ def test_consecutive_repeats_are_merged():
     assert markov(repeated, order=1).credits.equals(markov(THREE, order=1).credits)
 
 
-def test_loop_between_channels_is_solved_exactly():
+@pytest.mark.parametrize("solve", ["iteration", "sparse LU"])
+def test_loop_between_channels_is_solved_exactly(solve: str, monkeypatch: pytest.MonkeyPatch):
+    if solve == "sparse LU":
+        # No fixed-point sweeps allowed: every solve goes through the sparse LU of (I - Q) x = r
+        # (its import is deferred to that branch).
+        monkeypatch.setattr(sys.modules[markov.__module__], "_MAX_SWEEPS", 0)
     # A -> B -> A -> conv and B -> null: A->B 1/2 (of 2 exits), A->conv 1/2; B->A 1/2, B->null 1/2.
     # START->A 1/2, START->B 1/2. P(A) = 1/2 + 1/2 P(B); P(B) = 1/2 P(A) -> P(A) = 2/3, P(B) = 1/3.
     # P = 1/2 * 2/3 + 1/2 * 1/3 = 1/2.
@@ -155,19 +160,6 @@ def test_regression_against_exact_rationals(order):
     for ch, (effect, credit) in RECORDED[order].items():
         assert got[ch]["removal_effect"] == pytest.approx(float(effect), abs=1e-13)
         assert got[ch]["conversions"] == pytest.approx(float(credit), abs=1e-13)
-
-
-def test_lu_fallback_gives_the_same_exact_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    # With no fixed-point sweeps allowed, every solve goes through the sparse LU of (I - Q) x = r
-    # (its import is deferred to that branch): the loop chain's hand-computed answer still holds.
-    monkeypatch.setattr(sys.modules[markov.__module__], "_MAX_SWEEPS", 0)
-    looped = journeys([(["A", "B", "A"], True, 1.0), (["B"], False, 0.0)])
-    r = markov(looped, order=1)
-    assert r.conversion_probability == pytest.approx(0.5, abs=1e-14)
-    got = {row["channel"]: row for row in r.credits.iter_rows(named=True)}
-    assert got["A"]["removal_effect"] == pytest.approx(1.0, abs=1e-14)
-    assert got["B"]["removal_effect"] == pytest.approx(0.5, abs=1e-14)
-    assert got["A"]["conversions"] == pytest.approx(2 / 3, abs=1e-12)
 
 
 def test_a_chain_solved_by_iteration_loads_no_sparse_lu() -> None:

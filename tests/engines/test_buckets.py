@@ -177,24 +177,6 @@ def test_combine_adds_up_by_key() -> None:
         combine([])
 
 
-@pytest.mark.parametrize("column", ["contact_id", "channel"])
-def test_touches_without_contact_or_channel_refused_in_buckets(column: str, tmp_path: Path) -> None:
-    # Counted over every touch, not over the bucket the first one fell in.
-    touches, convs = _frames()
-    blank = touches.with_columns(
-        pl.when(pl.col("ref").is_in(["2", "9"])).then(None).otherwise(pl.col(column)).alias(column)
-    )
-    blank.write_parquet(tmp_path / "touches.parquet")
-    convs.write_parquet(tmp_path / "conversions.parquet")
-    with pytest.raises(DataError, match=r"^2 touch row\(s\) have no time, contact or channel"):
-        attribute(
-            f"parquet:{tmp_path}/touches.parquet",
-            f"parquet:{tmp_path}/conversions.parquet",
-            lookback_days=30,
-            engine_options={"buckets": 3},
-        )
-
-
 def test_buckets_setting() -> None:
     assert engine_settings({"buckets": 4}).buckets == 4
     assert engine_settings(None).buckets is None

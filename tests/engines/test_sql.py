@@ -260,12 +260,14 @@ def test_touch_without_channel_is_refused() -> None:
         attribute(blank, convs, model="linear", lookback_days=30)
 
 
+@pytest.mark.parametrize("buckets", [None, 3])
 @pytest.mark.parametrize("column", ["contact_id", "ts", "channel"])
 def test_touch_rows_without_contact_time_or_channel_are_counted(
-    column: str, tmp_path: Path
+    column: str, buckets: int | None, tmp_path: Path
 ) -> None:
     # From a file (frames are checked by core first): two rows missing `column` are refused
-    # before any journey is built, with their count.
+    # before any journey is built, with their count — over every touch, also when the run is
+    # split into contact buckets (not over the bucket the first one fell in).
     touches, convs = _frames()
     blank = touches.with_columns(
         pl.when(pl.col("ref").is_in(["2", "5"])).then(None).otherwise(pl.col(column)).alias(column)
@@ -278,6 +280,7 @@ def test_touch_rows_without_contact_time_or_channel_are_counted(
             f"parquet:{tmp_path}/conversions.parquet",
             model="linear",
             lookback_days=30,
+            engine_options=None if buckets is None else {"buckets": buckets},
         )
 
 
