@@ -375,24 +375,7 @@ def _touch_data(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, int]:
 @given(_touch_data())
 def test_grouping_assigns_like_assign_touches(data):
     touches, conversions, lookback = data
-    convs = conform_conversions(conversions)
-    grouped = group_touches(conform_touches(touches), convs, lookback_days=lookback)
-    if touches.height == 0:
-        assert grouped is None
-        return
-    assert grouped is not None
-    expected = assign_touches(touches, convs, lookback_days=lookback)
-    by_ref = dict(zip(expected["ref"], expected["conversion_id"], strict=True))
-    ids = convs.get_column("conversion_id").to_list()
-    got = [ids[k] if k >= 0 else None for k in grouped.in_input_order()]
-    assert got == [by_ref[r] for r in touches["ref"]]
-    # In grouped order each contact is one run of rows in time order, ties in input order.
-    order = np.arange(touches.height) if grouped.order is None else grouped.order
-    rows = touches.with_row_index("_row")[order]
-    heads = rows.filter(pl.Series(grouped.runs)).get_column("contact_id")
-    assert heads.n_unique() == heads.len() == rows.get_column("contact_id").n_unique()
-    for _, part in rows.group_by("contact_id"):
-        assert part.select("ts", "_row").rows() == sorted(part.select("ts", "_row").rows())
+    _assert_grouped_like_assign_touches(touches, conversions, lookback)
 
 
 @settings(max_examples=80, deadline=None)
