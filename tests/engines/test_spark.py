@@ -134,9 +134,10 @@ def _same_credits(got: pl.DataFrame, want: pl.DataFrame, what: str) -> None:
 
 
 def _check_all_engines(
-    spark, touches, conversions, lookback: int = LOOKBACK
-) -> dict[str, pl.DataFrame]:
+    spark, touches, conversions, lookback: int = LOOKBACK, keys: str = "dictionary"
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
     """Spark's raw outputs equal DuckDB's; every model's credits equal DuckDB's and core's.
+    Both engines key the contacts by `keys`. Returns Spark's models and raw outputs.
 
     Touches at the same instant: the engines order them by the stated key (channel, then ref);
     core keeps the input's order, so core is given them in that order.
@@ -144,10 +145,12 @@ def _check_all_engines(
     in_order = touches.sort("ts", "channel", "ref", maintain_order=True)
     plan = plan_for(MODELS, lookback_days=lookback)
     s_out, s_sql = spark_engine.run(touches, conversions, plan, EngineSettings(name="spark"))
+    assert s_sql.contact_keys == keys
     # DuckDB in one pass, and in passes over 2 and 3 disjoint buckets of contacts.
     for buckets in (1, 2, 3):
         settings = EngineSettings(buckets=buckets)
-        d_out, _ = duckdb_engine.run(touches, conversions, plan, settings)
+        d_out, d_sql = duckdb_engine.run(touches, conversions, plan, settings)
+        assert d_sql.contact_keys == keys, buckets
         for name in ("channels", "grams", "sets", "unattributed"):
             assert _sorted(s_out[name]).rows() == _sorted(d_out[name]).rows(), (name, buckets)
     channels, bits = channel_bits(s_out["channels"])
@@ -175,11 +178,11 @@ def _check_all_engines(
         joined = core.join(ours, on="channel", suffix="_s")
         assert joined.height == core.height
         assert (joined["removal_effect"] - joined["removal_effect_s"]).abs().max() <= 1e-9  # type: ignore[operator]
-    return spark_models
+    return spark_models, s_out
 
 
 def test_fixed_journeys_match_duckdb_core_and_hand_counts(spark):
-    models = _check_all_engines(spark, TOUCHES, CONVERSIONS)
+    models, _ = _check_all_engines(spark, TOUCHES, CONVERSIONS)
     # By hand: a1's journey ends with direct (the touch at its own instant), a2's is facebook
     # alone, b1's ends with email; d1 has no touch.
     last = models["last_touch"].filter(pl.col("conversions") > 0).sort("channel")
@@ -198,6 +201,98 @@ def test_fixed_journeys_match_duckdb_core_and_hand_counts(spark):
         .iter_rows()
     )
     assert first == {"linkedin": 2.0, "facebook": 1.0, "(unattributed)": 1.0}
+
+
+#: The fixed contacts under integer ids: the smallest, the largest that keys (2⁶³ − 2: its key
+#: is the id plus one) and two between.
+INTEGER_IDS = {"a": "0", "b": "9223372036854775806", "c": "7", "d": "42"}
+
+
+def _renamed(frame: pl.DataFrame, ids: dict[str, str]) -> pl.DataFrame:
+    return frame.with_columns(pl.col("contact_id").replace_strict(ids))
+
+
+def _same_outputs(got: dict[str, pl.DataFrame], want: dict[str, pl.DataFrame]) -> None:
+    """Every output alike: the same rows, counts and keys exactly, floats to 1e-9."""
+    assert got.keys() == want.keys()
+    for name, frame in want.items():
+        g, w = _sorted(got[name]), _sorted(frame)
+        assert g.schema == w.schema, name
+        floats = [c for c in w.columns if w.schema[c] == pl.Float64]
+        assert g.drop(floats).rows() == w.drop(floats).rows(), name
+        for col in floats:
+            assert g[col].is_null().to_list() == w[col].is_null().to_list(), (name, col)
+            diff = (g[col] - w[col]).abs()
+            tol = 1e-9 * w[col].abs().clip(lower_bound=1.0)
+            assert not (diff > tol).any(), (name, col)
+
+
+def test_integer_ids_take_integer_keys_with_the_dictionary_outputs(spark):
+    touches, convs = _renamed(TOUCHES, INTEGER_IDS), _renamed(CONVERSIONS, INTEGER_IDS)
+    models, outputs = _check_all_engines(spark, touches, convs, keys="integer")
+    # The same SQL with the dictionary, on the same views: the same outputs and credits.
+    plan = plan_for(MODELS, lookback_days=LOOKBACK)
+    spark_engine.normalise(spark, touches, convs, plan)
+    try:
+        sql = plan.sql(spark_engine.DIALECT, contact_keys="dictionary")
+        dictionary = spark_engine.run_sql(spark, sql)
+    finally:
+        spark.catalog.dropTempView(spark_engine.TOUCHES_VIEW)
+        spark.catalog.dropTempView(spark_engine.CONVERSIONS_VIEW)
+    _same_outputs(outputs, dictionary)
+    by_dictionary = finish(dictionary, sql, MODELS)
+    for model in MODELS:
+        _same_credits(models[model], by_dictionary[model], f"integer vs dictionary: {model}")
+
+
+def test_integer_ids_in_touches_and_text_in_conversions_take_the_dictionary(spark):
+    # d1's contact has no touch: only the conversions show it is text.
+    ids = {**INTEGER_IDS, "d": "d"}
+    _check_all_engines(spark, _renamed(TOUCHES, ids), _renamed(CONVERSIONS, ids))
+
+
+#: Ids that are not the plain decimal text of an integer 0 ≤ id < 2⁶³ − 1 (the last: 2⁶³ − 1).
+TEXT_IDS = ("07", "+7", " 7", "7 ", "7.0", "5e1", "-1", "-0", "abc", "", "9223372036854775807")
+
+
+def test_contact_keys_are_integer_only_for_plain_integer_text(spark, monkeypatch):
+    plan = plan_for(("linear",))
+    ids = [str(i) for i in range(50)]
+
+    def frame(contacts: list[str]) -> pl.DataFrame:
+        return pl.DataFrame({"contact_id": contacts}).with_columns(
+            ts=pl.datetime(2024, 1, 1, time_zone="UTC"), channel=pl.lit("x")
+        )
+
+    base = frame(ids)
+    conv = CONVERSIONS.with_columns(contact_id=pl.lit("3"))
+
+    def keys(touches: pl.DataFrame, conversions: pl.DataFrame = conv) -> str:
+        spark_engine.normalise(spark, touches, conversions, plan)
+        try:
+            return spark_engine.contact_keys(spark)
+        finally:
+            spark.catalog.dropTempView(spark_engine.TOUCHES_VIEW)
+            spark.catalog.dropTempView(spark_engine.CONVERSIONS_VIEW)
+
+    assert keys(base) == "integer"
+    # Integer-typed ids print as their decimal text.
+    assert keys(base.with_columns(pl.col("contact_id").cast(pl.Int64))) == "integer"
+    assert keys(base.with_columns(contact_id=pl.lit("abc"))) == "dictionary"  # the first look
+    assert keys(base, conv.with_columns(contact_id=pl.lit("07"))) == "dictionary"
+    # Past the first look: the one aggregation over every id sees the last touch.
+    monkeypatch.setattr(spark_engine, "_FIRST_TOUCHES", 0)
+    for text in TEXT_IDS:
+        assert keys(frame([*ids[:-1], text])) == "dictionary", text
+    # TRY_CAST, not CAST: text ids are no error with ANSI mode on or off.
+    ansi = spark.conf.get("spark.sql.ansi.enabled")
+    try:
+        for mode in ("true", "false"):
+            spark.conf.set("spark.sql.ansi.enabled", mode)
+            assert keys(base) == "integer", mode
+            assert keys(base.with_columns(contact_id=pl.lit("7.0"))) == "dictionary", mode
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", ansi)
 
 
 def test_spark_reads_parquet_and_csv_files(spark, tmp_path):

@@ -19,7 +19,9 @@ Inputs (:func:`load`) are polars frames, or text naming files: ``parquet:PATH`` 
 folder, local or ``s3a://``/``gs://``/``abfss://`` as the cluster can read them), ``csv:PATH``
 (a header row; time columns as ISO 8601 text, naive taken as UTC) or a bare path ending in
 ``.parquet`` or ``.csv``. They are registered as temporary views; each stage of the SQL is
-materialised once (persisted, memory then disk) and dropped when the run ends.
+materialised once (persisted, memory then disk) and dropped when the run ends. Contacts are
+keyed by their own ids when every id is an integer's text, else by a dictionary
+(:func:`contact_keys`, as the duckdb engine decides).
 
 Spark's own traps, and what this engine does about them: the session time zone is set to UTC
 (the SQL compares epoch microseconds anyway); no ordered ``collect_list`` is used (its order is
@@ -296,6 +298,35 @@ def _check(spark: SparkSession) -> None:
         raise DataError(f"conversion_id '{dup[0][0]}' repeats an earlier row")
 
 
+#: Whether `contact_id` is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, blank,
+#: leading zero, fraction or exponent): it parses as a BIGINT in range and prints back as the
+#: same text. TRY_CAST gives NULL, never an error, for text ids in ANSI mode; FALSE for NULL.
+_INTEGER_ID = (
+    "COALESCE(TRY_CAST(contact_id AS BIGINT) BETWEEN 0 AND 9223372036854775806"
+    " AND CAST(TRY_CAST(contact_id AS BIGINT) AS STRING) = contact_id, FALSE)"
+)
+#: Touch rows the first look at the ids reads (text ids show there, sparing the full scan).
+_FIRST_TOUCHES = 10_000
+
+
+def contact_keys(spark: SparkSession) -> str:
+    """``integer`` when every contact id of the input views (:func:`normalise`), touches' and
+    conversions', is the text of a non-negative integer (:data:`_INTEGER_ID`, the duckdb
+    engine's test); otherwise ``dictionary``. A look at the conversions and the first touches
+    (text ids show there, sparing the full scan), then one aggregation over both views."""
+    ids = (
+        f"SELECT contact_id FROM {CONVERSIONS_VIEW} UNION ALL "
+        f"SELECT contact_id FROM (SELECT contact_id FROM {TOUCHES_VIEW} LIMIT {_FIRST_TOUCHES})"
+    )
+    if spark.sql(f"SELECT 1 FROM ({ids}) WHERE NOT {_INTEGER_ID} LIMIT 1").collect():
+        return "dictionary"
+    row = spark.sql(
+        f"SELECT BOOL_AND({_INTEGER_ID}) FROM (SELECT contact_id FROM {TOUCHES_VIEW} "
+        f"UNION ALL SELECT contact_id FROM {CONVERSIONS_VIEW})"
+    ).collect()
+    return "integer" if row and row[0][0] is not False else "dictionary"
+
+
 def collect(frame: SparkFrame) -> pl.DataFrame:
     """A (small) Spark result as a polars frame, through Arrow (no pandas)."""
     with _quiet():
@@ -336,11 +367,18 @@ def run(
 ) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
     """Every output of `plan`'s SQL on Spark (the Runner protocol of
     :mod:`socialroi.engines`). The session is the active one when there is one (as a notebook
-    or a test made it), else one made from `settings`; it is left running for the next run."""
+    or a test made it), else one made from `settings`; it is left running for the next run.
+    Contacts are keyed by their integer ids when they all are integers, else by a dictionary
+    (:func:`contact_keys`)."""
     spark = session(SparkSettings.from_engine(settings))
-    sql = plan.sql(DIALECT, touches=TOUCHES_VIEW, conversions=CONVERSIONS_VIEW)
+    sql = plan.sql(DIALECT, touches=TOUCHES_VIEW, conversions=CONVERSIONS_VIEW)  # checks the plan
     try:
         normalise(spark, touchpoints, conversions, plan)
+        keys = contact_keys(spark)
+        if keys != sql.contact_keys:
+            sql = plan.sql(
+                DIALECT, touches=TOUCHES_VIEW, conversions=CONVERSIONS_VIEW, contact_keys=keys
+            )
         return run_sql(spark, sql), sql
     except _spark_errors() as err:
         raise DataError(f"Spark: {_first_line(err)}") from err
@@ -394,6 +432,7 @@ __all__ = [
     "SparkSettings",
     "available",
     "collect",
+    "contact_keys",
     "explain",
     "load",
     "normalise",
