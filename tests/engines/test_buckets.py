@@ -110,15 +110,16 @@ def test_hand_computed_credits_in_buckets(buckets: int) -> None:
 
 
 def test_automatic_buckets_follow_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A touch made to weigh 100 MB under a 256 MB limit: 12 touches need 5 buckets.
-    monkeypatch.setattr(duckdb_engine, "BYTES_PER_TOUCH", 100_000_000)
+    # A touch made to weigh 20 MB under a 256 MB limit, of which a bucket takes a sixth: 12
+    # touches need 6 buckets.
+    monkeypatch.setattr(duckdb_engine, "BYTES_PER_TOUCH", 20_000_000)
     details: dict[str, int] = {}
     touches, convs = _frames()
     plan = plan_for(ENGINE_MODELS, lookback_days=30, by=("channel",))
     settings = EngineSettings(memory_limit="256MB", threads=1)
     outputs, sql = run_plan(touches, convs, plan, settings, details=details)
-    # 12 × 100 MB / 256 MB (DuckDB holds it as 244.1 MiB) = 4.7 -> 5.
-    assert details == {"touches": 12, "buckets": 5}
+    # 12 × 20 MB / (256 MB / 6) (DuckDB holds the limit as 244.1 MiB) = 5.6 -> 6.
+    assert details == {"touches": 12, "buckets": 6}
     one, one_sql = run_plan(touches, convs, plan, EngineSettings(buckets=1, threads=1))
     got, want = finish(outputs, sql, ENGINE_MODELS), finish(one, one_sql, ENGINE_MODELS)
     for model in ENGINE_MODELS:
@@ -129,17 +130,18 @@ def test_automatic_buckets_follow_memory(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_bucket_count() -> None:
     plan = plan_for(("linear",))
-    # 72 bytes a touch: 100M touches take 7.2 GB; 8 GB hold 111,111,111 of them.
-    assert bucket_count(100_000_000, 8e9, plan) == 1
-    assert bucket_count(111_111_111, 8e9, plan) == 1
-    assert bucket_count(111_111_112, 8e9, plan) == 2
-    assert bucket_count(300_000_000, 8e9, plan) == 3  # 21.6 GB
+    # 72 bytes a touch, a bucket at most a sixth of 8 GB: 18,518,518 touches (1.33 GB).
+    assert bucket_count(10_000_000, 8e9, plan) == 1
+    assert bucket_count(18_518_518, 8e9, plan) == 1
+    assert bucket_count(18_518_519, 8e9, plan) == 2
+    assert bucket_count(100_000_000, 8e9, plan) == 6  # 7.2 GB
+    assert bucket_count(300_000_000, 8e9, plan) == 17  # 21.6 GB
     assert bucket_count(10**12, 8e9, plan) == 64  # at most
     assert bucket_count(10**9, None, plan) == 1  # no limit known
     # A group column read from the touches, and ref with it: 72 + 2 × 32 bytes.
     wide = plan_for(("linear",), by=("channel", "platform"))
-    assert bucket_count(100_000_000, 8e9, wide) == 2  # 13.6 GB
-    assert bucket_count(50_000_000, 8e9, wide) == 1  # 6.8 GB
+    assert bucket_count(100_000_000, 8e9, wide) == 11  # 13.6 GB
+    assert bucket_count(9_000_000, 8e9, wide) == 1  # 1.22 GB
 
 
 def test_combine_adds_up_by_key() -> None:
@@ -212,3 +214,87 @@ def test_buckets_from_files_with_either_keys(keys: str, tmp_path: Path) -> None:
     got, want = finish(three, sql, ENGINE_MODELS), finish(one, sql, ENGINE_MODELS)
     for model in ENGINE_MODELS:
         _same(got[model], want[model])
+
+
+def _late_text_id(late: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # 10,000 touches of integer ids (all the first look at the ids reads), then one whose id
+    # is `late` (which does not convert: the conversions' ids are all looked at first).
+    n = 10_000
+    channels = ("email", "search", "x", "linkedin")
+    touches = pl.DataFrame(
+        {
+            "contact_id": [str(i % 40) for i in range(n)] + [late],
+            "ts": [T0 + (i % 23) * H for i in range(n)] + [T0 + 2 * H],
+            "channel": [channels[i % 4] for i in range(n)] + ["x"],
+        }
+    )
+    convs = pl.DataFrame(
+        {
+            "conversion_id": ["k7", "late", "k3"],
+            "contact_id": ["7", "8", "3"],
+            "ts": [T0 + 30 * H, T0 + 3 * H, T0 + 5 * H],
+            "value": [10.0, 5.0, 2.0],
+        }
+    )
+    return touches, convs
+
+
+@pytest.mark.parametrize("late", ["07", "+7", "x9"])
+def test_a_late_text_id_stages_the_buckets_again_with_text_keys(
+    late: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Staged as integers, the late id is no integer's text: the touches are staged again with
+    # text ids, and the credits are the one pass's, where "07" is not contact 7 (whose journey
+    # would otherwise gain its x touch).
+    staged: list[str] = []
+    stage = duckdb_engine._stage
+
+    def spy(con: object, plan: object, keys: str, buckets: int) -> Path:
+        staged.append(keys)
+        return stage(con, plan, keys, buckets)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb_engine, "_stage", spy)
+    touches, convs = _late_text_id(late)
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=("channel",))
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    details: dict[str, int] = {}
+    settings = EngineSettings(buckets=3, threads=1, temp_directory=str(spill))
+    outputs, sql = run_plan(touches, convs, plan, settings, details=details)
+    assert (sql.contact_keys, details["buckets"], staged) == (
+        "dictionary",
+        3,
+        ["integer", "dictionary"],
+    )
+    assert list(spill.iterdir()) == []
+    one, one_sql = run_plan(touches, convs, plan, EngineSettings(buckets=1, threads=1))
+    assert one_sql.contact_keys == "dictionary"
+    got, want = finish(outputs, sql, ENGINE_MODELS), finish(one, one_sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        a, b = got[model].sort("channel"), want[model].sort("channel")
+        assert a.get_column("channel").equals(b.get_column("channel"))
+        assert (a.get_column("conversions") - b.get_column("conversions")).abs().max() <= 1e-12  # type: ignore[operator]
+
+
+def test_integer_keys_refuse_a_late_text_id_in_buckets() -> None:
+    touches, convs = _late_text_id("07")
+    plan = plan_for(("linear",), lookback_days=30)
+    sql = plan.sql("duckdb", contact_keys="integer")
+    with pytest.raises(DataError, match="integer contact keys need every contact id"):
+        duckdb_engine.run_sql(touches, convs, plan, EngineSettings(buckets=2, threads=1), sql)
+
+
+@pytest.mark.parametrize("buckets", [1, 2])
+def test_a_missing_contact_among_integer_ids_is_refused(buckets: int, tmp_path: Path) -> None:
+    # From a file (frames are checked by core first).
+    touches, convs = _late_text_id(None)
+    touches.write_parquet(tmp_path / "t.parquet")
+    convs.write_parquet(tmp_path / "c.parquet")
+    plan = plan_for(("linear",), lookback_days=30)
+    with pytest.raises(DataError, match=r"^1 touch row\(s\) have no time, contact or channel"):
+        run_plan(
+            f"parquet:{tmp_path}/t.parquet",
+            f"parquet:{tmp_path}/c.parquet",
+            plan,
+            EngineSettings(buckets=buckets, threads=1),
+        )

@@ -22,7 +22,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,11 +49,17 @@ _ALL_TOUCH = "sr_source_touches"
 _ALL_CONV = "sr_source_conversions"
 #: DuckDB memory one touch takes at the run's peak (the assignment's sort and windows, the
 #: sr_assigned table), in bytes: 100M touches ran in one pass under an 8GB limit without
-#: spilling, cheaper than in two (benchmarks/engines-notes.md), so 8GB hold 110M by this
-#: figure. Each touch column read besides contact, time and channel (a group key, and ref
-#: with it) is reckoned at 32 bytes more, its text (an estimate, not measured).
+#: spilling (benchmarks/engines-notes.md). Each touch column read besides contact, time and
+#: channel (a group key, and ref with it) is reckoned at 32 bytes more, its text (an
+#: estimate, not measured).
 BYTES_PER_TOUCH = 72
 BYTES_PER_COLUMN = 32
+#: The automatic buckets hold at most this share of ``memory_limit`` each (a sixth: 18.5M
+#: touches under 8GB). A pass then sorts the same number of touches whatever the total, so
+#: the cost per touch stays flat as the touches grow (a bigger sort costs more per touch, and
+#: one that outgrows memory spills); writing the buckets costs about a quarter of the run,
+#: which is why one pass is kept while the touches fit in a bucket.
+BUCKET_SHARE = 1 / 6
 #: The most buckets the automatic choice takes.
 MAX_BUCKETS = 64
 _KINDS = {"deal": deal_conversions, "pipeline": pipeline_conversions}
@@ -159,8 +165,9 @@ def _utc(col: str, dtype: str | None) -> str:
 
 def _views(
     con: duckdb.DuckDBPyConnection, touchpoints: Source, conversions: Source, plan: Plan
-) -> None:
-    """The normalised input views the SQL reads."""
+) -> bool:
+    """The normalised input views the SQL reads. True when the touches are counted without
+    reading them (parquet footers, a table's or a frame's row count), False for text files."""
     t_rel = _relation(con, touchpoints, "sr_frame_touches", touches=True)
     t_cols = _columns(con, t_rel)
     for col in ("contact_id", "ts", "channel", *plan.touch_columns):
@@ -193,16 +200,25 @@ def _views(
         f"FROM {c_rel}"
     )
     _bucket(con, 0, 1)
+    return not t_rel.startswith("read_csv(")
 
 
 def _bucket(
-    con: duckdb.DuckDBPyConnection, index: int, buckets: int, staged: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    index: int,
+    buckets: int,
+    staged: Path | None = None,
+    *,
+    integer: bool = False,
 ) -> None:
     """The input views as bucket `index` of `buckets` of the contacts (1: every row); the
-    touches from `staged` (:func:`_stage`) when given."""
-    where = f" WHERE hash(contact_id) % {buckets} = {index}" if buckets > 1 else ""
+    touches from `staged` (:func:`_stage`) when given. A contact's bucket is the hash of its
+    id: of its BIGINT when the touches were staged with `integer` ids, else of its text."""
+    where = f" WHERE {_bucket_key(integer)} % {buckets} = {index}" if buckets > 1 else ""
     touches = f"SELECT * FROM {_ALL_TOUCH}{where}"
+    conversions = f"SELECT * FROM {_ALL_CONV}{where}"
     if staged is not None:
+        conversions = f"SELECT * EXCLUDE ({_BUCKET}) FROM {_STAGED_CONV} WHERE {_BUCKET} = {index}"
         folder = staged / f"{_BUCKET}={index}"
         files = f"{_quote(str(folder))}/*.parquet"
         # The files hold no bucket column. An empty bucket has no folder: no rows, then.
@@ -212,25 +228,39 @@ def _bucket(
             else f"SELECT * FROM {_STAGED_COLUMNS} LIMIT 0"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_TOUCH} AS {touches}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {_CONV} AS SELECT * FROM {_ALL_CONV}{where}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_CONV} AS {conversions}")
 
 
-#: The bucket column of the staged touches (their folders' names) and the view of the columns
-#: they hold, over the whole source.
+def _bucket_key(integer: bool) -> str:
+    """The hash a contact's bucket is taken from: of its BIGINT with `integer` keys."""
+    return "hash(CAST(contact_id AS BIGINT))" if integer else "hash(contact_id)"
+
+
+#: The bucket column of the staged touches (their folders' names), the view of the columns
+#: they hold over the whole source, and the table of the conversions with their buckets.
 _BUCKET = "sr_bucket"
 _STAGED_COLUMNS = "sr_staged_columns"
+_STAGED_CONV = "sr_staged_conversions"
 
 
-def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, sql: AttributionSQL, buckets: int) -> Path:
+def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, keys: str, buckets: int) -> Path:
     """Every touch, read once, written to the spill directory as one parquet folder per bucket
-    of contacts (``hash(contact_id) % buckets``, as the conversions' views filter): the columns
-    the stages read, the contact id as BIGINT with integer keys (the SQL's cast of it is then
-    no work), uncompressed (cheaper to write and to read than any codec). Returns the folder."""
+    of contacts (as :func:`_bucket` filters the conversions): the columns the stages read,
+    uncompressed (cheaper to write and to read than any codec). With ``integer`` `keys` the
+    contact id is staged as its BIGINT when its text is exactly that integer's (the SQL's cast
+    of it is then no work), else as NULL, which :func:`_staged_check` counts: the same scan
+    checks the ids and stages them. Returns the folder (named for its keys)."""
     row = con.execute("SELECT current_setting('temp_directory')").fetchone()
     if not (row and row[0]):
         raise DataError("DuckDB has no temp directory to write the contact buckets to")
-    folder = Path(str(row[0])) / "buckets"
-    contact = "CAST(s.contact_id AS BIGINT)" if sql.contact_keys == "integer" else "s.contact_id"
+    folder = Path(str(row[0])) / f"touches-{keys}"
+    shutil.rmtree(folder, ignore_errors=True)
+    contact = (
+        f"CASE WHEN {_INTEGER_ID.replace('contact_id', 's.contact_id')} "
+        "THEN CAST(s.contact_id AS BIGINT) END"
+        if keys == "integer"
+        else "s.contact_id"
+    )
     extra = "".join(f', s."{c}"' for c in plan.touch_columns)
     ref = ", s.ref" if plan.touch_columns else ""
     columns = f"{contact} AS contact_id, s.ts, s.channel{ref}{extra}"
@@ -238,11 +268,23 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, sql: AttributionSQL, buck
         f"CREATE OR REPLACE TEMP VIEW {_STAGED_COLUMNS} AS SELECT {columns} FROM {_ALL_TOUCH} AS s"
     )
     con.execute(
-        f"COPY (SELECT {columns}, hash(s.contact_id) % {buckets} AS {_BUCKET} "
-        f"FROM {_ALL_TOUCH} AS s) TO '{_quote(str(folder))}' "
+        f"COPY (SELECT *, hash(contact_id) % {buckets} AS {_BUCKET} FROM {_STAGED_COLUMNS}) "
+        f"TO '{_quote(str(folder))}' "
         f"(FORMAT parquet, PARTITION_BY ({_BUCKET}), COMPRESSION uncompressed)"
     )
     return folder
+
+
+def _staged_check(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, int]:
+    """The staged touches with no contact id (or, staged as integers, one that is not an
+    integer's text) and with no time: one scan of two fixed-width columns."""
+    if not list(folder.glob("*/*.parquet")):
+        return 0, 0
+    row = con.execute(
+        "SELECT COUNT(*) FILTER (WHERE contact_id IS NULL), COUNT(*) FILTER (WHERE ts IS NULL) "
+        f"FROM read_parquet('{_quote(str(folder))}/*/*.parquet', hive_partitioning = false)"
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 #: A contact id that is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, no leading
@@ -253,39 +295,58 @@ _INTEGER_ID = (
 )
 
 
+def _maybe_integer(con: duckdb.DuckDBPyConnection) -> bool:
+    """False when a conversion's contact id, or one of the touches' first 10,000, is not an
+    integer's text (text ids show there); True when all are, so far."""
+    for view in (_CONV, f"(SELECT contact_id FROM {_TOUCH} LIMIT 10000)"):
+        if con.execute(f"SELECT 1 FROM {view} WHERE NOT {_INTEGER_ID} LIMIT 1").fetchone():
+            return False
+    return True
+
+
 def contact_keys(con: duckdb.DuckDBPyConnection) -> str:
     """``integer`` when every contact id of the input views, touches' and conversions', is
     the text of a non-negative integer; otherwise ``dictionary``. One parallel scan of the
     touches' ids, after a look at their first rows (text ids are seen there, sparing it)."""
-    for view in (_CONV, f"(SELECT contact_id FROM {_TOUCH} LIMIT 10000)"):
-        if con.execute(f"SELECT 1 FROM {view} WHERE NOT {_INTEGER_ID} LIMIT 1").fetchone():
-            return "dictionary"
+    if not _maybe_integer(con):
+        return "dictionary"
     row = con.execute(f"SELECT BOOL_AND({_INTEGER_ID}) FROM {_TOUCH}").fetchone()
     return "integer" if row and row[0] is not False else "dictionary"
 
 
-def _check(con: duckdb.DuckDBPyConnection) -> int:
-    """The DataErrors core raises for the same input: a conversion with no time or contact, a
-    repeated conversion id, a touch with no time. (A touch with no contact or channel shows in
-    the dictionaries: :func:`_check_touches` after them, sparing a scan of two text columns.)
-    Returns the number of touches (the same scan)."""
+def _check_conversions(con: duckdb.DuckDBPyConnection) -> None:
+    """The DataError core raises for a conversion with no time or contact."""
     row = con.execute(
         f"SELECT COUNT(*) FROM {_CONV} WHERE ts IS NULL OR contact_id IS NULL"
     ).fetchone()
     if row and row[0]:
         raise DataError(f"{row[0]} conversion row(s) have no time or contact")
-    row = con.execute(
-        f"SELECT COUNT(*), COUNT(*) FILTER (WHERE ts IS NULL) FROM {_ALL_TOUCH}"
-    ).fetchone()
-    touches, no_time = (int(row[0]), int(row[1])) if row else (0, 0)
-    if no_time:
-        _check_touches(con, force=True)
+
+
+def _check_repeats(con: duckdb.DuckDBPyConnection) -> None:
+    """The DataError core raises for a repeated conversion id."""
     dup = con.execute(
         f"SELECT conversion_id FROM {_CONV} GROUP BY conversion_id HAVING COUNT(*) > 1 LIMIT 1"
     ).fetchone()
     if dup:
         raise DataError(f"conversion_id '{dup[0]}' repeats an earlier row")
-    return touches
+
+
+def _count(con: duckdb.DuckDBPyConnection, *, free: bool) -> tuple[int, int | None]:
+    """The number of touches, and of those with no time when the count reads them anyway
+    (not `free`: a text file is parsed to count it); None when it was not counted."""
+    if free:
+        row = con.execute(f"SELECT COUNT(*) FROM {_ALL_TOUCH}").fetchone()
+        return (int(row[0]) if row else 0), None
+    row = con.execute(
+        f"SELECT COUNT(*), COUNT(*) FILTER (WHERE ts IS NULL) FROM {_ALL_TOUCH}"
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _no_time(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(f"SELECT COUNT(*) FILTER (WHERE ts IS NULL) FROM {_ALL_TOUCH}").fetchone()
+    return int(row[0]) if row else 0
 
 
 #: The dictionary stages and the column of each that is NULL for a touch without one.
@@ -334,17 +395,28 @@ def run_plan(
     """:func:`run`, with the seconds of each step as :func:`run_sql` gives them (``keys``:
     choosing the contact keys) and its `details`."""
     sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV)  # checks the plan first
+
+    def render(keys: str) -> AttributionSQL:
+        if keys == sql.contact_keys:
+            return sql
+        return plan.sql("duckdb", touches=_TOUCH, conversions=_CONV, contact_keys=keys)
+
     with connect(settings) as con:
         try:
-            _views(con, touchpoints, conversions, plan)
-            with _timed("keys", timings, cpu):
-                keys = contact_keys(con)
-            if keys != sql.contact_keys:
-                sql = plan.sql("duckdb", touches=_TOUCH, conversions=_CONV, contact_keys=keys)
-            outputs = _execute(con, sql, plan, settings, timings=timings, cpu=cpu, details=details)
+            free = _views(con, touchpoints, conversions, plan)
+            return _execute(
+                con,
+                render,
+                plan,
+                settings,
+                fixed=None,
+                free=free,
+                timings=timings,
+                cpu=cpu,
+                details=details,
+            )
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
-        return outputs, sql
 
 
 def run_sql(
@@ -366,12 +438,24 @@ def run_sql(
     contact keys is refused unless every contact id is an integer's text."""
     with connect(settings) as con:
         try:
-            _views(con, touchpoints, conversions, plan)
-            if sql.contact_keys == "integer" and contact_keys(con) != "integer":
-                raise DataError("integer contact keys need every contact id to be an integer")
-            return _execute(con, sql, plan, settings, timings=timings, cpu=cpu, details=details)
+            free = _views(con, touchpoints, conversions, plan)
+            outputs, _ = _execute(
+                con,
+                lambda _: sql,
+                plan,
+                settings,
+                fixed=sql.contact_keys,
+                free=free,
+                timings=timings,
+                cpu=cpu,
+                details=details,
+            )
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
+        return outputs
+
+
+_NOT_INTEGER = "integer contact keys need every contact id to be an integer"
 
 
 @contextmanager
@@ -401,36 +485,110 @@ def _memory_bytes(con: duckdb.DuckDBPyConnection) -> float | None:
 
 
 def bucket_count(touches: int, memory: float | None, plan: Plan) -> int:
-    """How many buckets of contacts `touches` need for each to fit in `memory` bytes of
-    DuckDB memory (:data:`BYTES_PER_TOUCH`, and :data:`BYTES_PER_COLUMN` per group column and
-    ref): 1 while they fit."""
+    """How many buckets of contacts `touches` take for each to fit in :data:`BUCKET_SHARE` of
+    `memory` bytes of DuckDB memory (:data:`BYTES_PER_TOUCH`, and :data:`BYTES_PER_COLUMN` per
+    group column and ref): 1 while they fit in one."""
     if not memory or memory <= 0:
         return 1
     width = BYTES_PER_TOUCH + BYTES_PER_COLUMN * (
         len(plan.touch_columns) + 1 if plan.touch_columns else 0
     )
-    return max(1, min(MAX_BUCKETS, math.ceil(touches * width / memory)))
+    return max(1, min(MAX_BUCKETS, math.ceil(touches * width / (memory * BUCKET_SHARE))))
 
 
 def _execute(
     con: duckdb.DuckDBPyConnection,
-    sql: AttributionSQL,
+    render: Callable[[str], AttributionSQL],
     plan: Plan,
     settings: EngineSettings,
     *,
+    fixed: str | None,
+    free: bool,
     timings: dict[str, float] | None,
     cpu: dict[str, float] | None,
-    details: dict[str, int] | None = None,
-) -> dict[str, pl.DataFrame]:
-    """The input check, the stages, then the outputs of `sql`, on the input views: once, or
-    once per bucket of contacts (the channel dictionary once, first), outputs added up."""
+    details: dict[str, int] | None,
+) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
+    """The input check, the contact keys (`fixed`, else chosen), the stages, then the outputs
+    of the SQL `render` gives for those keys, on the input views: once, or once per bucket of
+    contacts (the channel dictionary once, first), outputs added up. `free`: counting the
+    touches reads nothing (:func:`_views`)."""
     with _timed("check", timings, cpu):
-        touches = _check(con)
+        _check_conversions(con)
+        touches, no_time = _count(con, free=free)
     buckets = settings.buckets or bucket_count(touches, _memory_bytes(con), plan)
     if details is not None:
         details.update(touches=touches, buckets=buckets)
     if buckets == 1:
-        return _once(con, sql, timings, cpu)
+        with _timed("check", timings, cpu):
+            if no_time is None:
+                no_time = _no_time(con)
+            if no_time:
+                _check_touches(con, force=True)
+            _check_repeats(con)
+        keys = "dictionary"
+        if fixed != "dictionary":
+            with _timed("keys", timings, cpu):
+                keys = contact_keys(con)
+        if fixed == "integer" and keys != "integer":
+            raise DataError(_NOT_INTEGER)
+        sql = render(keys)
+        return _once(con, sql, timings, cpu), sql
+    keys = fixed or "dictionary"
+    if not fixed:
+        with _timed("keys", timings, cpu):
+            keys = "integer" if _maybe_integer(con) else "dictionary"
+    staged = _staged(con, plan, keys, buckets, fixed=fixed is not None, timings=timings, cpu=cpu)
+    keys = staged.name.removeprefix("touches-")
+    with _timed("check", timings, cpu):
+        _check_repeats(con)
+    sql = render(keys)
+    try:
+        return _passes(con, sql, buckets, staged, timings=timings, cpu=cpu), sql
+    finally:
+        _bucket(con, 0, 1)
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _staged(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    keys: str,
+    buckets: int,
+    *,
+    fixed: bool,
+    timings: dict[str, float] | None,
+    cpu: dict[str, float] | None,
+) -> Path:
+    """The touches staged (:func:`_stage`) with `keys`, checked: touches with no time refused;
+    staged as integers with an id that is not one, staged again with the dictionary's text
+    ids (refused when the keys are `fixed`). Returns the folder (named for its keys)."""
+    with _timed("buckets", timings, cpu):
+        staged = _stage(con, plan, keys, buckets)
+    with _timed("check", timings, cpu):
+        no_contact, no_time = _staged_check(con, staged)
+    if no_time or (no_contact and keys == "dictionary"):
+        _check_touches(con, force=True)
+    if no_contact and keys == "integer":
+        shutil.rmtree(staged, ignore_errors=True)
+        if fixed:
+            _check_touches(con, force=True)  # no contact at all: that error first
+            raise DataError(_NOT_INTEGER)
+        return _staged(con, plan, "dictionary", buckets, fixed=fixed, timings=timings, cpu=cpu)
+    return staged
+
+
+def _passes(
+    con: duckdb.DuckDBPyConnection,
+    sql: AttributionSQL,
+    buckets: int,
+    staged: Path,
+    *,
+    timings: dict[str, float] | None,
+    cpu: dict[str, float] | None,
+) -> dict[str, pl.DataFrame]:
+    """The stages and outputs of `sql` once per bucket of the `staged` touches (the channel
+    dictionary once, first, from every touch), the outputs added up."""
+    integer = sql.contact_keys == "integer"
     shared = [q for q in sql.stages if q.name == "sr_channels"]
     for stage in shared:  # every touch's channel: the same bits in every bucket
         with _timed(stage.name, timings, cpu):
@@ -439,17 +597,18 @@ def _execute(
         _check_touches(con, dictionaries=["sr_channels"])
     else:  # SQL without the dictionaries: count them out
         _check_touches(con, force=True)
-    with _timed("buckets", timings, cpu):
-        staged = _stage(con, plan, sql, buckets)
     local = [q for q in sql.stages if q.name != "sr_channels"]
+    # The conversions, read once with their buckets: each pass takes its own by one column.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_STAGED_CONV} AS SELECT *, "
+        f"{_bucket_key(integer)} % {buckets} AS {_BUCKET} FROM {_ALL_CONV}"
+    )
     parts: list[dict[str, pl.DataFrame]] = []
     for index in range(buckets):
-        _bucket(con, index, buckets, staged)
+        _bucket(con, index, buckets, staged, integer=integer)
         for stage in local:
             with _timed(stage.name, timings, cpu):
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {stage.name} AS {stage.sql}")
-            if stage.name == "sr_contacts":
-                _check_touches(con, dictionaries=["sr_contacts"])
         part = {}
         for q in sql.outputs:
             if q.name != "channels" or not index:
@@ -459,7 +618,7 @@ def _execute(
         for stage in local:
             con.execute(f"DROP TABLE IF EXISTS {stage.name}")
     _bucket(con, 0, 1)
-    shutil.rmtree(staged, ignore_errors=True)
+    con.execute(f"DROP TABLE {_STAGED_CONV}")
     return combine(parts)
 
 
