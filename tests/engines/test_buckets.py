@@ -298,3 +298,35 @@ def test_a_missing_contact_among_integer_ids_is_refused(buckets: int, tmp_path: 
             plan,
             EngineSettings(buckets=buckets, threads=1),
         )
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+@pytest.mark.parametrize(
+    ("dtype", "extra", "keys"),
+    [
+        (pl.Int64, 99, "integer"),
+        (pl.Int32, -5, "dictionary"),  # "-5" is text, not a key
+        (pl.UInt64, 2**63 - 1, "dictionary"),  # past the keys' range
+    ],
+)
+def test_ids_stored_as_integers(
+    dtype: type[pl.DataType], extra: int, keys: str, buckets: int, tmp_path: Path
+) -> None:
+    # A source holding the ids as numbers is checked on the numbers (the extra id comes after
+    # the 10,000 the first look reads); the credits are those of the same ids as text.
+    touches, convs = _late_text_id(str(extra))
+    touches.with_columns(pl.col("contact_id").cast(dtype)).write_parquet(tmp_path / "t.parquet")
+    convs.write_parquet(tmp_path / "c.parquet")
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=("channel",))
+    settings = EngineSettings(buckets=buckets, threads=1)
+    outputs, sql = run_plan(
+        f"parquet:{tmp_path}/t.parquet", f"parquet:{tmp_path}/c.parquet", plan, settings
+    )
+    assert sql.contact_keys == keys
+    text, text_sql = run_plan(touches, convs, plan, EngineSettings(buckets=1, threads=1))
+    assert text_sql.contact_keys == keys
+    got, want = finish(outputs, sql, ENGINE_MODELS), finish(text, text_sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        a, b = got[model].sort("channel"), want[model].sort("channel")
+        assert a.get_column("channel").equals(b.get_column("channel"))
+        assert (a.get_column("conversions") - b.get_column("conversions")).abs().max() <= 1e-12  # type: ignore[operator]

@@ -163,6 +163,13 @@ def _utc(col: str, dtype: str | None) -> str:
     return f"make_timestamp(epoch_us(CAST({quoted} AS TIMESTAMPTZ)))"
 
 
+#: The touches' contact id as the source holds it, when that is an integer type.
+_RAW_ID = "sr_raw_contact_id"
+_INTEGER_TYPES = frozenset(
+    f"{u}{t}" for u in ("", "U") for t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+)
+
+
 def _views(
     con: duckdb.DuckDBPyConnection, touchpoints: Source, conversions: Source, plan: Plan
 ) -> bool:
@@ -175,10 +182,13 @@ def _views(
             raise DataError(f"touchpoints have no column '{col}'", column=col)
     ref = "CAST(ref AS VARCHAR)" if "ref" in t_cols else "CAST(NULL AS VARCHAR)"
     extra = "".join(f', "{c}"' for c in plan.touch_columns)
+    # Ids stored as integers are an integer's text unless negative or too big: checked on the
+    # number (:func:`contact_keys`, :func:`_stage`), not by printing and parsing every one.
+    raw = f", contact_id AS {_RAW_ID}" if t_cols["contact_id"] in _INTEGER_TYPES else ""
     con.execute(
         f"CREATE TEMP VIEW {_ALL_TOUCH} AS SELECT CAST(contact_id AS VARCHAR) AS contact_id, "
         f"{_utc('ts', t_cols['ts'])} AS ts, CAST(channel AS VARCHAR) AS channel, {ref} AS ref"
-        f"{extra} FROM {t_rel}"
+        f"{extra}{raw} FROM {t_rel}"
     )
     c_rel = _relation(con, conversions, "sr_frame_conversions", touches=False)
     c_cols = _columns(con, c_rel)
@@ -255,12 +265,16 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, keys: str, buckets: int) 
         raise DataError("DuckDB has no temp directory to write the contact buckets to")
     folder = Path(str(row[0])) / f"touches-{keys}"
     shutil.rmtree(folder, ignore_errors=True)
-    contact = (
-        f"CASE WHEN {_INTEGER_ID.replace('contact_id', 's.contact_id')} "
-        "THEN CAST(s.contact_id AS BIGINT) END"
-        if keys == "integer"
-        else "s.contact_id"
-    )
+    contact = "s.contact_id"
+    if keys == "integer" and _raw_ids(con):
+        contact = (
+            f"CASE WHEN {_IN_RANGE.format(f's.{_RAW_ID}')} THEN CAST(s.{_RAW_ID} AS BIGINT) END"
+        )
+    elif keys == "integer":
+        contact = (
+            f"CASE WHEN {_INTEGER_ID.replace('contact_id', 's.contact_id')} "
+            "THEN CAST(s.contact_id AS BIGINT) END"
+        )
     extra = "".join(f', s."{c}"' for c in plan.touch_columns)
     ref = ", s.ref" if plan.touch_columns else ""
     columns = f"{contact} AS contact_id, s.ts, s.channel{ref}{extra}"
@@ -304,13 +318,24 @@ def _maybe_integer(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
+#: An integer-typed id that is a key (its text is an integer's, 0 ≤ id < 2⁶³ − 1).
+_IN_RANGE = "COALESCE({0} BETWEEN 0 AND 9223372036854775806, FALSE)"
+
+
+def _raw_ids(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the touches' source holds contact ids as integers (:data:`_RAW_ID`)."""
+    return _RAW_ID in _columns(con, _ALL_TOUCH)
+
+
 def contact_keys(con: duckdb.DuckDBPyConnection) -> str:
     """``integer`` when every contact id of the input views, touches' and conversions', is
     the text of a non-negative integer; otherwise ``dictionary``. One parallel scan of the
-    touches' ids, after a look at their first rows (text ids are seen there, sparing it)."""
+    touches' ids, after a look at their first rows (text ids are seen there, sparing it);
+    ids the source holds as integers are only compared with the range."""
     if not _maybe_integer(con):
         return "dictionary"
-    row = con.execute(f"SELECT BOOL_AND({_INTEGER_ID}) FROM {_TOUCH}").fetchone()
+    test = _IN_RANGE.format(_RAW_ID) if _raw_ids(con) else _INTEGER_ID
+    row = con.execute(f"SELECT BOOL_AND({test}) FROM {_TOUCH}").fetchone()
     return "integer" if row and row[0] is not False else "dictionary"
 
 
