@@ -15,7 +15,7 @@ what the run costs when the machine is shared), peak RSS, the load average, and 
 seconds of each stage and output. The generated contact ids are integers' text, so the engine
 keys contacts by them (no dictionary); --contact-keys dictionary measures what text ids cost.
 --buckets N runs the journeys in N passes over disjoint buckets of contacts (default: the
-engine's choice from the touches and the memory limit; the run records how many it used).
+engine's choice, a bucket per sixth of the memory limit; the run records how many it used).
 """
 
 from __future__ import annotations
@@ -238,7 +238,8 @@ def _report(measured: list[dict[str, Any]], memory: str, by: str) -> str:
         "user + system time (all threads); CPU/wall is the parallelism the run got; peak RSS "
         "of the run's process; load is the 1-minute load average at the start and end of the "
         "run. The per-stage columns are wall seconds (`assignment`: choosing the contact keys, "
-        "writing the contact buckets when there are several, sr_contacts + sr_assigned; "
+        "writing the contact buckets (which checks the ids) when there are several, "
+        "sr_contacts + sr_assigned; "
         "`journeys`: sr_grams + grams; rest: the input check and the small queries); the "
         "second table gives the same split in CPU seconds where it was recorded. SQL names "
         "the version measured: c30b2c4 is the SQL before the one-sort journeys.",

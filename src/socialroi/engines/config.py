@@ -7,7 +7,7 @@
     memory_limit = "8GB"         # DuckDB: spills to temp_directory beyond it
     temp_directory = "/scratch"  # DuckDB: where it spills (a fresh directory inside, removed after)
     threads = 2                  # DuckDB
-    buckets = 3                  # DuckDB: contacts in 3 passes (default: from rows and memory)
+    buckets = 3                  # DuckDB: contacts in 3 passes (default: a sixth of memory each)
     database = "warehouse.duckdb"  # DuckDB: a database file whose tables `table:NAME` reads
     connection = "sc://host:15002" # Spark: master URL or Spark Connect address
     project = "my-project"       # BigQuery

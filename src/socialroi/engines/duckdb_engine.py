@@ -7,12 +7,15 @@ stages are temporary tables, which spill to the temp directory beyond ``memory_l
 connection is closed and the spill directory removed when the run ends, also on error.
 
 Journeys never cross contacts, so every output is a sum over disjoint buckets of contacts. When
-the touches would not fit in ``memory_limit`` (:func:`bucket_count`), or ``buckets`` says so,
-the stages and outputs run once per bucket (``hash(contact_id) % N``: a contact's rows all hash
-alike) and their outputs are added up (:func:`socialroi.engines.finish.combine`); the channel
-dictionary is built once, from every touch, before them. The touches are read once and written
-to the spill directory as one parquet folder per bucket, holding only the columns the stages
-read (integer contact ids already parsed), so each pass reads its own bucket only.
+the touches take more than a sixth of ``memory_limit`` (:func:`bucket_count`), or ``buckets``
+says so, the stages and outputs run once per bucket (``hash`` of the contact id ``% N``: a
+contact's rows all hash alike) and their outputs are added up
+(:func:`socialroi.engines.finish.combine`); the channel dictionary is built once, from every
+touch, before them. Each pass so sorts about the same number of touches whatever the total, and
+the cost per touch stays flat as the touches grow. The touches are read once and written to the
+spill directory as one parquet folder per bucket, holding only the columns the stages read; the
+same write checks the contact ids (an integer-looking id is staged as its integer only when its
+text is exactly that integer's), so each pass reads its own bucket only, and the source once.
 """
 
 from __future__ import annotations
