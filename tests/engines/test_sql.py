@@ -249,6 +249,20 @@ def test_engine_settings() -> None:
         engine_settings({"password": "x"})
     with pytest.raises(ConfigError, match="must be text"):
         engine_settings({"project": 3})
+    # BigQuery: the session's location and the cap on the bytes any one query bills.
+    bq = engine_settings(
+        {"name": "bigquery", "location": " EU ", "maximum_bytes_billed": 50_000_000_000}
+    )
+    assert (bq.location, bq.maximum_bytes_billed) == ("EU", 50_000_000_000)
+    assert bq.as_dict()["maximum_bytes_billed"] == 50_000_000_000
+    assert bq.with_options({"maximum_bytes_billed": 10**9}).maximum_bytes_billed == 10**9
+    assert EngineSettings().location is None
+    assert EngineSettings().maximum_bytes_billed is None
+    for bad in (0, -1, "10GB", 1.5, True):
+        with pytest.raises(ConfigError, match="maximum_bytes_billed must be a whole number"):
+            engine_settings({"maximum_bytes_billed": bad})
+    with pytest.raises(ConfigError, match="location must be text"):
+        engine_settings({"location": ""})
 
 
 def test_touch_without_channel_is_refused() -> None:

@@ -306,11 +306,13 @@ _source = click.STRING
 )
 @click.option(
     "--engine",
-    type=click.Choice(["memory", "duckdb", "spark"]),
+    type=click.Choice(["memory", "duckdb", "spark", "bigquery"]),
     default="memory",
     show_default=True,
     help="Where the journeys are built: memory (polars, the fast path for data that fits), "
-    "duckdb (out of core, on files or the store) or spark (the [engine] connection, else local); "
+    "duckdb (out of core, on files or the store), spark (the [engine] connection, else local) "
+    "or bigquery (tables in BigQuery, table:[[project.]dataset.]table, with [engine] project, "
+    "dataset, location, maximum_bytes_billed and a token in SOCIALROI_BIGQUERY_ACCESS_TOKEN); "
     "every engine gives the same numbers (docs/scale.md).",
 )
 @click.option(

@@ -8,7 +8,8 @@ small aggregates come back, and core's exact solvers finish the job
 (:mod:`socialroi.engines.finish`).
 
 Engines: ``duckdb`` (default, in memory or out of core), and any registered with
-:func:`register_engine` (``spark`` is looked up in :mod:`socialroi.engines.spark`).
+:func:`register_engine` (``spark`` is looked up in :mod:`socialroi.engines.spark`, ``bigquery``
+— tables in BigQuery, through its REST API — in :mod:`socialroi.engines.bigquery`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from socialroi.errors import DataError
 ENGINES: dict[str, Runner | str] = {
     "duckdb": "socialroi.engines.duckdb_engine:run",
     "spark": "socialroi.engines.spark:run",
+    "bigquery": "socialroi.engines.bigquery:run",
 }
 
 

@@ -10,11 +10,13 @@
     buckets = 3                  # DuckDB: contacts in 3 passes (default: a sixth of memory each)
     database = "warehouse.duckdb"  # DuckDB: a database file whose tables `table:NAME` reads
     connection = "sc://host:15002" # Spark: master URL or Spark Connect address
-    project = "my-project"       # BigQuery
-    dataset = "analytics_123"    # BigQuery
+    project = "my-project"       # BigQuery: where the queries run and are billed
+    dataset = "analytics_123"    # BigQuery: the dataset of `table:NAME`
+    location = "EU"              # BigQuery: where the session runs (default: the tables')
+    maximum_bytes_billed = 50_000_000_000  # BigQuery: no query of the run bills more
 
 Credentials are never read from here: each engine's client reads its own environment
-(``GOOGLE_APPLICATION_CREDENTIALS``, ``SNOWFLAKE_PASSWORD``…).
+(``SOCIALROI_BIGQUERY_ACCESS_TOKEN``, ``SNOWFLAKE_PASSWORD``…).
 """
 
 from __future__ import annotations
@@ -25,8 +27,17 @@ from typing import Any
 
 from socialroi.errors import ConfigError
 
-_TEXT = ("name", "memory_limit", "temp_directory", "database", "connection", "project", "dataset")
-_WHOLE = ("threads", "buckets")
+_TEXT = (
+    "name",
+    "memory_limit",
+    "temp_directory",
+    "database",
+    "connection",
+    "project",
+    "dataset",
+    "location",
+)
+_WHOLE = ("threads", "buckets", "maximum_bytes_billed")
 _SECRET = ("password", "token", "key", "secret", "credentials")
 
 
@@ -45,6 +56,10 @@ class EngineSettings:
     connection: str | None = None
     project: str | None = None
     dataset: str | None = None
+    #: BigQuery: the location the session's queries run in (None: BigQuery's choice).
+    location: str | None = None
+    #: BigQuery: the most bytes any one query may bill (it fails instead; None: no cap).
+    maximum_bytes_billed: int | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def with_options(self, options: Mapping[str, Any] | None) -> EngineSettings:
