@@ -18,7 +18,8 @@ It binds 127.0.0.1 only (through tests/adapters/fakeserver.py) and speaks what t
   being ``{"reason", "location", "message"}``.
 
 Each session is a DuckDB connection holding a copy of the tables (``project.dataset.table`` as
-catalog, schema, table; time zone UTC); each BigQuery statement is transpiled by SQLGlot
+catalog, schema, table; time zone UTC; day shards ``name_YYYYMMDD`` also as the wildcard table
+``name_*`` with ``_TABLE_SUFFIX``); each BigQuery statement is transpiled by SQLGlot
 (read="bigquery", write="duckdb") and run there, ``CALL BQ.ABORT_SESSION()`` closes it. Results
 go back with BigQuery's legacy type names (INTEGER, FLOAT, STRING, DATE, TIMESTAMP as epoch
 seconds text…) in pages of `page_rows`; every `slow_every`-th job answers ``jobComplete:
@@ -62,6 +63,8 @@ TOKEN = "ya29.fake-bigquery-token-0123456789abcdef"  # noqa: S105 - made up; hun
 API = "/bigquery/v2"
 #: BigQuery bills at least 10 MB for a query.
 MIN_BYTES = 10 * 1024 * 1024
+#: A day shard of a wildcard table (GA4's events_YYYYMMDD).
+_SHARD = re.compile(r"^(.+_)(\d{8})$")
 _ABORT = re.compile(r"^\s*CALL\s+BQ\.ABORT_SESSION\s*\(\s*\)\s*;?\s*$", re.IGNORECASE)
 _HTTP_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
 _HTTP_STATUS |= {404: "NOT_FOUND", 500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -269,7 +272,25 @@ class FakeBigQuery:
             con.register("sr_fake_source", frame.to_arrow())
             con.execute(f'CREATE TABLE "{project}"."{dataset}"."{table}" AS FROM sr_fake_source')
             con.unregister("sr_fake_source")
+        self._wildcards(con)
         return con
+
+    def _wildcards(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Day-sharded tables (``name_YYYYMMDD``) also as BigQuery's wildcard table
+        ``name_*``: a view (named so, quoted) of their union with the ``_TABLE_SUFFIX`` column,
+        which the transpiled SQL names as it names the wildcard table."""
+        shards: dict[tuple[str, str, str], list[str]] = {}
+        for key in self.tables:
+            project, dataset, table = key.split(".")
+            match = _SHARD.match(table)
+            if match:
+                shards.setdefault((project, dataset, match.group(1)), []).append(match.group(2))
+        for (project, dataset, prefix), days in shards.items():
+            union = " UNION ALL BY NAME ".join(
+                f'SELECT *, \'{day}\' AS _TABLE_SUFFIX FROM "{project}"."{dataset}"."{prefix}{day}"'
+                for day in sorted(days)
+            )
+            con.execute(f'CREATE VIEW "{project}"."{dataset}"."{prefix}*" AS {union}')
 
     def _query(self, project: str, body: dict[str, Any]) -> Reply:
         request_id = body.get("requestId")

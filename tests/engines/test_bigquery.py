@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -32,6 +33,8 @@ from socialroi.errors import (
 from tests.adapters.fakeserver import Reply
 from tests.engines.fake_bigquery import TOKEN, FakeBigQuery, error_body
 from tests.engines.test_buckets import BY, _frames
+from tests.engines.test_ga4_export import CONVERSIONS as GA4_CONVERSIONS
+from tests.engines.test_ga4_export import fill_generated
 
 PROJECT = "test-project"
 DATASET = "analytics"
@@ -380,3 +383,95 @@ def test_cells_are_converted_by_their_type() -> None:
     assert bq.to_frame(fields, []).height == 0
     with pytest.raises(UpstreamError, match="GEOGRAPHY"):
         bq.to_frame([{"name": "g", "type": "GEOGRAPHY"}], [])
+
+
+# -- the GA4 export (ga4:events_*) ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ga4_tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pl.DataFrame], Path]:
+    """The synthetic nested export as BigQuery holds it, one table per day (events_YYYYMMDD),
+    with the contacts and conversions; and a DuckDB file with the same events as one table."""
+    path = tmp_path_factory.mktemp("ga4-bigquery") / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        fill_generated(con)
+        days = [r[0] for r in con.execute("SELECT DISTINCT event_date FROM events").fetchall()]
+        tables = {
+            f"{PROJECT}.{DATASET}.events_{day}": con.execute(
+                "SELECT * FROM events WHERE event_date = ?", [day]
+            ).pl()
+            for day in days
+        }
+        tables[f"{PROJECT}.{DATASET}.contacts"] = con.execute("SELECT * FROM contacts").pl()
+    tables[f"{PROJECT}.{DATASET}.conversions"] = GA4_CONVERSIONS
+    assert len(days) >= 7
+    return tables, path
+
+
+@pytest.mark.parametrize(
+    "options",
+    ["contacts=contacts", "since=20240502,until=20240505,contacts=analytics.contacts", ""],
+)
+def test_ga4_export_gives_the_duckdb_engines_credits(
+    ga4_tables: tuple[dict[str, pl.DataFrame], Path], options: str
+) -> None:
+    tables, warehouse = ga4_tables
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=("channel", "kind"))
+    suffix = f"#{options}" if options else ""
+    with FakeBigQuery(tables, page_rows=50) as server:
+        outputs, sql = bq.run(
+            f"ga4:events_*{suffix}", CONVERSIONS, plan, _settings(server, dataset=DATASET)
+        )
+    native, native_sql = run_plan(
+        f"ga4:events{suffix.replace(f'={DATASET}.', '=')}",
+        GA4_CONVERSIONS,
+        plan,
+        EngineSettings(database=str(warehouse)),
+    )
+    assert outputs.keys() == native.keys()
+    for name, frame in native.items():
+        _same_frame(outputs[name], frame, name)
+    got, want = finish(outputs, sql, ENGINE_MODELS), finish(native, native_sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        _same_frame(got[model], want[model], model)
+    assert got["linear"].height > 3
+    # The export is read in the session's first query, by its wildcard table, never looked up
+    # with tables.get; the contacts first when given. Only the days asked for are scanned.
+    reads = [s for s in server.statements if "events_*" in s]
+    assert len(reads) == 1
+    assert reads[0].startswith(f"CREATE TEMP TABLE {bq.TOUCHES_TABLE} AS")
+    assert f"`{PROJECT}.{DATASET}.events_*`" in reads[0]
+    first = server.statements[0]
+    if "contacts=" in options:
+        assert first.startswith(f"CREATE TEMP TABLE {bq.GA4_CONTACTS_TABLE} AS")
+        assert f"`{PROJECT}`.`{DATASET}`.`contacts`" in first
+    else:
+        assert first is reads[0]
+    if "since" in options:
+        assert "_TABLE_SUFFIX >= '20240502'" in reads[0]
+        assert "_TABLE_SUFFIX <= '20240505'" in reads[0]
+    else:
+        assert "_TABLE_SUFFIX" not in reads[0]
+    looked_up = [
+        r.path for r in server.server.requests if r.method == "GET" and "/tables/" in r.path
+    ]
+    assert looked_up == [f"{bq.API}/projects/{PROJECT}/datasets/{DATASET}/tables/conversions"]
+    assert len(server.ended) == 1
+    assert not server.crashes
+
+
+def test_ga4_sources_the_bigquery_engine_refuses() -> None:
+    settings = EngineSettings(name="bigquery", project=PROJECT, dataset=DATASET)
+    plan = plan_for(("linear",), by=("channel", "kind"))
+    with pytest.raises(ConfigError, match="contacts"):
+        bq.ga4_input_sql("ga4:events_*#contacts=parquet:/x.parquet", settings, plan)
+    with pytest.raises(DataError, match="duckdb"):
+        bq.ga4_input_sql("ga4:parquet:/x/*.parquet", settings, plan)
+    with pytest.raises(DataError, match="'landing_page'"):
+        bq.ga4_input_sql("ga4:events_*", settings, plan_for(("linear",), by=("landing_page",)))
+    with pytest.raises(ConfigError, match="until"):
+        bq.ga4_input_sql("ga4:events_*#until=2024", settings, plan)
+    with pytest.raises(ConfigError, match="dataset"):
+        bq.ga4_input_sql("ga4:events_*", EngineSettings(name="bigquery", project=PROJECT), plan)
+    steps, read = bq.ga4_input_sql("ga4:other.events_*#since=20240101", settings, plan)
+    assert [str(t) for t in read] == [f"{PROJECT}.other.events_*"]
+    assert len(steps) == 1
+    assert "TIMESTAMP_MICROS(ts_us) AS ts, channel, ref, kind FROM (" in steps[0][0]

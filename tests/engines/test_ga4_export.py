@@ -12,6 +12,7 @@ import itertools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -163,20 +164,27 @@ def _q(v: str | None) -> str:
     return "NULL" if v is None else f"'{v}'"
 
 
-@pytest.fixture(scope="module")
-def con():
-    c = duckdb.connect()
+def _fill(c: duckdb.DuckDBPyConnection, events: list[tuple[Any, ...]] = EVENTS) -> None:
+    """The events table holding `events`, and the contacts table."""
     c.execute(EVENTS_DDL)
-    for pseudo, user, ts, name, params, collected, last in EVENTS:
+    rows = []
+    for pseudo, user, ts, name, params, collected, last in events:
         day = datetime.fromtimestamp(ts / 1e6, tz=UTC).strftime("%Y%m%d")
-        c.execute(
-            f"INSERT INTO events VALUES ('{day}', {ts}, '{name}', {params}, {_q(user)}, "
-            f"{_q(pseudo)}, NULL, {collected}, {last})"
+        rows.append(
+            f"('{day}', {ts}, '{name}', {params}, {_q(user)}, {_q(pseudo)}, NULL, {collected}, "
+            f"{last})"
         )
+    c.execute("INSERT INTO events VALUES " + ", ".join(rows))
     c.execute(
         "CREATE TABLE contacts AS SELECT * FROM (VALUES ('c1', NULL), ('c2', 'pB'), ('c9', 'pB'))"
         " AS t(contact_id, visitor_id)"
     )
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    _fill(c)
     yield c
     c.close()
 
@@ -417,3 +425,276 @@ def test_bigquery_sql_scans_only_the_days_asked_for():
 def test_bad_source_settings_are_config_errors(kwargs):
     with pytest.raises(ConfigError):
         g.ExportSource(**kwargs)
+
+
+# -- the export as an engine source (ga4:EVENTS#options) ------------------------------------------
+#: Traffic the generated sessions carry: (source, medium, campaign, content).
+TRAFFIC = [
+    ("linkedin", "social", "spring", "sr~linkedin~p1~e7"),
+    ("lnkd.in", "social", "spring", "sr~linkedin~p2~brand"),
+    ("google", "cpc", "brand-search", None),
+    ("google", "organic", None, None),
+    ("(direct)", "(none)", "(direct)", None),
+    ("newsletter", "email", "may", None),
+    ("l.facebook.com", "referral", "(referral)", None),
+    ("t.co", "social", None, "sr~x~p3~e2"),
+    ("partner.example", "referral", None, None),
+]
+
+
+def _generated(seed: int = 7, visitors: int = 40) -> list[tuple[Any, ...]]:
+    """Random sessions over 2024-05-01..07: each visitor logs in (user_id c<i>) in some
+    sessions, carries its traffic in the last click struct, the collected values or the event
+    parameters; the contacts table knows some visitors (v<i> with i % 3 == 0, as k<i>)."""
+    import random
+
+    rnd = random.Random(seed)
+    out: list[tuple[Any, ...]] = []
+    for v in range(visitors):
+        pseudo = f"v{v}"
+        for s in range(rnd.randint(1, 4)):
+            sid = v * 100 + s
+            start = _us(2024, 5, rnd.randint(1, 7), rnd.randint(0, 23), rnd.randint(0, 59))
+            source, medium, campaign, content = rnd.choice(TRAFFIC)
+            where = rnd.choice(["last", "collected", "params"])
+            user = f"c{v}" if v % 2 == 0 and rnd.random() < 0.7 else None
+            for e in range(rnd.randint(1, 3)):
+                ts = start + e * 60_000_000
+                params: dict[str, object] = {"ga_session_id": sid}
+                collected, last = "NULL", "NULL"
+                if where == "params" and e == 0:
+                    params |= {"source": source, "medium": medium}
+                    if campaign:
+                        params["campaign"] = campaign
+                    if content:
+                        params["content"] = content
+                elif where == "collected" and e == 0:
+                    collected = _collected(source, medium, campaign, content)
+                elif where == "last":
+                    last = _last_click(source, medium, campaign, content)
+                out.append(
+                    (
+                        pseudo,
+                        user if e else None,
+                        ts,
+                        "page_view",
+                        _params(**params),
+                        collected,
+                        last,
+                    )
+                )
+    return out
+
+
+def fill_generated(c: duckdb.DuckDBPyConnection) -> None:
+    """The events table with the hand-written and the generated events, and the contacts
+    table with the generated visitors' contacts too."""
+    _fill(c, EVENTS + _generated())
+    c.execute(
+        "INSERT INTO contacts SELECT 'k' || i, 'v' || i FROM range(0, 40, 3) AS t(i) "
+        "UNION ALL SELECT 'c10', 'v10'"
+    )
+
+
+CONVERSIONS = pl.DataFrame(
+    {
+        "conversion_id": [f"d{i}" for i in range(12)],
+        "contact_id": ["c1", "c2", "c9", "c0", "c4", "k3", "k9", "c10", "k12", "c20", "k30", "zz"],
+        "ts": [
+            _ts(2024, 5, d, h)
+            for d, h in [
+                *((3, 10), (5, 1), (6, 0), (4, 0), (8, 0), (7, 12), (6, 6), (8, 23)),
+                *((5, 5), (7, 7), (8, 8), (3, 3)),
+            ]
+        ],
+        "value": [100.0, 50.0, 10.0, 7.0, 0.0, 30.0, 20.0, 5.0, 1.0, 2.0, 3.0, 9.0],
+    }
+)
+BY_KIND = ("channel", "kind")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB file with the hand-written and the generated events (one events table), the
+    contacts table (with the generated visitors' contacts), and the events as parquet beside it."""
+    folder = tmp_path_factory.mktemp("ga4")
+    path = folder / "wh.duckdb"
+    c = duckdb.connect(str(path))
+    fill_generated(c)
+    c.execute(f"COPY events TO '{folder / 'events.parquet'}' (FORMAT parquet)")
+    c.close()
+    return path
+
+
+def _same_frame(got: pl.DataFrame, want: pl.DataFrame, name: str) -> None:
+    assert got.schema == want.schema, name
+    keys = [c for c, t in want.schema.items() if not t.is_float()]
+    got, want = got.sort(keys, nulls_last=True), want.sort(keys, nulls_last=True)
+    assert got.select(keys).equals(want.select(keys)), name  # counts and keys exactly
+    for col in (c for c, t in want.schema.items() if t.is_float()):
+        diff = (got.get_column(col) - want.get_column(col)).abs().max()
+        assert diff is None or float(diff) <= 1e-9, (name, col)  # type: ignore[arg-type]
+
+
+def _expected_touches(warehouse: Path, spec: str) -> pl.DataFrame:
+    source, contacts = g.export_source(spec)
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        return g.read_touchpoints(c, source, contacts=contacts)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "contacts=contacts",
+        "contacts=contacts,since=20240502,until=20240505",
+        "",
+        "since=20240503, max_sessions=3",
+        "parquet,contacts=contacts",
+    ],
+)
+def test_the_duckdb_engine_reads_the_export_as_read_touchpoints_gives_it(
+    warehouse: Path, options: str
+) -> None:
+    from socialroi.engines import ENGINE_MODELS, EngineSettings, finish, plan_for
+    from socialroi.engines.duckdb_engine import run_plan
+
+    events = "events"
+    if options.startswith("parquet"):
+        events, options = f"parquet:{warehouse.parent}/*.parquet", options.removeprefix("parquet,")
+    spec = f"ga4:{events}#{options}" if options else f"ga4:{events}"
+    source, contacts = g.export_source(f"ga4:events#{options}")
+    with duckdb.connect(str(warehouse), read_only=True) as c:
+        touches = g.read_touchpoints(c, source, contacts=contacts)
+    assert touches.height > 10
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=BY_KIND)
+    outputs, sql = run_plan(spec, CONVERSIONS, plan, EngineSettings(database=str(warehouse)))
+    native, native_sql = run_plan(touches, CONVERSIONS, plan, EngineSettings())
+    assert outputs.keys() == native.keys()
+    for name, frame in native.items():
+        _same_frame(outputs[name], frame, name)
+    got, want = finish(outputs, sql, ENGINE_MODELS), finish(native, native_sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        _same_frame(got[model], want[model], model)
+    # Contacts known by visitor only (k…) are reached with contacts= alone.
+    reached = set(touches.get_column("contact_id"))
+    assert ("k3" in reached) == ("contacts=" in options)
+
+
+def test_engine_credits_match_the_in_memory_path(warehouse: Path) -> None:
+    from socialroi.core.attribution import attribute as in_memory
+    from socialroi.engines import attribute
+
+    spec = "ga4:events#contacts=contacts"
+    touches = _expected_touches(warehouse, spec)
+    for model in ("linear", "markov"):
+        got = attribute(
+            spec,
+            CONVERSIONS,
+            model=model,
+            lookback_days=30,
+            engine_options={"database": str(warehouse)},
+        )
+        want = in_memory(touches, CONVERSIONS, model=model, lookback_days=30)
+        _same_frame(got, want.select(got.columns), model)
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        ("ga4:events#since=2024-05-01", "since"),
+        ("ga4:events#until=20241301", "until"),
+        ("ga4:events#since=20240505,until=20240501", "since"),
+        ("ga4:events#max_sessions=0", "max_sessions"),
+        ("ga4:events#max_sessions=many", "max_sessions"),
+        ("ga4:events#last_click=maybe", "last_click"),
+        ("ga4:events#collected", "collected"),
+        ("ga4:events#since=20240501,since=20240502", "since"),
+        ("ga4:events#bogus=1", "bogus"),
+        ("ga4:events#contacts=a;drop", "contacts"),
+        ("ga4:events; DROP TABLE x", "events"),
+        ("ga4:#since=20240501", "events"),
+    ],
+)
+def test_bad_ga4_options_are_config_errors_naming_them(
+    warehouse: Path, spec: str, named: str
+) -> None:
+    from socialroi.engines import attribute
+
+    with pytest.raises(ConfigError, match=named):
+        g.export_source(spec)
+    with pytest.raises(ConfigError, match=named):
+        attribute(spec, CONVERSIONS, engine_options={"database": str(warehouse)})
+
+
+def test_an_older_export_needs_its_options(tmp_path: Path) -> None:
+    from socialroi.engines import attribute
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as c:
+        c.execute(
+            "CREATE TABLE events (event_date VARCHAR, event_timestamp BIGINT, event_name VARCHAR, "
+            f"event_params STRUCT(key VARCHAR, value {PARAM_VALUE})[], user_id VARCHAR, "
+            "user_pseudo_id VARCHAR)"
+        )
+        params = _params(ga_session_id=5, source="lnkd.in", medium="social")
+        c.execute(
+            f"INSERT INTO events VALUES ('20240501', {_us(2024, 5, 1)}, 'page_view', {params}, "
+            "'c1', 'p5')"
+        )
+    options = {"database": str(path)}
+    with pytest.raises(ConfigError, match="last_click=false"):
+        attribute("ga4:events", CONVERSIONS, engine_options=options)
+    got = attribute(
+        "ga4:events#last_click=false,collected=false", CONVERSIONS, engine_options=options
+    )
+    assert got.filter(pl.col("channel") == "linkedin").get_column("conversions").to_list() == [1.0]
+
+
+def test_cli_attribute_on_the_duckdb_engine_reads_the_export(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from socialroi.cli import main
+    from socialroi.engines import attribute
+
+    convs = tmp_path / "conversions.parquet"
+    CONVERSIONS.write_parquet(convs)
+    config = tmp_path / "socialroi.toml"
+    config.write_text(f'[engine]\ndatabase = "{warehouse}"\n', encoding="utf-8")
+    spec = "ga4:events#contacts=contacts,since=20240501"
+    args = ["attribute", "--engine", "duckdb", "--touchpoints", spec]
+    args += ["--conversions", f"parquet:{convs}", "--model", "linear", "--lookback-days", "30"]
+    args += ["--by", "channel,kind", "--config", str(config), "--format", "csv"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    got = pl.read_csv(result.stdout.encode())
+    want = attribute(
+        spec,
+        CONVERSIONS,
+        model="linear",
+        lookback_days=30,
+        by=BY_KIND,
+        engine_options={"database": str(warehouse)},
+    )
+    keys = list(BY_KIND)
+    got, want = got.sort(keys, nulls_last=True), want.sort(keys, nulls_last=True)
+    assert got.height > 3
+    assert got.select(keys).equals(want.select(keys))
+    for col in ("conversions", "value"):
+        assert got.get_column(col).to_list() == pytest.approx(
+            want.get_column(col).round(6).to_list(), abs=1e-9
+        )
+
+
+def test_a_missing_events_or_contacts_table_is_named(warehouse: Path) -> None:
+    from socialroi.engines import attribute
+    from socialroi.errors import DataError
+
+    options = {"database": str(warehouse)}
+    with pytest.raises(DataError, match="contacts=nope"):
+        attribute("ga4:events#contacts=nope", CONVERSIONS, engine_options=options)
+    with pytest.raises(DataError, match="ga4:nothere"):
+        attribute("ga4:nothere", CONVERSIONS, engine_options=options)
+    with pytest.raises(DataError, match="touchpoints source"):
+        attribute("ga4:events", "ga4:events", engine_options=options)

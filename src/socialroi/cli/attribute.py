@@ -290,7 +290,8 @@ def _data_driven_json(
 
 
 _file = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
-#: A file, or with --engine a source spec (parquet:GLOB, csv:GLOB, table:NAME, store:PATH).
+#: A file, or with --engine a source spec (parquet:GLOB, csv:GLOB, table:NAME, store:PATH,
+#: ga4:EVENTS#options).
 _source = click.STRING
 
 
@@ -302,7 +303,12 @@ _source = click.STRING
     default=None,
     help="CSV or Excel file with contact_id,ts,channel (extra columns such as platform, "
     "employee_id, campaign can be grouped by); with --engine also parquet:GLOB, csv:GLOB, "
-    "table:NAME or store:PATH. Without it, the store is used.",
+    "table:NAME or store:PATH, and with --engine duckdb or bigquery the GA4 BigQuery export, "
+    "ga4:EVENTS[#key=value,...] (EVENTS: [[project.]dataset.]events_* on bigquery, a table of "
+    "[engine] database or parquet:GLOB on duckdb; options since=YYYYMMDD, until=YYYYMMDD, "
+    "contacts=TABLE with contact_id,visitor_id, max_sessions=N, last_click=false, "
+    "collected=false; one touch per session, groupable by platform, kind, post_id, "
+    "employee_id, campaign; docs/scale.md). Without it, the store is used.",
 )
 @click.option(
     "--engine",

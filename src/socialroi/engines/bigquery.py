@@ -5,8 +5,11 @@ the tables are; only the bounded outputs come back, as polars frames with the co
 the duckdb engine gives, and :mod:`socialroi.engines.finish` solves the models from them.
 
 Sources are BigQuery tables: ``table:project.dataset.table``, or ``table:dataset.table`` and
-``table:table`` completed from ``[engine] project`` and ``dataset``. Anything else (files, a
-store, frames) is refused: load it into BigQuery first, or use the duckdb or spark engine.
+``table:table`` completed from ``[engine] project`` and ``dataset``; the touchpoints may also be
+the GA4 export, ``ga4:[[project.]dataset.]events_*#options`` (:mod:`socialroi.engines.ga4_export`:
+one touch per session, made in the session from the nested events, :func:`ga4_input_sql`).
+Anything else (files, a store, frames) is refused: load it into BigQuery first, or use the
+duckdb or spark engine.
 
 One run is one BigQuery session (``jobs.query`` with ``createSession``, then the session id as
 the ``session_id`` connection property of every later query): two temporary tables normalise
@@ -56,6 +59,7 @@ import polars as pl
 
 from socialroi.adapters._http import Http, HttpStatusError, scrub
 from socialroi.adapters.secrets import env_var
+from socialroi.engines import ga4_export
 from socialroi.engines.config import EngineSettings
 from socialroi.engines.plan import Plan, Source
 from socialroi.engines.sql import AttributionSQL
@@ -155,7 +159,13 @@ def table_of(source: Source, settings: EngineSettings, *, what: str) -> Table:
             f"{what} from '{spec}': load them into BigQuery (bq load) and name the table, or "
             "use --engine duckdb (files, a store) or spark"
         )
-    parts = rest.strip().split(".")
+    return _complete(rest, settings, spec)
+
+
+def _complete(name: str, settings: EngineSettings, spec: str, *, wildcard: bool = False) -> Table:
+    """`name` (``project.dataset.table``, ``dataset.table`` or ``table``) completed from
+    ``[engine] project`` / ``dataset``; with `wildcard` the table may end in ``*``."""
+    parts = name.strip().split(".")
     if len(parts) == 2:
         parts = [_needed(settings.project, "project", spec), *parts]
     elif len(parts) == 1:
@@ -164,12 +174,17 @@ def table_of(source: Source, settings: EngineSettings, *, what: str) -> Table:
             _needed(settings.dataset, "dataset", spec),
             *parts,
         ]
+    if wildcard and len(parts) == 3 and parts[2].endswith("*"):
+        parts[2] = parts[2][:-1]
+        last = "*"
+    else:
+        last = ""
     if len(parts) != 3 or not all(_PART.match(p) for p in parts):
         raise DataError(
             f"'{spec}' is not a BigQuery table: give table:project.dataset.table "
             "(letters, digits, _ and -)"
         )
-    return Table(*parts)
+    return Table(parts[0], parts[1], parts[2] + last)
 
 
 def _needed(value: str | None, key: str, spec: str) -> str:
@@ -591,6 +606,11 @@ def input_sql(
         f"CAST({_column(t_fields, 'channel')} AS STRING) AS channel, "
         f"CAST({ref or 'NULL'} AS STRING) AS ref{extra} FROM {touches.sql()}"
     )
+    return t_sql, conversions_input_sql(conversions, c_fields)
+
+
+def conversions_input_sql(conversions: Table, c_fields: Mapping[str, tuple[str, str]]) -> str:
+    """The statement that makes the normalised conversions table."""
     for col in ("contact_id", "ts"):
         if col.lower() not in c_fields:
             raise DataError(f"conversions ({conversions}) have no column '{col}'", column=col)
@@ -604,7 +624,7 @@ def input_sql(
     val = (
         f"COALESCE(CAST({value} AS FLOAT64), CAST(0 AS FLOAT64))" if value else "CAST(0 AS FLOAT64)"
     )
-    c_sql = (
+    return (
         f"CREATE TEMP TABLE {CONVERSIONS_TABLE} AS SELECT {cid} AS conversion_id, "
         f"CAST({_column(c_fields, 'contact_id')} AS STRING) AS contact_id, "
         f"{_utc(c_fields, 'ts', 'conversions')} AS ts, {val} AS value, "
@@ -612,7 +632,66 @@ def input_sql(
         f"{_utc(c_fields, 'deal_created_at', 'conversions')} AS deal_created_at "
         f"FROM {conversions.sql()}"
     )
-    return t_sql, c_sql
+
+
+#: The session's table of the ``contacts=`` of a ``ga4:`` source (ids as STRING).
+GA4_CONTACTS_TABLE = "sr_ga4_contacts"
+
+
+def ga4_input_sql(
+    spec: str, settings: EngineSettings, plan: Plan
+) -> tuple[list[tuple[str, str]], tuple[Table, ...]]:
+    """The statements, each with what it does (for errors), that make the touches table from
+    the GA4 export a ``ga4:EVENTS#options`` `spec` names (:func:`ga4_export.export_source`;
+    EVENTS ``[[project.]dataset.]events_*``, completed as ``table:`` sources are): the
+    ``contacts=`` table with its ids as STRING, when given, then the touches (one per session
+    tied to a contact, ts from the session's first event); and the tables read (the events, the
+    contacts). ``since``/``until`` also bound ``_TABLE_SUFFIX``: only those days' tables are
+    scanned and billed."""
+    for col in plan.touch_columns:
+        if col not in ga4_export.TOUCH_COLUMNS:
+            raise DataError(
+                f"touchpoints from the GA4 export have no column '{col}' (they have "
+                f"{', '.join(ga4_export.TOUCH_COLUMNS)})",
+                column=col,
+            )
+    written, _ = ga4_export.split_spec(spec)
+    if written.partition(":")[0].lower() in ga4_export.FILE_KINDS:
+        raise DataError(
+            f"the bigquery engine reads the GA4 export from BigQuery, not from '{written}': "
+            "give ga4:project.dataset.events_*, or use --engine duckdb for files"
+        )
+    events = _complete(written, settings, spec, wildcard=True)
+    source, contacts = ga4_export.export_source(spec, events=str(events))
+    steps: list[tuple[str, str]] = []
+    read = [events]
+    name: str | None = None
+    if contacts is not None:
+        if contacts.partition(":")[0].lower() in ga4_export.FILE_KINDS:
+            raise ConfigError(
+                f"ga4 option contacts={contacts}: the bigquery engine reads the contacts from a "
+                "BigQuery table ([[project.]dataset.]table)"
+            )
+        table = _complete(contacts, settings, spec)
+        read.append(table)
+        name = GA4_CONTACTS_TABLE
+        steps.append(
+            (
+                f"CREATE TEMP TABLE {name} AS SELECT CAST(contact_id AS STRING) AS contact_id, "
+                f"CAST(visitor_id AS STRING) AS visitor_id FROM {table.sql()}",
+                f"reading the ga4 contacts ({table})",
+            )
+        )
+    body = ga4_export.touchpoints_sql(source, contacts=name, dialect=DIALECT)
+    extra = "".join(f", {c}" for c in plan.touch_columns)
+    steps.append(
+        (
+            f"CREATE TEMP TABLE {TOUCHES_TABLE} AS SELECT contact_id, "
+            f"TIMESTAMP_MICROS(ts_us) AS ts, channel, ref{extra} FROM (\n{body}\n)",
+            f"reading the touchpoints from the GA4 export ({events})",
+        )
+    )
+    return steps, tuple(read)
 
 
 #: One query for the DataErrors core raises on the same input (the duckdb engine's checks).
@@ -643,19 +722,28 @@ def run(
     """Every output of `plan`'s SQL run in BigQuery (the Runner protocol), in one session that
     is ended when the run ends, also on error."""
     sql = plan.sql(DIALECT, touches=TOUCHES_TABLE, conversions=CONVERSIONS_TABLE)
-    t_table = table_of(touchpoints, settings, what="touchpoints")
+    steps: list[tuple[str, str]] | None = None
+    if ga4_export.is_spec(touchpoints):
+        steps, read = ga4_input_sql(str(touchpoints), settings, plan)
+    else:
+        read = (table_of(touchpoints, settings, what="touchpoints"),)
     c_table = table_of(conversions, settings, what="conversions")
     client = Client(
         settings,
         token=access_token(),
-        project=settings.project or t_table.project,
-        tables=(t_table, c_table),
+        project=settings.project or read[0].project,
+        tables=(*read, c_table),
     )
     try:
-        t_sql, c_sql = input_sql(
-            t_table, client.fields(t_table), c_table, client.fields(c_table), plan
-        )
-        client.query(t_sql, what=f"reading the touchpoints ({t_table})", create_session=True)
+        if steps is None:
+            t_sql, c_sql = input_sql(
+                read[0], client.fields(read[0]), c_table, client.fields(c_table), plan
+            )
+            steps = [(t_sql, f"reading the touchpoints ({read[0]})")]
+        else:
+            c_sql = conversions_input_sql(c_table, client.fields(c_table))
+        for i, (statement, what) in enumerate(steps):
+            client.query(statement, what=what, create_session=not i)
         client.query(c_sql, what=f"reading the conversions ({c_table})")
         _check(client)
         for stage in sql.stages:
@@ -674,12 +762,15 @@ __all__ = [
     "BASE_URL",
     "CONVERSIONS_TABLE",
     "DIALECT",
+    "GA4_CONTACTS_TABLE",
     "OUTPUT_TYPES",
     "TOKEN_ENV",
     "TOUCHES_TABLE",
     "Client",
     "Table",
     "access_token",
+    "conversions_input_sql",
+    "ga4_input_sql",
     "input_sql",
     "refusal",
     "run",

@@ -39,11 +39,12 @@ from socialroi.core.conversions import (
     pipeline_conversions,
 )
 from socialroi.core.journeys import conform_touches
+from socialroi.engines import ga4_export
 from socialroi.engines.config import EngineSettings
 from socialroi.engines.finish import combine
 from socialroi.engines.plan import Plan, Source
 from socialroi.engines.sql import AttributionSQL
-from socialroi.errors import DataError
+from socialroi.errors import ConfigError, DataError
 
 _TOUCH = "sr_input_touches"
 _CONV = "sr_input_conversions"
@@ -120,9 +121,75 @@ def _relation(con: duckdb.DuckDBPyConnection, source: Source, name: str, *, touc
         return ".".join(f'"{p}"' for p in rest.split("."))
     if kind == "store":
         return _store(con, rest, name, touches=touches)
+    if kind.lower() == "ga4" and touches:
+        return _ga4(con, spec, name)
     raise DataError(
         f"unknown source '{spec}': give parquet:GLOB, csv:GLOB, table:NAME, store:PATH or a frame"
+        + (" (ga4:EVENTS is a touchpoints source)" if kind.lower() == "ga4" else "")
     )
+
+
+#: The export's columns the ``last_click`` and ``collected`` options say it has.
+_GA4_STRUCTS = {
+    "last_click": "session_traffic_source_last_click",
+    "collected": "collected_traffic_source",
+}
+
+
+def _ga4_columns(con: duckdb.DuckDBPyConnection, relation: str, what: str) -> dict[str, str]:
+    """The columns of `relation`; a DataError naming `what` when it cannot be read."""
+    try:
+        return _columns(con, relation)
+    except duckdb.Error as err:
+        first = str(err).splitlines()[0]
+        raise DataError(f"ga4 source '{what}': cannot read {relation}: {first}") from err
+
+
+def _ga4(con: duckdb.DuckDBPyConnection, spec: str, name: str) -> str:
+    """The touches of a GA4 export, ``ga4:EVENTS#options`` (:mod:`ga4_export`): one per
+    session tied to a contact, made once into temp table `name` (contact_id, ts as UTC
+    TIMESTAMP, channel, ref and the group columns), as the export's SQL gives them. EVENTS is
+    a table (of ``[engine] database``) or ``parquet:GLOB``; ``contacts=`` a table, or
+    ``parquet:GLOB`` / ``csv:GLOB``."""
+    written, _ = ga4_export.split_spec(spec)
+    kind, sep, rest = written.partition(":")
+    events = None
+    if sep and kind.lower() == "parquet":
+        events = f"{name}_events"
+        con.execute(
+            f"CREATE TEMP VIEW {events} AS "
+            f"SELECT * FROM read_parquet('{_quote(rest)}', union_by_name = true)"
+        )
+    source, contacts = ga4_export.export_source(spec, events=events)
+    have = _ga4_columns(con, ".".join(f'"{p}"' for p in source.events.split(".")), spec)
+    for option, column in _GA4_STRUCTS.items():
+        if getattr(source, option) and column not in have:
+            raise ConfigError(
+                f"the GA4 export {source.events} has no {column} (an older export): add "
+                f"{option}=false to '{spec}'"
+            )
+    view = None
+    if contacts is not None:
+        c_kind = contacts.partition(":")[0].lower()
+        if c_kind in ga4_export.FILE_KINDS:
+            c_rel = _relation(con, contacts, f"{name}_contacts_file", touches=False)
+        else:
+            c_rel = ".".join(f'"{p}"' for p in contacts.split("."))
+        c_cols = _ga4_columns(con, c_rel, f"contacts={contacts}")
+        for col in ("contact_id", "visitor_id"):
+            if col not in c_cols:
+                raise DataError(f"the ga4 contacts ({contacts}) have no column '{col}'", column=col)
+        view = f"{name}_contacts"
+        con.execute(
+            f"CREATE TEMP VIEW {view} AS SELECT CAST(contact_id AS VARCHAR) AS contact_id, "
+            f"CAST(visitor_id AS VARCHAR) AS visitor_id FROM {c_rel}"
+        )
+    sql = ga4_export.touchpoints_sql(source, contacts=view, dialect="duckdb")
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT contact_id, make_timestamp(ts_us) AS ts, channel, "
+        f"ref, {', '.join(ga4_export.TOUCH_COLUMNS)} FROM ({sql}) AS sr_ga4"
+    )
+    return f'"{name}"'
 
 
 def _store(con: duckdb.DuckDBPyConnection, spec: str, name: str, *, touches: bool) -> str:

@@ -41,6 +41,15 @@ Touchpoints
     :func:`socialroi.core.channels.classify_sessions` gives: the rules are rendered into SQL from
     the same vocabulary constants, and a test holds the two to the same answers.
 
+As an engine source
+    ``ga4:EVENTS#key=value,…`` is a touchpoints source of the ``duckdb`` and ``bigquery``
+    engines (:func:`export_source` parses it): EVENTS is the events table
+    (``project.dataset.events_*``, completed from ``[engine] project``/``dataset`` on BigQuery; a
+    table, or ``parquet:GLOB`` for an export copied out, on DuckDB), the options ``since``,
+    ``until`` (YYYYMMDD), ``contacts`` (a table with contact_id, visitor_id: rule 2),
+    ``max_sessions``, ``last_click`` and ``collected`` (false for older exports). The touches
+    carry :data:`TOUCH_COLUMNS` for grouping.
+
 The SQL is written once in BigQuery's dialect (the export's home) and rendered with SQLGlot for
 DuckDB (which holds the nested schema as structs and lists, and runs the tests), Spark and
 Snowflake. Times come back as epoch microseconds, never through a session time zone.
@@ -50,6 +59,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 import polars as pl
@@ -67,6 +77,8 @@ SOURCE_DIALECT = "bigquery"
 MAX_SESSIONS_PER_VISITOR = 2000
 #: Prefix of a session id made from the export.
 SESSION_PREFIX = "ga4x"
+#: The touch columns besides contact_id, ts, channel and ref (what ``by`` can name).
+TOUCH_COLUMNS: tuple[str, ...] = ("platform", "kind", "post_id", "employee_id", "campaign")
 
 _TRAFFIC_FIELDS: tuple[str, ...] = ("source", "medium", "campaign", "content", "term")
 #: Fields where any parenthesised placeholder means "none" (as in the GA4 pull).
@@ -119,6 +131,119 @@ class ExportSource:
                 raise ConfigError(f"an export day is written YYYYMMDD, not {day!r}")
         if self.max_sessions_per_visitor < 1:
             raise ConfigError("max_sessions_per_visitor must be 1 or more")
+
+
+# -- the ga4: source spec -------------------------------------------------------------------------
+#: A touchpoints source spec naming the export starts so: ``ga4:EVENTS#key=value,…``.
+SPEC_PREFIX = "ga4:"
+#: The options after ``#``.
+SPEC_OPTIONS = ("since", "until", "contacts", "max_sessions", "last_click", "collected")
+#: Contacts read from files (the duckdb engine only): ``contacts=parquet:GLOB`` / ``csv:GLOB``.
+FILE_KINDS = ("parquet", "csv")
+_BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def is_spec(source: object) -> bool:
+    """Whether `source` is a ``ga4:`` spec."""
+    return isinstance(source, str) and source.strip().lower().startswith(SPEC_PREFIX)
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    """(EVENTS, OPTIONS) of ``[ga4:]EVENTS[#OPTIONS]``, EVENTS as written (a table name, or
+    ``parquet:GLOB`` for the duckdb engine); a ConfigError when it names no events."""
+    text = spec.strip()
+    if text.lower().startswith(SPEC_PREFIX):
+        text = text[len(SPEC_PREFIX) :]
+    events, _, options = text.partition("#")
+    if not events.strip():
+        raise ConfigError(
+            f"'{spec}' names no events table: give ga4:project.dataset.events_* "
+            "(or, on the duckdb engine, ga4:TABLE or ga4:parquet:GLOB)"
+        )
+    return events.strip(), options.strip()
+
+
+def _option_day(key: str, value: str) -> str:
+    if _DAY_RE.match(value):
+        try:
+            date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        except ValueError:
+            pass
+        else:
+            return value
+    raise ConfigError(f"ga4 option {key}={value!r}: an export day is written YYYYMMDD")
+
+
+def _option_bool(key: str, value: str) -> bool:
+    found = _BOOLS.get(value.lower())
+    if found is None:
+        raise ConfigError(f"ga4 option {key}={value!r}: give true or false")
+    return found
+
+
+def _option_contacts(value: str) -> str:
+    kind, sep, rest = value.partition(":")
+    if sep and kind.lower() in FILE_KINDS and rest:
+        return value
+    if not _TABLE_RE.match(value) or value.endswith("*"):
+        raise ConfigError(
+            f"ga4 option contacts={value!r}: give a table with contact_id and visitor_id "
+            "([project.]dataset.table; on the duckdb engine also parquet:GLOB or csv:GLOB)"
+        )
+    return value
+
+
+def export_source(spec: str, *, events: str | None = None) -> tuple[ExportSource, str | None]:
+    """The ExportSource and the contacts table (None without ``contacts=``) a spec
+    ``[ga4:]EVENTS[#key=value,…]`` names; `events` in place of the spec's EVENTS (the engine's
+    completed name, or its view of the files). Options: ``since``/``until`` (YYYYMMDD, both
+    included), ``contacts`` (a table with contact_id, visitor_id), ``max_sessions`` (sessions
+    per pseudo-id above which it is left out), ``last_click``/``collected`` (true/false: whether
+    the export has those structs). A ConfigError names a bad option."""
+    written, options = split_spec(spec)
+    table = events if events is not None else written
+    seen: dict[str, str] = {}
+    for item in options.split(","):
+        if not item.strip():
+            continue
+        key, eq, value = (part.strip() for part in item.partition("="))
+        key = key.lower()
+        if key not in SPEC_OPTIONS:
+            raise ConfigError(
+                f"unknown ga4 option {key!r} in '{spec}': options are {', '.join(SPEC_OPTIONS)}"
+            )
+        if not eq or not value:
+            raise ConfigError(f"ga4 option {key!r} has no value: write {key}=VALUE")
+        if key in seen:
+            raise ConfigError(f"ga4 option {key!r} is given twice in '{spec}'")
+        seen[key] = value
+    since = _option_day("since", seen["since"]) if "since" in seen else None
+    until = _option_day("until", seen["until"]) if "until" in seen else None
+    if since is not None and until is not None and since > until:
+        raise ConfigError(f"ga4 options since={since} and until={until}: since is after until")
+    cap = MAX_SESSIONS_PER_VISITOR
+    if "max_sessions" in seen:
+        text = seen["max_sessions"].replace("_", "")
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError(
+                f"ga4 option max_sessions={seen['max_sessions']!r}: give a whole number, 1 or more"
+            )
+        cap = int(text)
+    if not _TABLE_RE.match(table):
+        raise ConfigError(
+            f"'{spec}': the events are not a table name ({table!r}); give "
+            "project.dataset.events_* (on the duckdb engine also a table or parquet:GLOB)"
+        )
+    source = ExportSource(
+        events=table,
+        since=since,
+        until=until,
+        max_sessions_per_visitor=cap,
+        last_click=_option_bool("last_click", seen["last_click"]) if "last_click" in seen else True,
+        collected=_option_bool("collected", seen["collected"]) if "collected" in seen else True,
+    )
+    contacts = _option_contacts(seen["contacts"]) if "contacts" in seen else None
+    return source, contacts
 
 
 # -- SQL pieces (BigQuery dialect) ----------------------------------------------------------------
@@ -371,14 +496,30 @@ def classify_sql(sessions: str = "sessions", *, dialect: str = "duckdb") -> str:
 
 
 def touchpoints_sql(
-    source: ExportSource | None = None, *, contacts: str = "contacts", dialect: str = "duckdb"
+    source: ExportSource | None = None,
+    *,
+    contacts: str | None = "contacts",
+    dialect: str = "duckdb",
 ) -> str:
     """SQL giving one touch per session tied to a contact: contact_id, ts_us (µs since the epoch,
     UTC), channel, ref (the session id), platform, kind, post_id, employee_id, campaign.
 
-    `contacts` is a table with contact_id and visitor_id.
+    `contacts` is a table with contact_id and visitor_id; None: only sessions with a user_id
+    become touches (rule 1 alone).
     """
     src = source or ExportSource()
+    if contacts is None:
+        sql = f"""WITH {_sessions_ctes(src, dialect)},
+matched AS (
+  SELECT sessions.*, sessions.contact_id AS _contact
+  FROM sessions
+  WHERE sessions.contact_id IS NOT NULL
+),
+{_classify_ctes("matched")}
+SELECT _contact AS contact_id, started_us AS ts_us, channel, session_id AS ref, platform, kind,
+  post_id, employee_id, campaign
+FROM classified"""
+        return _render(sql, dialect)
     if not _TABLE_RE.match(contacts):
         raise ConfigError(f"not a table name: {contacts!r}")
     contacts_ref = _table(ExportSource(events=contacts), dialect)
@@ -436,10 +577,10 @@ def read_touchpoints(
     con: duckdb.DuckDBPyConnection,
     source: ExportSource | None = None,
     *,
-    contacts: str = "contacts",
+    contacts: str | None = "contacts",
 ) -> pl.DataFrame:
     """The export's sessions that belong to a contact, as canonical touchpoints in time order
-    (ties by contact, then session id)."""
+    (ties by contact, then session id); `contacts` None: only sessions with a user_id."""
     df = con.sql(touchpoints_sql(source, contacts=contacts, dialect="duckdb")).pl()
     out = conform("touchpoints", _micros_to_utc(df, "ts_us", "ts"))
     return out.sort("ts", "contact_id", "ref")
@@ -454,12 +595,18 @@ def read_giant_visitors(
 
 __all__ = [
     "MAX_SESSIONS_PER_VISITOR",
+    "SPEC_OPTIONS",
+    "SPEC_PREFIX",
+    "TOUCH_COLUMNS",
     "ExportSource",
     "classify_sql",
+    "export_source",
     "giant_visitors_sql",
+    "is_spec",
     "read_giant_visitors",
     "read_sessions",
     "read_touchpoints",
     "sessions_sql",
+    "split_spec",
     "touchpoints_sql",
 ]
