@@ -329,27 +329,22 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, keys: str, buckets: int) 
     uncompressed (cheaper to write and to read than any codec). With ``integer`` `keys` the
     contact id is staged as its BIGINT when its text is exactly that integer's (the SQL's cast
     of it is then no work), else as NULL, which :func:`_staged_check` counts: the same scan
-    checks the ids and stages them. Returns the folder (named for its keys)."""
+    checks the ids and stages them. Returns the folder."""
     row = con.execute("SELECT current_setting('temp_directory')").fetchone()
     if not (row and row[0]):
         raise DataError("DuckDB has no temp directory to write the contact buckets to")
     folder = Path(str(row[0])) / f"touches-{keys}"
     shutil.rmtree(folder, ignore_errors=True)
-    contact = "s.contact_id"
+    contact = "contact_id"
     if keys == "integer" and _raw_ids(con):
-        contact = (
-            f"CASE WHEN {_IN_RANGE.format(f's.{_RAW_ID}')} THEN CAST(s.{_RAW_ID} AS BIGINT) END"
-        )
+        contact = f"CASE WHEN {_IN_RANGE.format(_RAW_ID)} THEN CAST({_RAW_ID} AS BIGINT) END"
     elif keys == "integer":
-        contact = (
-            f"CASE WHEN {_INTEGER_ID.replace('contact_id', 's.contact_id')} "
-            "THEN CAST(s.contact_id AS BIGINT) END"
-        )
-    extra = "".join(f', s."{c}"' for c in plan.touch_columns)
-    ref = ", s.ref" if plan.touch_columns else ""
-    columns = f"{contact} AS contact_id, s.ts, s.channel{ref}{extra}"
+        contact = f"CASE WHEN {_INTEGER_ID} THEN CAST(contact_id AS BIGINT) END"
+    extra = "".join(f', "{c}"' for c in plan.touch_columns)
+    ref = ", ref" if plan.touch_columns else ""
+    columns = f"{contact} AS contact_id, ts, channel{ref}{extra}"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {_STAGED_COLUMNS} AS SELECT {columns} FROM {_ALL_TOUCH} AS s"
+        f"CREATE OR REPLACE TEMP VIEW {_STAGED_COLUMNS} AS SELECT {columns} FROM {_ALL_TOUCH}"
     )
     con.execute(
         f"COPY (SELECT *, hash(contact_id) % {buckets} AS {_BUCKET} FROM {_STAGED_COLUMNS}) "
@@ -437,11 +432,6 @@ def _count(con: duckdb.DuckDBPyConnection, *, free: bool) -> tuple[int, int | No
         f"SELECT COUNT(*), COUNT(*) FILTER (WHERE ts IS NULL) FROM {_ALL_TOUCH}"
     ).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-def _no_time(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute(f"SELECT COUNT(*) FILTER (WHERE ts IS NULL) FROM {_ALL_TOUCH}").fetchone()
-    return int(row[0]) if row else 0
 
 
 #: The dictionary stages and the column of each that is NULL for a touch without one.
@@ -616,7 +606,7 @@ def _execute(
     if buckets == 1:
         with _timed("check", timings, cpu):
             if no_time is None:
-                no_time = _no_time(con)
+                _, no_time = _count(con, free=False)
             if no_time:
                 _check_touches(con, force=True)
             _check_repeats(con)
@@ -632,15 +622,15 @@ def _execute(
     if not fixed:
         with _timed("keys", timings, cpu):
             keys = "integer" if _maybe_integer(con) else "dictionary"
-    staged = _staged(con, plan, keys, buckets, fixed=fixed is not None, timings=timings, cpu=cpu)
-    keys = staged.name.removeprefix("touches-")
+    staged, keys = _staged(
+        con, plan, keys, buckets, fixed=fixed is not None, timings=timings, cpu=cpu
+    )
     with _timed("check", timings, cpu):
         _check_repeats(con)
     sql = render(keys)
     try:
         return _passes(con, sql, buckets, staged, timings=timings, cpu=cpu), sql
     finally:
-        _bucket(con, 0, 1)
         shutil.rmtree(staged, ignore_errors=True)
 
 
@@ -653,10 +643,10 @@ def _staged(
     fixed: bool,
     timings: dict[str, float] | None,
     cpu: dict[str, float] | None,
-) -> Path:
+) -> tuple[Path, str]:
     """The touches staged (:func:`_stage`) with `keys`, checked: touches with no time refused;
     staged as integers with an id that is not one, staged again with the dictionary's text
-    ids (refused when the keys are `fixed`). Returns the folder (named for its keys)."""
+    ids (refused when the keys are `fixed`). Returns the folder and the keys it holds."""
     with _timed("buckets", timings, cpu):
         staged = _stage(con, plan, keys, buckets)
     with _timed("check", timings, cpu):
@@ -669,7 +659,7 @@ def _staged(
             _check_touches(con, force=True)  # no contact at all: that error first
             raise DataError(_NOT_INTEGER)
         return _staged(con, plan, "dictionary", buckets, fixed=fixed, timings=timings, cpu=cpu)
-    return staged
+    return staged, keys
 
 
 def _passes(
