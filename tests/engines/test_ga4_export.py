@@ -388,7 +388,7 @@ def test_sql_channels_match_classify_sessions_on_every_combination():
     }
 
 
-@pytest.mark.parametrize("dialect", ["bigquery", "duckdb"])
+@pytest.mark.parametrize("dialect", ["bigquery", "duckdb", "spark"])
 def test_golden_sql(dialect):
     """The rendered SQL is what the golden file holds (update with SOCIALROI_UPDATE_GOLDEN=1)."""
     sql = g.touchpoints_sql(

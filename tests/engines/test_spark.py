@@ -6,9 +6,12 @@ are skipped, except under CI (CI=true), where a missing pyspark fails the run.
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -18,8 +21,9 @@ from socialroi.core.attribution import attribute as core_attribute
 from socialroi.core.attribution import markov
 from socialroi.core.attribution.datadriven import journeys_from_touches
 from socialroi.core.attribution.markov import MAX_ORDER
+from socialroi.core.channels import classify_sessions
 from socialroi.core.journeys import assign_touches
-from socialroi.engines import EngineSettings, attribute_models, duckdb_engine, plan_for
+from socialroi.engines import EngineSettings, attribute_models, duckdb_engine, ga4_export, plan_for
 from socialroi.engines import spark as spark_engine
 from socialroi.engines.finish import (
     ENGINE_MODELS,
@@ -29,6 +33,7 @@ from socialroi.engines.finish import (
     transition_counts,
 )
 from socialroi.errors import ConfigError, DataError
+from tests.engines import test_ga4_export as ga4_tests
 
 pytestmark = [
     pytest.mark.skipif(
@@ -379,6 +384,109 @@ def test_random_journeys_match_duckdb_and_core(spark, data):
     touches, conversions = data
     # Lookback 3 days on a half-day grid: touches fall on both sides of the windows' edges.
     _check_all_engines(spark, touches, conversions, lookback=3)
+
+
+# -- the GA4 export (ga4:EVENTS#options) ----------------------------------------------------------
+def test_ga4_classify_sql_on_spark_matches_classify_sessions(spark):
+    """The channel rules rendered for Spark give classify_sessions' answers on the grid of
+    test_ga4_export (Spark's REGEXP_EXTRACT gives '' where the SQL means NULL: no match)."""
+    rows = list(itertools.product(ga4_tests.SOURCES, ga4_tests.MEDIUMS, ga4_tests.CONTENTS))
+    cols = ("session_id", "source", "medium", "content")
+    sessions = pl.DataFrame(
+        [(str(i), *r) for i, r in enumerate(rows)],
+        schema=dict.fromkeys(cols, pl.String),
+        orient="row",
+    )
+    added = ["channel", "platform", "kind", "post_id", "employee_id"]
+    spark_engine.load(spark, sessions).createOrReplaceTempView("sr_test_sessions")
+    try:
+        sql = ga4_export.classify_sql("sr_test_sessions", dialect=spark_engine.DIALECT)
+        got = spark_engine.collect(spark.sql(sql)).select("session_id", *added)
+    finally:
+        spark.catalog.dropTempView("sr_test_sessions")
+    want = classify_sessions(sessions).select("session_id", *added)
+    joined = want.join(got, on="session_id", suffix="_sql")
+    assert joined.height == len(rows) > 2000
+    for col in added:
+        bad = joined.filter(pl.col(col).ne_missing(pl.col(f"{col}_sql")))
+        assert bad.height == 0, (col, bad.head(5).to_dicts())
+
+
+@pytest.fixture(scope="module")
+def ga4_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The synthetic nested export of test_ga4_export as parquet (DuckDB's COPY keeps the
+    structs and lists), and its contacts: (events folder, contacts file)."""
+    folder = tmp_path_factory.mktemp("ga4-spark")
+    (folder / "events").mkdir()
+    with duckdb.connect() as con:
+        ga4_tests.fill_generated(con)
+        con.execute(f"COPY events TO '{folder / 'events' / 'part-0.parquet'}' (FORMAT parquet)")
+        con.execute(f"COPY contacts TO '{folder / 'contacts.parquet'}' (FORMAT parquet)")
+    return folder / "events", folder / "contacts.parquet"
+
+
+def test_ga4_export_gives_the_duckdb_engines_touches_and_credits(spark, ga4_files):
+    events, contacts = ga4_files
+    spec = f"ga4:parquet:{events}/*.parquet#contacts=parquet:{contacts},since=20240502"
+    plan = plan_for(ENGINE_MODELS, lookback_days=30, by=ga4_tests.BY_KIND)
+    convs = ga4_tests.CONVERSIONS
+    # The touches themselves, every column, as read_touchpoints gives them; here from tables of
+    # the session's catalog (ga4:TABLE, contacts=TABLE), below from the files.
+    spark.read.parquet(str(events)).createOrReplaceTempView("sr_test_events")
+    spark.read.parquet(str(contacts)).createOrReplaceTempView("sr_test_contacts")
+    tables = "ga4:sr_test_events#contacts=sr_test_contacts,since=20240502"
+    try:
+        spark_engine.normalise(spark, tables, convs, plan)
+        touches = spark_engine.collect(spark.table(spark_engine.GA4_VIEWS[-1]))
+    finally:
+        views = (spark_engine.TOUCHES_VIEW, spark_engine.CONVERSIONS_VIEW, *spark_engine.GA4_VIEWS)
+        for view in (*views, "sr_test_events", "sr_test_contacts"):
+            spark.catalog.dropTempView(view)
+    with duckdb.connect() as con:
+        source, _ = ga4_export.export_source(spec, events="events")
+        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{events}/*.parquet')")
+        con.execute(f"CREATE VIEW contacts AS SELECT * FROM read_parquet('{contacts}')")
+        want = ga4_export.read_touchpoints(con, source, contacts="contacts")
+    assert want.height > 10
+    ga4_tests._same_frame(touches.select(want.columns), want, "touches")
+    # Every output and every model's credits, as the duckdb engine gives them from the same spec.
+    s_out, s_sql = spark_engine.run(spec, convs, plan, EngineSettings(name="spark"))
+    d_out, d_sql = duckdb_engine.run_plan(spec, convs, plan, EngineSettings())
+    assert s_sql.contact_keys == d_sql.contact_keys == "dictionary"
+    # DuckDB sums counts as HUGEINT: the same counts.
+    _same_outputs(
+        s_out, {k: v.with_columns(pl.col(pl.Decimal).cast(pl.Int64)) for k, v in d_out.items()}
+    )
+    got, want_models = finish(s_out, s_sql, ENGINE_MODELS), finish(d_out, d_sql, ENGINE_MODELS)
+    for model in ENGINE_MODELS:
+        ga4_tests._same_frame(got[model], want_models[model], model)
+    assert got["linear"].height > 3
+    assert spark.catalog.listTables() == []  # every view dropped
+
+
+def test_ga4_sources_the_spark_engine_refuses(spark, tmp_path):
+    plan = plan_for(("linear",))
+    old = tmp_path / "old.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            "COPY (SELECT '20240501' AS event_date, 1 AS event_timestamp, 'p' AS user_pseudo_id) "
+            f"TO '{old}' (FORMAT parquet)"
+        )
+    with pytest.raises(ConfigError, match="last_click=false"):
+        spark_engine.run(f"ga4:parquet:{old}", CONVERSIONS, plan, EngineSettings())
+    with pytest.raises(DataError, match="contacts=nope"):
+        spark_engine.run(
+            f"ga4:parquet:{old}#last_click=false,collected=false,contacts=nope",
+            CONVERSIONS,
+            plan,
+            EngineSettings(),
+        )
+    with pytest.raises(DataError, match="ga4:nothere"):
+        spark_engine.run("ga4:nothere", CONVERSIONS, plan, EngineSettings())
+    with pytest.raises(DataError, match="touchpoints source"):
+        spark_engine.run(TOUCHES, f"ga4:parquet:{old}", plan, EngineSettings())
+    with pytest.raises(ConfigError, match="since"):
+        spark_engine.run("ga4:events#since=2024", CONVERSIONS, plan, EngineSettings())
 
 
 def test_settings_from_the_engine_table():

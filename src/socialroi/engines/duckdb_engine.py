@@ -44,7 +44,7 @@ from socialroi.engines.config import EngineSettings
 from socialroi.engines.finish import combine
 from socialroi.engines.plan import Plan, Source
 from socialroi.engines.sql import AttributionSQL
-from socialroi.errors import ConfigError, DataError
+from socialroi.errors import DataError
 
 _TOUCH = "sr_input_touches"
 _CONV = "sr_input_conversions"
@@ -129,13 +129,6 @@ def _relation(con: duckdb.DuckDBPyConnection, source: Source, name: str, *, touc
     )
 
 
-#: The export's columns the ``last_click`` and ``collected`` options say it has.
-_GA4_STRUCTS = {
-    "last_click": "session_traffic_source_last_click",
-    "collected": "collected_traffic_source",
-}
-
-
 def _ga4_columns(con: duckdb.DuckDBPyConnection, relation: str, what: str) -> dict[str, str]:
     """The columns of `relation`; a DataError naming `what` when it cannot be read."""
     try:
@@ -162,12 +155,7 @@ def _ga4(con: duckdb.DuckDBPyConnection, spec: str, name: str) -> str:
         )
     source, contacts = ga4_export.export_source(spec, events=events)
     have = _ga4_columns(con, ".".join(f'"{p}"' for p in source.events.split(".")), spec)
-    for option, column in _GA4_STRUCTS.items():
-        if getattr(source, option) and column not in have:
-            raise ConfigError(
-                f"the GA4 export {source.events} has no {column} (an older export): add "
-                f"{option}=false to '{spec}'"
-            )
+    ga4_export.check_structs(source, have, spec)
     view = None
     if contacts is not None:
         c_kind = contacts.partition(":")[0].lower()

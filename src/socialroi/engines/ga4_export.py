@@ -58,12 +58,14 @@ Snowflake. Times come back as epoch microseconds, never through a session time z
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import polars as pl
 import sqlglot
+from sqlglot import exp
 
 from socialroi.core import channels, vocabulary
 from socialroi.core.links import PREFIX, SEP
@@ -138,8 +140,14 @@ class ExportSource:
 SPEC_PREFIX = "ga4:"
 #: The options after ``#``.
 SPEC_OPTIONS = ("since", "until", "contacts", "max_sessions", "last_click", "collected")
-#: Contacts read from files (the duckdb engine only): ``contacts=parquet:GLOB`` / ``csv:GLOB``.
+#: Contacts read from files (the duckdb and spark engines): ``contacts=parquet:GLOB`` or
+#: ``csv:GLOB``.
 FILE_KINDS = ("parquet", "csv")
+#: The optional structs of the export, by the option that says it has them.
+OPTIONAL_STRUCTS = {
+    "last_click": "session_traffic_source_last_click",
+    "collected": "collected_traffic_source",
+}
 _BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -150,7 +158,7 @@ def is_spec(source: object) -> bool:
 
 def split_spec(spec: str) -> tuple[str, str]:
     """(EVENTS, OPTIONS) of ``[ga4:]EVENTS[#OPTIONS]``, EVENTS as written (a table name, or
-    ``parquet:GLOB`` for the duckdb engine); a ConfigError when it names no events."""
+    ``parquet:GLOB`` for the duckdb and spark engines); a ConfigError when it names no events."""
     text = spec.strip()
     if text.lower().startswith(SPEC_PREFIX):
         text = text[len(SPEC_PREFIX) :]
@@ -158,7 +166,7 @@ def split_spec(spec: str) -> tuple[str, str]:
     if not events.strip():
         raise ConfigError(
             f"'{spec}' names no events table: give ga4:project.dataset.events_* "
-            "(or, on the duckdb engine, ga4:TABLE or ga4:parquet:GLOB)"
+            "(or, on the duckdb and spark engines, ga4:TABLE or ga4:parquet:GLOB)"
         )
     return events.strip(), options.strip()
 
@@ -188,9 +196,21 @@ def _option_contacts(value: str) -> str:
     if not _TABLE_RE.match(value) or value.endswith("*"):
         raise ConfigError(
             f"ga4 option contacts={value!r}: give a table with contact_id and visitor_id "
-            "([project.]dataset.table; on the duckdb engine also parquet:GLOB or csv:GLOB)"
+            "([project.]dataset.table; on the duckdb and spark engines also parquet:GLOB or "
+            "csv:GLOB)"
         )
     return value
+
+
+def check_structs(source: ExportSource, columns: Collection[str], spec: str) -> None:
+    """A ConfigError when the export's `columns` lack a struct `source` expects (an older
+    export), naming the option that turns it off."""
+    for option, column in OPTIONAL_STRUCTS.items():
+        if getattr(source, option) and column not in columns:
+            raise ConfigError(
+                f"the GA4 export {source.events} has no {column} (an older export): add "
+                f"{option}=false to '{spec}'"
+            )
 
 
 def export_source(spec: str, *, events: str | None = None) -> tuple[ExportSource, str | None]:
@@ -232,7 +252,8 @@ def export_source(spec: str, *, events: str | None = None) -> tuple[ExportSource
     if not _TABLE_RE.match(table):
         raise ConfigError(
             f"'{spec}': the events are not a table name ({table!r}); give "
-            "project.dataset.events_* (on the duckdb engine also a table or parquet:GLOB)"
+            "project.dataset.events_* (on the duckdb and spark engines also a table or "
+            "parquet:GLOB)"
         )
     source = ExportSource(
         events=table,
@@ -255,7 +276,14 @@ def _in(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
-def _param(key: str, field: str = "string_value") -> str:
+def _param(key: str, field: str = "string_value", dialect: str = SOURCE_DIALECT) -> str:
+    if dialect == "spark":
+        # Spark plans a correlated subquery over EXPLODE as joins on the whole array: the same
+        # MAX (NULLs skipped; none: NULL), row by row with higher-order functions.
+        return (
+            f"ARRAY_MAX(TRANSFORM(FILTER(e.event_params, p -> p.key = {_lit(key)}), "
+            f"p -> p.value.{field}))"
+        )
     return (
         f"(SELECT MAX(p.value.{field}) FROM UNNEST(e.event_params) AS p WHERE p.key = {_lit(key)})"
     )
@@ -301,14 +329,14 @@ def _sessions_ctes(source: ExportSource, dialect: str) -> str:
         levels.append(_LAST_CLICK)
     if source.collected:
         levels.append(_COLLECTED)
-    levels.append({f: _param(f) for f in _TRAFFIC_FIELDS})
+    levels.append({f: _param(f, dialect=dialect) for f in _TRAFFIC_FIELDS})
     raw = [
         "e.user_pseudo_id AS visitor_id",
         "e.user_id AS user_id",
         "e.event_timestamp AS t",
-        f"{_param('ga_session_id', 'int_value')} AS ga_session_id",
+        f"{_param('ga_session_id', 'int_value', dialect)} AS ga_session_id",
     ]
-    gclid = [_param("gclid")]
+    gclid = [_param("gclid", dialect=dialect)]
     if source.collected:
         gclid.insert(0, "e.collected_traffic_source.gclid")
     raw.append(f"COALESCE({', '.join(gclid)}) AS gclid")
@@ -465,9 +493,20 @@ classified AS (
 )"""
 
 
+def _null_when_no_match(node: exp.Expression) -> exp.Expression:
+    """Spark's REGEXP_EXTRACT gives '' where BigQuery's gives NULL (no match): NULL there too."""
+    if not isinstance(node, exp.RegexpExtract):
+        return node
+    matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
+    return exp.Case().when(matches, node.copy())
+
+
 def _render(sql: str, dialect: str) -> str:
     if dialect == SOURCE_DIALECT:
         return sql
+    if dialect == "spark":
+        tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT).transform(_null_when_no_match)
+        return tree.sql(dialect, unsupported_level=sqlglot.ErrorLevel.RAISE, pretty=True)
     return sqlglot.transpile(
         sql,
         read=SOURCE_DIALECT,
@@ -599,6 +638,7 @@ __all__ = [
     "SPEC_PREFIX",
     "TOUCH_COLUMNS",
     "ExportSource",
+    "check_structs",
     "classify_sql",
     "export_source",
     "giant_visitors_sql",

@@ -18,9 +18,10 @@ from the environment as Spark itself reads them.
 Inputs (:func:`load`) are polars frames, or text naming files: ``parquet:PATH`` (a glob or a
 folder, local or ``s3a://``/``gs://``/``abfss://`` as the cluster can read them), ``csv:PATH``
 (a header row; time columns as ISO 8601 text, naive taken as UTC) or a bare path ending in
-``.parquet`` or ``.csv``. They are registered as temporary views; each stage of the SQL is
-materialised once (persisted, memory then disk) and dropped when the run ends. Contacts are
-keyed by their own ids when every id is an integer's text, else by a dictionary
+``.parquet`` or ``.csv``; the touchpoints also ``ga4:EVENTS#options``, the GA4 export reduced
+to one touch per session (:func:`_ga4`). They are registered as temporary views; each stage of
+the SQL is materialised once (persisted, memory then disk) and dropped when the run ends.
+Contacts are keyed by their own ids when every id is an integer's text, else by a dictionary
 (:func:`contact_keys`, as the duckdb engine decides).
 
 Spark's own traps, and what this engine does about them: the session time zone is set to UTC
@@ -43,6 +44,7 @@ import polars as pl
 
 from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import conform_touches
+from socialroi.engines import ga4_export
 from socialroi.engines.config import EngineSettings
 from socialroi.engines.plan import Plan, Source
 from socialroi.engines.sql import AttributionSQL
@@ -57,6 +59,8 @@ DIALECT = "spark"
 #: View names the inputs are registered under (build_sql's defaults).
 TOUCHES_VIEW = "sr_input_touches"
 CONVERSIONS_VIEW = "sr_input_conversions"
+#: Views a ``ga4:`` touchpoints source is read through: its events, contacts and touches.
+GA4_VIEWS = ("sr_ga4_events", "sr_ga4_contacts", "sr_ga4_touches")
 #: Settings every session gets (on Spark Connect the server's own settings rule instead).
 BASE_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
@@ -209,7 +213,57 @@ def load(spark: SparkSession, source: Source) -> SparkFrame:
         )
     raise DataError(
         f"unknown source '{spec}': give parquet:GLOB, csv:GLOB, table:NAME, a path or a frame"
+        + (" (ga4:EVENTS is a touchpoints source)" if kind == "ga4" else "")
     )
+
+
+def _ga4(spark: SparkSession, spec: str) -> SparkFrame:
+    """The touches of a GA4 export, ``ga4:EVENTS#options`` (:mod:`ga4_export`, as the duckdb
+    engine makes them): one per session tied to a contact (contact_id, ts as a UTC TIMESTAMP,
+    channel, ref and the group columns), made once as a view of :data:`GA4_VIEWS`. EVENTS is
+    a table of the session's catalog or ``parquet:GLOB``; ``contacts=`` a table, or
+    ``parquet:GLOB`` / ``csv:GLOB``."""
+    events_view, contacts_view, touches_view = GA4_VIEWS
+    written, _ = ga4_export.split_spec(spec)
+    kind, sep, _ = written.partition(":")
+    files = bool(sep) and kind.lower() == "parquet"
+    source, contacts = ga4_export.export_source(spec, events=events_view if files else None)
+
+    def read(what: str, file_spec: str | None, table: str) -> SparkFrame:
+        try:
+            frame = load(spark, file_spec) if file_spec else spark.table(table)
+            frame.columns  # noqa: B018 - the schema: a missing table or path shows here
+        except _spark_errors() as err:
+            raise DataError(
+                f"ga4 source '{what}': cannot read {table}: {_first_line(err)}"
+            ) from err
+        return frame
+
+    events = read(spec, written if files else None, written)
+    ga4_export.check_structs(source, events.columns, spec)
+    events.createOrReplaceTempView(events_view)
+    view = None
+    if contacts is not None:
+        file_spec = (
+            contacts if contacts.partition(":")[0].lower() in ga4_export.FILE_KINDS else None
+        )
+        c = read(f"contacts={contacts}", file_spec, contacts)
+        for col in ("contact_id", "visitor_id"):
+            if col not in c.columns:
+                raise DataError(f"the ga4 contacts ({contacts}) have no column '{col}'", column=col)
+        c.selectExpr(
+            "CAST(contact_id AS STRING) AS contact_id", "CAST(visitor_id AS STRING) AS visitor_id"
+        ).createOrReplaceTempView(contacts_view)
+        view = contacts_view
+    sql = ga4_export.touchpoints_sql(source, contacts=view, dialect=DIALECT)
+    touches = spark.sql(
+        f"SELECT contact_id, TIMESTAMP_MICROS(ts_us) AS ts, channel, ref, "
+        f"{', '.join(ga4_export.TOUCH_COLUMNS)} FROM ({sql}) AS sr_ga4"
+    )
+    # Made once and cut from the export's plan: the checks, the keys and every stage read it.
+    touches = touches.localCheckpoint()
+    touches.createOrReplaceTempView(touches_view)
+    return touches
 
 
 def _conformed(source: Source, *, touches: bool) -> Source:
@@ -236,7 +290,10 @@ def normalise(
     :data:`CONVERSIONS_VIEW` (the duckdb engine's normalisation, column for column)."""
     from pyspark.sql import functions as sf
 
-    t = load(spark, _conformed(touchpoints, touches=True))
+    if ga4_export.is_spec(touchpoints):
+        t = _ga4(spark, str(touchpoints))
+    else:
+        t = load(spark, _conformed(touchpoints, touches=True))
     for col in ("contact_id", "ts", "channel", *plan.touch_columns):
         if col not in t.columns:
             raise DataError(f"touchpoints have no column '{col}'", column=col)
@@ -383,8 +440,8 @@ def run(
     except _spark_errors() as err:
         raise DataError(f"Spark: {_first_line(err)}") from err
     finally:
-        spark.catalog.dropTempView(TOUCHES_VIEW)
-        spark.catalog.dropTempView(CONVERSIONS_VIEW)
+        for view in (TOUCHES_VIEW, CONVERSIONS_VIEW, *GA4_VIEWS):
+            spark.catalog.dropTempView(view)
 
 
 def _spark_errors() -> tuple[type[BaseException], ...]:
@@ -428,6 +485,7 @@ def _plan(frame: SparkFrame) -> str:
 __all__ = [
     "CONVERSIONS_VIEW",
     "DIALECT",
+    "GA4_VIEWS",
     "TOUCHES_VIEW",
     "SparkSettings",
     "available",
