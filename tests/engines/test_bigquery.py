@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from socialroi.adapters._http import HttpStatusError
 from socialroi.cli import main
-from socialroi.engines import ENGINE_MODELS, EngineSettings, attribute, finish, plan_for, runner
+from socialroi.engines import ENGINE_MODELS, EngineSettings, attribute, plan_for, runner
 from socialroi.engines import bigquery as bq
 from socialroi.engines.duckdb_engine import run_plan
 from socialroi.engines.sql import AttributionSQL
@@ -31,6 +31,7 @@ from socialroi.errors import (
     UpstreamError,
 )
 from tests.adapters.fakeserver import Reply
+from tests.engines.compare import same_frame, same_run
 from tests.engines.fake_bigquery import TOKEN, FakeBigQuery, error_body
 from tests.engines.test_buckets import BY, _frames
 from tests.engines.test_ga4_export import CONVERSIONS as GA4_CONVERSIONS
@@ -80,16 +81,6 @@ def _run(
     return bq.run(touches, CONVERSIONS, plan, _settings(server, **kw))
 
 
-def _same_frame(got: pl.DataFrame, want: pl.DataFrame, name: str) -> None:
-    assert got.schema == want.schema, name
-    keys = [c for c, t in want.schema.items() if not t.is_float()]
-    got, want = got.sort(keys, nulls_last=True), want.sort(keys, nulls_last=True)
-    assert got.select(keys).equals(want.select(keys)), name  # counts and keys exactly
-    for col in (c for c, t in want.schema.items() if t.is_float()):
-        diff = (got.get_column(col) - want.get_column(col)).abs().max()
-        assert diff is None or float(diff) <= 1e-9, (name, col)  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize("variant", ["text", "integer", "datetime"])
 def test_outputs_and_credits_are_the_duckdb_engines(
     variant: str, caplog: pytest.LogCaptureFixture
@@ -107,12 +98,7 @@ def test_outputs_and_credits_are_the_duckdb_engines(
     native, native_sql = run_plan(touches, convs, plan, EngineSettings())
     assert sql.dialect == "bigquery"
     assert sql.contact_keys == "dictionary"
-    assert outputs.keys() == native.keys()
-    for name, frame in native.items():
-        _same_frame(outputs[name], frame, name)
-    got, want = finish(outputs, sql, ENGINE_MODELS), finish(native, native_sql, ENGINE_MODELS)
-    for model in ENGINE_MODELS:
-        _same_frame(got[model], want[model], model)
+    same_run(outputs, sql, native, native_sql)
     # One session, ended; jobs waited for and results paged; the cap on every query.
     assert len(server.ended) == 1
     assert not server.sessions
@@ -149,7 +135,7 @@ def test_registered_lazily_and_through_the_library(fake: FakeBigQuery) -> None:
         engine_options={"project": PROJECT, "dataset": DATASET, "base_url": fake.url},
     )
     want = attribute(touches, convs, model="shapley", lookback_days=30)
-    _same_frame(got, want, "shapley")
+    same_frame(got, want, "shapley")
 
 
 def test_cli_attribute_on_bigquery(fake: FakeBigQuery, tmp_path: Path) -> None:
@@ -426,12 +412,7 @@ def test_ga4_export_gives_the_duckdb_engines_credits(
         plan,
         EngineSettings(database=str(warehouse)),
     )
-    assert outputs.keys() == native.keys()
-    for name, frame in native.items():
-        _same_frame(outputs[name], frame, name)
-    got, want = finish(outputs, sql, ENGINE_MODELS), finish(native, native_sql, ENGINE_MODELS)
-    for model in ENGINE_MODELS:
-        _same_frame(got[model], want[model], model)
+    got = same_run(outputs, sql, native, native_sql)
     assert got["linear"].height > 3
     # The export is read in the session's first query, by its wildcard table, never looked up
     # with tables.get; the contacts first when given. Only the days asked for are scanned.

@@ -23,6 +23,7 @@ from socialroi.core.channels import classify_sessions
 from socialroi.core.vocabulary import SOCIAL_SOURCES
 from socialroi.engines import ga4_export as g
 from socialroi.errors import ConfigError
+from tests.engines.compare import same_frame, same_run
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -526,16 +527,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _same_frame(got: pl.DataFrame, want: pl.DataFrame, name: str) -> None:
-    assert got.schema == want.schema, name
-    keys = [c for c, t in want.schema.items() if not t.is_float()]
-    got, want = got.sort(keys, nulls_last=True), want.sort(keys, nulls_last=True)
-    assert got.select(keys).equals(want.select(keys)), name  # counts and keys exactly
-    for col in (c for c, t in want.schema.items() if t.is_float()):
-        diff = (got.get_column(col) - want.get_column(col)).abs().max()
-        assert diff is None or float(diff) <= 1e-9, (name, col)  # type: ignore[arg-type]
-
-
 def _expected_touches(warehouse: Path, spec: str) -> pl.DataFrame:
     source, contacts = g.export_source(spec)
     with duckdb.connect(str(warehouse), read_only=True) as c:
@@ -555,7 +546,7 @@ def _expected_touches(warehouse: Path, spec: str) -> pl.DataFrame:
 def test_the_duckdb_engine_reads_the_export_as_read_touchpoints_gives_it(
     warehouse: Path, options: str
 ) -> None:
-    from socialroi.engines import ENGINE_MODELS, EngineSettings, finish, plan_for
+    from socialroi.engines import ENGINE_MODELS, EngineSettings, plan_for
     from socialroi.engines.duckdb_engine import run_plan
 
     events = "events"
@@ -569,12 +560,7 @@ def test_the_duckdb_engine_reads_the_export_as_read_touchpoints_gives_it(
     plan = plan_for(ENGINE_MODELS, lookback_days=30, by=BY_KIND)
     outputs, sql = run_plan(spec, CONVERSIONS, plan, EngineSettings(database=str(warehouse)))
     native, native_sql = run_plan(touches, CONVERSIONS, plan, EngineSettings())
-    assert outputs.keys() == native.keys()
-    for name, frame in native.items():
-        _same_frame(outputs[name], frame, name)
-    got, want = finish(outputs, sql, ENGINE_MODELS), finish(native, native_sql, ENGINE_MODELS)
-    for model in ENGINE_MODELS:
-        _same_frame(got[model], want[model], model)
+    same_run(outputs, sql, native, native_sql)
     # Contacts known by visitor only (k…) are reached with contacts= alone.
     reached = set(touches.get_column("contact_id"))
     assert ("k3" in reached) == ("contacts=" in options)
@@ -595,7 +581,7 @@ def test_engine_credits_match_the_in_memory_path(warehouse: Path) -> None:
             engine_options={"database": str(warehouse)},
         )
         want = in_memory(touches, CONVERSIONS, model=model, lookback_days=30)
-        _same_frame(got, want.select(got.columns), model)
+        same_frame(got, want.select(got.columns), model)
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from socialroi.engines.finish import (
 )
 from socialroi.errors import ConfigError, DataError
 from tests.engines import test_ga4_export as ga4_tests
+from tests.engines.compare import same_frame
 
 pytestmark = [
     pytest.mark.skipif(
@@ -448,7 +449,7 @@ def test_ga4_export_gives_the_duckdb_engines_touches_and_credits(spark, ga4_file
         con.execute(f"CREATE VIEW contacts AS SELECT * FROM read_parquet('{contacts}')")
         want = ga4_export.read_touchpoints(con, source, contacts="contacts")
     assert want.height > 10
-    ga4_tests._same_frame(touches.select(want.columns), want, "touches")
+    same_frame(touches.select(want.columns), want, "touches")
     # Every output and every model's credits, as the duckdb engine gives them from the same spec.
     s_out, s_sql = spark_engine.run(spec, convs, plan, EngineSettings(name="spark"))
     d_out, d_sql = duckdb_engine.run_plan(spec, convs, plan, EngineSettings())
@@ -459,7 +460,7 @@ def test_ga4_export_gives_the_duckdb_engines_touches_and_credits(spark, ga4_file
     )
     got, want_models = finish(s_out, s_sql, ENGINE_MODELS), finish(d_out, d_sql, ENGINE_MODELS)
     for model in ENGINE_MODELS:
-        ga4_tests._same_frame(got[model], want_models[model], model)
+        same_frame(got[model], want_models[model], model)
     assert got["linear"].height > 3
     assert spark.catalog.listTables() == []  # every view dropped
 

@@ -474,22 +474,17 @@ def run_plan(
             return sql
         return plan.sql("duckdb", touches=_TOUCH, conversions=_CONV, contact_keys=keys)
 
-    with connect(settings) as con:
-        try:
-            free = _views(con, touchpoints, conversions, plan)
-            return _execute(
-                con,
-                render,
-                plan,
-                settings,
-                fixed=None,
-                free=free,
-                timings=timings,
-                cpu=cpu,
-                details=details,
-            )
-        except duckdb.Error as err:
-            raise DataError(f"DuckDB: {err}") from err
+    return _connected(
+        touchpoints,
+        conversions,
+        plan,
+        settings,
+        render=render,
+        fixed=None,
+        timings=timings,
+        cpu=cpu,
+        details=details,
+    )
 
 
 def run_sql(
@@ -509,15 +504,43 @@ def run_sql(
     output, by name (summed over the buckets); `cpu` the process's CPU seconds (all threads)
     of each; `details` the number of ``touches`` and of ``buckets`` run. SQL with integer
     contact keys is refused unless every contact id is an integer's text."""
+    outputs, _ = _connected(
+        touchpoints,
+        conversions,
+        plan,
+        settings,
+        render=lambda _: sql,
+        fixed=sql.contact_keys,
+        timings=timings,
+        cpu=cpu,
+        details=details,
+    )
+    return outputs
+
+
+def _connected(
+    touchpoints: Source,
+    conversions: Source,
+    plan: Plan,
+    settings: EngineSettings,
+    *,
+    render: Callable[[str], AttributionSQL],
+    fixed: str | None,
+    timings: dict[str, float] | None,
+    cpu: dict[str, float] | None,
+    details: dict[str, int] | None,
+) -> tuple[dict[str, pl.DataFrame], AttributionSQL]:
+    """:func:`_execute` on a fresh connection with the input views; DuckDB's errors as
+    DataErrors."""
     with connect(settings) as con:
         try:
             free = _views(con, touchpoints, conversions, plan)
-            outputs, _ = _execute(
+            return _execute(
                 con,
-                lambda _: sql,
+                render,
                 plan,
                 settings,
-                fixed=sql.contact_keys,
+                fixed=fixed,
                 free=free,
                 timings=timings,
                 cpu=cpu,
@@ -525,7 +548,6 @@ def run_sql(
             )
         except duckdb.Error as err:
             raise DataError(f"DuckDB: {err}") from err
-        return outputs
 
 
 _NOT_INTEGER = "integer contact keys need every contact id to be an integer"
