@@ -61,7 +61,7 @@ from socialroi.adapters._http import Http, HttpStatusError, scrub
 from socialroi.adapters.secrets import env_var
 from socialroi.engines import ga4_export
 from socialroi.engines.config import EngineSettings
-from socialroi.engines.plan import Plan, Source
+from socialroi.engines.plan import Plan, Source, refuse_inputs
 from socialroi.engines.sql import AttributionSQL
 from socialroi.errors import (
     ConfigError,
@@ -708,12 +708,9 @@ SELECT
 
 def _check(client: Client) -> None:
     found = client.frame(CHECK_SQL, what="checking the inputs", name="check").row(0, named=True)
-    if found["conversions"]:
-        raise DataError(f"{found['conversions']} conversion row(s) have no time or contact")
-    if found["touches"]:
-        raise DataError(f"{found['touches']} touch row(s) have no time, contact or channel")
-    if found["repeated"] is not None:
-        raise DataError(f"conversion_id '{found['repeated']}' repeats an earlier row")
+    refuse_inputs(
+        conversions=found["conversions"], touches=found["touches"], repeated=found["repeated"]
+    )
 
 
 def run(

@@ -42,8 +42,8 @@ from socialroi.core.journeys import conform_touches
 from socialroi.engines import ga4_export
 from socialroi.engines.config import EngineSettings
 from socialroi.engines.finish import combine
-from socialroi.engines.plan import Plan, Source
-from socialroi.engines.sql import AttributionSQL
+from socialroi.engines.plan import Plan, Source, refuse_inputs
+from socialroi.engines.sql import MAX_INTEGER_ID, AttributionSQL, integer_id
 from socialroi.errors import DataError
 
 _TOUCH = "sr_input_touches"
@@ -354,12 +354,8 @@ def _staged_check(con: duckdb.DuckDBPyConnection, folder: Path) -> tuple[int, in
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-#: A contact id that is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, no leading
-#: zero, no blank): its integer is an exact key (:data:`~socialroi.engines.sql.CONTACT_KEYS`).
-_INTEGER_ID = (
-    "COALESCE(TRY_CAST(contact_id AS BIGINT) BETWEEN 0 AND 9223372036854775806"
-    " AND CAST(TRY_CAST(contact_id AS BIGINT) AS VARCHAR) = contact_id, FALSE)"
-)
+#: A contact id that is an integer key's text (:func:`~socialroi.engines.sql.integer_id`).
+_INTEGER_ID = integer_id("duckdb")
 
 
 def _maybe_integer(con: duckdb.DuckDBPyConnection) -> bool:
@@ -372,7 +368,7 @@ def _maybe_integer(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 #: An integer-typed id that is a key (its text is an integer's, 0 ≤ id < 2⁶³ − 1).
-_IN_RANGE = "COALESCE({0} BETWEEN 0 AND 9223372036854775806, FALSE)"
+_IN_RANGE = f"COALESCE({{0}} BETWEEN 0 AND {MAX_INTEGER_ID}, FALSE)"
 
 
 def _raw_ids(con: duckdb.DuckDBPyConnection) -> bool:
@@ -397,8 +393,7 @@ def _check_conversions(con: duckdb.DuckDBPyConnection) -> None:
     row = con.execute(
         f"SELECT COUNT(*) FROM {_CONV} WHERE ts IS NULL OR contact_id IS NULL"
     ).fetchone()
-    if row and row[0]:
-        raise DataError(f"{row[0]} conversion row(s) have no time or contact")
+    refuse_inputs(conversions=int(row[0]) if row else 0)
 
 
 def _check_repeats(con: duckdb.DuckDBPyConnection) -> None:
@@ -406,8 +401,7 @@ def _check_repeats(con: duckdb.DuckDBPyConnection) -> None:
     dup = con.execute(
         f"SELECT conversion_id FROM {_CONV} GROUP BY conversion_id HAVING COUNT(*) > 1 LIMIT 1"
     ).fetchone()
-    if dup:
-        raise DataError(f"conversion_id '{dup[0]}' repeats an earlier row")
+    refuse_inputs(repeated=dup[0] if dup else None)
 
 
 def _count(con: duckdb.DuckDBPyConnection, *, free: bool) -> tuple[int, int | None]:
@@ -443,8 +437,7 @@ def _check_touches(
         f"SELECT COUNT(*) FROM {_ALL_TOUCH} "
         "WHERE ts IS NULL OR contact_id IS NULL OR channel IS NULL"
     ).fetchone()
-    if row and row[0]:
-        raise DataError(f"{row[0]} touch row(s) have no time, contact or channel")
+    refuse_inputs(touches=int(row[0]) if row else 0)
 
 
 def run(

@@ -10,6 +10,7 @@ import polars as pl
 
 from socialroi.engines.config import EngineSettings
 from socialroi.engines.sql import AttributionSQL, build_sql
+from socialroi.errors import DataError
 
 #: A touchpoints or conversions source: a frame, a file path, or a text spec —
 #: ``parquet:GLOB``, ``csv:GLOB``, ``table:NAME`` (a table the engine can read),
@@ -63,4 +64,16 @@ class Runner(Protocol):
     ) -> tuple[dict[str, pl.DataFrame], AttributionSQL]: ...
 
 
-__all__ = ["Plan", "Runner", "Source"]
+def refuse_inputs(*, conversions: int = 0, touches: int = 0, repeated: object = None) -> None:
+    """The DataError every engine raises for inputs core refuses, from what its checks found:
+    `conversions` rows with no time or contact, `touches` rows with no time, contact or
+    channel, a `repeated` conversion id (None: none)."""
+    if conversions:
+        raise DataError(f"{conversions} conversion row(s) have no time or contact")
+    if touches:
+        raise DataError(f"{touches} touch row(s) have no time, contact or channel")
+    if repeated is not None:
+        raise DataError(f"conversion_id '{repeated}' repeats an earlier row")
+
+
+__all__ = ["Plan", "Runner", "Source", "refuse_inputs"]

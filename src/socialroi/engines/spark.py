@@ -46,8 +46,8 @@ from socialroi.core.conversions import conform_conversions
 from socialroi.core.journeys import conform_touches
 from socialroi.engines import ga4_export
 from socialroi.engines.config import EngineSettings
-from socialroi.engines.plan import Plan, Source
-from socialroi.engines.sql import AttributionSQL
+from socialroi.engines.plan import Plan, Source, refuse_inputs
+from socialroi.engines.sql import AttributionSQL, integer_id
 from socialroi.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -337,31 +337,23 @@ def normalise(
 
 def _check(spark: SparkSession) -> None:
     """The DataErrors core raises for the same input: no time or contact, a repeated id."""
-    for view, what, channel in (
-        (TOUCHES_VIEW, "touch", " OR channel IS NULL"),
-        (CONVERSIONS_VIEW, "conversion", ""),
-    ):
-        row = spark.sql(
-            f"SELECT COUNT(*) FROM {view} WHERE ts IS NULL OR contact_id IS NULL{channel}"
-        ).collect()[0]
-        if row[0]:
-            has = "time, contact or channel" if channel else "time or contact"
-            raise DataError(f"{row[0]} {what} row(s) have no {has}")
+    missing = "ts IS NULL OR contact_id IS NULL"
+    touches = spark.sql(
+        f"SELECT COUNT(*) FROM {TOUCHES_VIEW} WHERE {missing} OR channel IS NULL"
+    ).collect()[0][0]
+    refuse_inputs(touches=touches)
+    conversions = spark.sql(f"SELECT COUNT(*) FROM {CONVERSIONS_VIEW} WHERE {missing}").collect()
+    refuse_inputs(conversions=conversions[0][0])
     dup = spark.sql(
         f"SELECT conversion_id FROM {CONVERSIONS_VIEW} GROUP BY conversion_id "
         "HAVING COUNT(*) > 1 LIMIT 1"
     ).collect()
-    if dup:
-        raise DataError(f"conversion_id '{dup[0][0]}' repeats an earlier row")
+    refuse_inputs(repeated=dup[0][0] if dup else None)
 
 
-#: Whether `contact_id` is the decimal text of an integer 0 ≤ id < 2⁶³ − 1 (no sign, blank,
-#: leading zero, fraction or exponent): it parses as a BIGINT in range and prints back as the
-#: same text. TRY_CAST gives NULL, never an error, for text ids in ANSI mode; FALSE for NULL.
-_INTEGER_ID = (
-    "COALESCE(TRY_CAST(contact_id AS BIGINT) BETWEEN 0 AND 9223372036854775806"
-    " AND CAST(TRY_CAST(contact_id AS BIGINT) AS STRING) = contact_id, FALSE)"
-)
+#: Whether `contact_id` is an integer key's text (:func:`~socialroi.engines.sql.integer_id`,
+#: the duckdb engine's test rendered for Spark).
+_INTEGER_ID = integer_id(DIALECT)
 #: Touch rows the first look at the ids reads (text ids show there, sparing the full scan).
 _FIRST_TOUCHES = 10_000
 

@@ -153,6 +153,26 @@ def _us(col: str) -> str:
 #: integer 0 ≤ id < 2⁶³ − 1 without sign or leading zero (the runner checks; text equality is
 #: then integer equality, and no dictionary is built or joined).
 CONTACT_KEYS: tuple[str, ...] = ("dictionary", "integer")
+#: The largest integer id that is a key (its ``cid``, the id plus one, still fits a BIGINT).
+MAX_INTEGER_ID = 2**63 - 2
+
+
+def integer_id(dialect: str = "duckdb") -> str:
+    """SQL in `dialect` that is true when ``contact_id`` is the decimal text of an integer key
+    0 ≤ id ≤ :data:`MAX_INTEGER_ID` (no sign, blank, leading zero, fraction or exponent: it
+    parses as a BIGINT in range and prints back as the same text); FALSE for NULL, and never an
+    error for text ids (TRY_CAST, also under Spark's ANSI mode). The runners' check of the
+    integer keys."""
+    sql = (
+        f"COALESCE(TRY_CAST(contact_id AS BIGINT) BETWEEN 0 AND {MAX_INTEGER_ID}"
+        " AND CAST(TRY_CAST(contact_id AS BIGINT) AS VARCHAR) = contact_id, FALSE)"
+    )
+    if dialect == "duckdb":
+        return sql
+    (rendered,) = sqlglot.transpile(
+        sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE
+    )
+    return rendered
 
 
 def _cid(col: str) -> str:
